@@ -1,0 +1,93 @@
+//! Text analysis: the one place that decides how text becomes index terms.
+//!
+//! The builder (native) and the widget (wasm32) both call [`analyzer`], so a query typed in the browser
+//! is cut and normalised exactly as the articles were when the index was built.
+
+mod fold;
+mod words;
+
+use tantivy::tokenizer::{
+    Language, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, TokenizerManager,
+};
+
+pub use fold::fold_word;
+pub use words::WordTokenizer;
+
+use crate::Lang;
+
+/// Terms longer than this many bytes are dropped (base64 blobs, URLs glued together).
+const MAX_TERM_BYTES: usize = 64;
+
+/// The tokenizer name registered in the index for a language's text fields.
+pub fn tokenizer_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => "answerdesk_vi",
+        Lang::En => "answerdesk_en",
+    }
+}
+
+/// The analyzer for one language.
+///
+/// - Vietnamese: words, lower-cased, tone marks and other diacritics removed, đ → d, so "chinh sach doi tra"
+///   meets "chính sách đổi trả".
+/// - English: the same folding, then Lucene's English stopwords and the Snowball English stemmer.
+pub fn analyzer(lang: Lang) -> TextAnalyzer {
+    let words =
+        TextAnalyzer::builder(WordTokenizer::default()).filter(RemoveLongFilter::limit(MAX_TERM_BYTES));
+    match lang {
+        Lang::Vi => words.build(),
+        Lang::En => {
+            let stopwords = StopWordFilter::new(Language::English).expect("tantivy ships English stopwords");
+            words.filter(stopwords).filter(Stemmer::new(Language::English)).build()
+        }
+    }
+}
+
+/// Registers every language's analyzer under its [`tokenizer_name`].
+pub fn register(tokenizers: &TokenizerManager) {
+    for lang in Lang::ALL {
+        tokenizers.register(tokenizer_name(lang), analyzer(lang));
+    }
+}
+
+/// The terms `text` becomes in `lang`, in order. Handy for tests and for query building.
+pub fn terms(lang: Lang, text: &str) -> Vec<String> {
+    let mut analyzer = analyzer(lang);
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vietnamese_matches_without_tone_marks_and_with_plain_d() {
+        assert_eq!(terms(Lang::Vi, "Chính sách ĐỔI TRẢ"), ["chinh", "sach", "doi", "tra"]);
+        assert_eq!(terms(Lang::Vi, "chinh sach doi tra"), ["chinh", "sach", "doi", "tra"]);
+        assert_eq!(terms(Lang::Vi, "đơn hàng"), ["don", "hang"]);
+    }
+
+    #[test]
+    fn decomposed_input_equals_precomposed() {
+        // "hoàn tiền" typed with combining marks (NFD), as some macOS and Windows keyboards send it.
+        let nfd = "hoa\u{300}n tie\u{302}\u{300}n";
+        assert_eq!(terms(Lang::Vi, nfd), terms(Lang::Vi, "hoàn tiền"));
+        assert_eq!(terms(Lang::Vi, nfd), ["hoan", "tien"]);
+    }
+
+    #[test]
+    fn english_stems_and_drops_stopwords() {
+        assert_eq!(terms(Lang::En, "The refunds are processing"), ["refund", "process"]);
+        assert_eq!(terms(Lang::En, "customer's orders"), ["custom", "order"]);
+    }
+
+    #[test]
+    fn punctuation_is_just_a_separator() {
+        assert_eq!(terms(Lang::En, "\"return\" -policy? (title:x)"), ["return", "polici", "titl", "x"]);
+    }
+}

@@ -1,0 +1,130 @@
+//! Splitting text into words, with offsets into the original text so snippets highlight what was written.
+
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use unicode_normalization::char::is_combining_mark;
+
+use super::fold::fold_word;
+
+/// Splits on anything that is not a letter, digit or combining mark, and folds each word
+/// with [`fold_word`]. Apostrophes inside a word are kept together (don't, customer's) and a
+/// trailing possessive `'s` is dropped.
+///
+/// Combining marks count as part of a word so that decomposed (NFD) input stays one word.
+#[derive(Clone, Default, Debug)]
+pub struct WordTokenizer {
+    token: Token,
+    folded: String,
+}
+
+/// The words of one text.
+#[derive(Debug)]
+pub struct WordStream<'a> {
+    text: &'a str,
+    cursor: usize,
+    token: &'a mut Token,
+    folded: &'a mut String,
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = WordStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
+        self.token.reset();
+        WordStream { text, cursor: 0, token: &mut self.token, folded: &mut self.folded }
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_combining_mark(c)
+}
+
+fn is_apostrophe(c: char) -> bool {
+    c == '\'' || c == '\u{2019}'
+}
+
+impl WordStream<'_> {
+    /// Byte range of the next word at or after `self.cursor`.
+    fn next_word(&mut self) -> Option<(usize, usize)> {
+        let rest = &self.text[self.cursor..];
+        let start = self.cursor + rest.find(is_word_char)?;
+        let mut end = start;
+        let mut chars = self.text[start..].char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if is_word_char(c) {
+                end = start + i + c.len_utf8();
+            } else if is_apostrophe(c) && chars.peek().is_some_and(|&(_, next)| next.is_alphanumeric()) {
+                continue;
+            } else {
+                break;
+            }
+        }
+        self.cursor = end;
+        Some((start, end))
+    }
+}
+
+impl TokenStream for WordStream<'_> {
+    fn advance(&mut self) -> bool {
+        let Some((start, end)) = self.next_word() else {
+            return false;
+        };
+        let word = &self.text[start..end];
+        fold_word(word, self.folded);
+        if let Some(stem) = self.folded.strip_suffix("'s").or_else(|| self.folded.strip_suffix("\u{2019}s")) {
+            let len = stem.len();
+            self.folded.truncate(len);
+        }
+        self.folded.retain(|c| !is_apostrophe(c));
+
+        self.token.text.clear();
+        self.token.text.push_str(self.folded);
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.token.position = self.token.position.wrapping_add(1);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<(String, usize, usize, usize)> {
+        let mut tokenizer = WordTokenizer::default();
+        let mut stream = tokenizer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            out.push((t.text.clone(), t.offset_from, t.offset_to, t.position));
+        }
+        out
+    }
+
+    #[test]
+    fn offsets_point_into_the_original_text() {
+        let text = "Đổi trả: 30 ngày!";
+        let got = words(text);
+        assert_eq!(got.iter().map(|w| &text[w.1..w.2]).collect::<Vec<_>>(), ["Đổi", "trả", "30", "ngày"]);
+        assert_eq!(got.iter().map(|w| w.3).collect::<Vec<_>>(), [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn apostrophes_and_possessives() {
+        let got: Vec<String> = words("don't the customer’s 'quoted'").into_iter().map(|w| w.0).collect();
+        assert_eq!(got, ["dont", "the", "customer", "quoted"]);
+    }
+
+    #[test]
+    fn empty_and_punctuation_only() {
+        assert!(words("").is_empty());
+        assert!(words(" ?-:\"' ").is_empty());
+    }
+}

@@ -1,0 +1,67 @@
+//! The Answerdesk knowledge-base engine, shared by `kb-builder` (native) and the widget (wasm32).
+//!
+//! - [`Article`]: what the builder hands over after validating and rendering a Markdown file.
+//! - [`analysis`]: how text becomes terms, per [`Lang`]; the same code at index and at query time.
+//! - [`Indexer`]: builds the tantivy index and packs it into a [`bundle`] (native only).
+//! - [`KnowledgeBase`]: opens a bundle from bytes into memory and answers [`SearchRequest`]s with
+//!   [`Hit`]s (title, URL, highlighted [`Snippet`], score).
+//!
+//! ```
+//! use kb_core::{Article, Indexer, KnowledgeBase, Lang, SearchRequest};
+//!
+//! let mut indexer = Indexer::new()?;
+//! indexer.add(&Article {
+//!     id: "return-policy".into(),
+//!     lang: Lang::Vi,
+//!     title: "Chính sách đổi trả là gì?".into(),
+//!     category: "returns".into(),
+//!     tags: vec!["đổi trả".into()],
+//!     questions: vec!["Tôi có thể trả lại hàng không?".into()],
+//!     summary: "Đổi trả miễn phí trong 30 ngày.".into(),
+//!     team: Some("returns".into()),
+//!     url: "/vi/returns/return-policy/".into(),
+//!     body_html: "<p>Đổi trả miễn phí trong 30 ngày.</p>".into(),
+//!     body_text: "Đổi trả miễn phí trong 30 ngày.".into(),
+//! })?;
+//! let bundle = indexer.finish()?;
+//!
+//! let kb = KnowledgeBase::from_bundle(&bundle)?;
+//! let hits = kb.search(&SearchRequest::new("chinh sach doi tra").lang(Some(Lang::Vi)))?;
+//! assert_eq!(hits[0].id, "return-policy");
+//! # Ok::<(), kb_core::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod analysis;
+mod article;
+pub mod bundle;
+mod indexer;
+mod lang;
+mod query;
+pub mod schema;
+mod search;
+
+pub use article::Article;
+pub use bundle::BundleError;
+pub use indexer::Indexer;
+pub use lang::{Lang, UnknownLang};
+pub use search::{ArticleView, Hit, KnowledgeBase, SearchRequest, Snippet};
+
+/// Everything that can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The bundle bytes are not a readable bundle.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// The bundle holds an index with a different schema than this code (built by another version).
+    #[error(
+        "the index bundle was built with a different schema than this version expects; rebuild it with kb-builder"
+    )]
+    SchemaMismatch,
+    /// tantivy failed (an I/O problem in the index, or an index file that does not parse).
+    #[error("search index error: {0}")]
+    Index(#[from] tantivy::TantivyError),
+}
+
+/// Result with the engine's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,307 @@
+//! Opening a knowledge base from its bundle and searching it. This is the code the widget runs in wasm32.
+
+use std::ops::Range;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::directory::RamDirectory;
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+use crate::schema::{KbSchema, Zone};
+use crate::{Error, Lang, Result, analysis, bundle, query};
+
+/// Longest snippet, in characters.
+const SNIPPET_CHARS: usize = 160;
+
+/// What to search for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchRequest {
+    /// Natural-language text as typed.
+    pub text: String,
+    /// Only articles in this language; `None` searches every language.
+    pub lang: Option<Lang>,
+    /// At most this many hits.
+    pub limit: usize,
+    /// The visitor is still typing: the last word also matches as a prefix.
+    pub typing: bool,
+}
+
+impl SearchRequest {
+    /// A request for `text` in every language, 10 hits, last word complete.
+    pub fn new(text: impl Into<String>) -> Self {
+        SearchRequest { text: text.into(), lang: None, limit: 10, typing: false }
+    }
+
+    /// Restricts to one language.
+    pub fn lang(mut self, lang: Option<Lang>) -> Self {
+        self.lang = lang;
+        self
+    }
+
+    /// Sets the number of hits.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Marks the text as still being typed.
+    pub fn typing(mut self, typing: bool) -> Self {
+        self.typing = typing;
+        self
+    }
+}
+
+/// A piece of text with the byte ranges that matched the query. Render the ranges as highlights and
+/// everything as text (never as HTML).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snippet {
+    /// The excerpt.
+    pub text: String,
+    /// Byte ranges of `text` to highlight, in order, not overlapping.
+    pub highlights: Vec<Range<usize>>,
+}
+
+impl Snippet {
+    /// HTML with `<mark>` around highlights and everything else escaped.
+    pub fn to_html(&self) -> String {
+        let mut html = String::with_capacity(self.text.len() + 16 * self.highlights.len());
+        let mut at = 0;
+        for range in &self.highlights {
+            escape_into(&self.text[at..range.start], &mut html);
+            html.push_str("<mark>");
+            escape_into(&self.text[range.clone()], &mut html);
+            html.push_str("</mark>");
+            at = range.end;
+        }
+        escape_into(&self.text[at..], &mut html);
+        html
+    }
+}
+
+fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    /// Article id.
+    pub id: String,
+    /// Article language.
+    pub lang: Lang,
+    /// Display title.
+    pub title: String,
+    /// Site-relative URL of the help-center page.
+    pub url: String,
+    /// Category key.
+    pub category: String,
+    /// Excerpt around the best match (the summary when the body did not match).
+    pub snippet: Snippet,
+    /// Relevance score; comparable only within one result list.
+    pub score: f32,
+}
+
+/// An article as the widget shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleView {
+    /// Article id.
+    pub id: String,
+    /// Article language.
+    pub lang: Lang,
+    /// Display title.
+    pub title: String,
+    /// Site-relative URL.
+    pub url: String,
+    /// Category key.
+    pub category: String,
+    /// Summary.
+    pub summary: String,
+    /// Team for escalations, if the editor named one.
+    pub team: Option<String>,
+    /// Sanitized HTML body (sanitized at build time).
+    pub body_html: String,
+}
+
+/// A searchable knowledge base, held in memory.
+pub struct KnowledgeBase {
+    schema: KbSchema,
+    searcher: Searcher,
+    // Keeps the searcher's index alive and documents how it was opened.
+    _reader: IndexReader,
+}
+
+impl std::fmt::Debug for KnowledgeBase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnowledgeBase").field("articles", &self.len()).finish_non_exhaustive()
+    }
+}
+
+impl KnowledgeBase {
+    /// Opens a knowledge base from bundle bytes (as fetched by the widget or read from disk).
+    pub fn from_bundle(bytes: &[u8]) -> Result<Self> {
+        let files = bundle::read(bytes)?;
+        let directory = RamDirectory::create();
+        for file in &files {
+            tantivy::Directory::atomic_write(&directory, Path::new(file.name), file.bytes)
+                .map_err(tantivy::TantivyError::from)?;
+        }
+        let index = Index::open(directory)?;
+        Self::from_index(index)
+    }
+
+    pub(crate) fn from_index(index: Index) -> Result<Self> {
+        let schema = KbSchema::new();
+        if !schema.matches(&index.schema()) {
+            return Err(Error::SchemaMismatch);
+        }
+        analysis::register(index.tokenizers());
+        // No reload thread: the browser has none, and a bundle never changes once opened.
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let searcher = reader.searcher();
+        Ok(KnowledgeBase { schema, searcher, _reader: reader })
+    }
+
+    /// Number of articles (all languages).
+    pub fn len(&self) -> u64 {
+        self.searcher.num_docs()
+    }
+
+    /// Whether the knowledge base has no article.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of articles in one language.
+    pub fn count(&self, lang: Lang) -> Result<u64> {
+        Ok(self.searcher.doc_freq(&Term::from_field_text(self.schema.lang, lang.code()))?)
+    }
+
+    /// Searches. Never fails on what the visitor typed: text with no searchable word gives no hits.
+    pub fn search(&self, request: &SearchRequest) -> Result<Vec<Hit>> {
+        let langs: Vec<Lang> = match request.lang {
+            Some(lang) => vec![lang],
+            None => Lang::ALL.to_vec(),
+        };
+        let Some(query) = query::build(&self.schema, &langs, &request.text, request.typing) else {
+            return Ok(Vec::new());
+        };
+        let top =
+            self.searcher.search(&query, &TopDocs::with_limit(request.limit.max(1)).order_by_score())?;
+        let mut snippets = Snippets::new(&self.searcher, &*query, &self.schema, &langs)?;
+        top.into_iter()
+            .take(request.limit)
+            .map(|(score, address)| self.hit(address, score, &mut snippets))
+            .collect()
+    }
+
+    /// The article `id` in `lang`, if there is one.
+    pub fn article(&self, lang: Lang, id: &str) -> Result<Option<ArticleView>> {
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_text(self.schema.id, id), IndexRecordOption::Basic))
+                    as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.schema.lang, lang.code()),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        let Some((_, address)) =
+            self.searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?.into_iter().next()
+        else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = self.searcher.doc(address)?;
+        let s = &self.schema;
+        Ok(Some(ArticleView {
+            id: text(&doc, s.id),
+            lang,
+            title: text(&doc, s.title),
+            url: text(&doc, s.url),
+            category: text(&doc, s.category),
+            summary: text(&doc, s.summary),
+            team: Some(text(&doc, s.team)).filter(|t| !t.is_empty()),
+            body_html: text(&doc, s.body_html),
+        }))
+    }
+
+    fn hit(&self, address: DocAddress, score: f32, snippets: &mut Snippets) -> Result<Hit> {
+        let doc: TantivyDocument = self.searcher.doc(address)?;
+        let s = &self.schema;
+        let lang: Lang = text(&doc, s.lang).parse().map_err(|_| Error::SchemaMismatch)?;
+        let summary = text(&doc, s.summary);
+        Ok(Hit {
+            id: text(&doc, s.id),
+            lang,
+            title: text(&doc, s.title),
+            url: text(&doc, s.url),
+            category: text(&doc, s.category),
+            snippet: snippets.for_doc(lang, &doc, &summary),
+            score,
+        })
+    }
+}
+
+fn text(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
+    doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string()
+}
+
+/// Snippet generators, one per language searched (each knows its language's query terms and analyzer).
+struct Snippets {
+    generators: Vec<(Lang, SnippetGenerator, tantivy::schema::Field)>,
+}
+
+impl Snippets {
+    fn new(searcher: &Searcher, query: &dyn Query, schema: &KbSchema, langs: &[Lang]) -> Result<Self> {
+        let generators = langs
+            .iter()
+            .map(|&lang| {
+                let field = schema.text_field(lang, Zone::Body);
+                let mut generator = SnippetGenerator::create(searcher, query, field)?;
+                generator.set_max_num_chars(SNIPPET_CHARS);
+                Ok((lang, generator, field))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Snippets { generators })
+    }
+
+    /// The best body excerpt; the summary (highlighted where it matches) when the body has no match.
+    fn for_doc(&mut self, lang: Lang, doc: &TantivyDocument, summary: &str) -> Snippet {
+        let Some((_, generator, _)) = self.generators.iter().find(|(l, _, _)| *l == lang) else {
+            return Snippet { text: summary.to_string(), highlights: Vec::new() };
+        };
+        let from_body = generator.snippet_from_doc(doc);
+        if !from_body.highlighted().is_empty() {
+            return Snippet {
+                text: from_body.fragment().to_string(),
+                highlights: from_body.highlighted().to_vec(),
+            };
+        }
+        let from_summary = generator.snippet(summary);
+        if from_summary.highlighted().is_empty() {
+            Snippet { text: summary.to_string(), highlights: Vec::new() }
+        } else {
+            Snippet {
+                text: from_summary.fragment().to_string(),
+                highlights: from_summary.highlighted().to_vec(),
+            }
+        }
+    }
+}

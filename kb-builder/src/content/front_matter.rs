@@ -1,0 +1,223 @@
+//! Splitting a Markdown file into its YAML front matter and body, and reading the keys editors write.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::diagnostics::{Diagnostic, LineIndex};
+
+/// The keys this builder understands. `description` is read as `summary` (static site generators use it).
+pub const KNOWN_KEYS: [&str; 10] =
+    ["id", "title", "lang", "category", "tags", "questions", "summary", "description", "team", "draft"];
+
+/// A value and where it was written (line, column).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// Line and column of the value in the file.
+    pub at: (usize, usize),
+}
+
+/// What the front matter says, typed. Everything is optional here; the loader applies defaults.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Meta {
+    pub id: Option<Located<String>>,
+    pub title: Option<Located<String>>,
+    pub lang: Option<Located<String>>,
+    pub category: Option<Located<String>>,
+    pub tags: Vec<String>,
+    pub questions: Vec<String>,
+    pub summary: Option<String>,
+    pub team: Option<String>,
+    pub draft: bool,
+}
+
+/// A file cut in two.
+#[derive(Debug)]
+pub struct Split<'a> {
+    /// The YAML text and its byte offset in the file, if the file has front matter.
+    pub yaml: Option<(&'a str, usize)>,
+    /// The Markdown body and its byte offset in the file.
+    pub body: (&'a str, usize),
+}
+
+/// Cuts `text` at the `---` lines. A file without a leading `---` is all body.
+pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+    let bom = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let rest = &text[bom..];
+    let Some(after_open) = rest.strip_prefix("---").filter(|r| r.starts_with('\n') || r.starts_with("\r\n"))
+    else {
+        return Ok(Split { yaml: None, body: (text, 0) });
+    };
+    let yaml_start = text.len() - after_open.len() + if after_open.starts_with("\r\n") { 2 } else { 1 };
+    let mut line_start = yaml_start;
+    for line in text[yaml_start..].split_inclusive('\n') {
+        let trimmed = line.trim_end_matches(['\r', '\n']);
+        if trimmed == "---" || trimmed == "..." {
+            let body_start = line_start + line.len();
+            return Ok(Split { yaml: Some((&text[yaml_start..line_start], yaml_start)), body: (&text[body_start..], body_start) });
+        }
+        line_start += line.len();
+    }
+    Err(Diagnostic::error("unclosed-front-matter", path, (1, 1), "front matter is not closed")
+        .hint("add a line with only `---` after the last front matter key, before the article body"))
+}
+
+/// Parses the YAML and reads the known keys. Problems in values are returned as diagnostics; unknown
+/// keys are warnings.
+pub fn parse(path: &Path, file: &str, yaml: &str, yaml_offset: usize) -> Result<(Meta, Vec<Diagnostic>), Diagnostic> {
+    let lines = LineIndex::new(file);
+    let yaml_line = lines.position(yaml_offset).0;
+    let map: BTreeMap<String, Value> = if yaml.trim().is_empty() {
+        BTreeMap::new()
+    } else {
+        match serde_saphyr::from_str::<Option<BTreeMap<String, Value>>>(yaml) {
+            Ok(map) => map.unwrap_or_default(),
+            Err(err) => {
+                let at = err.location().map_or((yaml_line, 1), |loc| {
+                    (yaml_line + loc.line().saturating_sub(1) as usize, loc.column().max(1) as usize)
+                });
+                let message = first_line(&err.to_string());
+                return Err(Diagnostic::error("invalid-yaml", path, at, format!("invalid YAML in front matter: {message}")).hint(
+                    "front matter is YAML: `key: value` per line, lists as `[a, b]` or `- item` lines; quote values that contain `: ` or start with `[`, `{`, `*`, `&` or `#`",
+                ));
+            }
+        }
+    };
+
+    let positions = key_positions(yaml, yaml_line);
+    let at = |key: &str| positions.get(key).copied().unwrap_or((yaml_line, 1));
+    let mut diagnostics = Vec::new();
+    let mut meta = Meta::default();
+
+    for (key, value) in &map {
+        let located_text = |diagnostics: &mut Vec<Diagnostic>| match text(value) {
+            Ok(Some(text)) => Some(Located { value: text, at: at(key) }),
+            Ok(None) => None,
+            Err(found) => {
+                diagnostics.push(
+                    Diagnostic::error("invalid-value", path, at(key), format!("`{key}` must be text, found {found}"))
+                        .hint(format!("write `{key}: some text`")),
+                );
+                None
+            }
+        };
+        match key.as_str() {
+            "id" => meta.id = located_text(&mut diagnostics),
+            "title" => meta.title = located_text(&mut diagnostics),
+            "lang" => meta.lang = located_text(&mut diagnostics),
+            "category" => meta.category = located_text(&mut diagnostics),
+            "summary" | "description" => {
+                if meta.summary.is_none() {
+                    meta.summary = located_text(&mut diagnostics).map(|l| l.value);
+                }
+            }
+            "team" => meta.team = located_text(&mut diagnostics).map(|l| l.value),
+            "tags" | "questions" => match list(value) {
+                Ok(items) => *(if key == "tags" { &mut meta.tags } else { &mut meta.questions }) = items,
+                Err(found) => diagnostics.push(
+                    Diagnostic::error("invalid-value", path, at(key), format!("`{key}` must be a list of text, found {found}"))
+                        .hint(format!("write `{key}: [first, second]` or one `- item` per line")),
+                ),
+            },
+            "draft" => match value {
+                Value::Bool(draft) => meta.draft = *draft,
+                Value::Null => {}
+                _ => diagnostics.push(
+                    Diagnostic::error("invalid-value", path, at(key), "`draft` must be true or false")
+                        .hint("write `draft: true` to keep the article out of the build, or remove the line"),
+                ),
+            },
+            _ => diagnostics.push(
+                Diagnostic::warning("unknown-key", path, at(key), format!("unknown front matter key `{key}` (ignored)"))
+                    .hint(format!("known keys: {}", KNOWN_KEYS.join(", "))),
+            ),
+        }
+    }
+    Ok((meta, diagnostics))
+}
+
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_string()
+}
+
+/// Scalars become text; `None` for null or empty text; `Err` names what was found instead.
+fn text(value: &Value) -> Result<Option<String>, &'static str> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => Ok(Some(s.trim().to_string())),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        Value::Array(_) => Err("a list"),
+        Value::Object(_) => Err("a mapping"),
+    }
+}
+
+/// A list of scalars; a single text is split at commas (`tags: a, b`).
+fn list(value: &Value) -> Result<Vec<String>, &'static str> {
+    match value {
+        Value::Array(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                if let Some(text) = text(item)? {
+                    out.push(text);
+                }
+            }
+            Ok(out)
+        }
+        Value::String(s) => Ok(s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()),
+        other => Ok(text(other)?.into_iter().collect()),
+    }
+}
+
+/// Where each top-level key's value starts (line, column), found by reading the lines: YAML top-level keys
+/// start in column 1.
+fn key_positions(yaml: &str, first_line: usize) -> BTreeMap<String, (usize, usize)> {
+    let mut out = BTreeMap::new();
+    for (i, line) in yaml.lines().enumerate() {
+        if line.starts_with([' ', '\t', '#', '-']) {
+            continue;
+        }
+        let Some((key, rest)) = line.split_once(':') else { continue };
+        let key = key.trim().trim_matches(['"', '\'']);
+        let value_col = key.chars().count() + 2 + rest.chars().take_while(|c| *c == ' ').count();
+        out.entry(key.to_string()).or_insert((first_line + i, value_col.min(line.chars().count()).max(1)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "---\nid: return-policy\ntitle: Đổi trả\ntags: [a, b]\nlayout: page\n---\nBody\n";
+
+    #[test]
+    fn splits_and_reads_keys_with_positions() {
+        let path = Path::new("x.md");
+        let split = split(path, FILE).unwrap();
+        assert_eq!(split.body.0, "Body\n");
+        let (yaml, offset) = split.yaml.unwrap();
+        let (meta, diagnostics) = parse(path, FILE, yaml, offset).unwrap();
+        assert_eq!(meta.id, Some(Located { value: "return-policy".into(), at: (2, 5) }));
+        assert_eq!(meta.title.unwrap().at, (3, 8));
+        assert_eq!(meta.tags, ["a", "b"]);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!((diagnostics[0].line, diagnostics[0].col), (5, 9));
+    }
+
+    #[test]
+    fn no_front_matter_is_all_body() {
+        let split = split(Path::new("x.md"), "# Title\ntext").unwrap();
+        assert!(split.yaml.is_none());
+        assert_eq!(split.body, ("# Title\ntext", 0));
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_an_error() {
+        assert!(split(Path::new("x.md"), "---\ntitle: x\nbody").is_err());
+    }
+}

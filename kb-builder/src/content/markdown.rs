@@ -1,0 +1,187 @@
+//! Markdown → sanitized HTML and plain text, with links between articles checked and rewritten.
+
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_GFM
+}
+
+/// Removes everything a help article never needs and an attacker would use: scripts, event-handler
+/// attributes, `javascript:` URLs, iframes, forms, styles.
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    for heading in ["h1", "h2", "h3", "h4", "h5", "h6"] {
+        builder.add_tag_attributes(heading, ["id"]);
+    }
+    builder.add_tag_attributes("code", ["class"]);
+    builder.add_tag_attributes("th", ["align"]).add_tag_attributes("td", ["align"]);
+    builder.link_rel(Some("noopener"));
+    builder
+});
+
+/// An article's body, ready to publish and index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Sanitized HTML.
+    pub html: String,
+    /// Plain text: what is indexed and what snippets are cut from.
+    pub text: String,
+}
+
+/// A link to another article (`[text](../returns/return-policy.md#fees)`) and its byte offset in the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleLink {
+    /// The path as written, without the `#fragment`.
+    pub path: String,
+    /// Byte offset of the link in the body.
+    pub offset: usize,
+}
+
+/// If the body starts with a `# Heading`, its text and the body after it.
+pub fn take_leading_h1(body: &str) -> (Option<String>, &str) {
+    let trimmed = body.trim_start_matches(['\n', '\r', ' ', '\t']);
+    let Some(rest) = trimmed.strip_prefix("# ") else { return (None, body) };
+    let (line, after) = rest.split_once('\n').unwrap_or((rest, ""));
+    let title = line.trim().trim_end_matches('#').trim();
+    if title.is_empty() { (None, body) } else { (Some(title.to_string()), after) }
+}
+
+/// Whether a link destination points at another article's Markdown file.
+fn article_path(dest: &str) -> Option<&str> {
+    if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with('#') || dest.starts_with("//") {
+        return None;
+    }
+    let path = dest.split(['#', '?']).next().unwrap_or(dest);
+    path.to_ascii_lowercase().ends_with(".md").then_some(path)
+}
+
+/// The links to other articles, in order.
+pub fn article_links(body: &str) -> Vec<ArticleLink> {
+    Parser::new_ext(body, options())
+        .into_offset_iter()
+        .filter_map(|(event, range)| match event {
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                article_path(&dest_url).map(|path| ArticleLink { path: path.to_string(), offset: range.start })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Renders `body`. `resolve` maps a link's article path (as written) to the URL of the article; links it
+/// cannot resolve are left as written (the loader reports them).
+pub fn render(body: &str, resolve: impl Fn(&str) -> Option<String>) -> Rendered {
+    let mut events: Vec<Event<'_>> = Parser::new_ext(body, options()).collect();
+    let mut text = String::with_capacity(body.len());
+
+    let mut i = 0;
+    while i < events.len() {
+        match &events[i] {
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                if let Some(path) = article_path(dest_url)
+                    && let Some(url) = resolve(path)
+                {
+                    let fragment = dest_url.find('#').map_or("", |at| &dest_url[at..]);
+                    events[i] = Event::Start(Tag::Link {
+                        link_type: *link_type,
+                        dest_url: CowStr::from(format!("{url}{fragment}")),
+                        title: title.clone(),
+                        id: id.clone(),
+                    });
+                }
+            }
+            Event::Start(Tag::Heading { level, id: None, classes, attrs }) => {
+                let heading_text = text_until_end(&events[i + 1..]);
+                let (level, classes, attrs) = (*level, classes.clone(), attrs.clone());
+                events[i] =
+                    Event::Start(Tag::Heading { level, id: Some(CowStr::from(slug(&heading_text))), classes, attrs });
+            }
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_),
+            ) => text.push('\n'),
+            _ => {}
+        }
+        i += 1;
+    }
+
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    Rendered { html: SANITIZER.clean(&html).to_string(), text: text.trim().to_string() }
+}
+
+fn text_until_end(events: &[Event<'_>]) -> String {
+    let mut out = String::new();
+    for event in events {
+        match event {
+            Event::End(TagEnd::Heading(_)) => break,
+            Event::Text(t) | Event::Code(t) => out.push_str(t),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A URL fragment for a heading: folded to ASCII, words joined by `-` ("Điều kiện" → "dieu-kien").
+pub fn slug(text: &str) -> String {
+    let mut folded = String::new();
+    kb_core::analysis::fold_word(text, &mut folded);
+    let mut out = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_scripts_handlers_and_javascript_urls() {
+        let body = "Hi <script>alert(1)</script><img src=x onerror=alert(1)> [x](javascript:alert(1)) <a href=\"javascript:evil()\">y</a>";
+        let html = render(body, |_| None).html;
+        assert!(!html.contains("script"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn rewrites_article_links_and_keeps_fragments() {
+        let body = "See [fees](../shipping/fees.md#table) and [site](https://example.com/a.md).";
+        let links = article_links(body);
+        assert_eq!(links, [ArticleLink { path: "../shipping/fees.md".into(), offset: 4 }]);
+        let html = render(body, |p| (p == "../shipping/fees.md").then(|| "/vi/shipping/fees/".to_string())).html;
+        assert!(html.contains(r#"href="/vi/shipping/fees/#table""#), "{html}");
+        assert!(html.contains(r#"href="https://example.com/a.md""#), "{html}");
+    }
+
+    #[test]
+    fn headings_get_ascii_ids_and_text_is_plain() {
+        let rendered = render("## Điều kiện đổi trả\n\nMột **hai** `ba`.", |_| None);
+        assert!(rendered.html.contains(r#"<h2 id="dieu-kien-doi-tra">"#), "{}", rendered.html);
+        assert_eq!(rendered.text, "Điều kiện đổi trả\nMột hai ba.");
+    }
+
+    #[test]
+    fn leading_h1_becomes_the_title() {
+        assert_eq!(take_leading_h1("\n# Get-AzVM\n\nBody"), (Some("Get-AzVM".into()), "\nBody"));
+        assert_eq!(take_leading_h1("Body\n# Later"), (None, "Body\n# Later"));
+    }
+}

@@ -1,0 +1,141 @@
+//! `kb-builder eval`: builds the content through the real pipeline and measures how well kb-core's search
+//! ranks the relevant articles for real queries.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use kb_core::{Lang, SearchRequest};
+use serde::{Deserialize, Serialize};
+
+use crate::config::SiteConfig;
+use crate::pipeline;
+use crate::progress::Progress;
+
+/// Arguments of `eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// Content folder to build (e.g. the output of `import`).
+    #[arg(long)]
+    content: PathBuf,
+    /// JSONL file of {"qid","query","relevant_ids"[,"lang"]} objects.
+    #[arg(long)]
+    queries: PathBuf,
+    /// Only queries whose "split" field has this value (e.g. `val`).
+    #[arg(long)]
+    split: Option<String>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct Query {
+    qid: String,
+    query: String,
+    relevant_ids: Vec<String>,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    split: Option<String>,
+}
+
+/// The metrics, averaged over queries. Key names are a contract with `cargo xtask eval`.
+#[derive(Debug, Default, Serialize, PartialEq)]
+pub struct Metrics {
+    pub queries: usize,
+    pub mrr_at_10: f64,
+    pub recall_at_1: f64,
+    pub recall_at_5: f64,
+    pub recall_at_10: f64,
+    pub ndcg_at_10: f64,
+    pub zero_result_rate: f64,
+}
+
+/// Scores of one ranked list against the relevant ids.
+fn score(ranked: &[String], relevant: &HashSet<&str>) -> [f64; 5] {
+    let is_rel = |id: &String| relevant.contains(id.as_str());
+    let recall = |k: usize| ranked.iter().take(k).filter(|id| is_rel(id)).count() as f64 / relevant.len() as f64;
+    let mrr = ranked.iter().take(10).position(is_rel).map_or(0.0, |i| 1.0 / (i as f64 + 1.0));
+    let dcg: f64 =
+        ranked.iter().take(10).enumerate().filter(|(_, id)| is_rel(id)).map(|(i, _)| 1.0 / (i as f64 + 2.0).log2()).sum();
+    let ideal: f64 = (0..relevant.len().min(10)).map(|i| 1.0 / (i as f64 + 2.0).log2()).sum();
+    [mrr, recall(1), recall(5), recall(10), dcg / ideal]
+}
+
+/// Builds, runs every query and prints the metrics.
+pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.queries).with_context(|| format!("cannot read {}", args.queries.display()))?;
+    let mut queries = Vec::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let query: Query = serde_json::from_str(line)
+            .with_context(|| format!("{}:{}: not a query object", args.queries.display(), i + 1))?;
+        if args.split.as_ref().is_none_or(|s| query.split.as_ref() == Some(s)) && !query.relevant_ids.is_empty() {
+            queries.push(query);
+        }
+    }
+    anyhow::ensure!(!queries.is_empty(), "no queries with relevant ids in {}", args.queries.display());
+
+    let (config, _) = SiteConfig::load(&args.content)?;
+    let temp = tempfile::tempdir()?;
+    let out = temp.path().join("dist");
+    let report = pipeline::build(&args.content, &out, &config, true, &Progress::new(args.json))?;
+    if report.loaded.errors() > 0 {
+        eprintln!("eval: {} files were rejected (run `kb-builder check --content {}`)", report.loaded.rejected.values().sum::<usize>(), args.content.display());
+    }
+    let kb = crate::search::open(&out)?;
+
+    let mut sums = [0.0; 5];
+    let mut zero = 0usize;
+    for query in &queries {
+        let lang = query.lang.as_deref().map(str::parse::<Lang>).transpose().map_err(|e| anyhow::anyhow!("query {}: {e}", query.qid))?;
+        let hits = kb.search(&SearchRequest::new(&query.query).lang(lang).limit(10))?;
+        if hits.is_empty() {
+            zero += 1;
+        }
+        let ranked: Vec<String> = hits.into_iter().map(|h| h.id).collect();
+        let relevant: HashSet<&str> = query.relevant_ids.iter().map(String::as_str).collect();
+        for (sum, value) in sums.iter_mut().zip(score(&ranked, &relevant)) {
+            *sum += value;
+        }
+    }
+    let n = queries.len() as f64;
+    let metrics = Metrics {
+        queries: queries.len(),
+        mrr_at_10: sums[0] / n,
+        recall_at_1: sums[1] / n,
+        recall_at_5: sums[2] / n,
+        recall_at_10: sums[3] / n,
+        ndcg_at_10: sums[4] / n,
+        zero_result_rate: zero as f64 / n,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&metrics)?);
+    } else {
+        println!("queries        {}", metrics.queries);
+        println!("MRR@10         {:.4}", metrics.mrr_at_10);
+        println!("recall@1       {:.4}", metrics.recall_at_1);
+        println!("recall@5       {:.4}", metrics.recall_at_5);
+        println!("recall@10      {:.4}", metrics.recall_at_10);
+        println!("nDCG@10        {:.4}", metrics.ndcg_at_10);
+        println!("zero results   {:.4}", metrics.zero_result_rate);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_of_known_rankings() {
+        let ranked: Vec<String> = ["x", "a", "y", "b"].map(String::from).to_vec();
+        let relevant: HashSet<&str> = ["a", "b"].into();
+        let [mrr, r1, r5, r10, ndcg] = score(&ranked, &relevant);
+        assert_eq!((mrr, r1, r5, r10), (0.5, 0.0, 1.0, 1.0));
+        let expected = (1.0 / 3f64.log2() + 1.0 / 5f64.log2()) / (1.0 + 1.0 / 3f64.log2());
+        assert!((ndcg - expected).abs() < 1e-12);
+        assert_eq!(score(&[], &relevant), [0.0; 5]);
+    }
+}

@@ -1,0 +1,141 @@
+//! `kb-builder serve`: build, serve the output on localhost, rebuild when content changes, and reload open
+//! pages (a small script injected into served HTML listens on a server-sent-events stream).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::sync::watch;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::WatchStream;
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+use crate::config::SiteConfig;
+use crate::pipeline;
+use crate::progress::Progress;
+
+const EVENTS_PATH: &str = "/__answerdesk/events";
+const RELOAD_SCRIPT: &str =
+    "<script>new EventSource(\"/__answerdesk/events\").onmessage = () => location.reload();</script>";
+
+#[derive(Clone)]
+struct AppState {
+    out: PathBuf,
+    builds: watch::Receiver<u64>,
+}
+
+/// Runs until interrupted.
+pub fn run(content: PathBuf, out: PathBuf, listen: SocketAddr, quiet: bool) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve(content, out, listen, quiet))
+}
+
+async fn serve(content: PathBuf, out: PathBuf, listen: SocketAddr, quiet: bool) -> anyhow::Result<ExitCode> {
+    rebuild(&content, &out, quiet).await;
+    let (builds_tx, builds) = watch::channel(0u64);
+
+    // File events arrive on a std channel; a blocking task debounces them and rebuilds.
+    let (events_tx, events_rx) = std::sync::mpsc::channel();
+    let mut debouncer = notify_debouncer_mini::new_debouncer(Duration::from_millis(200), events_tx)?;
+    debouncer
+        .watcher()
+        .watch(&content, notify_debouncer_mini::notify::RecursiveMode::Recursive)
+        .with_context(|| format!("cannot watch {}", content.display()))?;
+    if let Some(config) = content.parent().map(|p| p.join(crate::config::FILE_NAME)).filter(|p| p.is_file()) {
+        debouncer.watcher().watch(&config, notify_debouncer_mini::notify::RecursiveMode::NonRecursive)?;
+    }
+    let handle = tokio::runtime::Handle::current();
+    let (watch_content, watch_out) = (content.clone(), out.clone());
+    std::thread::spawn(move || {
+        let mut version = 0;
+        while let Ok(result) = events_rx.recv() {
+            let changed = result.map(|events| events.iter().any(|e| !is_staging(&e.path))).unwrap_or(true);
+            if changed {
+                handle.block_on(rebuild(&watch_content, &watch_out, quiet));
+                version += 1;
+                let _ = builds_tx.send(version);
+            }
+        }
+    });
+
+    let app = Router::new()
+        .route(EVENTS_PATH, get(events))
+        .fallback(static_file)
+        .with_state(AppState { out: out.clone(), builds });
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    eprintln!("serving {} on http://{}/ (Ctrl+C to stop); watching {}", out.display(), listener.local_addr()?, content.display());
+    axum::serve(listener, app).with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    drop(debouncer);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn is_staging(path: &Path) -> bool {
+    path.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+}
+
+async fn rebuild(content: &Path, out: &Path, quiet: bool) {
+    let (content, out) = (content.to_path_buf(), out.to_path_buf());
+    let result = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let (config, _) = SiteConfig::load(&content)?;
+        // Editors previewing want to see what is valid while they fix the rest.
+        let report = pipeline::build(&content, &out, &config, true, &Progress::new(quiet))?;
+        for d in report.loaded.diagnostics.iter().filter(|d| d.is_error()) {
+            eprintln!("{d}");
+        }
+        eprintln!("rebuilt: {} articles, {} errors", report.loaded.articles.len(), report.loaded.errors());
+        Ok(())
+    })
+    .await;
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => eprintln!("build failed (previous output kept): {err:#}"),
+        Err(err) => eprintln!("build crashed (previous output kept): {err}"),
+    }
+}
+
+async fn events(State(state): State<AppState>) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
+    // Skip the current value: only builds after the page loaded trigger a reload.
+    let stream = WatchStream::from_changes(state.builds).map(|version| Ok(Event::default().data(version.to_string())));
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+async fn static_file(State(state): State<AppState>, request: Request) -> Response {
+    let relative = request.uri().path().trim_start_matches('/').to_string();
+    if relative.split('/').any(|part| part == "..") {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let mut path = state.out.join(&relative);
+    if path.is_dir() {
+        path = path.join("index.html");
+    }
+    if path.extension().is_some_and(|e| e == "html") {
+        let status = if path.is_file() { StatusCode::OK } else { StatusCode::NOT_FOUND };
+        let file = if status == StatusCode::OK { path } else { state.out.join("404.html") };
+        if let Ok(html) = tokio::fs::read_to_string(&file).await {
+            let html = match html.rfind("</body>") {
+                Some(at) => format!("{}{RELOAD_SCRIPT}{}", &html[..at], &html[at..]),
+                None => html + RELOAD_SCRIPT,
+            };
+            return (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html)
+                .into_response();
+        }
+    }
+    match ServeDir::new(&state.out).oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
+    }
+}

@@ -1,0 +1,339 @@
+//! The static help center: a home page per language, category pages, article pages with structured data,
+//! an all-articles page, a 404 page, `sitemap.xml` and `robots.txt`. Pages work without JavaScript.
+
+mod strings;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use kb_core::{Article, Lang};
+use minijinja::{Environment, context};
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::config::SiteConfig;
+use strings::strings;
+
+/// Templates and styles, compiled in so the binary works from any folder.
+const TEMPLATES: [(&str, &str); 8] = [
+    ("base.html", include_str!("../../../site/templates/base.html")),
+    ("search_form.html", include_str!("../../../site/templates/search_form.html")),
+    ("home.html", include_str!("../../../site/templates/home.html")),
+    ("category.html", include_str!("../../../site/templates/category.html")),
+    ("article.html", include_str!("../../../site/templates/article.html")),
+    ("search.html", include_str!("../../../site/templates/search.html")),
+    ("languages.html", include_str!("../../../site/templates/languages.html")),
+    ("not_found.html", include_str!("../../../site/templates/not_found.html")),
+];
+const STYLESHEET: &str = include_str!("../../../site/assets/help.css");
+
+/// What was written.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SiteStats {
+    /// HTML pages.
+    pub pages: usize,
+    /// Bytes of HTML, CSS, XML and text written.
+    pub bytes: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct ArticleLink<'a> {
+    title: &'a str,
+    url: &'a str,
+    summary: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct Category<'a> {
+    key: &'a str,
+    name: String,
+    url: String,
+    count: usize,
+    articles: Vec<ArticleLink<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct LangLink {
+    lang: &'static str,
+    label: &'static str,
+    url: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Alternate {
+    lang: String,
+    url: String,
+}
+
+/// Writes the help center for `articles` into `out`.
+pub fn render(config: &SiteConfig, articles: &[Article], out: &Path) -> anyhow::Result<SiteStats> {
+    // Only languages that have articles get pages (and a place in the language switcher).
+    let languages: Vec<Lang> =
+        config.languages.iter().copied().filter(|&l| articles.iter().any(|a| a.lang == l)).collect();
+    let config = &SiteConfig { languages, ..config.clone() };
+    let mut env = Environment::new();
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source).with_context(|| format!("template site/templates/{name}"))?;
+    }
+    let writer = Writer { out, base_path: config.base_path() };
+    let mut stats = SiteStats::default();
+
+    let css_name = format!("assets/help.{}.css", short_hash(STYLESHEET.as_bytes()));
+    stats.bytes += writer.write(&css_name, STYLESHEET)?;
+    let css_url = format!("{}/{css_name}", config.base_path());
+
+    // Translations of one article share its id.
+    let mut translations: BTreeMap<&str, Vec<&Article>> = BTreeMap::new();
+    for article in articles {
+        translations.entry(&article.id).or_default().push(article);
+    }
+
+    let home = |lang: Lang| format!("{}/{lang}/", config.base_path());
+    let switcher_to = |urls: &dyn Fn(Lang) -> String| -> Vec<LangLink> {
+        config
+            .languages
+            .iter()
+            .map(|&l| LangLink { lang: l.code(), label: strings(l).language_name, url: urls(l) })
+            .collect()
+    };
+    let absolute = |url: &str| format!("{}{url}", config.origin());
+    let alternates_of = |urls: &dyn Fn(Lang) -> Option<String>| -> Vec<Alternate> {
+        config
+            .languages
+            .iter()
+            .filter_map(|&l| urls(l).map(|url| Alternate { lang: l.code().into(), url: absolute(&url) }))
+            .collect()
+    };
+    let every_home = |l: Lang| Some(home(l));
+
+    let mut sitemap = Vec::new();
+    for &lang in &config.languages {
+        let t = strings(lang);
+        let site_name = config.site_name(lang);
+        let categories = categories(config, lang, articles);
+        let search_url = format!("{}/{lang}/search/", config.base_path());
+        let common = context! {
+            lang => lang.code(), t, site_name, css_url, search_url,
+            home_url => home(lang),
+        };
+
+        // Home.
+        let page = env.get_template("home.html")?.render(context! {
+            page_title => site_name, description => t.home_heading, canonical => absolute(&home(lang)),
+            alternates => alternates_of(&every_home), switcher => switcher_to(&home),
+            categories, jsonld => Vec::<Value>::new(), ..common.clone()
+        })?;
+        stats.add(writer.write_page(&home(lang), &page)?);
+        sitemap.push((home(lang), alternates_of(&every_home)));
+
+        // All articles (the search form's target without JavaScript).
+        let search_home = |l: Lang| format!("{}/{l}/search/", config.base_path());
+        let page = env.get_template("search.html")?.render(context! {
+            page_title => t.all_articles, description => t.all_articles, canonical => absolute(&search_url),
+            alternates => alternates_of(&|l| Some(search_home(l))), switcher => switcher_to(&search_home),
+            categories, jsonld => Vec::<Value>::new(), ..common.clone()
+        })?;
+        stats.add(writer.write_page(&search_url, &page)?);
+
+        // Categories.
+        for category in &categories {
+            let page = env.get_template("category.html")?.render(context! {
+                page_title => category.name, description => category.name, canonical => absolute(&category.url),
+                alternates => vec![Alternate { lang: lang.code().into(), url: absolute(&category.url) }],
+                switcher => switcher_to(&home), category, jsonld => Vec::<Value>::new(), ..common.clone()
+            })?;
+            stats.add(writer.write_page(&category.url, &page)?);
+            sitemap.push((category.url.clone(), Vec::new()));
+        }
+
+        // Articles (the bulk of the work, in parallel).
+        let lang_articles: Vec<&Article> = articles.iter().filter(|a| a.lang == lang).collect();
+        let written: Vec<anyhow::Result<(u64, (String, Vec<Alternate>))>> = lang_articles
+            .par_iter()
+            .map(|article| {
+                let siblings = &translations[article.id.as_str()];
+                let translation_url =
+                    |l: Lang| siblings.iter().find(|a| a.lang == l).map(|a| a.url.clone());
+                let category = categories.iter().find(|c| c.key == article.category).expect("own category");
+                let related: Vec<&ArticleLink<'_>> =
+                    category.articles.iter().filter(|a| a.url != article.url).take(5).collect();
+                let alternates = alternates_of(&translation_url);
+                let page = env.get_template("article.html")?.render(context! {
+                    page_title => article.title, description => article.summary,
+                    canonical => absolute(&article.url), alternates,
+                    switcher => switcher_to(&|l| translation_url(l).unwrap_or_else(|| home(l))),
+                    article, category, related,
+                    jsonld => structured_data(config, article, category, &absolute),
+                    ..common.clone()
+                })?;
+                let alternates = alternates_of(&translation_url);
+                Ok((writer.write_page(&article.url, &page)?, (article.url.clone(), alternates)))
+            })
+            .collect();
+        for result in written {
+            let (bytes, entry) = result?;
+            stats.add(bytes);
+            sitemap.push(entry);
+        }
+    }
+
+    // Site root: a language chooser (static hosts cannot negotiate languages), and the 404 page.
+    let lang = if config.languages.contains(&config.default_lang) { config.default_lang } else { config.languages[0] };
+    let t = strings(lang);
+    let root = format!("{}/", config.base_path());
+    let root_context = context! {
+        lang => lang.code(), t, site_name => config.site_name(lang), css_url,
+        search_url => format!("{}/{lang}/search/", config.base_path()), home_url => home(lang),
+        description => config.site_name(lang), switcher => switcher_to(&home),
+        jsonld => Vec::<Value>::new(),
+    };
+    let mut root_alternates = alternates_of(&every_home);
+    root_alternates.push(Alternate { lang: "x-default".into(), url: absolute(&root) });
+    let page = env.get_template("languages.html")?.render(context! {
+        page_title => config.site_name(lang), canonical => absolute(&root), alternates => root_alternates,
+        ..root_context.clone()
+    })?;
+    stats.add(writer.write_page(&root, &page)?);
+    let page = env.get_template("not_found.html")?.render(context! {
+        page_title => t.not_found, canonical => absolute(&root), alternates => Vec::<Alternate>::new(),
+        ..root_context
+    })?;
+    stats.bytes += writer.write("404.html", &page)?;
+    stats.pages += 1;
+
+    stats.bytes += writer.write("sitemap.xml", &sitemap_xml(&sitemap, &absolute))?;
+    let robots = format!("User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n", config.base_url.trim_end_matches('/'));
+    stats.bytes += writer.write("robots.txt", &robots)?;
+    Ok(stats)
+}
+
+impl SiteStats {
+    fn add(&mut self, bytes: u64) {
+        self.pages += 1;
+        self.bytes += bytes;
+    }
+}
+
+/// Categories of one language: those named in the config first (in its order), then the rest by name.
+fn categories<'a>(config: &SiteConfig, lang: Lang, articles: &'a [Article]) -> Vec<Category<'a>> {
+    let mut by_key: BTreeMap<&str, Vec<&'a Article>> = BTreeMap::new();
+    for article in articles.iter().filter(|a| a.lang == lang) {
+        by_key.entry(&article.category).or_default().push(article);
+    }
+    let configured: Vec<&String> = config.categories.get(lang.code()).map(|c| c.keys().collect()).unwrap_or_default();
+    let mut categories: Vec<Category<'a>> = by_key
+        .into_iter()
+        .map(|(key, mut list)| {
+            list.sort_by(|a, b| a.title.cmp(&b.title));
+            Category {
+                key,
+                name: config.category_name(lang, key),
+                url: format!("{}/{lang}/{key}/", config.base_path()),
+                count: list.len(),
+                articles: list
+                    .into_iter()
+                    .map(|a| ArticleLink { title: &a.title, url: &a.url, summary: &a.summary })
+                    .collect(),
+            }
+        })
+        .collect();
+    categories.sort_by_key(|c| {
+        let rank = configured.iter().position(|k| k.as_str() == c.key).unwrap_or(usize::MAX);
+        (rank, c.name.clone())
+    });
+    categories
+}
+
+/// schema.org data for an article page: the Article, its breadcrumbs and, when the title is a question,
+/// the FAQPage that lets search engines show the answer.
+fn structured_data(config: &SiteConfig, article: &Article, category: &Category<'_>, absolute: &dyn Fn(&str) -> String) -> Vec<Value> {
+    let url = absolute(&article.url);
+    let mut data = vec![
+        json!({
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": article.title,
+            "description": article.summary,
+            "inLanguage": article.lang.code(),
+            "articleSection": category.name,
+            "url": url,
+            "mainEntityOfPage": url,
+            "publisher": { "@type": "Organization", "name": config.site_name(article.lang) },
+        }),
+        json!({
+            "@context": "https://schema.org",
+            "@type": "BreadcrumbList",
+            "itemListElement": [
+                { "@type": "ListItem", "position": 1, "name": strings(article.lang).home, "item": absolute(&format!("{}/{}/", config.base_path(), article.lang)) },
+                { "@type": "ListItem", "position": 2, "name": category.name, "item": absolute(&category.url) },
+                { "@type": "ListItem", "position": 3, "name": article.title, "item": url },
+            ],
+        }),
+    ];
+    if article.title.trim_end().ends_with('?') {
+        data.push(json!({
+            "@context": "https://schema.org",
+            "@type": "FAQPage",
+            "mainEntity": [{
+                "@type": "Question",
+                "name": article.title,
+                "acceptedAnswer": { "@type": "Answer", "text": article.body_html },
+            }],
+        }));
+    }
+    data
+}
+
+fn sitemap_xml(entries: &[(String, Vec<Alternate>)], absolute: &dyn Fn(&str) -> String) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+    );
+    for (url, alternates) in entries {
+        xml.push_str(&format!("  <url><loc>{}</loc>", xml_escape(&absolute(url))));
+        for alt in alternates.iter().filter(|_| alternates.len() > 1) {
+            xml.push_str(&format!(
+                "<xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
+                alt.lang,
+                xml_escape(&alt.url)
+            ));
+        }
+        xml.push_str("</url>\n");
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// First 10 hex digits of the BLAKE3 hash: enough to never collide across deploys of one site.
+pub fn short_hash(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex()[..10].to_string()
+}
+
+struct Writer<'a> {
+    out: &'a Path,
+    base_path: &'a str,
+}
+
+impl Writer<'_> {
+    /// Writes `contents` at `relative` (inside the output folder); returns the bytes written.
+    fn write(&self, relative: &str, contents: &str) -> anyhow::Result<u64> {
+        let path = self.out.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(contents.len() as u64)
+    }
+
+    /// Writes a page whose site URL ends in `/` as `…/index.html`.
+    fn write_page(&self, url: &str, html: &str) -> anyhow::Result<u64> {
+        let relative = url.strip_prefix(self.base_path).unwrap_or(url).trim_start_matches('/');
+        let file: PathBuf = Path::new(relative).join("index.html");
+        self.write(&file.to_string_lossy(), html)
+    }
+}

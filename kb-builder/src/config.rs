@@ -33,7 +33,7 @@ pub struct SiteConfig {
 }
 
 /// When people answer chats.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessHours {
     /// IANA time zone, e.g. `Asia/Ho_Chi_Minh`.
@@ -69,9 +69,8 @@ impl SiteConfig {
             if path.is_file() {
                 let text = std::fs::read_to_string(&path)
                     .with_context(|| format!("cannot read {}", path.display()))?;
-                let config: SiteConfig = toml::from_str(&text).map_err(|e| {
-                    anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end())
-                })?;
+                let config: SiteConfig = toml::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
                 config.validate().with_context(|| format!("in {}", path.display()))?;
                 return Ok((config, Some(path)));
             }
@@ -86,6 +85,27 @@ impl SiteConfig {
             "`base_url` must start with http:// or https:// (found `{}`)",
             self.base_url
         );
+        if let Some(hours) = &self.business_hours {
+            const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+            for day in &hours.days {
+                anyhow::ensure!(
+                    DAYS.contains(&day.as_str()),
+                    "[business_hours] day `{day}` is not one of {}",
+                    DAYS.join(", ")
+                );
+            }
+            for (key, time) in [("open", &hours.open), ("close", &hours.close)] {
+                anyhow::ensure!(
+                    time.parse::<jiff::civil::Time>().is_ok(),
+                    "[business_hours] {key} = \"{time}\" is not a time; write it as \"HH:MM\""
+                );
+            }
+            anyhow::ensure!(
+                jiff::tz::TimeZone::get(&hours.timezone).is_ok(),
+                "[business_hours] timezone `{}` is not an IANA time zone name (e.g. Asia/Ho_Chi_Minh)",
+                hours.timezone
+            );
+        }
         Ok(())
     }
 

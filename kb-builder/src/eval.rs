@@ -56,22 +56,31 @@ pub struct Metrics {
 /// Scores of one ranked list against the relevant ids.
 fn score(ranked: &[String], relevant: &HashSet<&str>) -> [f64; 5] {
     let is_rel = |id: &String| relevant.contains(id.as_str());
-    let recall = |k: usize| ranked.iter().take(k).filter(|id| is_rel(id)).count() as f64 / relevant.len() as f64;
+    let recall =
+        |k: usize| ranked.iter().take(k).filter(|id| is_rel(id)).count() as f64 / relevant.len() as f64;
     let mrr = ranked.iter().take(10).position(is_rel).map_or(0.0, |i| 1.0 / (i as f64 + 1.0));
-    let dcg: f64 =
-        ranked.iter().take(10).enumerate().filter(|(_, id)| is_rel(id)).map(|(i, _)| 1.0 / (i as f64 + 2.0).log2()).sum();
+    let dcg: f64 = ranked
+        .iter()
+        .take(10)
+        .enumerate()
+        .filter(|(_, id)| is_rel(id))
+        .map(|(i, _)| 1.0 / (i as f64 + 2.0).log2())
+        .sum();
     let ideal: f64 = (0..relevant.len().min(10)).map(|i| 1.0 / (i as f64 + 2.0).log2()).sum();
     [mrr, recall(1), recall(5), recall(10), dcg / ideal]
 }
 
 /// Builds, runs every query and prints the metrics.
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.queries).with_context(|| format!("cannot read {}", args.queries.display()))?;
+    let text = std::fs::read_to_string(&args.queries)
+        .with_context(|| format!("cannot read {}", args.queries.display()))?;
     let mut queries = Vec::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let query: Query = serde_json::from_str(line)
             .with_context(|| format!("{}:{}: not a query object", args.queries.display(), i + 1))?;
-        if args.split.as_ref().is_none_or(|s| query.split.as_ref() == Some(s)) && !query.relevant_ids.is_empty() {
+        if args.split.as_ref().is_none_or(|s| query.split.as_ref() == Some(s))
+            && !query.relevant_ids.is_empty()
+        {
             queries.push(query);
         }
     }
@@ -82,14 +91,23 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let out = temp.path().join("dist");
     let report = pipeline::build(&args.content, &out, &config, true, &Progress::new(args.json))?;
     if report.loaded.errors() > 0 {
-        eprintln!("eval: {} files were rejected (run `kb-builder check --content {}`)", report.loaded.rejected.values().sum::<usize>(), args.content.display());
+        eprintln!(
+            "eval: {} files were rejected (run `kb-builder check --content {}`)",
+            report.loaded.rejected.values().sum::<usize>(),
+            args.content.display()
+        );
     }
     let kb = crate::search::open(&out)?;
 
     let mut sums = [0.0; 5];
     let mut zero = 0usize;
     for query in &queries {
-        let lang = query.lang.as_deref().map(str::parse::<Lang>).transpose().map_err(|e| anyhow::anyhow!("query {}: {e}", query.qid))?;
+        let lang = query
+            .lang
+            .as_deref()
+            .map(str::parse::<Lang>)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("query {}: {e}", query.qid))?;
         let hits = kb.search(&SearchRequest::new(&query.query).lang(lang).limit(10))?;
         if hits.is_empty() {
             zero += 1;

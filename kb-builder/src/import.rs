@@ -33,7 +33,8 @@ const DERIVED_TITLE_CHARS: usize = 120;
 
 /// Reads every line first and writes nothing if any line is bad.
 pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
     let mut articles = Vec::new();
     let mut errors = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -71,13 +72,24 @@ fn parse_line(file: &Path, line_no: usize, line: &str) -> Result<(Lang, String, 
         Diagnostic::error("unknown-language", file, (line_no, 1), format!("unknown language `{}`", pair.lang))
             .hint("use \"vi\" or \"en\"")
     })?;
-    let id_ok = !pair.id.is_empty() && pair.id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let id_ok = !pair.id.is_empty()
+        && pair.id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if !id_ok || pair.id.starts_with('.') {
-        return Err(Diagnostic::error("invalid-id", file, (line_no, 1), format!("id `{}` cannot be a file name", pair.id))
-            .hint("use letters, digits, `-`, `_` and `.`"));
+        return Err(Diagnostic::error(
+            "invalid-id",
+            file,
+            (line_no, 1),
+            format!("id `{}` cannot be a file name", pair.id),
+        )
+        .hint("use letters, digits, `-`, `_` and `.`"));
     }
     if pair.answer.trim().is_empty() {
-        return Err(Diagnostic::error("empty-body", file, (line_no, 1), format!("`{}` has an empty answer", pair.id)));
+        return Err(Diagnostic::error(
+            "empty-body",
+            file,
+            (line_no, 1),
+            format!("`{}` has an empty answer", pair.id),
+        ));
     }
     let question = pair.question.trim();
     let title = if question.is_empty() { first_sentence(&pair.answer) } else { question.to_string() };
@@ -116,9 +128,16 @@ mod tests {
 
     #[test]
     fn title_is_the_question_or_the_first_sentence() {
-        let (_, _, md) = parse_line(Path::new("f"), 1, r#"{"id":"a1","question":"","answer":"Wash hands. Often.","lang":"en"}"#).unwrap();
+        let (_, _, md) = parse_line(
+            Path::new("f"),
+            1,
+            r#"{"id":"a1","question":"","answer":"Wash hands. Often.","lang":"en"}"#,
+        )
+        .unwrap();
         assert!(md.contains("title: \"Wash hands.\""), "{md}");
-        let (lang, id, md) = parse_line(Path::new("f"), 1, r#"{"id":"v-1","question":"Ho: \"x\"?","answer":"A","lang":"vi"}"#).unwrap();
+        let (lang, id, md) =
+            parse_line(Path::new("f"), 1, r#"{"id":"v-1","question":"Ho: \"x\"?","answer":"A","lang":"vi"}"#)
+                .unwrap();
         assert_eq!((lang, id.as_str()), (Lang::Vi, "v-1"));
         assert!(md.contains(r#"title: "Ho: \"x\"?""#), "{md}");
     }
@@ -127,7 +146,8 @@ mod tests {
     fn bad_lines_name_the_line() {
         let err = parse_line(Path::new("faqs.jsonl"), 7, "{nope").unwrap_err();
         assert_eq!((err.line, err.code), (7, "invalid-json"));
-        let err = parse_line(Path::new("faqs.jsonl"), 2, r#"{"id":"../x","answer":"a","lang":"en"}"#).unwrap_err();
+        let err =
+            parse_line(Path::new("faqs.jsonl"), 2, r#"{"id":"../x","answer":"a","lang":"en"}"#).unwrap_err();
         assert_eq!(err.code, "invalid-id");
     }
 }

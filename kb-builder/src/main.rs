@@ -26,7 +26,11 @@ use diagnostics::Diagnostic;
 use progress::Progress;
 
 #[derive(Debug, Parser)]
-#[command(name = "kb-builder", version, about = "Build the Answerdesk knowledge base: search index and help center")]
+#[command(
+    name = "kb-builder",
+    version,
+    about = "Build the Answerdesk knowledge base: search index and help center"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -122,8 +126,7 @@ fn load_config(content: &Path) -> anyhow::Result<SiteConfig> {
 fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(&args.content.content)?;
     let progress = Progress::new(args.content.quiet);
-    let report =
-        pipeline::build(&args.content.content, &args.out, &config, args.keep_going, &progress)?;
+    let report = pipeline::build(&args.content.content, &args.out, &config, args.keep_going, &progress)?;
     print_diagnostics(&report.loaded.diagnostics, &args.content);
     let errors = report.loaded.errors();
     let built = report.loaded.articles.len();
@@ -176,6 +179,10 @@ fn print_diagnostics(diagnostics: &[Diagnostic], args: &ContentArgs) {
     }
     if !hidden.is_empty() {
         let counts: Vec<String> = hidden.iter().map(|(code, n)| format!("{code}: {n}")).collect();
-        eprintln!("… and {} more warnings ({}); --all-warnings shows them", hidden.values().sum::<usize>(), counts.join(", "));
+        eprintln!(
+            "… and {} more warnings ({}); --all-warnings shows them",
+            hidden.values().sum::<usize>(),
+            counts.join(", ")
+        );
     }
 }

@@ -55,7 +55,8 @@ impl Staging {
                 let _ = std::fs::rename(old, &self.target);
             }
             let _ = std::fs::remove_dir_all(&staged);
-            return Err(err).with_context(|| format!("cannot move the new build into {}", self.target.display()));
+            return Err(err)
+                .with_context(|| format!("cannot move the new build into {}", self.target.display()));
         }
         if let Some(old) = old {
             std::fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;

@@ -36,6 +36,19 @@ pub struct Manifest {
     pub built_at: String,
     /// The tool that wrote it.
     pub generator: String,
+    /// What the widget needs to know about the site.
+    pub site: SiteInfo,
+}
+
+/// Site settings the widget reads from the manifest.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct SiteInfo {
+    /// Site name per language.
+    pub names: std::collections::BTreeMap<Lang, String>,
+    /// Chat server URL, if live chat is set up.
+    pub chat_url: Option<String>,
+    /// Support hours, if set.
+    pub business_hours: Option<crate::config::BusinessHours>,
 }
 
 /// What a build did, for the summary line and for benchmarks.
@@ -119,6 +132,11 @@ pub fn build(
         articles: report.loaded.articles.len(),
         built_at: jiff::Timestamp::now().round(jiff::Unit::Second)?.to_string(),
         generator: format!("kb-builder {}", env!("CARGO_PKG_VERSION")),
+        site: SiteInfo {
+            names: config.languages.iter().map(|&lang| (lang, config.site_name(lang).to_string())).collect(),
+            chat_url: config.chat_url.clone(),
+            business_hours: config.business_hours.clone(),
+        },
     };
     std::fs::write(kb_dir.join(MANIFEST), serde_json::to_vec_pretty(&manifest)?)?;
     report.stages.push(("index and bundle", started.elapsed()));

@@ -34,11 +34,11 @@ pub fn open(path: &Path) -> anyhow::Result<KnowledgeBase> {
     } else {
         let kb_dir = if path.join(MANIFEST).is_file() { path.to_path_buf() } else { path.join(KB_DIR) };
         let manifest_path = kb_dir.join(MANIFEST);
-        let manifest: Manifest = serde_json::from_slice(
-            &std::fs::read(&manifest_path)
-                .with_context(|| format!("cannot read {} (run `kb-builder build` first)", manifest_path.display()))?,
-        )
-        .with_context(|| format!("{} is not a valid manifest", manifest_path.display()))?;
+        let manifest: Manifest =
+            serde_json::from_slice(&std::fs::read(&manifest_path).with_context(|| {
+                format!("cannot read {} (run `kb-builder build` first)", manifest_path.display())
+            })?)
+            .with_context(|| format!("{} is not a valid manifest", manifest_path.display()))?;
         kb_dir.join(manifest.bundle)
     };
     let bytes = std::fs::read(&bundle).with_context(|| format!("cannot read {}", bundle.display()))?;
@@ -63,7 +63,16 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
                 at = range.end;
             }
             snippet.push_str(&hit.snippet.text[at..]);
-            println!("{:>2}. {} [{} {}] score {:.2}\n    {}\n    {}", rank + 1, hit.title, hit.lang, hit.id, hit.score, hit.url, snippet.replace('\n', " "));
+            println!(
+                "{:>2}. {} [{} {}] score {:.2}\n    {}\n    {}",
+                rank + 1,
+                hit.title,
+                hit.lang,
+                hit.id,
+                hit.score,
+                hit.url,
+                snippet.replace('\n', " ")
+            );
         }
     }
     Ok(if hits.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })

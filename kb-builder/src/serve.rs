@@ -73,12 +73,19 @@ async fn serve(content: PathBuf, out: PathBuf, listen: SocketAddr, quiet: bool) 
         .route(EVENTS_PATH, get(events))
         .fallback(static_file)
         .with_state(AppState { out: out.clone(), builds });
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-    eprintln!("serving {} on http://{}/ (Ctrl+C to stop); watching {}", out.display(), listener.local_addr()?, content.display());
-    axum::serve(listener, app).with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    eprintln!(
+        "serving {} on http://{}/ (Ctrl+C to stop); watching {}",
+        out.display(),
+        listener.local_addr()?,
+        content.display()
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
     drop(debouncer);
     Ok(ExitCode::SUCCESS)
 }
@@ -107,9 +114,12 @@ async fn rebuild(content: &Path, out: &Path, quiet: bool) {
     }
 }
 
-async fn events(State(state): State<AppState>) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
+async fn events(
+    State(state): State<AppState>,
+) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
     // Skip the current value: only builds after the page loaded trigger a reload.
-    let stream = WatchStream::from_changes(state.builds).map(|version| Ok(Event::default().data(version.to_string())));
+    let stream =
+        WatchStream::from_changes(state.builds).map(|version| Ok(Event::default().data(version.to_string())));
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
@@ -130,7 +140,11 @@ async fn static_file(State(state): State<AppState>, request: Request) -> Respons
                 Some(at) => format!("{}{RELOAD_SCRIPT}{}", &html[..at], &html[at..]),
                 None => html + RELOAD_SCRIPT,
             };
-            return (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html)
+            return (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
+                html,
+            )
                 .into_response();
         }
     }

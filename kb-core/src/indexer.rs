@@ -3,6 +3,8 @@
 use tantivy::index::SegmentComponent;
 use tantivy::{Directory, Index, IndexWriter, TantivyDocument};
 
+#[cfg(test)]
+use crate::BundleError;
 use crate::analysis;
 use crate::bundle::{self, BundleFile};
 use crate::schema::{KbSchema, Zone};
@@ -78,14 +80,19 @@ impl Indexer {
 
     /// Commits, merges everything into one segment (one set of files, fastest to search) and packs the
     /// index files into bundle bytes.
-    pub fn finish(mut self) -> Result<Vec<u8>> {
+    pub fn finish(self) -> Result<Vec<u8>> {
+        pack(&self.commit()?)
+    }
+
+    /// Commits and merges into one segment; the index is then complete and read-only.
+    fn commit(mut self) -> Result<Index> {
         self.writer.commit()?;
         let segments = self.index.searchable_segment_ids()?;
         if segments.len() > 1 {
             self.writer.merge(&segments).wait()?;
         }
         self.writer.wait_merging_threads()?;
-        pack(&self.index)
+        Ok(self.index)
     }
 }
 
@@ -118,4 +125,95 @@ pub(crate) fn pack(index: &Index) -> Result<Vec<u8>> {
     let files: Vec<BundleFile<'_>> =
         contents.iter().map(|(name, bytes)| BundleFile { name, bytes }).collect();
     Ok(bundle::write(&files))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Error, KnowledgeBase, Lang, SearchRequest};
+
+    pub(crate) fn article(lang: Lang, id: &str, title: &str, body: &str) -> Article {
+        Article {
+            id: id.into(),
+            lang,
+            title: title.into(),
+            category: "general".into(),
+            tags: Vec::new(),
+            questions: Vec::new(),
+            summary: String::new(),
+            team: None,
+            url: format!("/{lang}/general/{id}/"),
+            body_html: format!("<p>{body}</p>"),
+            body_text: body.into(),
+        }
+    }
+
+    fn sample_index() -> Index {
+        let mut indexer = Indexer::new().unwrap();
+        for (i, (lang, title, body)) in [
+            (Lang::Vi, "Chính sách đổi trả", "Đổi trả miễn phí trong 30 ngày."),
+            (Lang::Vi, "Thời gian hoàn tiền", "Hoàn tiền về thẻ trong 7 ngày làm việc."),
+            (Lang::Vi, "Phí vận chuyển", "Miễn phí giao hàng cho đơn từ 300.000đ."),
+            (Lang::En, "Return policy", "Free returns within 30 days."),
+            (Lang::En, "Refund time", "Refunds reach your card within 7 business days."),
+            (Lang::En, "Shipping fees", "Free delivery on orders over 300,000 VND."),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            indexer.add(&article(lang, &format!("a{i}"), title, body)).unwrap();
+        }
+        indexer.commit().unwrap()
+    }
+
+    #[test]
+    fn bundle_holds_the_index_files_byte_for_byte() {
+        let index = sample_index();
+        let bytes = pack(&index).unwrap();
+        let files = bundle::read(&bytes).unwrap();
+        assert!(files.iter().any(|f| f.name == "meta.json"));
+        assert!(files.len() >= 6, "meta.json plus one segment's files: {files:?}");
+        for file in files {
+            let original = index.directory().atomic_read(std::path::Path::new(file.name)).unwrap();
+            assert_eq!(file.bytes, original.as_slice(), "{}", file.name);
+        }
+    }
+
+    #[test]
+    fn reopened_bundle_ranks_exactly_like_the_index_it_was_packed_from() {
+        let index = sample_index();
+        let bytes = pack(&index).unwrap();
+        let original = KnowledgeBase::from_index(index).unwrap();
+        let reopened = KnowledgeBase::from_bundle(&bytes).unwrap();
+        for text in ["doi tra", "hoàn tiền", "refund", "free 30 days", "phi van chuyen 300.000", "ship", "x"]
+        {
+            for typing in [false, true] {
+                let request = SearchRequest::new(text).typing(typing);
+                assert_eq!(original.search(&request).unwrap(), reopened.search(&request).unwrap(), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn corrupt_or_foreign_bundles_give_clear_errors() {
+        let bytes = pack(&sample_index()).unwrap();
+
+        let mut flipped = bytes.clone();
+        let at = flipped.len() / 3;
+        flipped[at] ^= 1;
+        let err = KnowledgeBase::from_bundle(&flipped).unwrap_err();
+        assert!(matches!(err, Error::Bundle(BundleError::ChecksumMismatch { .. })), "{err}");
+        assert!(err.to_string().contains("corrupt"), "{err}");
+
+        let mut future = bytes.clone();
+        future[8..12].copy_from_slice(&2u32.to_le_bytes());
+        let err = KnowledgeBase::from_bundle(&future).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "index bundle format version 2 is not supported (this build reads version 1); rebuild the index with the same Answerdesk version as the widget"
+        );
+
+        let err = KnowledgeBase::from_bundle(&bytes[..bytes.len() / 2]).unwrap_err();
+        assert!(matches!(err, Error::Bundle(BundleError::ChecksumMismatch { .. })), "{err}");
+    }
 }

@@ -32,6 +32,8 @@ pub struct Meta {
     pub summary: Option<String>,
     pub team: Option<String>,
     pub draft: bool,
+    /// Keys whose values were rejected (so later checks do not report them missing as well).
+    pub invalid_keys: Vec<String>,
 }
 
 /// A file cut in two.
@@ -57,7 +59,10 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
         let trimmed = line.trim_end_matches(['\r', '\n']);
         if trimmed == "---" || trimmed == "..." {
             let body_start = line_start + line.len();
-            return Ok(Split { yaml: Some((&text[yaml_start..line_start], yaml_start)), body: (&text[body_start..], body_start) });
+            return Ok(Split {
+                yaml: Some((&text[yaml_start..line_start], yaml_start)),
+                body: (&text[body_start..], body_start),
+            });
         }
         line_start += line.len();
     }
@@ -67,7 +72,12 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
 
 /// Parses the YAML and reads the known keys. Problems in values are returned as diagnostics; unknown
 /// keys are warnings.
-pub fn parse(path: &Path, file: &str, yaml: &str, yaml_offset: usize) -> Result<(Meta, Vec<Diagnostic>), Diagnostic> {
+pub fn parse(
+    path: &Path,
+    file: &str,
+    yaml: &str,
+    yaml_offset: usize,
+) -> Result<(Meta, Vec<Diagnostic>), Diagnostic> {
     let lines = LineIndex::new(file);
     let yaml_line = lines.position(yaml_offset).0;
     let map: BTreeMap<String, Value> = if yaml.trim().is_empty() {
@@ -79,7 +89,7 @@ pub fn parse(path: &Path, file: &str, yaml: &str, yaml_offset: usize) -> Result<
                 let at = err.location().map_or((yaml_line, 1), |loc| {
                     (yaml_line + loc.line().saturating_sub(1) as usize, loc.column().max(1) as usize)
                 });
-                let message = first_line(&err.to_string());
+                let message = yaml_message(&err.to_string());
                 return Err(Diagnostic::error("invalid-yaml", path, at, format!("invalid YAML in front matter: {message}")).hint(
                     "front matter is YAML: `key: value` per line, lists as `[a, b]` or `- item` lines; quote values that contain `: ` or start with `[`, `{`, `*`, `&` or `#`",
                 ));
@@ -93,33 +103,44 @@ pub fn parse(path: &Path, file: &str, yaml: &str, yaml_offset: usize) -> Result<
     let mut meta = Meta::default();
 
     for (key, value) in &map {
-        let located_text = |diagnostics: &mut Vec<Diagnostic>| match text(value) {
+        let located_text = |diagnostics: &mut Vec<Diagnostic>, invalid: &mut Vec<String>| match text(value) {
             Ok(Some(text)) => Some(Located { value: text, at: at(key) }),
             Ok(None) => None,
             Err(found) => {
+                invalid.push(key.clone());
                 diagnostics.push(
-                    Diagnostic::error("invalid-value", path, at(key), format!("`{key}` must be text, found {found}"))
-                        .hint(format!("write `{key}: some text`")),
+                    Diagnostic::error(
+                        "invalid-value",
+                        path,
+                        at(key),
+                        format!("`{key}` must be text, found {found}"),
+                    )
+                    .hint(format!("write `{key}: some text`")),
                 );
                 None
             }
         };
         match key.as_str() {
-            "id" => meta.id = located_text(&mut diagnostics),
-            "title" => meta.title = located_text(&mut diagnostics),
-            "lang" => meta.lang = located_text(&mut diagnostics),
-            "category" => meta.category = located_text(&mut diagnostics),
+            "id" => meta.id = located_text(&mut diagnostics, &mut meta.invalid_keys),
+            "title" => meta.title = located_text(&mut diagnostics, &mut meta.invalid_keys),
+            "lang" => meta.lang = located_text(&mut diagnostics, &mut meta.invalid_keys),
+            "category" => meta.category = located_text(&mut diagnostics, &mut meta.invalid_keys),
             "summary" | "description" => {
                 if meta.summary.is_none() {
-                    meta.summary = located_text(&mut diagnostics).map(|l| l.value);
+                    meta.summary = located_text(&mut diagnostics, &mut meta.invalid_keys).map(|l| l.value);
                 }
             }
-            "team" => meta.team = located_text(&mut diagnostics).map(|l| l.value),
+            "team" => meta.team = located_text(&mut diagnostics, &mut meta.invalid_keys).map(|l| l.value),
             "tags" | "questions" => match list(value) {
                 Ok(items) => *(if key == "tags" { &mut meta.tags } else { &mut meta.questions }) = items,
                 Err(found) => diagnostics.push(
-                    Diagnostic::error("invalid-value", path, at(key), format!("`{key}` must be a list of text, found {found}"))
-                        .hint(format!("write `{key}: [first, second]` or one `- item` per line")),
+                    Diagnostic::error(
+                        "invalid-value",
+                        path,
+                        at(key),
+                        format!("`{key}` must be a list of text, found {found}"),
+                    )
+                    .hint(format!("write `{key}: [first, second]` or one `- item` per line")),
                 ),
             },
             "draft" => match value {
@@ -131,16 +152,27 @@ pub fn parse(path: &Path, file: &str, yaml: &str, yaml_offset: usize) -> Result<
                 ),
             },
             _ => diagnostics.push(
-                Diagnostic::warning("unknown-key", path, at(key), format!("unknown front matter key `{key}` (ignored)"))
-                    .hint(format!("known keys: {}", KNOWN_KEYS.join(", "))),
+                Diagnostic::warning(
+                    "unknown-key",
+                    path,
+                    at(key),
+                    format!("unknown front matter key `{key}` (ignored)"),
+                )
+                .hint(format!("known keys: {}", KNOWN_KEYS.join(", "))),
             ),
         }
     }
     Ok((meta, diagnostics))
 }
 
-fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or(message).trim().to_string()
+/// The parser's message without its own "error: line X column Y:" prefix (the diagnostic has the position).
+fn yaml_message(message: &str) -> String {
+    let first = message.lines().next().unwrap_or(message).trim();
+    let without_label = first.strip_prefix("error: ").unwrap_or(first);
+    match without_label.strip_prefix("line ").and_then(|rest| rest.split_once(": ")) {
+        Some((position, text)) if position.contains("column") => text.to_string(),
+        _ => without_label.to_string(),
+    }
 }
 
 /// Scalars become text; `None` for null or empty text; `Err` names what was found instead.
@@ -168,7 +200,9 @@ fn list(value: &Value) -> Result<Vec<String>, &'static str> {
             }
             Ok(out)
         }
-        Value::String(s) => Ok(s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()),
+        Value::String(s) => {
+            Ok(s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
+        }
         other => Ok(text(other)?.into_iter().collect()),
     }
 }

@@ -54,7 +54,8 @@ pub fn take_leading_h1(body: &str) -> (Option<String>, &str) {
 
 /// Whether a link destination points at another article's Markdown file.
 fn article_path(dest: &str) -> Option<&str> {
-    if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with('#') || dest.starts_with("//") {
+    if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with('#') || dest.starts_with("//")
+    {
         return None;
     }
     let path = dest.split(['#', '?']).next().unwrap_or(dest);
@@ -66,9 +67,8 @@ pub fn article_links(body: &str) -> Vec<ArticleLink> {
     Parser::new_ext(body, options())
         .into_offset_iter()
         .filter_map(|(event, range)| match event {
-            Event::Start(Tag::Link { dest_url, .. }) => {
-                article_path(&dest_url).map(|path| ArticleLink { path: path.to_string(), offset: range.start })
-            }
+            Event::Start(Tag::Link { dest_url, .. }) => article_path(&dest_url)
+                .map(|path| ArticleLink { path: path.to_string(), offset: range.start }),
             _ => None,
         })
         .collect()
@@ -99,8 +99,12 @@ pub fn render(body: &str, resolve: impl Fn(&str) -> Option<String>) -> Rendered 
             Event::Start(Tag::Heading { level, id: None, classes, attrs }) => {
                 let heading_text = text_until_end(&events[i + 1..]);
                 let (level, classes, attrs) = (*level, classes.clone(), attrs.clone());
-                events[i] =
-                    Event::Start(Tag::Heading { level, id: Some(CowStr::from(slug(&heading_text))), classes, attrs });
+                events[i] = Event::Start(Tag::Heading {
+                    level,
+                    id: Some(CowStr::from(slug(&heading_text))),
+                    classes,
+                    attrs,
+                });
             }
             Event::Text(t) | Event::Code(t) => text.push_str(t),
             Event::SoftBreak | Event::HardBreak => text.push(' '),
@@ -167,7 +171,8 @@ mod tests {
         let body = "See [fees](../shipping/fees.md#table) and [site](https://example.com/a.md).";
         let links = article_links(body);
         assert_eq!(links, [ArticleLink { path: "../shipping/fees.md".into(), offset: 4 }]);
-        let html = render(body, |p| (p == "../shipping/fees.md").then(|| "/vi/shipping/fees/".to_string())).html;
+        let html =
+            render(body, |p| (p == "../shipping/fees.md").then(|| "/vi/shipping/fees/".to_string())).html;
         assert!(html.contains(r#"href="/vi/shipping/fees/#table""#), "{html}");
         assert!(html.contains(r#"href="https://example.com/a.md""#), "{html}");
     }

@@ -71,8 +71,7 @@ pub fn discover(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     });
     for entry in walker {
         let entry = entry.map_err(std::io::Error::other)?;
-        let is_markdown =
-            entry.path().extension().is_some_and(|ext| ext.eq_ignore_ascii_case("md"));
+        let is_markdown = entry.path().extension().is_some_and(|ext| ext.eq_ignore_ascii_case("md"));
         if entry.file_type().is_file() && is_markdown {
             files.push(entry.into_path());
         }
@@ -191,23 +190,33 @@ fn parse_file(root: &Path, path: &Path, config: &SiteConfig) -> (Option<Parsed>,
     };
     let lang = match lang_text {
         None => Some(config.default_lang),
-        Some(code) => match code.parse::<Lang>() {
-            Ok(lang) if config.languages.contains(&lang) => Some(lang),
-            Ok(lang) => {
-                diagnostics.push(
+        Some(code) => {
+            match code.parse::<Lang>() {
+                Ok(lang) if config.languages.contains(&lang) => Some(lang),
+                Ok(lang) => {
+                    diagnostics.push(
                     Diagnostic::error("unknown-language", path, lang_at, format!("language `{lang}` is not published by this site"))
                         .hint(format!("add \"{lang}\" to `languages` in answerdesk.toml, or move the file to one of: {}", codes(&config.languages))),
                 );
-                None
+                    None
+                }
+                Err(_) => {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "unknown-language",
+                            path,
+                            lang_at,
+                            format!("unknown language `{code}`"),
+                        )
+                        .hint(format!(
+                            "use one of: {} (in `lang:` or as the first folder under the content folder)",
+                            codes(&config.languages)
+                        )),
+                    );
+                    None
+                }
             }
-            Err(_) => {
-                diagnostics.push(
-                    Diagnostic::error("unknown-language", path, lang_at, format!("unknown language `{code}`"))
-                        .hint(format!("use one of: {} (in `lang:` or as the first folder under the content folder)", codes(&config.languages))),
-                );
-                None
-            }
-        },
+        }
     };
 
     let category_folder = folders.get(usize::from(lang_folder.is_some())).map(|name| slugify(name));
@@ -225,7 +234,7 @@ fn parse_file(root: &Path, path: &Path, config: &SiteConfig) -> (Option<Parsed>,
     let body = body_start..text.len();
 
     let title = meta.title.as_ref().map(|t| t.value.clone()).or(h1);
-    if title.is_none() {
+    if title.is_none() && !meta.invalid_keys.iter().any(|k| k == "title") {
         diagnostics.push(
             Diagnostic::error("missing-title", path, (1, 1), "the article has no title").hint(if split.yaml.is_some() {
                 "add `title: …` to the front matter"
@@ -246,8 +255,13 @@ fn parse_file(root: &Path, path: &Path, config: &SiteConfig) -> (Option<Parsed>,
     let id = match &meta.id {
         Some(id) if !is_valid_id(&id.value) => {
             diagnostics.push(
-                Diagnostic::error("invalid-id", path, id.at, format!("id `{}` cannot be used in a URL", id.value))
-                    .hint(format!("use lowercase letters, digits and `-`, e.g. `id: {}`", slugify(&id.value))),
+                Diagnostic::error(
+                    "invalid-id",
+                    path,
+                    id.at,
+                    format!("id `{}` cannot be used in a URL", id.value),
+                )
+                .hint(format!("use lowercase letters, digits and `-`, e.g. `id: {}`", slugify(&id.value))),
             );
             id.clone()
         }
@@ -337,8 +351,9 @@ fn resolve_link(from: &Path, target: &str) -> Option<PathBuf> {
 
 fn render(file: Parsed, config: &SiteConfig, urls: &HashMap<PathBuf, String>) -> Article {
     let body = &file.text[file.body.clone()];
-    let rendered =
-        markdown::render(body, |target| resolve_link(&file.rel, target).and_then(|rel| urls.get(&rel).cloned()));
+    let rendered = markdown::render(body, |target| {
+        resolve_link(&file.rel, target).and_then(|rel| urls.get(&rel).cloned())
+    });
     let url = article_url(config, &file);
     let summary = file.summary.unwrap_or_else(|| derive_summary(&rendered.text));
     Article {
@@ -408,7 +423,10 @@ mod tests {
 
     #[test]
     fn derived_summary_is_the_first_sentence() {
-        assert_eq!(derive_summary("Short\nThis is the first sentence. Then more."), "This is the first sentence.");
+        assert_eq!(
+            derive_summary("Short\nThis is the first sentence. Then more."),
+            "This is the first sentence."
+        );
     }
 
     #[test]

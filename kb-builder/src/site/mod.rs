@@ -154,8 +154,7 @@ pub fn render(config: &SiteConfig, articles: &[Article], out: &Path) -> anyhow::
             .par_iter()
             .map(|article| {
                 let siblings = &translations[article.id.as_str()];
-                let translation_url =
-                    |l: Lang| siblings.iter().find(|a| a.lang == l).map(|a| a.url.clone());
+                let translation_url = |l: Lang| siblings.iter().find(|a| a.lang == l).map(|a| a.url.clone());
                 let category = categories.iter().find(|c| c.key == article.category).expect("own category");
                 let related: Vec<&ArticleLink<'_>> =
                     category.articles.iter().filter(|a| a.url != article.url).take(5).collect();
@@ -180,7 +179,11 @@ pub fn render(config: &SiteConfig, articles: &[Article], out: &Path) -> anyhow::
     }
 
     // Site root: a language chooser (static hosts cannot negotiate languages), and the 404 page.
-    let lang = if config.languages.contains(&config.default_lang) { config.default_lang } else { config.languages[0] };
+    let lang = if config.languages.contains(&config.default_lang) {
+        config.default_lang
+    } else {
+        config.languages[0]
+    };
     let t = strings(lang);
     let root = format!("{}/", config.base_path());
     let root_context = context! {
@@ -204,7 +207,10 @@ pub fn render(config: &SiteConfig, articles: &[Article], out: &Path) -> anyhow::
     stats.pages += 1;
 
     stats.bytes += writer.write("sitemap.xml", &sitemap_xml(&sitemap, &absolute))?;
-    let robots = format!("User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n", config.base_url.trim_end_matches('/'));
+    let robots = format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
+        config.base_url.trim_end_matches('/')
+    );
     stats.bytes += writer.write("robots.txt", &robots)?;
     Ok(stats)
 }
@@ -222,7 +228,8 @@ fn categories<'a>(config: &SiteConfig, lang: Lang, articles: &'a [Article]) -> V
     for article in articles.iter().filter(|a| a.lang == lang) {
         by_key.entry(&article.category).or_default().push(article);
     }
-    let configured: Vec<&String> = config.categories.get(lang.code()).map(|c| c.keys().collect()).unwrap_or_default();
+    let configured: Vec<&String> =
+        config.categories.get(lang.code()).map(|c| c.keys().collect()).unwrap_or_default();
     let mut categories: Vec<Category<'a>> = by_key
         .into_iter()
         .map(|(key, mut list)| {
@@ -248,7 +255,12 @@ fn categories<'a>(config: &SiteConfig, lang: Lang, articles: &'a [Article]) -> V
 
 /// schema.org data for an article page: the Article, its breadcrumbs and, when the title is a question,
 /// the FAQPage that lets search engines show the answer.
-fn structured_data(config: &SiteConfig, article: &Article, category: &Category<'_>, absolute: &dyn Fn(&str) -> String) -> Vec<Value> {
+fn structured_data(
+    config: &SiteConfig,
+    article: &Article,
+    category: &Category<'_>,
+    absolute: &dyn Fn(&str) -> String,
+) -> Vec<Value> {
     let url = absolute(&article.url);
     let mut data = vec![
         json!({

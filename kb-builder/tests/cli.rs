@@ -1,0 +1,284 @@
+//! End-to-end tests of the `kb-builder` binary over fixture content folders.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Runs kb-builder in `dir`, so paths in its output are relative and stable.
+fn kb_builder(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kb-builder"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("kb-builder runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Copies a fixture folder into a temp dir (tests that write must not touch the fixtures).
+fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join(name), &temp.path().join(name));
+    temp
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn check_valid_content_passes_with_warnings() {
+    let output = kb_builder(&fixtures(), &["check", "--content", "valid"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    insta::assert_snapshot!(stderr(&output));
+}
+
+#[test]
+fn check_invalid_content_names_every_problem() {
+    let output = kb_builder(&fixtures(), &["check", "--content", "invalid"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    insta::assert_snapshot!(stderr(&output));
+}
+
+#[test]
+fn not_utf8_is_reported_at_its_position() {
+    let temp = copy_fixture("valid");
+    let content = temp.path().join("valid");
+    std::fs::write(content.join("en/returns/latin1.md"), b"---\ntitle: Caf\xe9\n---\nBody\n").unwrap();
+    let output = kb_builder(temp.path(), &["check", "--content", "valid"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output)
+            .contains("valid/en/returns/latin1.md:2:11: error[not-utf8]: the file is not valid UTF-8"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn build_writes_bundle_manifest_and_help_center() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("dist");
+    let output = kb_builder(&fixtures(), &["build", "--content", "valid", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let manifest: serde_json::Value = serde_json::from_str(&read(&out.join("kb/manifest.json"))).unwrap();
+    assert_eq!(manifest["format_version"], 1);
+    assert_eq!(manifest["articles"], 4, "the draft is left out");
+    assert_eq!(manifest["languages"], serde_json::json!({"vi": 2, "en": 2}));
+    let bundle = out.join("kb").join(manifest["bundle"].as_str().unwrap());
+    let bytes = std::fs::read(&bundle).unwrap();
+    assert_eq!(manifest["bundle_bytes"], bytes.len());
+    // The bundle is named after its content.
+    let hash = blake3::hash(&bytes).to_hex();
+    assert_eq!(bundle.file_stem().unwrap().to_str().unwrap(), &hash[..10]);
+
+    for page in [
+        "index.html",
+        "404.html",
+        "robots.txt",
+        "sitemap.xml",
+        "vi/index.html",
+        "en/index.html",
+        "vi/search/index.html",
+        "vi/returns/index.html",
+        "vi/returns/return-policy/index.html",
+        "en/returns/return-policy/index.html",
+        "en/shipping/shipping-fees/index.html",
+    ] {
+        assert!(out.join(page).is_file(), "{page} missing");
+    }
+    assert!(!out.join("en/shipping/express-draft").exists(), "drafts are not published");
+    let css: Vec<_> =
+        std::fs::read_dir(out.join("assets")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(css.len(), 1);
+    assert!(css[0].to_str().unwrap().starts_with("help.") && css[0].to_str().unwrap().ends_with(".css"));
+
+    let article = read(&out.join("vi/returns/return-policy/index.html"));
+    for hostile in ["<script>alert", "javascript:", "onclick"] {
+        assert!(!article.contains(hostile), "raw HTML was not sanitized: {hostile}");
+    }
+    insta::assert_snapshot!(
+        "vi_return_policy_page",
+        article.replace(css[0].to_str().unwrap(), "help.HASH.css")
+    );
+
+    let sitemap = read(&out.join("sitemap.xml"));
+    assert!(sitemap.contains("<loc>https://help.fixture.test/vi/returns/return-policy/</loc>"));
+    assert!(sitemap.contains(r#"hreflang="en" href="https://help.fixture.test/en/returns/return-policy/""#));
+    assert!(read(&out.join("robots.txt")).contains("Sitemap: https://help.fixture.test/sitemap.xml"));
+}
+
+#[test]
+fn built_index_answers_unaccented_vietnamese_and_english() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("dist");
+    let out = out.to_str().unwrap();
+    assert!(kb_builder(&fixtures(), &["build", "--content", "valid", "--out", out]).status.success());
+
+    let search = |query: &str, lang: &str| -> serde_json::Value {
+        let output = kb_builder(&fixtures(), &["search", "--index", out, "--lang", lang, "--json", query]);
+        assert!(output.status.success(), "{query}: {}", stderr(&output));
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let hits = search("chinh sach doi tra", "vi");
+    assert_eq!(hits[0]["id"], "return-policy");
+    assert_eq!(hits[0]["url"], "/vi/returns/return-policy/");
+    let hits = search("how much does delivery shipping cost", "en");
+    assert_eq!(hits[0]["id"], "shipping-fees");
+    assert_eq!(hits[0]["lang"], "en");
+    // Query syntax characters are just characters.
+    let hits = search("\"return\" policy? -tags: (AND", "en");
+    assert_eq!(hits[0]["id"], "return-policy");
+}
+
+#[test]
+fn failed_build_leaves_previous_output_untouched() {
+    let temp = copy_fixture("valid");
+    let out = temp.path().join("dist");
+    let out_arg = out.to_str().unwrap();
+    assert!(kb_builder(temp.path(), &["build", "--content", "valid", "--out", out_arg]).status.success());
+    let before = snapshot_dir(&out);
+
+    // Break one article: the strict build must fail and publish nothing.
+    std::fs::write(temp.path().join("valid/en/returns/return-policy.md"), "---\ntitle: [oops\n---\nx\n")
+        .unwrap();
+    let output = kb_builder(temp.path(), &["build", "--content", "valid", "--out", out_arg]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("valid/en/returns/return-policy.md:2:"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("left unchanged"), "{}", stderr(&output));
+    assert_eq!(snapshot_dir(&out), before, "dist changed after a failed build");
+    let leftovers: Vec<_> = std::fs::read_dir(temp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "staging folders left behind: {leftovers:?}");
+
+    // --keep-going publishes the valid rest and drops the broken article.
+    let output = kb_builder(temp.path(), &["build", "--content", "valid", "--out", out_arg, "--keep-going"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let manifest: serde_json::Value = serde_json::from_str(&read(&out.join("kb/manifest.json"))).unwrap();
+    assert_eq!(manifest["articles"], 3);
+    assert!(!out.join("en/returns/return-policy").exists());
+}
+
+/// Every file under `dir` with its contents.
+fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn import_writes_one_article_per_pair_and_eval_measures_it() {
+    let temp = tempfile::tempdir().unwrap();
+    let faqs = temp.path().join("faqs.jsonl");
+    std::fs::write(
+        &faqs,
+        concat!(
+            r#"{"id":"q1","question":"How do I reset my password?","answer":"Open Settings, then choose Reset password.","lang":"en"}"#, "\n",
+            r#"{"id":"q2","question":"","answer":"Refunds reach your card within 7 days. Bank delays may apply.","lang":"en"}"#, "\n",
+            r#"{"id":"v1","question":"Làm sao để đổi mật khẩu?","answer":"Vào Cài đặt rồi chọn Đổi mật khẩu.","lang":"vi"}"#, "\n",
+        ),
+    )
+    .unwrap();
+    let content = temp.path().join("kb");
+    let output = kb_builder(temp.path(), &["import", "faqs.jsonl", "--out", "kb"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let q2 = read(&content.join("en/q2.md"));
+    assert!(
+        q2.starts_with("---\nid: \"q2\"\ntitle: \"Refunds reach your card within 7 days.\"\n---\n"),
+        "{q2}"
+    );
+    assert!(content.join("vi/v1.md").is_file());
+
+    let queries = temp.path().join("queries.jsonl");
+    std::fs::write(
+        &queries,
+        concat!(
+            r#"{"qid":"a","query":"forgot password","relevant_ids":["q1"],"lang":"en"}"#,
+            "\n",
+            r#"{"qid":"b","query":"refunds to my card","relevant_ids":["q2"],"lang":"en"}"#,
+            "\n",
+            r#"{"qid":"c","query":"doi mat khau","relevant_ids":["v1"],"lang":"vi"}"#,
+            "\n",
+            r#"{"qid":"d","query":"zzzz qqqq","relevant_ids":["q1"],"lang":"en"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let output =
+        kb_builder(temp.path(), &["eval", "--content", "kb", "--queries", "queries.jsonl", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let metrics: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let keys: Vec<&str> = metrics.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "mrr_at_10",
+            "ndcg_at_10",
+            "queries",
+            "recall_at_1",
+            "recall_at_10",
+            "recall_at_5",
+            "zero_result_rate"
+        ]
+    );
+    assert_eq!(metrics["queries"], 4);
+    assert_eq!(metrics["mrr_at_10"], 0.75, "three found first, one nonsense query finds nothing");
+    assert_eq!(metrics["zero_result_rate"], 0.25);
+}
+
+#[test]
+fn import_rejects_bad_lines_and_writes_nothing() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("bad.jsonl"),
+        "{\"id\":\"a\",\"answer\":\"x\",\"lang\":\"en\"}\n{not json\n",
+    )
+    .unwrap();
+    let output = kb_builder(temp.path(), &["import", "bad.jsonl", "--out", "kb"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("bad.jsonl:2:2: error[invalid-json]"), "{}", stderr(&output));
+    assert!(!temp.path().join("kb").exists());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let output = kb_builder(&fixtures(), &["build", "--no-such-flag"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn search_reports_a_corrupt_bundle_clearly() {
+    let temp = tempfile::tempdir().unwrap();
+    let bundle = temp.path().join("x.bundle");
+    std::fs::write(&bundle, b"<!doctype html><title>404</title>").unwrap();
+    let output = kb_builder(temp.path(), &["search", "--index", "x.bundle", "hello"]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stderr(&output).contains("not an Answerdesk index bundle"), "{}", stderr(&output));
+}

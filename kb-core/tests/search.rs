@@ -1,0 +1,141 @@
+//! Search behaviour a visitor relies on, over a small bilingual knowledge base.
+
+use kb_core::{Article, Indexer, KnowledgeBase, Lang, SearchRequest};
+
+fn article(lang: Lang, id: &str, title: &str, questions: &[&str], body: &str) -> Article {
+    Article {
+        id: id.into(),
+        lang,
+        title: title.into(),
+        category: "help".into(),
+        tags: Vec::new(),
+        questions: questions.iter().map(|q| q.to_string()).collect(),
+        summary: format!("Summary of {title}"),
+        team: Some("support".into()),
+        url: format!("/{lang}/help/{id}/"),
+        body_html: format!("<p>{body}</p>"),
+        body_text: body.into(),
+    }
+}
+
+fn kb() -> KnowledgeBase {
+    let mut indexer = Indexer::new().unwrap();
+    for a in [
+        article(
+            Lang::Vi,
+            "return-policy",
+            "Chính sách đổi trả là gì?",
+            &["Tôi có thể trả lại hàng không?"],
+            "Bạn được đổi trả trong 30 ngày. Sản phẩm cần còn nguyên tem.",
+        ),
+        article(
+            Lang::Vi,
+            "order-status",
+            "Kiểm tra tình trạng đơn hàng",
+            &["Đơn của tôi đang ở đâu?"],
+            "Vào mục Đơn hàng của tôi để xem đơn đang được giao đến đâu.",
+        ),
+        article(
+            Lang::Vi,
+            "shipping-fees",
+            "Phí vận chuyển",
+            &[],
+            "Đường dây nóng: giao hàng miễn phí cho đơn từ 300.000đ.",
+        ),
+        article(
+            Lang::En,
+            "return-policy",
+            "What is the return policy?",
+            &["Can I send an item back?"],
+            "You can return items within 30 days if the tags are still on.",
+        ),
+        article(
+            Lang::En,
+            "order-status",
+            "How do I check my order status?",
+            &["Where is my order?"],
+            "Open My orders to see where your parcel is.",
+        ),
+        article(
+            Lang::En,
+            "refund-time",
+            "How long do refunds take?",
+            &["When do I get my money back?"],
+            "Refunds reach your card within 7 business days.",
+        ),
+    ] {
+        indexer.add(&a).unwrap();
+    }
+    KnowledgeBase::from_bundle(&indexer.finish().unwrap()).unwrap()
+}
+
+fn ids(kb: &KnowledgeBase, request: SearchRequest) -> Vec<(Lang, String)> {
+    kb.search(&request).unwrap().into_iter().map(|h| (h.lang, h.id)).collect()
+}
+
+#[test]
+fn unaccented_vietnamese_finds_the_accented_article() {
+    let kb = kb();
+    let hits = ids(&kb, SearchRequest::new("chinh sach doi tra").lang(Some(Lang::Vi)));
+    assert_eq!(hits[0], (Lang::Vi, "return-policy".into()));
+    let hits = ids(&kb, SearchRequest::new("don hang cua toi o dau").lang(Some(Lang::Vi)));
+    assert_eq!(hits[0], (Lang::Vi, "order-status".into()));
+}
+
+#[test]
+fn language_filter_keeps_other_languages_out() {
+    let kb = kb();
+    let hits = ids(&kb, SearchRequest::new("return policy 30").lang(Some(Lang::Vi)));
+    assert!(hits.iter().all(|(lang, _)| *lang == Lang::Vi), "{hits:?}");
+    let hits = ids(&kb, SearchRequest::new("return policy"));
+    assert_eq!(hits[0], (Lang::En, "return-policy".into()), "no filter searches every language");
+}
+
+#[test]
+fn the_word_being_typed_matches_as_a_prefix() {
+    let kb = kb();
+    assert!(ids(&kb, SearchRequest::new("refu").lang(Some(Lang::En))).is_empty());
+    let hits = ids(&kb, SearchRequest::new("refu").lang(Some(Lang::En)).typing(true));
+    assert_eq!(hits[0], (Lang::En, "refund-time".into()));
+    // A finished word (followed by a space) is not a prefix any more.
+    assert!(ids(&kb, SearchRequest::new("refu ").lang(Some(Lang::En)).typing(true)).is_empty());
+}
+
+#[test]
+fn no_input_is_a_syntax_error() {
+    let kb = kb();
+    for text in
+        ["", "   ", "\"", "(", "AND OR NOT", "title:", "-", "*", "?!", "\\", "\u{0}", "a\"b:c(d)[e]{f}^g~h"]
+    {
+        assert!(kb.search(&SearchRequest::new(text).typing(true)).is_ok(), "{text:?}");
+    }
+    let hits = ids(&kb, SearchRequest::new("\"where is\" my -order?").lang(Some(Lang::En)));
+    assert_eq!(hits[0], (Lang::En, "order-status".into()));
+}
+
+#[test]
+fn snippets_highlight_the_original_accented_words() {
+    let kb = kb();
+    let hit = kb.search(&SearchRequest::new("duong day nong").lang(Some(Lang::Vi))).unwrap().remove(0);
+    assert_eq!(hit.id, "shipping-fees");
+    let marked: Vec<&str> = hit.snippet.highlights.iter().map(|r| &hit.snippet.text[r.clone()]).collect();
+    assert_eq!(marked, ["Đường", "dây", "nóng"]);
+    assert!(hit.snippet.to_html().contains("<mark>Đường</mark>"));
+}
+
+#[test]
+fn snippet_html_escapes_the_text() {
+    let snippet = kb_core::Snippet { text: "<b>x</b> & y".into(), highlights: vec![3..4] };
+    assert_eq!(snippet.to_html(), "&lt;b&gt;<mark>x</mark>&lt;/b&gt; &amp; y");
+}
+
+#[test]
+fn articles_are_found_by_language_and_id() {
+    let kb = kb();
+    let article = kb.article(Lang::En, "refund-time").unwrap().unwrap();
+    assert_eq!(article.title, "How long do refunds take?");
+    assert_eq!(article.team.as_deref(), Some("support"));
+    assert_eq!(article.body_html, "<p>Refunds reach your card within 7 business days.</p>");
+    assert!(kb.article(Lang::Vi, "refund-time").unwrap().is_none());
+    assert_eq!((kb.len(), kb.count(Lang::Vi).unwrap(), kb.count(Lang::En).unwrap()), (6, 3, 3));
+}

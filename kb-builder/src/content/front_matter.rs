@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::Value;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::diagnostics::{Diagnostic, LineIndex};
 
@@ -80,11 +80,21 @@ pub fn parse(
 ) -> Result<(Meta, Vec<Diagnostic>), Diagnostic> {
     let lines = LineIndex::new(file);
     let yaml_line = lines.position(yaml_offset).0;
-    let map: BTreeMap<String, Value> = if yaml.trim().is_empty() {
-        BTreeMap::new()
+    let map: Vec<(Value, Value)> = if yaml.trim().is_empty() {
+        Vec::new()
     } else {
-        match serde_saphyr::from_str::<Option<BTreeMap<String, Value>>>(yaml) {
-            Ok(map) => map.unwrap_or_default(),
+        match serde_saphyr::from_str::<Value>(yaml) {
+            Ok(Value::Map(map)) => map,
+            Ok(Value::Null) => Vec::new(),
+            Ok(_) => {
+                return Err(Diagnostic::error(
+                    "invalid-yaml",
+                    path,
+                    (yaml_line, 1),
+                    "front matter is not a set of `key: value` lines",
+                )
+                .hint("write one `key: value` per line between the `---` lines"));
+            }
             Err(err) => {
                 let at = err.location().map_or((yaml_line, 1), |loc| {
                     (yaml_line + loc.line().saturating_sub(1) as usize, loc.column().max(1) as usize)
@@ -101,8 +111,18 @@ pub fn parse(
     let at = |key: &str| positions.get(key).copied().unwrap_or((yaml_line, 1));
     let mut diagnostics = Vec::new();
     let mut meta = Meta::default();
+    let mut seen = std::collections::HashSet::new();
 
     for (key, value) in &map {
+        // Odd keys (numbers, `? complex`) cannot be ours: treat them as unknown keys, by their text.
+        let key = &key.as_key();
+        if !seen.insert(key.clone()) {
+            diagnostics.push(
+                Diagnostic::error("invalid-yaml", path, at(key), format!("`{key}` is written twice"))
+                    .hint("keep one of the two lines"),
+            );
+            continue;
+        }
         let located_text = |diagnostics: &mut Vec<Diagnostic>, invalid: &mut Vec<String>| match text(value) {
             Ok(Some(text)) => Some(Located { value: text, at: at(key) }),
             Ok(None) => None,
@@ -175,23 +195,103 @@ fn yaml_message(message: &str) -> String {
     }
 }
 
+/// Any YAML value. Front matter is read into this, not into a typed struct, so that whatever an editor
+/// writes under a key we do not know (non-string keys, nested lists) is never an error.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Null,
+    Bool(bool),
+    /// Numbers keep the text they print as.
+    Number(String),
+    String(String),
+    List(Vec<Value>),
+    Map(Vec<(Value, Value)>),
+}
+
+impl Value {
+    fn as_key(&self) -> String {
+        match self {
+            Value::String(s) | Value::Number(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            Value::Null => "~".into(),
+            Value::List(_) | Value::Map(_) => "(complex key)".into(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Number(v.to_string()))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::List(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
 /// Scalars become text; `None` for null or empty text; `Err` names what was found instead.
 fn text(value: &Value) -> Result<Option<String>, &'static str> {
     match value {
         Value::Null => Ok(None),
         Value::String(s) if s.trim().is_empty() => Ok(None),
-        Value::String(s) => Ok(Some(s.trim().to_string())),
-        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::String(s) | Value::Number(s) => Ok(Some(s.trim().to_string())),
         Value::Bool(b) => Ok(Some(b.to_string())),
-        Value::Array(_) => Err("a list"),
-        Value::Object(_) => Err("a mapping"),
+        Value::List(_) => Err("a list"),
+        Value::Map(_) => Err("a mapping"),
     }
 }
 
 /// A list of scalars; a single text is split at commas (`tags: a, b`).
 fn list(value: &Value) -> Result<Vec<String>, &'static str> {
     match value {
-        Value::Array(items) => {
+        Value::List(items) => {
             let mut out = Vec::new();
             for item in items {
                 if let Some(text) = text(item)? {

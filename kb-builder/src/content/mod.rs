@@ -109,7 +109,7 @@ pub fn load(root: &Path, config: &SiteConfig, on_file: &(dyn Fn() + Sync)) -> st
 
     check_duplicate_ids(&mut parsed);
     let urls: HashMap<PathBuf, String> =
-        parsed.iter().map(|(file, _)| (file.rel.clone(), article_url(config, file))).collect();
+        parsed.iter().map(|(file, _)| (link_key(&file.rel), article_url(config, file))).collect();
     check_links(&mut parsed, &urls);
 
     let mut accepted = Vec::new();
@@ -322,7 +322,7 @@ fn check_duplicate_ids(parsed: &mut [(Parsed, Vec<Diagnostic>)]) {
 fn check_links(parsed: &mut [(Parsed, Vec<Diagnostic>)], urls: &HashMap<PathBuf, String>) {
     for (file, diagnostics) in parsed.iter_mut() {
         for (target, at) in &file.links {
-            if resolve_link(&file.rel, target).is_none_or(|rel| !urls.contains_key(&rel)) {
+            if resolve_link(&file.rel, target).is_none_or(|rel| !urls.contains_key(&link_key(&rel))) {
                 diagnostics.push(
                     Diagnostic::error("broken-link", &file.path, *at, format!("link to `{target}`, which is not an article"))
                         .hint("link to another article's .md file with a path relative to this file, e.g. `../shipping/fees.md`"),
@@ -330,6 +330,12 @@ fn check_links(parsed: &mut [(Parsed, Vec<Diagnostic>)], urls: &HashMap<PathBuf,
             }
         }
     }
+}
+
+/// Links match files case-insensitively: editors on macOS and Windows never see case mismatches, and the
+/// published link goes to the article's URL, not to the file.
+fn link_key(rel: &Path) -> PathBuf {
+    PathBuf::from(rel.to_string_lossy().to_lowercase())
 }
 
 /// The content-relative path a link points at, or `None` if it climbs out of the content folder.

@@ -163,7 +163,9 @@ pub fn render(config: &SiteConfig, articles: &[Article], out: &Path) -> anyhow::
                     page_title => article.title, description => article.summary,
                     canonical => absolute(&article.url), alternates,
                     switcher => switcher_to(&|l| translation_url(l).unwrap_or_else(|| home(l))),
-                    article, category, related,
+                    article, related,
+                    // Only what the page shows: serializing the whole category per page is quadratic.
+                    category => context! { name => category.name, url => category.url },
                     jsonld => structured_data(config, article, category, &absolute),
                     ..common.clone()
                 })?;

@@ -1,4 +1,5 @@
 //! End-to-end tests of the `kb-builder` binary over fixture content folders.
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -61,6 +61,9 @@ struct LangLink {
     url: String,
 }
 
+/// A page URL and its language alternates.
+type SitemapEntry = (String, Vec<Alternate>);
+
 #[derive(Debug, Serialize)]
 struct Alternate {
     lang: String,
@@ -150,7 +153,7 @@ pub fn render(config: &SiteConfig, articles: &[Article], out: &Path) -> anyhow::
 
         // Articles (the bulk of the work, in parallel).
         let lang_articles: Vec<&Article> = articles.iter().filter(|a| a.lang == lang).collect();
-        let written: Vec<anyhow::Result<(u64, (String, Vec<Alternate>))>> = lang_articles
+        let written: Vec<anyhow::Result<(u64, SitemapEntry)>> = lang_articles
             .par_iter()
             .map(|article| {
                 let siblings = &translations[article.id.as_str()];
@@ -300,7 +303,7 @@ fn structured_data(
     data
 }
 
-fn sitemap_xml(entries: &[(String, Vec<Alternate>)], absolute: &dyn Fn(&str) -> String) -> String {
+fn sitemap_xml(entries: &[SitemapEntry], absolute: &dyn Fn(&str) -> String) -> String {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
     );

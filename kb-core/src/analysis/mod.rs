@@ -29,16 +29,21 @@ pub fn tokenizer_name(lang: Lang) -> &'static str {
 /// The analyzer for one language.
 ///
 /// - Vietnamese: words, lower-cased, tone marks and other diacritics removed, đ → d, so "chinh sach doi tra"
-///   meets "chính sách đổi trả".
+///   meets "chính sách đổi trả"; each accented word is also kept as written, so "đường" typed with marks
+///   ranks "đường" above "dương".
 /// - English: the same folding, then Lucene's English stopwords and the Snowball English stemmer.
 pub fn analyzer(lang: Lang) -> TextAnalyzer {
-    let words =
-        TextAnalyzer::builder(WordTokenizer::default()).filter(RemoveLongFilter::limit(MAX_TERM_BYTES));
     match lang {
-        Lang::Vi => words.build(),
+        Lang::Vi => TextAnalyzer::builder(WordTokenizer::keeping_accents())
+            .filter(RemoveLongFilter::limit(MAX_TERM_BYTES))
+            .build(),
         Lang::En => {
             let stopwords = StopWordFilter::new(Language::English).expect("tantivy ships English stopwords");
-            words.filter(stopwords).filter(Stemmer::new(Language::English)).build()
+            TextAnalyzer::builder(WordTokenizer::default())
+                .filter(RemoveLongFilter::limit(MAX_TERM_BYTES))
+                .filter(stopwords)
+                .filter(Stemmer::new(Language::English))
+                .build()
         }
     }
 }
@@ -67,9 +72,12 @@ mod tests {
 
     #[test]
     fn vietnamese_matches_without_tone_marks_and_with_plain_d() {
-        assert_eq!(terms(Lang::Vi, "Chính sách ĐỔI TRẢ"), ["chinh", "sach", "doi", "tra"]);
+        assert_eq!(
+            terms(Lang::Vi, "Chính sách ĐỔI TRẢ"),
+            ["chinh", "chính", "sach", "sách", "doi", "đổi", "tra", "trả"]
+        );
         assert_eq!(terms(Lang::Vi, "chinh sach doi tra"), ["chinh", "sach", "doi", "tra"]);
-        assert_eq!(terms(Lang::Vi, "đơn hàng"), ["don", "hang"]);
+        assert_eq!(terms(Lang::Vi, "đơn hàng"), ["don", "đơn", "hang", "hàng"]);
     }
 
     #[test]
@@ -77,7 +85,7 @@ mod tests {
         // "hoàn tiền" typed with combining marks (NFD), as some macOS and Windows keyboards send it.
         let nfd = "hoa\u{300}n tie\u{302}\u{300}n";
         assert_eq!(terms(Lang::Vi, nfd), terms(Lang::Vi, "hoàn tiền"));
-        assert_eq!(terms(Lang::Vi, nfd), ["hoan", "tien"]);
+        assert_eq!(terms(Lang::Vi, nfd), ["hoan", "hoàn", "tien", "tiền"]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Splitting text into words, with offsets into the original text so snippets highlight what was written.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use super::fold::fold_word;
@@ -10,10 +11,22 @@ use super::fold::fold_word;
 /// trailing possessive `'s` is dropped.
 ///
 /// Combining marks count as part of a word so that decomposed (NFD) input stays one word.
+///
+/// With [`WordTokenizer::keeping_accents`], a word whose accented form differs from its folded form is
+/// emitted twice at the same position: folded (so unaccented queries match) and accented, lower-cased and
+/// NFC (so a query typed with marks scores higher on the words it spelled exactly).
 #[derive(Clone, Default, Debug)]
 pub struct WordTokenizer {
     token: Token,
     folded: String,
+    keep_accents: bool,
+}
+
+impl WordTokenizer {
+    /// A tokenizer that also emits the accented form of each word (Vietnamese: dương ≠ đường).
+    pub fn keeping_accents() -> Self {
+        WordTokenizer { keep_accents: true, ..Default::default() }
+    }
 }
 
 /// The words of one text.
@@ -23,6 +36,9 @@ pub struct WordStream<'a> {
     cursor: usize,
     token: &'a mut Token,
     folded: &'a mut String,
+    keep_accents: bool,
+    /// The accented form still to emit at the current position.
+    accented: Option<String>,
 }
 
 impl Tokenizer for WordTokenizer {
@@ -30,7 +46,14 @@ impl Tokenizer for WordTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
         self.token.reset();
-        WordStream { text, cursor: 0, token: &mut self.token, folded: &mut self.folded }
+        WordStream {
+            text,
+            cursor: 0,
+            token: &mut self.token,
+            folded: &mut self.folded,
+            keep_accents: self.keep_accents,
+            accented: None,
+        }
     }
 }
 
@@ -65,6 +88,10 @@ impl WordStream<'_> {
 
 impl TokenStream for WordStream<'_> {
     fn advance(&mut self) -> bool {
+        if let Some(accented) = self.accented.take() {
+            self.token.text = accented;
+            return true;
+        }
         let Some((start, end)) = self.next_word() else {
             return false;
         };
@@ -81,6 +108,12 @@ impl TokenStream for WordStream<'_> {
         self.token.offset_from = start;
         self.token.offset_to = end;
         self.token.position = self.token.position.wrapping_add(1);
+        if self.keep_accents && !word.is_ascii() {
+            let accented: String = word.chars().flat_map(char::to_lowercase).nfc().collect();
+            if accented != *self.folded {
+                self.accented = Some(accented);
+            }
+        }
         true
     }
 
@@ -120,6 +153,17 @@ mod tests {
     fn apostrophes_and_possessives() {
         let got: Vec<String> = words("don't the customer’s 'quoted'").into_iter().map(|w| w.0).collect();
         assert_eq!(got, ["dont", "the", "customer", "quoted"]);
+    }
+
+    #[test]
+    fn accented_form_follows_the_folded_one_at_the_same_position() {
+        let mut tokenizer = WordTokenizer::keeping_accents();
+        let mut stream = tokenizer.token_stream("Đường ABC");
+        let mut got = Vec::new();
+        while stream.advance() {
+            got.push((stream.token().text.clone(), stream.token().position));
+        }
+        assert_eq!(got, [("duong".into(), 0), ("đường".into(), 0), ("abc".into(), 1)]);
     }
 
     #[test]

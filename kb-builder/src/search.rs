@@ -22,6 +22,9 @@ pub struct SearchArgs {
     /// Number of results.
     #[arg(long, default_value_t = 10)]
     limit: usize,
+    /// Treat the last word as still being typed (prefix match), as the widget does on each keystroke.
+    #[arg(long)]
+    typing: bool,
     /// Print the hits as JSON.
     #[arg(long)]
     json: bool,
@@ -48,7 +51,7 @@ pub fn open(path: &Path) -> anyhow::Result<KnowledgeBase> {
 /// Runs the search and prints the hits.
 pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     let kb = open(&args.index)?;
-    let hits = kb.search(&SearchRequest::new(&args.query).lang(args.lang).limit(args.limit))?;
+    let hits = kb.search(&SearchRequest::new(&args.query).lang(args.lang).limit(args.limit).typing(args.typing))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&hits)?);
     } else if hits.is_empty() {

@@ -59,9 +59,12 @@ async fn serve(content: PathBuf, out: PathBuf, listen: SocketAddr, quiet: bool) 
     let (watch_content, watch_out) = (content.clone(), out.clone());
     std::thread::spawn(move || {
         let mut version = 0;
-        while let Ok(result) = events_rx.recv() {
-            let changed = result.map(|events| events.iter().any(|e| !is_staging(&e.path))).unwrap_or(true);
-            if changed {
+        let mut last = fingerprint(&watch_content);
+        // Reading files during a build raises events too; only a real change of content triggers a build.
+        while events_rx.recv().is_ok() {
+            let now = fingerprint(&watch_content);
+            if now != last {
+                last = now;
                 handle.block_on(rebuild(&watch_content, &watch_out, quiet));
                 version += 1;
                 let _ = builds_tx.send(version);
@@ -90,8 +93,19 @@ async fn serve(content: PathBuf, out: PathBuf, listen: SocketAddr, quiet: bool) 
     Ok(ExitCode::SUCCESS)
 }
 
-fn is_staging(path: &Path) -> bool {
-    path.components().any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+/// Every file under the content folder (and the config beside it) with its size and modification time.
+fn fingerprint(content: &Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+    let config = content.parent().map(|p| p.join(crate::config::FILE_NAME));
+    walkdir::WalkDir::new(content)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .chain(config)
+        .filter_map(|path| {
+            let meta = std::fs::metadata(&path).ok()?;
+            meta.is_file().then(|| (path, meta.len(), meta.modified().ok()))
+        })
+        .collect()
 }
 
 async fn rebuild(content: &Path, out: &Path, quiet: bool) {

@@ -1,11 +1,12 @@
 //! `cargo xtask <command>`: the project's two front doors and their helpers.
 //!
 //! - `demo`: installs what is missing, builds everything, serves the help center on localhost.
-//! - `test`: every test: unit, fixture, corpus and the wasm32 build of kb-core.
+//! - `test`: every test: unit, fixture, corpus, and kb-core in wasm32 ranking like native.
 //! - `eval`: search quality of kb-core on every set in ../shared/eval.
 
 mod eval;
 mod tools;
+mod wasm_parity;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,8 +57,10 @@ fn test() -> anyhow::Result<()> {
     tools::ensure_wasm_target()?;
     run(cargo().args(["test", "--workspace", "--all-targets"]))?;
     run(cargo().args(["test", "--workspace", "--doc"]))?;
-    // The widget runs kb-core in the browser: it must keep compiling for wasm32.
+    // The widget runs kb-core in the browser: it must compile for wasm32 and rank exactly as natively.
     run(cargo().args(["build", "--package", "kb-core", "--target", "wasm32-unknown-unknown"]))?;
+    run(cargo().args(["build", "--package", "kb-builder"]))?;
+    wasm_parity::run(&root(), &root().join("target/debug/kb-builder"))?;
     eprintln!("all tests passed");
     Ok(())
 }

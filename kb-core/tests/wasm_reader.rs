@@ -1,0 +1,39 @@
+//! The "one analyzer" invariant, checked in a real wasm32 runtime: a bundle written natively by kb-builder
+//! is opened by kb-core compiled to wasm32 (run under Node by wasm-bindgen-test-runner) and must rank every
+//! sample query exactly as native kb-core did.
+//!
+//! `cargo xtask test` builds the bundle and the expected rankings, then runs this with
+//! `ANSWERDESK_WASM_FIXTURE_BUNDLE` and `ANSWERDESK_WASM_FIXTURE_EXPECTED` pointing at them.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)]
+
+use kb_core::{KnowledgeBase, Lang, SearchRequest};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const BUNDLE: &[u8] = include_bytes!(env!("ANSWERDESK_WASM_FIXTURE_BUNDLE"));
+const EXPECTED: &str = include_str!(env!("ANSWERDESK_WASM_FIXTURE_EXPECTED"));
+
+#[wasm_bindgen_test]
+fn wasm_ranks_every_sample_query_like_native() {
+    let kb = KnowledgeBase::from_bundle(BUNDLE).unwrap();
+    let expected: Vec<serde_json::Value> = serde_json::from_str(EXPECTED).unwrap();
+    assert!(expected.len() >= 10, "too few sample queries");
+    for case in expected {
+        let text = case["query"].as_str().unwrap();
+        let lang = case["lang"].as_str().map(|l| l.parse::<Lang>().unwrap());
+        let typing = case["typing"].as_bool().unwrap();
+        let hits = kb.search(&SearchRequest::new(text).lang(lang).typing(typing)).unwrap();
+        let native = case["hits"].as_array().unwrap();
+        let got: Vec<(&str, Lang)> = hits.iter().map(|h| (h.id.as_str(), h.lang)).collect();
+        let want: Vec<(&str, Lang)> = native
+            .iter()
+            .map(|h| (h["id"].as_str().unwrap(), h["lang"].as_str().unwrap().parse().unwrap()))
+            .collect();
+        assert_eq!(got, want, "ranking differs for {text:?}");
+        for (hit, native) in hits.iter().zip(native) {
+            let score = native["score"].as_f64().unwrap() as f32;
+            assert_eq!(hit.score, score, "score differs for {text:?} / {}", hit.id);
+            assert_eq!(hit.snippet.text, native["snippet"]["text"].as_str().unwrap());
+        }
+    }
+}

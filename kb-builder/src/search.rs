@@ -51,7 +51,8 @@ pub fn open(path: &Path) -> anyhow::Result<KnowledgeBase> {
 /// Runs the search and prints the hits.
 pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     let kb = open(&args.index)?;
-    let hits = kb.search(&SearchRequest::new(&args.query).lang(args.lang).limit(args.limit).typing(args.typing))?;
+    let hits =
+        kb.search(&SearchRequest::new(&args.query).lang(args.lang).limit(args.limit).typing(args.typing))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&hits)?);
     } else if hits.is_empty() {

@@ -33,7 +33,10 @@ fn sample_content_is_complete_and_answers_its_questions() {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(Path::new(dist).join("kb/manifest.json")).unwrap()).unwrap();
     assert!(manifest["articles"].as_u64().unwrap() >= 40, "{manifest}");
-    assert_eq!(manifest["languages"]["vi"], manifest["languages"]["en"], "every article exists in both languages");
+    assert_eq!(
+        manifest["languages"]["vi"], manifest["languages"]["en"],
+        "every article exists in both languages"
+    );
 
     let ids = |lang: &str| -> BTreeSet<String> {
         let dir = Path::new(dist).join(lang);

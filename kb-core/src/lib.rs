@@ -45,7 +45,7 @@ pub use article::Article;
 pub use bundle::BundleError;
 pub use indexer::Indexer;
 pub use lang::{Lang, UnknownLang};
-pub use search::{ArticleView, Hit, KnowledgeBase, SearchRequest, Snippet};
+pub use search::{ArticleView, Hit, KnowledgeBase, SearchRequest, Snippet, escape_html};
 
 /// Everything that can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]

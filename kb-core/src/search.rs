@@ -71,18 +71,19 @@ impl Snippet {
         let mut html = String::with_capacity(self.text.len() + 16 * self.highlights.len());
         let mut at = 0;
         for range in &self.highlights {
-            escape_into(&self.text[at..range.start], &mut html);
+            escape_html(&self.text[at..range.start], &mut html);
             html.push_str("<mark>");
-            escape_into(&self.text[range.clone()], &mut html);
+            escape_html(&self.text[range.clone()], &mut html);
             html.push_str("</mark>");
             at = range.end;
         }
-        escape_into(&self.text[at..], &mut html);
+        escape_html(&self.text[at..], &mut html);
         html
     }
 }
 
-fn escape_into(text: &str, out: &mut String) {
+/// Appends `text` to `out` with `&`, `<`, `>`, `"` and `'` escaped, so it is safe in HTML text and attributes.
+pub fn escape_html(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '<' => out.push_str("&lt;"),

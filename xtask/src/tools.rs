@@ -38,13 +38,18 @@ pub fn locked_wasm_bindgen_version() -> anyhow::Result<String> {
 pub fn ensure_wasm_bindgen_cli() -> anyhow::Result<()> {
     let version = locked_wasm_bindgen_version()?;
     let installed = Command::new("wasm-bindgen").arg("--version").output().ok();
-    let current = installed.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+    let current =
+        installed.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
     if current == format!("wasm-bindgen {version}") {
         return Ok(());
     }
     eprintln!("installing wasm-bindgen-cli {version} (found: {current:?}); this takes a few minutes once");
     crate::run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &version, "--force"]))
-        .with_context(|| format!("could not install wasm-bindgen-cli; run `cargo install wasm-bindgen-cli --version {version}`"))
+        .with_context(|| {
+            format!(
+                "could not install wasm-bindgen-cli; run `cargo install wasm-bindgen-cli --version {version}`"
+            )
+        })
 }
 
 /// Node.js runs the wasm32 tests.

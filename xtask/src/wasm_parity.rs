@@ -32,7 +32,9 @@ pub fn run(root: &Path, kb_builder: &Path) -> anyhow::Result<()> {
     super::tools::ensure_wasm_bindgen_cli()?;
     let fixture = root.join("target/wasm-parity");
     let dist = fixture.join("dist");
-    crate::run(Command::new(kb_builder).args(["build", "--quiet", "--content", "content", "--out"]).arg(&dist))?;
+    crate::run(
+        Command::new(kb_builder).args(["build", "--quiet", "--content", "content", "--out"]).arg(&dist),
+    )?;
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dist.join("kb/manifest.json"))?)?;
     let bundle = dist.join("kb").join(manifest["bundle"].as_str().context("manifest names no bundle")?);
 
@@ -47,9 +49,13 @@ pub fn run(root: &Path, kb_builder: &Path) -> anyhow::Result<()> {
             command.arg("--typing");
         }
         let output = command.output()?;
-        let hits: serde_json::Value = serde_json::from_slice(&output.stdout)
-            .with_context(|| format!("kb-builder search {query:?}: {}", String::from_utf8_lossy(&output.stderr)))?;
-        anyhow::ensure!(hits.as_array().is_some_and(|h| !h.is_empty()), "no native hits for {query:?}: add content or fix the query");
+        let hits: serde_json::Value = serde_json::from_slice(&output.stdout).with_context(|| {
+            format!("kb-builder search {query:?}: {}", String::from_utf8_lossy(&output.stderr))
+        })?;
+        anyhow::ensure!(
+            hits.as_array().is_some_and(|h| !h.is_empty()),
+            "no native hits for {query:?}: add content or fix the query"
+        );
         expected.push(serde_json::json!({ "query": query, "lang": lang, "typing": typing, "hits": hits }));
     }
     let expected_path = fixture.join("expected.json");
@@ -57,7 +63,15 @@ pub fn run(root: &Path, kb_builder: &Path) -> anyhow::Result<()> {
 
     crate::run(
         super::cargo()
-            .args(["test", "--package", "kb-core", "--target", "wasm32-unknown-unknown", "--test", "wasm_reader"])
+            .args([
+                "test",
+                "--package",
+                "kb-core",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--test",
+                "wasm_reader",
+            ])
             .env("ANSWERDESK_WASM_FIXTURE_BUNDLE", &bundle)
             .env("ANSWERDESK_WASM_FIXTURE_EXPECTED", &expected_path)
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner"),

@@ -29,6 +29,23 @@ const TEMPLATES: [(&str, &str); 8] = [
 ];
 const STYLESHEET: &str = include_str!("../../../site/assets/help.css");
 
+/// Escapes the five characters that matter in HTML text and attributes, and leaves `/` alone (minijinja's
+/// default writes every URL as `https:&#x2f;&#x2f;…`: valid, but unreadable in page source).
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() {
+        if let Some(text) = value.as_str() {
+            let mut escaped = String::with_capacity(text.len());
+            kb_core::escape_html(text, &mut escaped);
+            return out.write_str(&escaped).map_err(minijinja::Error::from);
+        }
+    }
+    minijinja::escape_formatter(out, state, value)
+}
+
 /// What was written.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SiteStats {
@@ -77,6 +94,7 @@ pub fn render(config: &SiteConfig, articles: &[Article], out: &Path) -> anyhow::
         config.languages.iter().copied().filter(|&l| articles.iter().any(|a| a.lang == l)).collect();
     let config = &SiteConfig { languages, ..config.clone() };
     let mut env = Environment::new();
+    env.set_formatter(html_formatter);
     for (name, source) in TEMPLATES {
         env.add_template(name, source).with_context(|| format!("template site/templates/{name}"))?;
     }
@@ -352,5 +370,30 @@ impl Writer<'_> {
         let relative = url.strip_prefix(self.base_path).unwrap_or(url).trim_start_matches('/');
         let file: PathBuf = Path::new(relative).join("index.html");
         self.write(&file.to_string_lossy(), html)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_escape_text_but_keep_urls_readable() {
+        let mut env = Environment::new();
+        env.set_formatter(html_formatter);
+        env.add_template(
+            "t.html",
+            "<a href=\"{{ url }}\" title=\"{{ title }}\">{{ title }}</a>{{ html|safe }}",
+        )
+        .unwrap();
+        let out = env
+            .get_template("t.html")
+            .unwrap()
+            .render(context! { url => "/vi/a/", title => "<b>\"x\" & 'y'</b>", html => "<i>ok</i>" })
+            .unwrap();
+        assert_eq!(
+            out,
+            "<a href=\"/vi/a/\" title=\"&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;\">&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;</a><i>ok</i>"
+        );
     }
 }

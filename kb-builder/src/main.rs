@@ -139,8 +139,9 @@ fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     eprintln!(
-        "built {built} articles ({} rejected, {} drafts) into {} in {:.2}s",
+        "built {built} articles ({} rejected{}, {} drafts) into {} in {:.2}s",
         report.loaded.rejected.values().sum::<usize>(),
+        rejected_by_reason(&report.loaded.rejected),
         report.loaded.drafts,
         args.out.display(),
         report.stages.iter().map(|(_, d)| d.as_secs_f64()).sum::<f64>()
@@ -161,6 +162,14 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         loaded.drafts
     );
     Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// ": duplicate-id 15, missing-title 2" (largest first), or nothing when no file was rejected.
+fn rejected_by_reason(rejected: &BTreeMap<&'static str, usize>) -> String {
+    let mut reasons: Vec<(&&str, &usize)> = rejected.iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let list: Vec<String> = reasons.iter().map(|(code, n)| format!("{code} {n}")).collect();
+    if list.is_empty() { String::new() } else { format!(": {}", list.join(", ")) }
 }
 
 /// Prints errors, and warnings up to a limit, then a count per kind of what was not shown.

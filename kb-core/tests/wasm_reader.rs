@@ -31,8 +31,16 @@ fn wasm_ranks_every_sample_query_like_native() {
             .collect();
         assert_eq!(got, want, "ranking differs for {text:?}");
         for (hit, native) in hits.iter().zip(native) {
-            let score = native["score"].as_f64().unwrap() as f32;
-            assert_eq!(hit.score, score, "score differs for {text:?} / {}", hit.id);
+            // BM25 takes a logarithm: native calls the platform's libm, wasm32 Rust's own, which may differ
+            // in the last bit. Rankings must be equal; scores equal to within float rounding.
+            let score = native["score"].as_f64().unwrap();
+            let relative = (f64::from(hit.score) - score).abs() / score.abs().max(1e-6);
+            assert!(
+                relative < 1e-5,
+                "score differs for {text:?} / {}: wasm {} native {score}",
+                hit.id,
+                hit.score
+            );
             assert_eq!(hit.snippet.text, native["snippet"]["text"].as_str().unwrap());
         }
     }

@@ -58,8 +58,11 @@ impl Staging {
             return Err(err)
                 .with_context(|| format!("cannot move the new build into {}", self.target.display()));
         }
-        if let Some(old) = old {
-            std::fs::remove_dir_all(&old).with_context(|| format!("cannot remove {}", old.display()))?;
+        // The new output is live; a leftover old copy is untidy but not a failed build.
+        if let Some(old) = old
+            && let Err(err) = std::fs::remove_dir_all(&old)
+        {
+            eprintln!("warning: could not remove the previous output at {}: {err}", old.display());
         }
         Ok(())
     }

@@ -36,12 +36,13 @@ fn html_formatter(
     state: &minijinja::State,
     value: &minijinja::Value,
 ) -> Result<(), minijinja::Error> {
-    if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() {
-        if let Some(text) = value.as_str() {
-            let mut escaped = String::with_capacity(text.len());
-            kb_core::escape_html(text, &mut escaped);
-            return out.write_str(&escaped).map_err(minijinja::Error::from);
-        }
+    if state.auto_escape() == minijinja::AutoEscape::Html
+        && !value.is_safe()
+        && let Some(text) = value.as_str()
+    {
+        let mut escaped = String::with_capacity(text.len());
+        kb_core::escape_html(text, &mut escaped);
+        return out.write_str(&escaped).map_err(minijinja::Error::from);
     }
     minijinja::escape_formatter(out, state, value)
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use indexmap::IndexMap;
 use kb_core::Lang;
 use serde::Deserialize;
 
@@ -28,8 +29,9 @@ pub struct SiteConfig {
     pub chat_url: Option<String>,
     /// Opening hours of the support team (used by the widget and chat-server).
     pub business_hours: Option<BusinessHours>,
-    /// Display names of categories, per language: `[categories.vi] returns = "Đổi trả"`.
-    pub categories: BTreeMap<String, BTreeMap<String, String>>,
+    /// Display names of categories, per language: `[categories.vi] returns = "Đổi trả"`. Their order in
+    /// the file is the order on the home page.
+    pub categories: BTreeMap<String, IndexMap<String, String>>,
 }
 
 /// When people answer chats.
@@ -149,6 +151,14 @@ mod tests {
         config.base_url = "https://example.com/help/".into();
         assert_eq!(config.base_path(), "/help");
         assert_eq!(config.origin(), "https://example.com");
+    }
+
+    #[test]
+    fn category_order_is_the_file_order() {
+        let config: SiteConfig =
+            toml::from_str("[categories.en]\nzeta = 'Z'\nalpha = 'A'\nmid = 'M'").unwrap();
+        let keys: Vec<&String> = config.categories["en"].keys().collect();
+        assert_eq!(keys, ["zeta", "alpha", "mid"]);
     }
 
     #[test]

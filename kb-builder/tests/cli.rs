@@ -1,6 +1,9 @@
 //! End-to-end tests of the `kb-builder` binary over fixture content folders.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
+mod common;
+
+use common::copy_dir;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -30,19 +33,6 @@ fn copy_fixture(name: &str) -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
     copy_dir(&fixtures().join(name), &temp.path().join(name));
     temp
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

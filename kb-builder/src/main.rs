@@ -130,6 +130,14 @@ fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
     print_diagnostics(&report.loaded.diagnostics, &args.content);
     let errors = report.loaded.errors();
     let built = report.loaded.articles.len();
+    if report.bundle.is_none() && errors == 0 {
+        eprintln!(
+            "build failed: no article in {}; {} left unchanged",
+            args.content.content.display(),
+            args.out.display()
+        );
+        return Ok(ExitCode::from(1));
+    }
     if report.bundle.is_none() {
         eprintln!(
             "build failed: {errors} error(s) in {} file(s); {} left unchanged (use --keep-going to publish the valid articles)",

@@ -106,10 +106,10 @@ pub fn build(
     ));
 
     let mut report = BuildReport { loaded, bundle: None, bundle_bytes: 0, site: Default::default(), stages };
-    if report.loaded.errors() > 0 && !publish_with_errors {
+    // Nothing is published when there are errors (unless asked to) or nothing to publish.
+    if (report.loaded.errors() > 0 && !publish_with_errors) || report.loaded.articles.is_empty() {
         return Ok(report);
     }
-    anyhow::ensure!(!report.loaded.articles.is_empty(), "no article to build in {}", content_dir.display());
 
     let staging = Staging::new(out_dir)?;
     let started = Instant::now();

@@ -196,7 +196,8 @@ impl KnowledgeBase {
             Some(lang) => vec![lang],
             None => Lang::ALL.to_vec(),
         };
-        let Some(query) = query::build(&self.schema, &langs, &request.text, request.typing) else {
+        let known = |term: &Term| self.searcher.doc_freq(term).map_or(true, |n| n > 0);
+        let Some(query) = query::build(&self.schema, &langs, &request.text, request.typing, &known) else {
             return Ok(Vec::new());
         };
         let top =

@@ -103,6 +103,17 @@ fn the_word_being_typed_matches_as_a_prefix() {
 }
 
 #[test]
+fn a_typo_still_finds_the_article_but_ranks_below_exact_words() {
+    let kb = kb();
+    let hits = ids(&kb, SearchRequest::new("how long do refnuds take").lang(Some(Lang::En)));
+    assert_eq!(hits[0], (Lang::En, "refund-time".into()));
+    let exact = kb.search(&SearchRequest::new("refunds").lang(Some(Lang::En))).unwrap();
+    let typo = kb.search(&SearchRequest::new("refnuds").lang(Some(Lang::En))).unwrap();
+    assert_eq!(exact[0].id, typo[0].id);
+    assert!(typo[0].score < exact[0].score, "typo {} vs exact {}", typo[0].score, exact[0].score);
+}
+
+#[test]
 fn no_input_is_a_syntax_error() {
     let kb = kb();
     for text in

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::Context;
 
-/// Queries typed as visitors type them: accented and not, both languages, mid-word, odd punctuation.
+/// Queries typed as visitors type them: accented and not, both languages, mid-word, typos, odd punctuation.
 const QUERIES: &[(&str, Option<&str>, bool)] = &[
     ("chinh sach doi tra", Some("vi"), false),
     ("chính sách đổi trả", Some("vi"), false),
@@ -25,6 +25,8 @@ const QUERIES: &[(&str, Option<&str>, bool)] = &[
     ("warranty claim", None, false),
     ("\"cancel\" -order: (now)", None, false),
     ("giao hang", None, true),
+    ("how long do refnuds take", Some("en"), false),
+    ("warrenty clam", Some("en"), false),
 ];
 
 pub fn run(root: &Path, kb_builder: &Path) -> anyhow::Result<()> {

@@ -70,10 +70,16 @@ impl Snippet {
     pub fn to_html(&self) -> String {
         let mut html = String::with_capacity(self.text.len() + 16 * self.highlights.len());
         let mut at = 0;
-        for range in &self.highlights {
-            escape_html(&self.text[at..range.start], &mut html);
+        // Search returns sorted, disjoint ranges on character boundaries; a hand-made snippet that does
+        // not is rendered without its bad ranges rather than panicking.
+        for range in merged(&self.highlights) {
+            let (Some(before), Some(marked)) = (self.text.get(at..range.start), self.text.get(range.clone()))
+            else {
+                continue;
+            };
+            escape_html(before, &mut html);
             html.push_str("<mark>");
-            escape_html(&self.text[range.clone()], &mut html);
+            escape_html(marked, &mut html);
             html.push_str("</mark>");
             at = range.end;
         }
@@ -265,6 +271,21 @@ fn text(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
     doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string()
 }
 
+/// Highlight ranges sorted and without overlaps: one word can match several terms (its folded form, its
+/// accented form, a syllable pair), and each reports the same range.
+fn merged(ranges: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut sorted = ranges.to_vec();
+    sorted.sort_by_key(|r| (r.start, r.end));
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(sorted.len());
+    for range in sorted {
+        match out.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => out.push(range),
+        }
+    }
+    out
+}
+
 /// Snippet generators, one per language searched (each knows its language's query terms and analyzer).
 struct Snippets {
     generators: Vec<(Lang, SnippetGenerator, tantivy::schema::Field)>,
@@ -293,7 +314,7 @@ impl Snippets {
         if !from_body.highlighted().is_empty() {
             return Snippet {
                 text: from_body.fragment().to_string(),
-                highlights: from_body.highlighted().to_vec(),
+                highlights: merged(from_body.highlighted()),
             };
         }
         let from_summary = generator.snippet(summary);
@@ -302,7 +323,7 @@ impl Snippets {
         } else {
             Snippet {
                 text: from_summary.fragment().to_string(),
-                highlights: from_summary.highlighted().to_vec(),
+                highlights: merged(from_summary.highlighted()),
             }
         }
     }

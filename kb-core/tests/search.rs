@@ -136,6 +136,15 @@ fn snippets_highlight_the_original_accented_words() {
 }
 
 #[test]
+fn snippet_html_survives_overlapping_and_bad_ranges() {
+    let snippet =
+        kb_core::Snippet { text: "đơn hàng".into(), highlights: vec![0..4, 0..4, 2..11, 50..60] };
+    assert_eq!(snippet.to_html(), "<mark>đơn hàng</mark>");
+    let inside_a_char = kb_core::Snippet { text: "đơn".into(), highlights: vec![1..2] };
+    assert_eq!(inside_a_char.to_html(), "đơn");
+}
+
+#[test]
 fn snippet_html_escapes_the_text() {
     let snippet = kb_core::Snippet { text: "<b>x</b> & y".into(), highlights: vec![3..4, 9..10] };
     assert_eq!(snippet.to_html(), "&lt;b&gt;<mark>x</mark>&lt;/b&gt; <mark>&amp;</mark> y");

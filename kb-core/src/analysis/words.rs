@@ -22,6 +22,10 @@ pub struct WordTokenizer {
     keep_accents: bool,
 }
 
+// Vietnamese words are written as separate syllables ("đơn hàng", "hoàn tiền"); the tokenizer also emits
+// each pair of neighbouring folded syllables, so a query that has the pair ranks a text that has the pair
+// above one that only has both syllables somewhere.
+
 impl WordTokenizer {
     /// A tokenizer that also emits the accented form of each word (Vietnamese: dương ≠ đường).
     pub fn keeping_accents() -> Self {
@@ -37,8 +41,12 @@ pub struct WordStream<'a> {
     token: &'a mut Token,
     folded: &'a mut String,
     keep_accents: bool,
-    /// The accented form still to emit at the current position.
-    accented: Option<String>,
+    /// Extra terms still to emit at the current position (accented form, syllable pair), last first.
+    pending: Vec<String>,
+    /// The previous word's folded form, for the syllable pair.
+    previous: String,
+    /// Where the previous word ended: a pair only forms across plain spaces, not punctuation.
+    previous_end: usize,
 }
 
 impl Tokenizer for WordTokenizer {
@@ -52,7 +60,9 @@ impl Tokenizer for WordTokenizer {
             token: &mut self.token,
             folded: &mut self.folded,
             keep_accents: self.keep_accents,
-            accented: None,
+            pending: Vec::new(),
+            previous: String::new(),
+            previous_end: 0,
         }
     }
 }
@@ -88,8 +98,8 @@ impl WordStream<'_> {
 
 impl TokenStream for WordStream<'_> {
     fn advance(&mut self) -> bool {
-        if let Some(accented) = self.accented.take() {
-            self.token.text = accented;
+        if let Some(extra) = self.pending.pop() {
+            self.token.text = extra;
             return true;
         }
         let Some((start, end)) = self.next_word() else {
@@ -108,11 +118,19 @@ impl TokenStream for WordStream<'_> {
         self.token.offset_from = start;
         self.token.offset_to = end;
         self.token.position = self.token.position.wrapping_add(1);
-        if self.keep_accents && !word.is_ascii() {
-            let accented: String = word.chars().flat_map(char::to_lowercase).nfc().collect();
-            if accented != *self.folded {
-                self.accented = Some(accented);
+        if self.keep_accents {
+            let adjacent = self.text[self.previous_end..start].chars().all(char::is_whitespace);
+            if adjacent && !self.previous.is_empty() {
+                self.pending.push(format!("{} {}", self.previous, self.folded));
             }
+            if !word.is_ascii() {
+                let accented: String = word.chars().flat_map(char::to_lowercase).nfc().collect();
+                if accented != *self.folded {
+                    self.pending.push(accented);
+                }
+            }
+            self.previous.clone_from(self.folded);
+            self.previous_end = end;
         }
         true
     }
@@ -163,7 +181,10 @@ mod tests {
         while stream.advance() {
             got.push((stream.token().text.clone(), stream.token().position));
         }
-        assert_eq!(got, [("duong".into(), 0), ("đường".into(), 0), ("abc".into(), 1)]);
+        assert_eq!(
+            got,
+            [("duong".into(), 0), ("đường".into(), 0), ("abc".into(), 1), ("duong abc".into(), 1)]
+        );
     }
 
     #[test]

@@ -56,15 +56,24 @@ pub fn register(tokenizers: &TokenizerManager) {
     }
 }
 
-/// The terms `text` becomes in `lang`, in order. Handy for tests and for query building.
+thread_local! {
+    // Built once per thread: queries run on every keystroke, analyzers hold stopword sets and stemmers.
+    static ANALYZERS: std::cell::RefCell<Vec<(Lang, TextAnalyzer)>> =
+        std::cell::RefCell::new(Lang::ALL.iter().map(|&lang| (lang, analyzer(lang))).collect());
+}
+
+/// The terms `text` becomes in `lang`, in order. Used for query building and tests.
 pub fn terms(lang: Lang, text: &str) -> Vec<String> {
-    let mut analyzer = analyzer(lang);
-    let mut stream = analyzer.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        out.push(stream.token().text.clone());
-    }
-    out
+    ANALYZERS.with_borrow_mut(|analyzers| {
+        let (_, analyzer) =
+            analyzers.iter_mut().find(|(l, _)| *l == lang).expect("every language has an analyzer");
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    })
 }
 
 #[cfg(test)]

@@ -69,17 +69,15 @@ pub struct BuildReport {
 /// Loads and validates the content, with progress, without writing anything.
 pub fn load(content_dir: &Path, config: &SiteConfig, progress: &Progress) -> anyhow::Result<Loaded> {
     anyhow::ensure!(content_dir.is_dir(), "content folder {} does not exist", content_dir.display());
-    let total = content::discover(content_dir)
-        .with_context(|| format!("cannot list {}", content_dir.display()))?
-        .len();
+    let files =
+        content::discover(content_dir).with_context(|| format!("cannot list {}", content_dir.display()))?;
     let done = AtomicUsize::new(0);
     // Each file is reported twice (parsed, rendered); rejected files only once, so the bar may end early.
-    progress.start("reading", (total * 2) as u64);
-    let loaded = content::load(content_dir, config, &|| {
+    progress.start("reading", (files.len() * 2) as u64);
+    let loaded = content::load(content_dir, &files, config, &|| {
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
         progress.set(n as u64);
-    })
-    .with_context(|| format!("cannot read {}", content_dir.display()))?;
+    });
     progress.finish();
     Ok(loaded)
 }

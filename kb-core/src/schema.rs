@@ -104,7 +104,7 @@ impl KbSchema {
             .expect("every language has every zone")
     }
 
-    /// Rebuilds the handles from an index's schema, checking that it is the schema this code expects.
+    /// Whether an opened index has exactly the schema this code writes (same fields, same options).
     pub fn matches(&self, schema: &Schema) -> bool {
         &self.schema == schema
     }

@@ -146,7 +146,7 @@ pub struct ArticleView {
 pub struct KnowledgeBase {
     schema: KbSchema,
     searcher: Searcher,
-    // Keeps the searcher's index alive and documents how it was opened.
+    // The reader owns the index the searcher reads; dropping it would close the index.
     _reader: IndexReader,
 }
 
@@ -288,7 +288,7 @@ fn merged(ranges: &[Range<usize>]) -> Vec<Range<usize>> {
 
 /// Snippet generators, one per language searched (each knows its language's query terms and analyzer).
 struct Snippets {
-    generators: Vec<(Lang, SnippetGenerator, tantivy::schema::Field)>,
+    generators: Vec<(Lang, SnippetGenerator)>,
 }
 
 impl Snippets {
@@ -296,10 +296,10 @@ impl Snippets {
         let generators = langs
             .iter()
             .map(|&lang| {
-                let field = schema.text_field(lang, Zone::Body);
-                let mut generator = SnippetGenerator::create(searcher, query, field)?;
+                let mut generator =
+                    SnippetGenerator::create(searcher, query, schema.text_field(lang, Zone::Body))?;
                 generator.set_max_num_chars(SNIPPET_CHARS);
-                Ok((lang, generator, field))
+                Ok((lang, generator))
             })
             .collect::<Result<_>>()?;
         Ok(Snippets { generators })
@@ -307,7 +307,7 @@ impl Snippets {
 
     /// The best body excerpt; the summary (highlighted where it matches) when the body has no match.
     fn for_doc(&mut self, lang: Lang, doc: &TantivyDocument, summary: &str) -> Snippet {
-        let Some((_, generator, _)) = self.generators.iter().find(|(l, _, _)| *l == lang) else {
+        let Some((_, generator)) = self.generators.iter().find(|(l, _)| *l == lang) else {
             return Snippet { text: summary.to_string(), highlights: Vec::new() };
         };
         let from_body = generator.snippet_from_doc(doc);

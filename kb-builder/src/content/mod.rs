@@ -80,10 +80,9 @@ pub fn discover(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Loads, validates and renders every article under `root`. `on_file` is called after each file is
-/// parsed and after each is rendered (for progress display).
-pub fn load(root: &Path, config: &SiteConfig, on_file: &(dyn Fn() + Sync)) -> std::io::Result<Loaded> {
-    let files = discover(root)?;
+/// Loads, validates and renders `files` (from [`discover`] on `root`). `on_file` is called after each
+/// file is parsed and after each is rendered (for progress display).
+pub fn load(root: &Path, files: &[PathBuf], config: &SiteConfig, on_file: &(dyn Fn() + Sync)) -> Loaded {
     let mut loaded = Loaded { files: files.len(), ..Default::default() };
 
     let results: Vec<(Option<Parsed>, Vec<Diagnostic>)> = files
@@ -132,7 +131,7 @@ pub fn load(root: &Path, config: &SiteConfig, on_file: &(dyn Fn() + Sync)) -> st
         .collect();
     loaded.articles.sort_by(|a, b| (a.lang, &a.id).cmp(&(b.lang, &b.id)));
     loaded.diagnostics.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
-    Ok(loaded)
+    loaded
 }
 
 fn parse_file(root: &Path, path: &Path, config: &SiteConfig) -> (Option<Parsed>, Vec<Diagnostic>) {

@@ -4,11 +4,26 @@
 //! Messages are JSON objects tagged by `"type"`. Every connection starts by sending [`PROTOCOL_VERSION`];
 //! a peer that sees a version it does not know closes the connection with a clear error instead of guessing.
 //!
-//! This crate is the contract the live-chat work builds on; it holds what the widget hands over when a
-//! visitor escalates.
+//! The pieces, by who talks to whom:
+//! - [`EscalationContext`]: what the widget hands over when a visitor asks for a person.
+//! - [`rest`]: JSON bodies of the HTTP endpoints (start a conversation, availability, leave a message,
+//!   agent login, ratings).
+//! - [`visitor`]: WebSocket frames between the widget and chat-server.
+//! - [`agent`]: WebSocket frames between the agent inbox and chat-server.
+//! - [`chat`]: what both sides share: messages with sequence numbers, conversation summaries, errors.
+//!
+//! Delivery contract: the server numbers every message of a conversation (`seq`, from 1, no gaps). A client
+//! gives each message it sends a `client_id`; the server commits the message, then acknowledges it with
+//! [`chat::Ack`]. Resending the same `client_id` returns the same `seq` and stores nothing twice. After a
+//! reconnect the client says which `seq` it saw last and receives everything after it.
 #![warn(missing_docs)]
 
 use serde::{Deserialize, Serialize};
+
+pub mod agent;
+pub mod chat;
+pub mod rest;
+pub mod visitor;
 
 /// Version of the message formats below. Bump on any incompatible change.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -84,5 +99,35 @@ mod tests {
         let json = serde_json::to_string(&context).unwrap();
         assert!(!json.contains("identity"), "{json}");
         assert_eq!(serde_json::from_str::<EscalationContext>(&json).unwrap(), context);
+    }
+
+    #[test]
+    fn frames_are_tagged_by_type_in_snake_case() {
+        let hello =
+            visitor::ClientFrame::Hello { version: PROTOCOL_VERSION, token: "t".into(), after_seq: 3 };
+        assert_eq!(
+            serde_json::to_string(&hello).unwrap(),
+            r#"{"type":"hello","version":1,"token":"t","after_seq":3}"#
+        );
+        let ack = visitor::ServerFrame::Ack(chat::Ack { client_id: "c1".into(), seq: 4, duplicate: false });
+        assert_eq!(serde_json::to_string(&ack).unwrap(), r#"{"type":"ack","client_id":"c1","seq":4}"#);
+        let message = visitor::ServerFrame::Message(chat::ChatMessage {
+            seq: 1,
+            client_id: None,
+            author: chat::Author::Agent { name: "Lan".into() },
+            body: "<b>hi</b>".into(),
+            private: false,
+            sent_at: "2026-01-01T00:00:00Z".into(),
+        });
+        let json = serde_json::to_string(&message).unwrap();
+        assert!(json.contains(r#""author":{"kind":"agent","name":"Lan"}"#), "{json}");
+        assert_eq!(serde_json::from_str::<visitor::ServerFrame>(&json).unwrap(), message);
+    }
+
+    #[test]
+    fn hello_without_after_seq_means_from_the_start() {
+        let frame: visitor::ClientFrame =
+            serde_json::from_str(r#"{"type":"hello","version":1,"token":"t"}"#).unwrap();
+        assert_eq!(frame, visitor::ClientFrame::Hello { version: 1, token: "t".into(), after_seq: 0 });
     }
 }

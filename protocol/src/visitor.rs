@@ -1,0 +1,91 @@
+//! WebSocket frames between the widget and chat-server (`GET /ws/visitor`).
+//!
+//! The widget first starts a conversation over REST ([`crate::rest::StartConversation`]) and keeps the
+//! visitor token it gets. On every (re)connect its first frame is [`ClientFrame::Hello`] with that token
+//! and the last `seq` it has seen; the server answers [`ServerFrame::Welcome`] and then every message after
+//! that `seq`, in order, before anything live.
+
+use serde::{Deserialize, Serialize};
+
+use crate::chat::{Ack, ChatMessage, ConversationStatus, ErrorFrame};
+
+/// A frame the widget sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// First frame on every connection.
+    Hello {
+        /// [`crate::PROTOCOL_VERSION`] of the client.
+        version: u32,
+        /// The visitor token from [`crate::rest::ConversationStarted`].
+        token: String,
+        /// Highest `seq` the client already has (0 for none); the server replays everything after it.
+        #[serde(default)]
+        after_seq: u64,
+    },
+    /// A message from the visitor.
+    Send {
+        /// Unique per message and stable across resends (a UUID or a counter with a random prefix).
+        client_id: String,
+        /// Plain text.
+        body: String,
+    },
+    /// The visitor started or stopped typing.
+    Typing {
+        /// True while typing.
+        typing: bool,
+    },
+    /// The visitor has seen every message up to and including this `seq`.
+    Read {
+        /// Highest `seq` seen.
+        up_to_seq: u64,
+    },
+    /// The visitor's rating once the conversation is closed.
+    Rate {
+        /// 1 (bad) to 5 (great).
+        score: u8,
+        /// Optional words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
+}
+
+/// A frame the server sends to the widget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Answer to [`ClientFrame::Hello`]; the replay follows.
+    Welcome {
+        /// Server's [`crate::PROTOCOL_VERSION`].
+        version: u32,
+        /// The conversation this token belongs to.
+        conversation_id: String,
+        /// Open or closed (closed: show the rating prompt unless `rated`).
+        status: ConversationStatus,
+        /// Highest `seq` in the conversation when the replay was taken.
+        last_seq: u64,
+        /// Whether the visitor already rated it.
+        #[serde(default)]
+        rated: bool,
+    },
+    /// A message (replayed or live). Never a private note.
+    Message(ChatMessage),
+    /// A message the visitor sent is committed.
+    Ack(Ack),
+    /// An agent started or stopped typing.
+    Typing {
+        /// True while typing.
+        typing: bool,
+    },
+    /// An agent has read the visitor's messages up to this `seq`.
+    Read {
+        /// Highest `seq` read.
+        up_to_seq: u64,
+    },
+    /// An agent closed the conversation; ask the visitor for a rating.
+    Closed,
+    /// The rating is stored.
+    Rated,
+    /// Something was refused.
+    Error(ErrorFrame),
+}

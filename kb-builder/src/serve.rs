@@ -163,7 +163,14 @@ async fn static_file(State(state): State<AppState>, request: Request) -> Respons
         }
     }
     match ServeDir::new(&state.out).oneshot(request).await {
-        Ok(response) => response.map(Body::new),
+        Ok(response) => {
+            let mut response = response.map(Body::new);
+            // The widget is embedded on other origins: its module, wasm and index are fetched with CORS.
+            response
+                .headers_mut()
+                .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, header::HeaderValue::from_static("*"));
+            response
+        }
         Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
     }
 }

@@ -1,12 +1,16 @@
 //! `cargo xtask <command>`: the project's two front doors and their helpers.
 //!
-//! - `demo`: installs what is missing, builds everything, serves the help center on localhost.
-//! - `test`: every test: unit, fixture, corpus, and kb-core in wasm32 ranking like native.
+//! - `demo`: installs what is missing, builds the help center and the widget, serves a demo storefront that
+//!   embeds the widget (127.0.0.1:8081) and the help center (127.0.0.1:8080).
+//! - `test`: every test: unit, fixture, corpus, kb-core in wasm32 ranking like native, and the widget in a
+//!   real headless Chromium.
 //! - `eval`: search quality of kb-core on every set in ../shared/eval.
 
 mod eval;
+mod storefront;
 mod tools;
 mod wasm_parity;
+mod widget;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,7 +19,7 @@ use anyhow::{Context, bail};
 
 const USAGE: &str = "usage: cargo xtask <demo | test | eval>
 
-  demo   build the sample help center and serve it on http://127.0.0.1:8080/
+  demo   build the help center and the widget; serve a demo storefront on http://127.0.0.1:8081/
   test   run every test (what CI runs, without fmt and clippy)
   eval   measure search quality on ../shared/eval";
 
@@ -25,6 +29,8 @@ fn main() -> anyhow::Result<()> {
         Some("demo") => demo(),
         Some("test") => test(),
         Some("eval") => eval::run(&root()),
+        // Trunk's post-build hook (Trunk.toml), not meant to be run by hand.
+        Some("widget-loader") => widget::write_loader(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -55,36 +61,61 @@ fn cargo() -> Command {
 
 fn test() -> anyhow::Result<()> {
     tools::ensure_wasm_target()?;
-    run(cargo().args(["test", "--workspace", "--all-targets"]))?;
+    run(cargo().args(["test", "--workspace", "--all-targets", "--exclude", E2E_PACKAGE]))?;
     run(cargo().args(["test", "--workspace", "--doc"]))?;
     // The widget runs kb-core in the browser: it must compile for wasm32 and rank exactly as natively.
     run(cargo().args(["build", "--package", "kb-core", "--target", "wasm32-unknown-unknown"]))?;
     run(cargo().args(["build", "--package", "kb-builder"]))?;
-    wasm_parity::run(&root(), &root().join("target/debug/kb-builder"))?;
-    eprintln!("all tests passed");
+    let kb_builder = root().join("target/debug/kb-builder");
+    wasm_parity::run(&root(), &kb_builder)?;
+
+    // Real-browser tests against the release widget and the sample help center, built like `demo` does
+    // but into their own folder so a running demo is not disturbed.
+    let dist = root().join("target/e2e/dist");
+    run(Command::new(&kb_builder).args(["build", "--quiet", "--content", "content", "--out"]).arg(&dist))?;
+    widget::build(&dist)?;
+    tools::ensure_chromium()?;
+    run(cargo().args(["test", "--package", E2E_PACKAGE]).env("ANSWERDESK_E2E_DIST", &dist))?;
+    eprintln!("all tests passed; screenshots and timings in target/e2e-artifacts/");
     Ok(())
 }
+
+/// The crate of real-browser tests; it needs the built widget, so `test` runs it last.
+const E2E_PACKAGE: &str = "answerdesk-e2e";
+
+/// Where the demo storefront is served (the help center is on 8080).
+const STOREFRONT: &str = "127.0.0.1:8081";
+const HELP_CENTER: &str = "127.0.0.1:8080";
 
 fn demo() -> anyhow::Result<()> {
     tools::ensure_wasm_target()?;
     run(cargo().args(["build", "--package", "kb-builder"]))?;
     let kb_builder = root().join("target/debug/kb-builder");
-    run(Command::new(&kb_builder).args(["build", "--content", "content", "--out", "dist"]))?;
+    let dist = root().join("dist");
+    run(Command::new(&kb_builder).args(["build", "--content", "content", "--out"]).arg(&dist))?;
+    widget::build(&dist)?;
+    let pages = storefront::prepare(&root().join("site/demo"), &format!("http://{HELP_CENTER}"))?;
+
+    let mut help_center = Command::new(&kb_builder)
+        .args(["serve", "--content", "content", "--out"])
+        .arg(&dist)
+        .args(["--listen", HELP_CENTER])
+        .current_dir(root())
+        .spawn()
+        .context("cannot start kb-builder serve")?;
     println!();
     println!("Answerdesk demo");
-    println!("  help center (rebuilds and reloads when content/ changes): http://127.0.0.1:8080/");
-    println!("  Vietnamese: http://127.0.0.1:8080/vi/   English: http://127.0.0.1:8080/en/");
+    println!("  storefront with the widget (Vietnamese): http://{STOREFRONT}/");
+    println!("  storefront with the widget (English):    http://{STOREFRONT}/en.html");
+    println!(
+        "  help center (rebuilds and reloads when content/ changes): http://{HELP_CENTER}/vi/  http://{HELP_CENTER}/en/"
+    );
     println!(
         "  search from the terminal: target/debug/kb-builder search --index dist \"chinh sach doi tra\""
     );
+    println!("  Ctrl+C stops both servers.");
     println!();
-    run(Command::new(&kb_builder).args([
-        "serve",
-        "--content",
-        "content",
-        "--out",
-        "dist",
-        "--listen",
-        "127.0.0.1:8080",
-    ]))
+    let served = storefront::serve(pages.path(), STOREFRONT.parse()?);
+    let _ = help_center.kill();
+    served
 }

@@ -61,3 +61,93 @@ pub fn ensure_node() -> anyhow::Result<()> {
     crate::run(Command::new("apt-get").args(["install", "-y", "nodejs"]))
         .context("Node.js is needed for the wasm32 tests: install it (Debian: `apt-get install -y nodejs`)")
 }
+
+/// The Trunk version Trunk.toml is written for (0.22 needs a newer rustc than the pinned toolchain).
+const TRUNK_VERSION: &str = "0.21.14";
+/// wasm-opt from npm binaryen; Debian's binaryen 108 corrupts wasm-bindgen's output.
+const BINARYEN_VERSION: &str = "132.0.0";
+
+/// Trunk at the pinned version, installed from crates.io when missing (about 9 minutes, once).
+pub fn ensure_trunk() -> anyhow::Result<()> {
+    let installed = Command::new("trunk").arg("--version").output().ok();
+    let current =
+        installed.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+    if current == format!("trunk {TRUNK_VERSION}") {
+        return Ok(());
+    }
+    eprintln!("installing trunk {TRUNK_VERSION} (found: {current:?}); this takes about 9 minutes once");
+    crate::run(Command::new("cargo").args([
+        "install",
+        "trunk",
+        "--version",
+        TRUNK_VERSION,
+        "--locked",
+        "--force",
+    ]))
+    .with_context(|| {
+        format!("could not install Trunk; run `cargo install trunk --version {TRUNK_VERSION} --locked`")
+    })
+}
+
+/// Trunk.toml names the wasm-bindgen CLI version Trunk must use; it has to be the one Cargo.lock locks.
+pub fn check_trunk_toml() -> anyhow::Result<()> {
+    let version = locked_wasm_bindgen_version()?;
+    let trunk_toml =
+        std::fs::read_to_string(crate::root().join("Trunk.toml")).context("cannot read Trunk.toml")?;
+    if !trunk_toml.contains(&format!("wasm_bindgen = \"{version}\"")) {
+        anyhow::bail!(
+            "Trunk.toml: [tools] wasm_bindgen must be \"{version}\", the wasm-bindgen version in Cargo.lock"
+        );
+    }
+    Ok(())
+}
+
+/// The folder holding npm-installed tools (`.tools/`, ignored by git).
+fn tools_dir() -> std::path::PathBuf {
+    crate::root().join(".tools")
+}
+
+/// `wasm-opt` from npm binaryen, installed into `.tools/` when missing. Returns the folder to put on PATH.
+pub fn ensure_wasm_opt() -> anyhow::Result<std::path::PathBuf> {
+    let prefix = tools_dir().join("binaryen");
+    let bin = prefix.join("node_modules/.bin");
+    let wasm_opt = bin.join("wasm-opt");
+    let current = Command::new(&wasm_opt).arg("--version").output().ok();
+    let major = BINARYEN_VERSION.split('.').next().unwrap_or(BINARYEN_VERSION);
+    if current.is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains(&format!("version {major}"))) {
+        return Ok(bin);
+    }
+    ensure_node()?;
+    crate::run(Command::new("npm").args([
+        "install",
+        "--no-save",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+        &prefix.to_string_lossy(),
+        &format!("binaryen@{BINARYEN_VERSION}"),
+    ]))
+    .with_context(|| format!("could not install wasm-opt; run `npm install --prefix .tools/binaryen binaryen@{BINARYEN_VERSION}`"))?;
+    Ok(bin)
+}
+
+/// Headless Chromium and the matching chromedriver for the real-browser tests, from Debian packages.
+pub fn ensure_chromium() -> anyhow::Result<()> {
+    let have =
+        |program: &str| Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success());
+    if have("chromium") && have("chromedriver") {
+        return Ok(());
+    }
+    eprintln!("installing Chromium and chromedriver with apt-get");
+    crate::run(Command::new("apt-get").arg("update")).and_then(|()| {
+        crate::run(Command::new("apt-get").args(["install", "-y", "chromium", "chromium-driver"]))
+    })
+    .context("the browser tests need Chromium and chromedriver: `apt-get install -y chromium chromium-driver` (as root)")
+}
+
+/// PATH with `dir` in front, for child processes.
+pub fn path_with(dir: &std::path::Path) -> std::ffi::OsString {
+    let mut paths = vec![dir.to_path_buf()];
+    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(paths).unwrap_or_default()
+}

@@ -1,0 +1,277 @@
+//! What the end-to-end tests run against: the built `dist/` (help center, index, widget) served on
+//! 127.0.0.1 like a static host, a storefront page on a second origin that embeds the widget the way a
+//! customer would, and a real headless Chromium driven through chromedriver (WebDriver).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue};
+use axum::response::Response;
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+/// Where `cargo xtask test` put the help center and the widget it built for these tests.
+pub fn dist() -> PathBuf {
+    let dist = std::env::var_os("ANSWERDESK_E2E_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("dist"));
+    assert!(
+        dist.join("widget/answerdesk.js").is_file() && dist.join("kb/manifest.json").is_file(),
+        "{} has no built widget and index: run the browser tests with `cargo xtask test`, which builds them",
+        dist.display()
+    );
+    dist
+}
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
+}
+
+/// Where screenshots and timings go (kept after the run as test artifacts).
+pub fn artifacts() -> PathBuf {
+    let dir = workspace().join("target/e2e-artifacts");
+    std::fs::create_dir_all(&dir).expect("cannot create target/e2e-artifacts");
+    dir
+}
+
+/// A static file server on 127.0.0.1 that records every path requested.
+#[derive(Debug)]
+pub struct Server {
+    pub addr: SocketAddr,
+    requests: Arc<Mutex<Vec<String>>>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Clone)]
+struct ServerState {
+    root: PathBuf,
+    headers: Arc<Vec<(HeaderName, HeaderValue)>>,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Serves `root`, adding `headers` to every response.
+    pub async fn start(root: PathBuf, headers: &[(&'static str, String)]) -> anyhow::Result<Self> {
+        let headers = headers
+            .iter()
+            .map(|(name, value)| Ok((HeaderName::from_static(name), HeaderValue::from_str(value)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let state = ServerState { root, headers: Arc::new(headers), requests: requests.clone() };
+        let app = Router::new().fallback(serve_file).with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Server { addr, requests, _task: task })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Paths requested so far.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+async fn serve_file(State(state): State<ServerState>, request: Request) -> Response {
+    if let Ok(mut log) = state.requests.lock() {
+        log.push(request.uri().path().to_owned());
+    }
+    let mut response = match ServeDir::new(&state.root).oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(err) => Response::new(Body::from(err.to_string())),
+    };
+    for (name, value) in state.headers.iter() {
+        response.headers_mut().insert(name.clone(), value.clone());
+    }
+    response
+}
+
+/// The help center (`dist/`) as a static host serves it to other origins (with CORS).
+pub async fn help_center() -> anyhow::Result<Server> {
+    Server::start(dist(), &[("access-control-allow-origin", "*".into())]).await
+}
+
+/// The storefront pages (`site/demo/` and `tests/pages/`) on their own origin, with `{{HELP_CENTER}}`
+/// replaced by the help center's origin, and `headers` (e.g. a CSP) on every response.
+pub async fn storefront(
+    help: &Server,
+    headers: &[(&'static str, String)],
+) -> anyhow::Result<(Server, tempfile::TempDir)> {
+    let dir = tempfile::tempdir()?;
+    for source in [workspace().join("site/demo"), workspace().join("tests/pages")] {
+        for entry in
+            std::fs::read_dir(&source).with_context(|| format!("cannot list {}", source.display()))?
+        {
+            let path = entry?.path();
+            let text =
+                std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let name = path.file_name().context("file without a name")?;
+            std::fs::write(dir.path().join(name), text.replace("{{HELP_CENTER}}", &help.origin()))?;
+        }
+    }
+    let server = Server::start(dir.path().to_path_buf(), headers).await?;
+    Ok((server, dir))
+}
+
+/// Only one browser at a time: the machines have two cores, and timings must not fight each other.
+static BROWSER_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A fresh headless Chromium (new profile, cold cache) behind its own chromedriver.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Browser {
+    /// Starts Chromium with a `width`×`height` window.
+    pub async fn start(width: u32, height: u32) -> anyhow::Result<Self> {
+        let turn = BROWSER_LOCK.lock().await;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context(
+                "cannot start chromedriver: `cargo xtask test` installs it (apt-get install chromium-driver)",
+            )?;
+        let profile = tempfile::tempdir()?;
+        let mut capabilities = serde_json::Map::new();
+        let mut options = json!({
+                "binary": chromium_binary(),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--hide-scrollbars",
+                    format!("--user-data-dir={}", profile.path().display()),
+                    format!("--window-size={width},{height}"),
+                ],
+        });
+        // Chromium windows are at least 500 px wide; narrower screens are emulated like DevTools does.
+        if width < 500 {
+            options["mobileEmulation"] =
+                json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0 } });
+        }
+        capabilities.insert("goog:chromeOptions".into(), options);
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await;
+            match builder {
+                Ok(client) => break client,
+                Err(err) if Instant::now() > deadline => bail!("chromedriver did not start a session: {err}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        Ok(Browser { client, driver, _profile: profile, _turn: turn })
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) and returns its result.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> anyhow::Result<Value> {
+        self.client.execute(script, args).await.with_context(|| format!("script failed: {script}"))
+    }
+
+    /// Waits until `condition` (a JS expression) is truthy; fails with `what` after 20 s.
+    pub async fn wait_for(&self, condition: &str, what: &str) -> anyhow::Result<Value> {
+        let script = format!("return ({condition});");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let value = self.js(&script, vec![]).await?;
+            if !matches!(value, Value::Null | Value::Bool(false)) && value != json!(0) && value != json!("") {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                bail!("timed out waiting for {what} ({condition})");
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Presses keys as a keyboard would (to whatever has focus). Special keys: `fantoccini::key::Key`.
+    pub async fn keys(&self, keys: &[char]) -> anyhow::Result<()> {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".into());
+        for &key in keys {
+            actions = actions.then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+        }
+        self.client.perform_actions(actions).await?;
+        Ok(())
+    }
+
+    /// Holds the keys down together, then releases them (e.g. Shift+Tab).
+    pub async fn chord(&self, keys: &[char]) -> anyhow::Result<()> {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".into());
+        for &key in keys {
+            actions = actions.then(KeyAction::Down { value: key });
+        }
+        for &key in keys.iter().rev() {
+            actions = actions.then(KeyAction::Up { value: key });
+        }
+        self.client.perform_actions(actions).await?;
+        Ok(())
+    }
+
+    /// Types `text` into whatever has focus.
+    pub async fn type_text(&self, text: &str) -> anyhow::Result<()> {
+        self.keys(&text.chars().collect::<Vec<_>>()).await
+    }
+
+    /// Saves a PNG screenshot under target/e2e-artifacts/.
+    pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
+        let png = self.client.screenshot().await?;
+        let path = artifacts().join(name);
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// Ends the session and chromedriver.
+    pub async fn quit(mut self) -> anyhow::Result<()> {
+        self.client.clone().close().await?;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Browser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Browser").field("chromedriver_pid", &self.driver.id()).finish_non_exhaustive()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // A failed test must not leave chromedriver (and its Chromium) running.
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn chromium_binary() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+/// JS expression for the widget's shadow root.
+pub const ROOT: &str = "document.querySelector('answerdesk-widget')?.shadowRoot";

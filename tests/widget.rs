@@ -1,0 +1,403 @@
+//! The widget in a real headless Chromium, embedded on a storefront page on another origin exactly as the
+//! README tells site owners to, against the help center and index kb-builder built from `content/`.
+//!
+//! Run with `cargo xtask test` (it builds `dist/` with the release widget first).
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use answerdesk_e2e::{Browser, ROOT, artifacts, dist, help_center, storefront};
+use fantoccini::Locator;
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+use fantoccini::key::Key;
+use kb_core::{KnowledgeBase, Lang, SearchRequest};
+use serde_json::{Value, json};
+
+async fn launcher(browser: &Browser) -> fantoccini::elements::Element {
+    let host = browser.client.wait().for_element(Locator::Css("answerdesk-widget")).await.unwrap();
+    host.shadow_root().await.unwrap().find(Locator::Css(".launcher")).await.unwrap()
+}
+
+async fn result_titles(browser: &Browser) -> Vec<String> {
+    let titles = browser
+        .js(&format!("return [...{ROOT}.querySelectorAll('.hit-title')].map(e => e.textContent)"), vec![])
+        .await
+        .unwrap();
+    serde_json::from_value(titles).unwrap()
+}
+
+/// The class of the element focused inside the widget, or "" when focus is outside it.
+async fn focused(browser: &Browser) -> String {
+    let script = format!(
+        "const r = {ROOT}; return r && document.activeElement === r.host && r.activeElement \
+         ? r.activeElement.className || r.activeElement.tagName : ''"
+    );
+    browser.js(&script, vec![]).await.unwrap().as_str().unwrap_or_default().to_owned()
+}
+
+async fn panel_open(browser: &Browser) -> bool {
+    browser.js(&format!("return !!{ROOT}.querySelector('.panel:not([hidden])')"), vec![]).await.unwrap()
+        == json!(true)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_fetched_or_stored_before_the_visitor_shows_intent() {
+    let help = help_center().await.unwrap();
+    let (store, _pages) = storefront(&help, &[]).await.unwrap();
+    let browser = Browser::start(1280, 900).await.unwrap();
+    browser.client.goto(&format!("{}/index.html", store.origin())).await.unwrap();
+    let launcher = launcher(&browser).await;
+    browser.wait_for("document.readyState === 'complete'", "the page to load").await.unwrap();
+    // The visitor reads the page for a while without touching the launcher.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(help.requests(), ["/widget/answerdesk.js"], "only the loader before any interaction");
+    let storage = "return [document.cookie, localStorage.length, sessionStorage.length]";
+    assert_eq!(browser.js(storage, vec![]).await.unwrap(), json!(["", 0, 0]));
+
+    // Hovering the launcher is intent: the widget and the index start downloading before the click.
+    let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element: launcher,
+        duration: None,
+        x: 0.0,
+        y: 0.0,
+    });
+    browser.client.perform_actions(hover).await.unwrap();
+    browser.wait_for(&format!("{ROOT}.querySelector('.panel')"), "the widget to start").await.unwrap();
+    let requested = help.requests();
+    for wanted in ["_bg.wasm", "/kb/manifest.json", ".bundle"] {
+        assert!(
+            requested.iter().any(|p| p.ends_with(wanted)),
+            "{wanted} not fetched on hover: {requested:?}"
+        );
+    }
+    assert!(!panel_open(&browser).await, "hovering loads, it does not open");
+    assert_eq!(browser.js(storage, vec![]).await.unwrap(), json!(["", 0, 0]), "the widget stores nothing");
+    browser.quit().await.unwrap();
+}
+
+/// Tab from the page to the launcher, open with Enter, type an unaccented Vietnamese question, read the
+/// answer, and close with Escape, all without a mouse.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_only_search_read_and_close_in_unaccented_vietnamese() {
+    let help = help_center().await.unwrap();
+    let (store, _pages) = storefront(&help, &[]).await.unwrap();
+    let browser = Browser::start(1280, 900).await.unwrap();
+    browser.client.goto(&format!("{}/index.html", store.origin())).await.unwrap();
+    launcher(&browser).await;
+
+    let mut tabs = 0;
+    while focused(&browser).await != "launcher" {
+        browser.keys(&[Key::Tab.into()]).await.unwrap();
+        tabs += 1;
+        assert!(tabs < 30, "Tab never reached the launcher");
+    }
+    browser.keys(&[Key::Enter.into()]).await.unwrap();
+    browser
+        .wait_for(&format!("{ROOT}.activeElement?.classList.contains('query')"), "focus in the search box")
+        .await
+        .unwrap();
+    assert!(panel_open(&browser).await);
+    let expanded = format!("return {ROOT}.querySelector('.launcher').getAttribute('aria-expanded')");
+    assert_eq!(browser.js(&expanded, vec![]).await.unwrap(), json!("true"));
+
+    browser.type_text("chinh sach doi tra").await.unwrap();
+    browser.wait_for(&format!("{ROOT}.querySelector('.hit-title')"), "results").await.unwrap();
+    let titles = result_titles(&browser).await;
+    assert!(titles[0].contains("đổi trả"), "return policy first for an unaccented query: {titles:?}");
+    let status = browser.js(&format!("return {ROOT}.querySelector('[aria-live]').textContent"), vec![]).await;
+    assert!(status.unwrap().as_str().unwrap().starts_with("Tìm thấy"), "results are announced");
+
+    // Down to the first result, Enter to read it; focus lands on the article's title.
+    browser.keys(&[Key::Down.into()]).await.unwrap();
+    assert_eq!(focused(&browser).await, "hit");
+    browser.keys(&[Key::Enter.into()]).await.unwrap();
+    browser
+        .wait_for(&format!("{ROOT}.activeElement?.classList.contains('article-title')"), "the article")
+        .await
+        .unwrap();
+    let title =
+        browser.js(&format!("return {ROOT}.querySelector('.article-title').textContent"), vec![]).await;
+    assert_eq!(title.unwrap().as_str().unwrap(), titles[0]);
+
+    // Tab cycles inside the dialog, forwards and backwards.
+    for _ in 0..15 {
+        browser.keys(&[Key::Tab.into()]).await.unwrap();
+        assert!(!focused(&browser).await.is_empty(), "Tab left the dialog");
+    }
+    for _ in 0..15 {
+        browser.chord(&[Key::Shift.into(), Key::Tab.into()]).await.unwrap();
+        assert!(!focused(&browser).await.is_empty(), "Shift+Tab left the dialog");
+    }
+
+    browser.keys(&[Key::Escape.into()]).await.unwrap();
+    browser
+        .wait_for(&format!("!{ROOT}.querySelector('.panel:not([hidden])')"), "the panel to close")
+        .await
+        .unwrap();
+    assert_eq!(focused(&browser).await, "launcher", "focus returns to the launcher");
+    browser.quit().await.unwrap();
+}
+
+/// An English visitor finds the English article; "No" offers other articles and a person, and the
+/// hand-over carries what they searched and read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn english_search_and_no_leads_to_a_person_with_the_context() {
+    let help = help_center().await.unwrap();
+    let (store, _pages) = storefront(&help, &[]).await.unwrap();
+    let browser = Browser::start(1280, 900).await.unwrap();
+    browser.client.goto(&format!("{}/en.html", store.origin())).await.unwrap();
+    browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
+    browser
+        .js(
+            "window.events = []; ['escalate', 'helpful', 'article_view', 'open'].forEach(n => \
+             Answerdesk('on', n, p => events.push([n, p])));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    launcher(&browser).await.click().await.unwrap();
+    browser
+        .wait_for(&format!("{ROOT}.activeElement?.classList.contains('query')"), "the search box")
+        .await
+        .unwrap();
+    browser.type_text("how long does a refund take").await.unwrap();
+    browser.wait_for(&format!("{ROOT}.querySelector('.hit-title')"), "results").await.unwrap();
+    let titles = result_titles(&browser).await;
+    assert_eq!(titles[0], "How long do refunds take?", "{titles:?}");
+
+    let root =
+        browser.client.find(Locator::Css("answerdesk-widget")).await.unwrap().shadow_root().await.unwrap();
+    root.find(Locator::Css(".hit")).await.unwrap().click().await.unwrap();
+    browser.wait_for(&format!("{ROOT}.querySelector('.article-body p')"), "the article body").await.unwrap();
+    let no = root.find(Locator::XPath(".//button[text()='No']")).await;
+    let no = match no {
+        Ok(no) => no,
+        // XPath does not cross into shadow roots in every driver; fall back to the second choice button.
+        Err(_) => root.find_all(Locator::Css(".choice")).await.unwrap().remove(1),
+    };
+    no.click().await.unwrap();
+    browser
+        .wait_for(&format!("{ROOT}.querySelector('.feedback .hits .hit')"), "other articles")
+        .await
+        .unwrap();
+    let offer =
+        browser.js(&format!("return {ROOT}.querySelector('.feedback').textContent"), vec![]).await.unwrap();
+    assert!(offer.as_str().unwrap().contains("talk to our team"), "{offer}");
+
+    root.find(Locator::Css(".need-more .cta")).await.unwrap().click().await.unwrap();
+    browser.wait_for(&format!("{ROOT}.querySelector('.contact')"), "the contact screen").await.unwrap();
+    let mailto =
+        browser.js(&format!("return {ROOT}.querySelector('.ways a[href^=\"mailto:\"]').href"), vec![]).await;
+    let mailto = mailto.unwrap().as_str().unwrap().to_owned();
+    assert!(mailto.starts_with("mailto:support@senmarket.example?subject="), "{mailto}");
+    assert!(
+        mailto.contains("how%20long%20does%20a%20refund%20take"),
+        "the email carries the question: {mailto}"
+    );
+
+    let events = browser.js("return events", vec![]).await.unwrap();
+    let escalation = events.as_array().unwrap().iter().find(|e| e[0] == "escalate").unwrap()[1].clone();
+    assert_eq!(escalation["searches"], json!(["how long does a refund take"]));
+    assert_eq!(escalation["articles"][0]["title"], "How long do refunds take?");
+    assert_eq!(escalation["articles"][0]["helpful"], json!(false));
+    assert_eq!(escalation["lang"], "en");
+    assert!(escalation["page_url"].as_str().unwrap().ends_with("/en.html"));
+    assert!(events.as_array().unwrap().iter().any(|e| e[0] == "helpful" && e[1]["helpful"] == json!(false)));
+    browser.quit().await.unwrap();
+}
+
+/// Opens the widget with a click, searches, and returns (what it measured, the browser).
+async fn open_and_search(url: &str, width: u32, height: u32, query: &str) -> (Value, Browser) {
+    let browser = Browser::start(width, height).await.unwrap();
+    browser.client.goto(url).await.unwrap();
+    browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
+    // Times in the page's own clock: click, widget ready, first results painted.
+    browser
+        .js(
+            &format!(
+                "window.t = {{}}; Answerdesk('on', 'ready', () => t.ready = performance.now());
+             const launcher = {ROOT}.querySelector('.launcher');
+             launcher.addEventListener('click', () => t.click = performance.now(), {{ capture: true }});
+             new MutationObserver((_, o) => {{
+               if ({ROOT}.querySelector('.hit-title')) {{
+                 requestAnimationFrame(() => t.results = performance.now()); o.disconnect(); }}
+             }}).observe({ROOT}, {{ childList: true, subtree: true }});"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    launcher(&browser).await.click().await.unwrap();
+    browser
+        .wait_for(&format!("{ROOT}.activeElement?.classList.contains('query')"), "the search box")
+        .await
+        .unwrap();
+    browser.type_text(query).await.unwrap();
+    browser.wait_for("window.t.results", "results painted").await.unwrap();
+    let timings = browser.js("return t", vec![]).await.unwrap();
+    (timings, browser)
+}
+
+/// The open widget at desktop and phone sizes, saved as artifacts, with the time from launcher click to
+/// first results on a cold cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screenshots_and_time_to_first_results() {
+    let help = help_center().await.unwrap();
+    let (store, _pages) = storefront(&help, &[]).await.unwrap();
+    let url = format!("{}/index.html", store.origin());
+
+    let (desktop, browser) = open_and_search(&url, 1280, 900, "phi giao hang").await;
+    let rect = browser
+        .js(&format!("return {ROOT}.querySelector('.panel').getBoundingClientRect().toJSON()"), vec![])
+        .await
+        .unwrap();
+    assert!(rect["width"].as_f64().unwrap() < 500.0, "a side panel on desktop: {rect}");
+    browser.screenshot("widget-desktop.png").await.unwrap();
+    browser.quit().await.unwrap();
+
+    let (phone, browser) = open_and_search(&url, 390, 844, "phi giao hang").await;
+    let viewport = browser.js("return window.innerWidth", vec![]).await.unwrap();
+    let rect = browser
+        .js(&format!("return {ROOT}.querySelector('.panel').getBoundingClientRect().toJSON()"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(rect["width"], viewport, "full screen on a phone: {rect}");
+    let font = browser
+        .js(&format!("return getComputedStyle({ROOT}.querySelector('.query')).fontSize"), vec![])
+        .await;
+    assert_eq!(font.unwrap(), json!("16px"), "no iOS zoom on focus");
+    browser.screenshot("widget-phone.png").await.unwrap();
+    browser.quit().await.unwrap();
+
+    let ms = |t: &Value, to: &str| t[to].as_f64().unwrap() - t["click"].as_f64().unwrap();
+    let report = json!({
+        "note": "headless Chromium, cold cache, 127.0.0.1 (no throttling); ms from launcher click",
+        "desktop": { "click_to_ready_ms": ms(&desktop, "ready"), "click_to_first_results_ms": ms(&desktop, "results") },
+        "phone": { "click_to_ready_ms": ms(&phone, "ready"), "click_to_first_results_ms": ms(&phone, "results") },
+    });
+    std::fs::write(artifacts().join("timings.json"), serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    eprintln!("time to first results: {report}");
+}
+
+/// `* { all: unset }` and `div { display: none }` on the host page do not reach the widget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_host_stylesheet_does_not_break_the_widget() {
+    let help = help_center().await.unwrap();
+    let (store, _pages) = storefront(&help, &[]).await.unwrap();
+    let (_, browser) =
+        open_and_search(&format!("{}/hostile.html", store.origin()), 1280, 900, "refund").await;
+    let geometry = browser
+        .js(&format!(
+            "const r = {ROOT}; const l = r.querySelector('.launcher').getBoundingClientRect();
+             const p = r.querySelector('.panel').getBoundingClientRect();
+             const q = getComputedStyle(r.querySelector('.query'));
+             return [l.width, l.height, p.width > 300 && p.height > 200, p.right <= innerWidth, q.fontSize, q.backgroundColor];"
+        ), vec![])
+        .await
+        .unwrap();
+    assert_eq!(geometry[0], json!(56), "launcher keeps its size: {geometry}");
+    assert_eq!(geometry[1], json!(56));
+    assert_eq!(geometry[2], json!(true), "panel keeps its size: {geometry}");
+    assert_eq!(geometry[3], json!(true), "panel stays on screen: {geometry}");
+    assert_eq!(geometry[4], json!("16px"), "host font rules do not leak in: {geometry}");
+    assert_ne!(geometry[5], json!("rgb(255, 0, 0)"), "host colours do not leak in: {geometry}");
+    assert!(!result_titles(&browser).await.is_empty());
+    browser.screenshot("widget-hostile-css.png").await.unwrap();
+    browser.quit().await.unwrap();
+}
+
+/// The Content-Security-Policy the README documents is enough, and nothing is blocked under it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_works_under_a_strict_content_security_policy() {
+    let help = help_center().await.unwrap();
+    let policy = format!(
+        "default-src 'none'; script-src 'self' {help} 'wasm-unsafe-eval'; connect-src {help}; \
+         style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        help = help.origin()
+    );
+    let (store, _pages) = storefront(&help, &[("content-security-policy", policy)]).await.unwrap();
+    let (_, browser) =
+        open_and_search(&format!("{}/csp.html", store.origin()), 1280, 900, "payment failed").await;
+    assert!(!result_titles(&browser).await.is_empty());
+    let violations = browser.js("return window.violations", vec![]).await.unwrap();
+    assert_eq!(violations, json!([]), "CSP violations");
+    // The probe itself proves the policy is enforced: an inline script does not run.
+    let inline = browser
+        .js(
+            "const s = document.createElement('script'); s.textContent = 'window.inlineRan = true'; \
+             document.head.appendChild(s); return !!window.inlineRan",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(inline, json!(false), "the policy is really enforced");
+    browser.quit().await.unwrap();
+}
+
+/// The widget (kb-core compiled to wasm, in Chromium) ranks exactly like native kb-core on the same bundle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_ranks_exactly_like_native_kb_core() {
+    let dist = dist();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dist.join("kb/manifest.json")).unwrap()).unwrap();
+    let bundle = std::fs::read(dist.join("kb").join(manifest["bundle"].as_str().unwrap())).unwrap();
+    let native = KnowledgeBase::from_bundle(&bundle).unwrap();
+
+    let help = help_center().await.unwrap();
+    let (store, _pages) = storefront(&help, &[]).await.unwrap();
+    let browser = Browser::start(1280, 900).await.unwrap();
+    browser.client.goto(&format!("{}/index.html", store.origin())).await.unwrap();
+    browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
+    browser
+        .js(
+            "window.readyEvent = null; Answerdesk('on', 'ready', e => readyEvent = e); Answerdesk('open')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.wait_for("window.readyEvent", "the index").await.unwrap();
+
+    let queries = [
+        (Lang::Vi, "chinh sach doi tra"),
+        (Lang::Vi, "chính sách đổi trả"),
+        (Lang::Vi, "hoàn tiền mất bao lâu"),
+        (Lang::Vi, "phi giao hang"),
+        (Lang::Vi, "thanh toan that bai"),
+        (Lang::Vi, "bao hanh"),
+        (Lang::Vi, "doi mat khau"),
+        (Lang::Vi, "huy don hang"),
+        (Lang::En, "refund"),
+        (Lang::En, "how do I return an item"),
+        (Lang::En, "cash on delivery"),
+        (Lang::En, "reset password"),
+        (Lang::En, "warranty claim"),
+        (Lang::En, "same day delivery"),
+        (Lang::En, "payment faild"),
+        (Lang::En, "VAT invoice"),
+    ];
+    let mut compared = 0;
+    for (lang, query) in queries {
+        let script = "const out = []; const f = e => out.push(e); Answerdesk('on', 'search', f);
+                      Answerdesk('setLocale', arguments[0]); Answerdesk('search', arguments[1]);
+                      Answerdesk('off', 'search', f); return out[0];";
+        let event = browser.js(script, vec![json!(lang.code()), json!(query)]).await.unwrap();
+        let in_browser: Vec<(String, f64)> = event["results"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no search event for {query:?}: {event}"))
+            .iter()
+            .map(|h| (h["id"].as_str().unwrap().to_owned(), h["score"].as_f64().unwrap()))
+            .collect();
+        let request = SearchRequest::new(query).lang(Some(lang)).limit(8);
+        let natively: Vec<(String, f64)> =
+            native.search(&request).unwrap().into_iter().map(|h| (h.id, f64::from(h.score))).collect();
+        assert!(!natively.is_empty(), "{query:?} finds nothing natively; pick a query that does");
+        let ids = |hits: &[(String, f64)]| hits.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&in_browser), ids(&natively), "ranking differs for {query:?}");
+        for ((_, a), (_, b)) in in_browser.iter().zip(&natively) {
+            assert!((a - b).abs() <= 1e-4 * b.abs().max(1.0), "score differs for {query:?}: {a} vs {b}");
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, queries.len());
+    browser.quit().await.unwrap();
+}

@@ -1,0 +1,130 @@
+//! What the site owner passes to `Answerdesk('init', {...})`, and what the knowledge base's manifest tells
+//! the widget about the site.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// Options of `Answerdesk('init', {...})`. Unknown keys are ignored so that newer snippets keep working
+/// with an older widget.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// URL of the folder holding `manifest.json` and the index bundle, e.g. `https://help.example.com/kb/`.
+    pub kb: String,
+    /// URL of the chat server, when live chat is set up.
+    pub chat: Option<String>,
+    /// Interface language (`vi`, `en`); otherwise the page's or the browser's.
+    pub lang: Option<String>,
+    /// `auto` (follow the visitor's system), `light` or `dark`.
+    pub theme: Theme,
+    /// Accent colour, any CSS colour.
+    pub color: Option<String>,
+    /// How to reach a person when live chat is not available.
+    pub contact: Option<Contact>,
+    /// Article ids to suggest before the visitor types.
+    pub suggest: Vec<String>,
+}
+
+/// Light or dark panel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Follow `prefers-color-scheme`.
+    #[default]
+    Auto,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+/// Ways to reach the support team outside the widget.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Contact {
+    /// Support email address; the widget opens a pre-filled email.
+    pub email: Option<String>,
+    /// A contact page.
+    pub url: Option<String>,
+}
+
+/// The part of `manifest.json` the widget reads (kb-builder writes it next to the bundle).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Manifest {
+    /// File name of the index bundle, relative to the manifest.
+    pub bundle: String,
+    /// Site information.
+    #[serde(default)]
+    pub site: Site,
+}
+
+/// Site information from `answerdesk.toml`, as published in the manifest.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Site {
+    /// Help-center name per language code.
+    pub names: BTreeMap<String, String>,
+    /// Chat server URL.
+    pub chat_url: Option<String>,
+    /// When the team answers.
+    pub business_hours: Option<BusinessHours>,
+}
+
+/// Opening hours, e.g. 08:00–21:00 in Asia/Ho_Chi_Minh.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BusinessHours {
+    /// IANA time zone.
+    pub timezone: String,
+    /// `HH:MM`.
+    pub open: String,
+    /// `HH:MM`.
+    pub close: String,
+}
+
+/// The help center's root URL: the folder above the `kb/` folder (kb-builder writes both into one `dist/`).
+pub fn help_center_base(kb: &str) -> String {
+    let trimmed = kb.trim_end_matches('/');
+    match trimmed.rfind('/') {
+        Some(slash) => trimmed[..=slash].to_owned(),
+        None => "/".to_owned(),
+    }
+}
+
+/// Resolves a site-relative article URL (`/vi/returns/return-policy/`) against the help center's root.
+pub fn absolute_url(base: &str, url: &str) -> String {
+    if url.starts_with("http://") || url.starts_with("https://") || url.starts_with("mailto:") {
+        return url.to_owned();
+    }
+    format!("{}/{}", base.trim_end_matches('/'), url.trim_start_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_center_is_the_folder_above_kb() {
+        assert_eq!(help_center_base("https://help.example.com/kb/"), "https://help.example.com/");
+        assert_eq!(help_center_base("https://example.com/help/kb"), "https://example.com/help/");
+        assert_eq!(help_center_base("/kb/"), "/");
+    }
+
+    #[test]
+    fn article_urls_resolve_against_the_help_center() {
+        let base = "https://help.example.com/";
+        assert_eq!(absolute_url(base, "/vi/returns/x/"), "https://help.example.com/vi/returns/x/");
+        assert_eq!(absolute_url(base, "https://other.example/"), "https://other.example/");
+    }
+
+    #[test]
+    fn manifest_from_kb_builder_parses_and_ignores_what_the_widget_does_not_need() {
+        let json = r#"{"format_version":1,"bundle":"ab.bundle","bundle_bytes":3,
+            "site":{"names":{"vi":"Trợ giúp"},"chat_url":null,
+            "business_hours":{"timezone":"Asia/Ho_Chi_Minh","days":["mon"],"open":"08:00","close":"21:00"}}}"#;
+        let manifest: Manifest = serde_json::from_str(json).unwrap();
+        assert_eq!(manifest.bundle, "ab.bundle");
+        assert_eq!(manifest.site.business_hours.unwrap().close, "21:00");
+    }
+}

@@ -1,0 +1,155 @@
+//! The Answerdesk widget: a Leptos app compiled to WebAssembly that answers a visitor's questions in their
+//! browser from the knowledge-base bundle, and hands them to a person when the articles do not.
+//!
+//! The loader (`loader/answerdesk.js`, a few KB) draws the launcher in a shadow root and, once the visitor
+//! shows intent, imports this module and calls [`start`] with that shadow root, the launcher, the site
+//! owner's options, a function to emit events, and a promise of the index bundle (fetched in parallel with
+//! this module). Every later `Answerdesk(method, ...args)` call arrives through [`Handle::call`].
+
+pub mod app;
+pub mod bridge;
+pub mod config;
+pub mod i18n;
+pub mod journey;
+pub mod kb;
+pub mod state;
+
+use js_sys::{Array, Promise, Uint8Array};
+use kb_core::Lang;
+use leptos::prelude::*;
+use protocol::Identity;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::config::{Config, Manifest};
+use crate::state::{KbStatus, Widget};
+
+/// The panel's stylesheet, adopted by the shadow root (constructed stylesheets work under a strict CSP,
+/// where `<style>` elements would need `'unsafe-inline'`).
+const STYLESHEET: &str = include_str!("widget.css");
+
+/// The running widget, as seen by the loader.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Handle {
+    widget: Widget,
+}
+
+/// Mounts the panel into `root` and starts opening the index.
+///
+/// `index` resolves to `[manifest, bundleBytes]` (an object and an `ArrayBuffer`).
+#[wasm_bindgen]
+pub fn start(
+    root: web_sys::ShadowRoot,
+    launcher: web_sys::HtmlElement,
+    options: JsValue,
+    emit: js_sys::Function,
+    index: Promise,
+) -> Result<Handle, JsValue> {
+    let config: Config = serde_wasm_bindgen::from_value(options)
+        .map_err(|err| JsValue::from_str(&format!("Answerdesk: invalid init options: {err}")))?;
+    let browser = bridge::browser_langs();
+    let lang = i18n::choose_lang(
+        config.lang.as_deref(),
+        bridge::page_lang().as_deref(),
+        browser.iter().map(String::as_str),
+        Lang::Vi,
+    );
+    bridge::set_emitter(emit);
+    bridge::set_dom(root.clone(), launcher);
+    adopt_stylesheet(&root)?;
+
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("Answerdesk: no document")?;
+    let mount: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
+    mount.set_class_name("answerdesk");
+    root.append_child(&mount)?;
+
+    let widget = Widget::new(config, lang);
+    leptos::mount::mount_to(mount, move || view! { <app::Panel widget/> }).forget();
+    leptos::task::spawn_local(open_index(widget, index));
+    Ok(Handle { widget })
+}
+
+async fn open_index(widget: Widget, index: Promise) {
+    let status = match load(index).await {
+        Ok((manifest, bytes)) => match kb::open(&bytes) {
+            Ok(articles) => {
+                widget.site.set(manifest.site);
+                KbStatus::Ready(articles)
+            }
+            Err(err) => KbStatus::Failed(err.to_string()),
+        },
+        Err(err) => KbStatus::Failed(err),
+    };
+    let payload = match &status {
+        KbStatus::Ready(articles) => serde_json::json!({ "articles": articles }),
+        KbStatus::Failed(err) => serde_json::json!({ "error": err }),
+        KbStatus::Loading => serde_json::Value::Null,
+    };
+    if let KbStatus::Failed(err) = &status {
+        web_sys::console::error_1(&format!("Answerdesk: {err}").into());
+    }
+    widget.kb.set(status);
+    bridge::emit("ready", &payload);
+}
+
+async fn load(index: Promise) -> Result<(Manifest, Vec<u8>), String> {
+    let pair = JsFuture::from(index).await.map_err(|err| format!("cannot fetch the index: {err:?}"))?;
+    let pair: Array = pair.dyn_into().map_err(|_| "the loader passed no [manifest, bytes] pair")?;
+    let manifest: Manifest = serde_wasm_bindgen::from_value(pair.get(0))
+        .map_err(|err| format!("manifest.json is not what kb-builder writes: {err}"))?;
+    Ok((manifest, Uint8Array::new(&pair.get(1)).to_vec()))
+}
+
+fn adopt_stylesheet(root: &web_sys::ShadowRoot) -> Result<(), JsValue> {
+    let sheet = web_sys::CssStyleSheet::new()?;
+    sheet.replace_sync(STYLESHEET)?;
+    let sheets: Array = js_sys::Reflect::get(root, &"adoptedStyleSheets".into())?.dyn_into()?;
+    sheets.push(&sheet);
+    js_sys::Reflect::set(root, &"adoptedStyleSheets".into(), &sheets)?;
+    Ok(())
+}
+
+#[wasm_bindgen]
+impl Handle {
+    /// `Answerdesk(method, ...args)` after start. Unknown methods are reported, not thrown, so a newer
+    /// snippet never breaks the host page.
+    pub fn call(&self, method: &str, args: Array) {
+        let widget = self.widget;
+        let text = || args.get(0).as_string().unwrap_or_default();
+        match method {
+            "open" => widget.set_open(true),
+            "close" => widget.set_open(false),
+            "toggle" => widget.set_open(!widget.open.get_untracked()),
+            "search" => widget.search_now(text()),
+            "prefill" => {
+                widget.screen.set(state::Screen::Search);
+                widget.type_query(text());
+            }
+            "suggest" => {
+                let ids = Array::from(&args.get(0)).iter().filter_map(|id| id.as_string()).collect();
+                widget.suggestions.set(ids);
+            }
+            "identify" => match serde_wasm_bindgen::from_value::<Identity>(args.get(0)) {
+                Ok(identity) => widget.identify(identity),
+                Err(err) => warn(&format!("identify needs {{id, name?, email?, signature?}}: {err}")),
+            },
+            "setLocale" => match text().parse::<Lang>() {
+                Ok(lang) => widget.lang.set(lang),
+                Err(err) => warn(&err.to_string()),
+            },
+            "escalate" => widget.escalate(),
+            other => warn(&format!("unknown method `{other}`")),
+        }
+    }
+
+    /// Whether the panel is open (the loader's launcher click toggles it).
+    #[wasm_bindgen(getter)]
+    pub fn open(&self) -> bool {
+        self.widget.open.get_untracked()
+    }
+}
+
+fn warn(message: &str) {
+    web_sys::console::warn_1(&format!("Answerdesk: {message}").into());
+}

@@ -1,0 +1,146 @@
+//! Server settings: a TOML file, then environment variables and flags on top (see `main.rs`).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use protocol::rest::CannedReply;
+use serde::Deserialize;
+
+/// Everything chat-server can be told. Every field has a default, so an empty file is valid.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// SQLite file path or `sqlite://` URL.
+    pub database_url: String,
+    /// Origins (`https://shop.example`) whose pages may open the visitor socket; `*` allows any.
+    /// Requests without an Origin header (non-browser clients) are let through: they can claim any origin.
+    pub allowed_origins: Vec<String>,
+    /// Mark the session cookie `Secure` (turn on behind HTTPS).
+    pub secure_cookies: bool,
+    /// Shared secret for signed identities: the host site sends HMAC-SHA256(secret, user id) in hex.
+    pub identity_secret: Option<String>,
+    /// Abuse limits.
+    pub limits: Limits,
+    /// When people answer.
+    pub hours: BusinessHours,
+    /// Which team gets a conversation.
+    pub routing: Routing,
+    /// Prepared answers shown in the inbox.
+    pub canned: Vec<CannedReply>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            database_url: "chat-server.db".into(),
+            allowed_origins: vec!["*".into()],
+            secure_cookies: false,
+            identity_secret: None,
+            limits: Limits::default(),
+            hours: BusinessHours::default(),
+            routing: Routing::default(),
+            canned: Vec::new(),
+        }
+    }
+}
+
+/// Abuse limits. Counts are per fixed window.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Longest message body, in characters.
+    pub max_message_chars: usize,
+    /// Largest WebSocket frame or HTTP body, in bytes; bigger frames close the socket.
+    pub max_frame_bytes: usize,
+    /// New conversations and tickets per client IP per hour.
+    pub conversations_per_hour: u32,
+    /// Messages per conversation per minute.
+    pub messages_per_minute: u32,
+    /// Login attempts per client IP per 15 minutes.
+    pub logins_per_15_minutes: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_chars: 4000,
+            max_frame_bytes: 64 * 1024,
+            conversations_per_hour: 20,
+            messages_per_minute: 30,
+            logins_per_15_minutes: 10,
+        }
+    }
+}
+
+/// Opening hours. Without `days`, the desk is always within hours (then agent presence alone decides).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BusinessHours {
+    /// IANA time zone, such as `Asia/Ho_Chi_Minh`.
+    pub timezone: String,
+    /// Open days: `mon`, `tue`, … Empty means every day, all day.
+    pub days: Vec<String>,
+    /// Opening time, `HH:MM`.
+    pub open: String,
+    /// Closing time, `HH:MM`.
+    pub close: String,
+    /// What visitors are told to expect when nobody is online.
+    pub expected_reply: String,
+}
+
+impl Default for BusinessHours {
+    fn default() -> Self {
+        BusinessHours {
+            timezone: "UTC".into(),
+            days: Vec::new(),
+            open: "00:00".into(),
+            close: "23:59".into(),
+            expected_reply: "We usually reply within one business day.".into(),
+        }
+    }
+}
+
+/// Routing rules.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Routing {
+    /// Team for conversations no article points anywhere.
+    pub default_team: Option<String>,
+    /// Article id → team, for articles whose front matter has no `team` (for example by category).
+    pub articles: BTreeMap<String, String>,
+}
+
+/// A settings file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Reading the file failed.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML is invalid or has unknown keys.
+    #[error("{path}: {source}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// Where and why (line and column included).
+        source: Box<toml::de::Error>,
+    },
+}
+
+impl Config {
+    /// Reads a TOML settings file.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse { path: shown, source: Box::new(source) })
+    }
+}

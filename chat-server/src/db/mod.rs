@@ -1,0 +1,192 @@
+//! Storage seam: everything chat-server keeps goes through [`Database`], so a Postgres backend can sit
+//! beside the SQLite one without touching the handlers.
+
+mod sqlite;
+
+pub use sqlite::SqliteDatabase;
+
+use async_trait::async_trait;
+use protocol::EscalationContext;
+use protocol::chat::{Author, ChatMessage, ConversationStatus, ConversationSummary};
+use protocol::rest::{AgentInfo, AgentRatings};
+
+/// What can go wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The conversation is closed.
+    #[error("conversation is closed")]
+    Closed,
+    /// The request contradicts stored state (rating an open conversation, a username taken, …).
+    #[error("{0}")]
+    Conflict(String),
+    /// The database URL names an engine this build does not support.
+    #[error("unsupported database URL {0:?}: use a SQLite file path or sqlite:// URL")]
+    UnsupportedUrl(String),
+    /// The driver failed.
+    #[error("database: {0}")]
+    Sqlx(sqlx::Error),
+    /// Applying migrations failed.
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored JSON column does not parse.
+    #[error("stored JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::RowNotFound => DbError::NotFound,
+            other => DbError::Sqlx(other),
+        }
+    }
+}
+
+/// Result of storage calls.
+pub type Result<T> = std::result::Result<T, DbError>;
+
+/// A conversation as the server needs it for access checks and routing.
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    /// Id.
+    pub id: String,
+    /// Open or closed.
+    pub status: ConversationStatus,
+    /// Routed team.
+    pub team: Option<String>,
+    /// Assigned agent username.
+    pub assignee: Option<String>,
+    /// Highest seq.
+    pub last_seq: u64,
+    /// Whether the visitor rated it.
+    pub rated: bool,
+}
+
+/// A conversation to create.
+#[derive(Debug, Clone)]
+pub struct NewConversation {
+    /// Random id.
+    pub id: String,
+    /// SHA-256 of the visitor token.
+    pub token_hash: String,
+    /// Routed team.
+    pub team: Option<String>,
+    /// Escalation context.
+    pub context: EscalationContext,
+    /// Whether the identity signature checked out.
+    pub identity_verified: bool,
+}
+
+/// A message to append.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Who writes.
+    pub author: Author,
+    /// Sender's id for idempotent resends.
+    pub client_id: Option<String>,
+    /// Text.
+    pub body: String,
+    /// Private note.
+    pub private: bool,
+}
+
+/// The outcome of appending a message.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    /// The stored message (the earlier one for a duplicate).
+    pub message: ChatMessage,
+    /// True when the client id was already stored and nothing was written.
+    pub duplicate: bool,
+}
+
+/// An agent with the password hash, for login.
+#[derive(Debug, Clone)]
+pub struct AgentRecord {
+    /// Public part.
+    pub info: AgentInfo,
+    /// Argon2 PHC string.
+    pub password_hash: String,
+}
+
+/// A ticket from the offline form.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    /// Random id.
+    pub id: String,
+    /// Reply address.
+    pub email: String,
+    /// Visitor's name.
+    pub name: Option<String>,
+    /// Question.
+    pub message: String,
+    /// Context.
+    pub context: EscalationContext,
+    /// Routed team.
+    pub team: Option<String>,
+}
+
+/// Everything chat-server stores. Implementations commit before returning: a returned message is durable.
+#[async_trait]
+pub trait Database: Send + Sync + std::fmt::Debug {
+    /// Stores a new open conversation.
+    async fn create_conversation(&self, new: NewConversation) -> Result<()>;
+    /// The conversation whose visitor token hashes to `token_hash`.
+    async fn conversation_by_token(&self, token_hash: &str) -> Result<Conversation>;
+    /// A conversation by id.
+    async fn conversation(&self, id: &str) -> Result<Conversation>;
+    /// Appends a message with the next seq, or returns the stored one if its client id was seen.
+    /// Fails with [`DbError::Closed`] on a closed conversation.
+    async fn append_message(&self, conversation_id: &str, new: NewMessage) -> Result<Appended>;
+    /// Messages with `seq > after_seq`, in order; private notes only when asked.
+    async fn messages_after(
+        &self,
+        conversation_id: &str,
+        after_seq: u64,
+        include_private: bool,
+    ) -> Result<Vec<ChatMessage>>;
+    /// Records how far the visitor (or the agents) have read; never moves backwards.
+    async fn mark_read(&self, conversation_id: &str, by_visitor: bool, up_to_seq: u64) -> Result<()>;
+    /// Changes assignee and optionally team.
+    async fn assign(&self, conversation_id: &str, assignee: Option<&str>, team: Option<&str>) -> Result<()>;
+    /// Closes a conversation (idempotent).
+    async fn close(&self, conversation_id: &str) -> Result<()>;
+    /// Stores the visitor's rating of a closed conversation, once.
+    async fn rate(&self, conversation_id: &str, score: u8, comment: Option<&str>) -> Result<()>;
+    /// Summary of one conversation.
+    async fn summary(&self, conversation_id: &str) -> Result<ConversationSummary>;
+    /// Summaries of all open conversations, newest first.
+    async fn open_summaries(&self) -> Result<Vec<ConversationSummary>>;
+    /// The escalation context of a conversation.
+    async fn context(&self, conversation_id: &str) -> Result<EscalationContext>;
+    /// Creates or replaces an agent.
+    async fn upsert_agent(&self, info: &AgentInfo, password_hash: &str) -> Result<()>;
+    /// An agent by username.
+    async fn agent(&self, username: &str) -> Result<AgentRecord>;
+    /// Stores a login session.
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        username: &str,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<()>;
+    /// The agent and CSRF token of a live session.
+    async fn session(&self, token_hash: &str, now: i64) -> Result<(AgentInfo, String)>;
+    /// Ends a session.
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Ratings grouped by the agent the conversation was assigned to.
+    async fn ratings_by_agent(&self) -> Result<Vec<AgentRatings>>;
+    /// Stores a ticket.
+    async fn create_ticket(&self, new: NewTicket) -> Result<()>;
+}
+
+/// Opens the database named by `url`: a file path or `sqlite://` URL. Migrations run before it returns.
+pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Database>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(DbError::UnsupportedUrl(url.to_owned()));
+    }
+    Ok(std::sync::Arc::new(SqliteDatabase::open(url).await?))
+}

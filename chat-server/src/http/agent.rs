@@ -1,0 +1,108 @@
+//! Agent REST: login and logout with a cookie session, ratings, canned replies.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use protocol::chat::ErrorCode;
+use protocol::rest::{AgentLogin, AgentRatings, AgentSession, CannedReply};
+
+use super::{ApiError, agent_session, agent_session_csrf, cookie};
+use crate::AppState;
+use crate::auth;
+use crate::db::DbError;
+
+/// Name of the HttpOnly session cookie.
+pub const SESSION_COOKIE: &str = "answerdesk_agent";
+
+const SESSION_SECONDS: i64 = 12 * 3600;
+
+fn session_cookie(state: &AppState, value: &str, max_age: i64) -> Result<HeaderValue, ApiError> {
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
+    ))
+    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "bad cookie"))
+}
+
+pub(super) async fn login(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(request): Json<AgentLogin>,
+) -> Result<Response, ApiError> {
+    if !state.login_limit.allow(&peer.ip().to_string()) {
+        tracing::warn!(ip = %peer.ip(), "login rate limit hit");
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            "too many login attempts; wait 15 minutes",
+        ));
+    }
+    let record = match state.db.agent(&request.username).await {
+        Ok(record) => Some(record),
+        Err(DbError::NotFound) => None,
+        Err(other) => return Err(other.into()),
+    };
+    // Argon2 runs for unknown usernames too, so timing does not reveal which exist.
+    let stored = record.as_ref().map_or(auth::dummy_hash(), |r| r.password_hash.as_str()).to_owned();
+    let password = request.password;
+    let valid =
+        tokio::task::spawn_blocking(move || auth::verify_password(&password, &stored)).await.unwrap_or(false);
+    let Some(record) = record.filter(|_| valid) else {
+        tracing::warn!(username = %request.username, "login failed");
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "wrong username or password",
+        ));
+    };
+    let token = auth::random_token();
+    let csrf = auth::random_token();
+    let expires = jiff::Timestamp::now().as_second() + SESSION_SECONDS;
+    state.db.create_session(&auth::token_hash(&token), &record.info.username, &csrf, expires).await?;
+    tracing::info!(agent = %record.info.username, "agent logged in");
+    let mut response = Json(AgentSession { agent: record.info, csrf }).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, &token, SESSION_SECONDS)?);
+    Ok(response)
+}
+
+pub(super) async fn logout(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    agent_session_csrf(&state, &headers).await?;
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        state.db.delete_session(&auth::token_hash(token)).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, "", 0)?);
+    Ok(response)
+}
+
+/// The current session, for the inbox page to learn its CSRF token (same-origin reads only: no CORS).
+pub(super) async fn session(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<AgentSession>, ApiError> {
+    let (agent, csrf) = agent_session(&state, &headers).await?;
+    Ok(Json(AgentSession { agent, csrf }))
+}
+
+pub(super) async fn ratings(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<AgentRatings>>, ApiError> {
+    agent_session(&state, &headers).await?;
+    Ok(Json(state.db.ratings_by_agent().await?))
+}
+
+pub(super) async fn canned(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<CannedReply>>, ApiError> {
+    agent_session(&state, &headers).await?;
+    Ok(Json(state.config.canned.clone()))
+}

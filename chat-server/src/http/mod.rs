@@ -1,0 +1,121 @@
+//! HTTP: the router, REST handlers and the agent inbox page.
+
+mod agent;
+mod inbox;
+mod visitor;
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use protocol::chat::{ErrorCode, ErrorFrame};
+use protocol::rest::AgentInfo;
+
+use crate::AppState;
+use crate::db::DbError;
+
+pub use agent::SESSION_COOKIE;
+
+/// Every route chat-server serves.
+pub fn router(state: Arc<AppState>) -> Router {
+    let body_limit = state.config.limits.max_frame_bytes;
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/availability", get(visitor::availability))
+        .route("/api/conversations", post(visitor::start))
+        .route("/api/conversations/{id}/messages", get(visitor::messages))
+        .route("/api/tickets", post(visitor::leave_message))
+        .route("/api/agent/login", post(agent::login))
+        .route("/api/agent/logout", post(agent::logout))
+        .route("/api/agent/session", get(agent::session))
+        .route("/api/agent/ratings", get(agent::ratings))
+        .route("/api/agent/canned", get(agent::canned))
+        .route("/agent", get(inbox::page))
+        .route("/agent/inbox.js", get(inbox::script))
+        .route("/agent/inbox.css", get(inbox::style))
+        .route("/ws/visitor", get(crate::ws::visitor::upgrade))
+        .route("/ws/agent", get(crate::ws::agent::upgrade))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+/// An error answered as JSON [`ErrorFrame`] with a status.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    frame: ErrorFrame,
+}
+
+impl ApiError {
+    /// An error with a code and a message.
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError { status, frame: ErrorFrame { code, message: message.into(), client_id: None } }
+    }
+
+    fn unauthorized() -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, "log in first")
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::NotFound => ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "not found"),
+            DbError::Closed => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::Closed, "conversation is closed")
+            }
+            DbError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, ErrorCode::Invalid, message),
+            other => {
+                tracing::error!(error = %other, "storage failed");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.frame)).into_response()
+    }
+}
+
+/// The value of cookie `name`, if sent.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// The agent behind the session cookie, with the session's CSRF token.
+pub async fn agent_session(state: &AppState, headers: &HeaderMap) -> Result<(AgentInfo, String), ApiError> {
+    let token = cookie(headers, SESSION_COOKIE).ok_or_else(ApiError::unauthorized)?;
+    let now = jiff::Timestamp::now().as_second();
+    match state.db.session(&crate::auth::token_hash(token), now).await {
+        Ok(found) => Ok(found),
+        Err(DbError::NotFound) => Err(ApiError::unauthorized()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Like [`agent_session`], and for requests that change something: the `X-CSRF-Token` header must match.
+pub async fn agent_session_csrf(state: &AppState, headers: &HeaderMap) -> Result<AgentInfo, ApiError> {
+    let (agent, csrf) = agent_session(state, headers).await?;
+    let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !crate::auth::same_secret(sent, &csrf) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Unauthorized,
+            "missing or wrong CSRF token",
+        ));
+    }
+    Ok(agent)
+}

@@ -1,0 +1,179 @@
+//! Visitor REST: availability, starting a conversation, reading it back, leaving a message offline.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use protocol::chat::{ChatMessage, ErrorCode};
+use protocol::rest::{Availability, ConversationStarted, LeaveMessage, StartConversation, TicketCreated};
+use protocol::{EscalationContext, PROTOCOL_VERSION, agent};
+use serde::Deserialize;
+
+use super::ApiError;
+use crate::AppState;
+use crate::auth;
+use crate::db::{DbError, NewConversation, NewTicket};
+
+/// Whether a person can answer now.
+pub fn availability_now(state: &AppState) -> Availability {
+    let within_hours = crate::hours::within_hours(&state.config.hours, jiff::Timestamp::now());
+    Availability {
+        online: within_hours && state.hub.any_agent_online(),
+        within_hours,
+        expected_reply: state.config.hours.expected_reply.clone(),
+    }
+}
+
+pub(super) async fn availability(State(state): State<Arc<AppState>>) -> Json<Availability> {
+    Json(availability_now(&state))
+}
+
+/// The team for a conversation: the most recent article that names one, then the routing table, then
+/// the default team.
+pub fn route(state: &AppState, context: &EscalationContext) -> Option<String> {
+    let routing = &state.config.routing;
+    context
+        .articles
+        .iter()
+        .rev()
+        .find_map(|article| article.team.clone().or_else(|| routing.articles.get(&article.id).cloned()))
+        .or_else(|| routing.default_team.clone())
+}
+
+fn check_version(version: u32) -> Result<(), ApiError> {
+    if version != PROTOCOL_VERSION {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::UnsupportedVersion,
+            format!("protocol version {version} is not supported; this server speaks {PROTOCOL_VERSION}"),
+        ));
+    }
+    Ok(())
+}
+
+fn rate_limited() -> ApiError {
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests; try again later")
+}
+
+fn identity_verified(state: &AppState, context: &EscalationContext) -> bool {
+    let (Some(secret), Some(identity)) = (&state.config.identity_secret, &context.identity) else {
+        return false;
+    };
+    identity.signature.as_deref().is_some_and(|sig| auth::identity_signature_valid(secret, &identity.id, sig))
+}
+
+pub(super) async fn start(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(request): Json<StartConversation>,
+) -> Result<Json<ConversationStarted>, ApiError> {
+    check_version(request.version)?;
+    if !state.start_limit.allow(&peer.ip().to_string()) {
+        return Err(rate_limited());
+    }
+    let token = auth::random_token();
+    let new = NewConversation {
+        id: auth::random_id(),
+        token_hash: auth::token_hash(&token),
+        team: route(&state, &request.context),
+        identity_verified: identity_verified(&state, &request.context),
+        context: request.context,
+    };
+    let (id, team) = (new.id.clone(), new.team.clone());
+    state.db.create_conversation(new).await?;
+    tracing::info!(conversation = %id, team = ?team, "conversation started");
+    state.hub.to_agents(agent::ServerFrame::Updated(state.db.summary(&id).await?));
+    Ok(Json(ConversationStarted {
+        conversation_id: id,
+        visitor_token: token,
+        team,
+        availability: availability_now(&state),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct After {
+    #[serde(default)]
+    after_seq: u64,
+}
+
+/// History for the visitor who owns the conversation. Another visitor's token gets 404, never the data.
+pub(super) async fn messages(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(after): Query<After>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<ChatMessage>>, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, "visitor token required")
+        })?;
+    let conversation = match state.db.conversation_by_token(&auth::token_hash(token)).await {
+        Ok(found) => found,
+        Err(DbError::NotFound) => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthorized,
+                "unknown visitor token",
+            ));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    if conversation.id != id {
+        tracing::warn!(conversation = %id, "visitor token used for another conversation");
+        return Err(DbError::NotFound.into());
+    }
+    Ok(Json(state.db.messages_after(&id, after.after_seq, false).await?))
+}
+
+pub(super) async fn leave_message(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(request): Json<LeaveMessage>,
+) -> Result<(StatusCode, Json<TicketCreated>), ApiError> {
+    check_version(request.version)?;
+    let email = request.email.trim();
+    let plausible = email.len() <= 254
+        && email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
+        && !email.chars().any(char::is_whitespace);
+    if !plausible {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::Invalid,
+            "a valid email address is required",
+        ));
+    }
+    let chars = request.message.trim().chars().count();
+    if chars == 0 || chars > state.config.limits.max_message_chars {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::TooLarge,
+            "message is empty or too long",
+        ));
+    }
+    if !state.start_limit.allow(&peer.ip().to_string()) {
+        return Err(rate_limited());
+    }
+    let id = auth::random_id();
+    state
+        .db
+        .create_ticket(NewTicket {
+            id: id.clone(),
+            email: email.to_owned(),
+            name: request.name,
+            message: request.message,
+            team: route(&state, &request.context),
+            context: request.context,
+        })
+        .await?;
+    tracing::info!(ticket = %id, "ticket created");
+    Ok((
+        StatusCode::CREATED,
+        Json(TicketCreated { ticket_id: id, expected_reply: state.config.hours.expected_reply.clone() }),
+    ))
+}

@@ -1,0 +1,105 @@
+//! Answerdesk chat-server: the human side of the support widget.
+//!
+//! Visitors escalate from the widget over REST and a WebSocket (`/ws/visitor`); agents work an inbox
+//! served at `/agent` over their own WebSocket (`/ws/agent`). Wire types live in the `protocol` crate.
+//! Every message is committed to the database before it is acknowledged, and carries a per-conversation
+//! sequence number that clients resume from.
+//!
+//! Layout: [`config`] settings, [`db`] storage seam, [`hub`] live fan-out, [`http`] REST and the inbox
+//! page, [`ws`] the two sockets, [`auth`] secrets, [`limits`] rate limits, [`hours`] business hours.
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod hours;
+pub mod http;
+pub mod hub;
+pub mod limits;
+pub mod ws;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use config::Config;
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct AppState {
+    /// Settings.
+    pub config: Config,
+    /// Storage.
+    pub db: Arc<dyn db::Database>,
+    /// Live fan-out.
+    pub hub: hub::Hub,
+    /// New conversations and tickets per IP.
+    pub start_limit: limits::RateLimiter,
+    /// Messages per conversation.
+    pub message_limit: limits::RateLimiter,
+    /// Login attempts per IP.
+    pub login_limit: limits::RateLimiter,
+    /// Flips to true when the server shuts down, so sockets close instead of holding shutdown up.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    /// A setting is wrong.
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+/// Opens the database and builds the shared state.
+pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Arc<AppState>, StartError> {
+    hours::check(&config.hours).map_err(StartError::Config)?;
+    let db = db::connect(&config.database_url).await?;
+    let limits = &config.limits;
+    Ok(Arc::new(AppState {
+        start_limit: limits::RateLimiter::new(limits.conversations_per_hour, Duration::from_secs(3600)),
+        message_limit: limits::RateLimiter::new(limits.messages_per_minute, Duration::from_secs(60)),
+        login_limit: limits::RateLimiter::new(limits.logins_per_15_minutes, Duration::from_secs(900)),
+        hub: hub::Hub::default(),
+        db,
+        config,
+        shutdown,
+    }))
+}
+
+/// Serves on `listener` until `stop` completes, then closes sockets and drains requests.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let (tell, shutdown) = watch::channel(false);
+    let state = state(config, shutdown).await?;
+    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            stop.await;
+            tracing::info!("shutting down: closing sockets");
+            let _ = tell.send(true);
+        })
+        .await
+        .map_err(ServeError::Io)
+}
+
+/// Why serving stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Start-up failed.
+    #[error(transparent)]
+    Start(#[from] StartError),
+    /// The listener failed.
+    #[error("serving: {0}")]
+    Io(std::io::Error),
+}

@@ -1,0 +1,176 @@
+//! `chat-server`: serve the live chat, or manage agents.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use chat_server::Config;
+use clap::{Parser, Subcommand};
+use protocol::rest::AgentInfo;
+
+/// Answerdesk live chat: visitor and agent WebSockets, REST, the agent inbox at /agent.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// TOML settings file (every key optional; see chat-server/README.md).
+    #[arg(long, short, env = "CHAT_SERVER_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// SQLite file path or sqlite:// URL; overrides the file.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Address to listen on, e.g. 0.0.0.0:8787 (port 0 picks a free port); overrides the file.
+    #[arg(long, env = "CHAT_SERVER_LISTEN", global = true)]
+    listen: Option<std::net::SocketAddr>,
+    /// Origins allowed to open the visitor socket, comma-separated (`*` for any); overrides the file.
+    #[arg(long, env = "CHAT_SERVER_ALLOWED_ORIGINS", value_delimiter = ',', global = true)]
+    allowed_origins: Option<Vec<String>>,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "CHAT_SERVER_LOG_JSON", global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve (the default).
+    Serve,
+    /// Manage agents.
+    Agent {
+        #[command(subcommand)]
+        command: AgentCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AgentCommand {
+    /// Create an agent, or reset its password, name and teams. Reads the password from
+    /// CHAT_SERVER_AGENT_PASSWORD or, if unset, the first line of standard input.
+    Add {
+        /// Login name.
+        username: String,
+        /// Name visitors see (defaults to the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Teams whose queues the agent works, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        teams: Vec<String>,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logs(cli.log_json);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json { logs.json().init() } else { logs.init() }
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = match &cli.config {
+        Some(path) => Config::from_file(path)?,
+        None => Config::default(),
+    };
+    if let Some(url) = &cli.database_url {
+        config.database_url = url.clone();
+    }
+    if let Some(listen) = cli.listen {
+        config.listen = listen;
+    }
+    if let Some(origins) = &cli.allowed_origins {
+        config.allowed_origins = origins.clone();
+    }
+    Ok(config)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = load_config(&cli)?;
+    match cli.command {
+        None | Some(Command::Serve) => serve(config).await,
+        Some(Command::Agent { command: AgentCommand::Add { username, name, teams } }) => {
+            add_agent(config, username, name, teams).await
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}; is another server using it?", config.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, database = %config.database_url, "chat-server listening");
+    // One line on stdout that scripts and tests can read to learn the port.
+    println!("listening on http://{address}");
+    chat_server::serve(config, listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+async fn add_agent(
+    config: Config,
+    username: String,
+    name: Option<String>,
+    teams: Vec<String>,
+) -> anyhow::Result<()> {
+    let username = username.trim().to_owned();
+    if username.is_empty() || username.len() > 64 {
+        bail!("the username must be 1 to 64 characters");
+    }
+    let password = match std::env::var("CHAT_SERVER_AGENT_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            eprintln!("password for {username} (one line on standard input):");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).context("cannot read the password from standard input")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    if password.chars().count() < 8 {
+        bail!("the password must have at least 8 characters");
+    }
+    let db = chat_server::db::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", config.database_url))?;
+    let hash =
+        chat_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
+    let teams: Vec<String> =
+        teams.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    let info = AgentInfo { display_name: name.unwrap_or_else(|| username.clone()), username, teams };
+    db.upsert_agent(&info, &hash).await?;
+    println!("agent {} saved (teams: {})", info.username, info.teams.join(", "));
+    Ok(())
+}

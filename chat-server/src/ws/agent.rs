@@ -1,0 +1,206 @@
+//! The agent socket: session cookie at the upgrade, CSRF token in the hello, then the live inbox.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use protocol::agent::{ClientFrame, ServerFrame};
+use protocol::chat::{Ack, Author, ErrorCode};
+use protocol::rest::AgentInfo;
+use protocol::{PROTOCOL_VERSION, visitor};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::visitor::{check_client_id, close, db_error, publish_message, publish_summary};
+use super::{Incoming, check_body, error, next_frame, same_origin, send};
+use crate::AppState;
+use crate::auth::same_secret;
+use crate::db::NewMessage;
+
+/// `GET /ws/agent`: same-origin page and a valid session cookie, then upgrade.
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Response {
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
+    let (agent, csrf) = match crate::http::agent_session(&state, &headers).await {
+        Ok(session) => session,
+        Err(e) => return e.into_response(),
+    };
+    let max = state.config.limits.max_frame_bytes;
+    ws.max_message_size(max).max_frame_size(max).on_upgrade(move |socket| run(socket, state, agent, csrf))
+}
+
+fn refuse(code: ErrorCode, message: impl Into<String>) -> ServerFrame {
+    ServerFrame::Error(error(code, message))
+}
+
+async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, csrf: String) {
+    let hello = tokio::time::timeout(super::HELLO_TIMEOUT, next_frame(&mut socket, ServerFrame::Error)).await;
+    match hello {
+        Ok(Incoming::Frame(ClientFrame::Hello { version, csrf: sent })) => {
+            if version != PROTOCOL_VERSION {
+                let message = format!("protocol version {version} is not supported; use {PROTOCOL_VERSION}");
+                let _ = send(&mut socket, &refuse(ErrorCode::UnsupportedVersion, message)).await;
+                return;
+            }
+            if !same_secret(&sent, &csrf) {
+                let _ = send(&mut socket, &refuse(ErrorCode::Unauthorized, "wrong CSRF token")).await;
+                return;
+            }
+        }
+        Ok(Incoming::Frame(_) | Incoming::Rejected) => {
+            let _ =
+                send(&mut socket, &refuse(ErrorCode::HelloRequired, "the first frame must be a hello")).await;
+            return;
+        }
+        Ok(Incoming::Gone) | Err(_) => return,
+    }
+    let _present = state.hub.agent_present();
+    let mut live = state.hub.subscribe_agents();
+    let conversations = match state.db.open_summaries().await {
+        Ok(list) => list,
+        Err(e) => {
+            let _ = send(&mut socket, &ServerFrame::Error(db_error(e, None))).await;
+            return;
+        }
+    };
+    let inbox = ServerFrame::Inbox { version: PROTOCOL_VERSION, agent: agent.clone(), conversations };
+    if send(&mut socket, &inbox).await.is_err() {
+        return;
+    }
+    tracing::info!(agent = %agent.username, "agent connected");
+    let mut shutdown = state.shutdown.clone();
+    loop {
+        tokio::select! {
+            incoming = next_frame(&mut socket, ServerFrame::Error) => match incoming {
+                Incoming::Frame(frame) => {
+                    if handle(&state, &agent, &mut socket, frame).await.is_err() {
+                        break;
+                    }
+                }
+                Incoming::Rejected => {}
+                Incoming::Gone => break,
+            },
+            event = live.recv() => match event {
+                Ok(frame) => {
+                    if send(&mut socket, &frame).await.is_err() {
+                        break;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    // The page reloads its inbox on reconnect, so closing loses nothing.
+                    let _ = socket.send(close(1013, "lagging; reconnect")).await;
+                    break;
+                }
+                Err(RecvError::Closed) => break,
+            },
+            _ = shutdown.changed() => {
+                let _ = socket.send(close(1001, "server restarting; reconnect")).await;
+                break;
+            }
+        }
+    }
+    tracing::info!(agent = %agent.username, "agent disconnected");
+}
+
+async fn handle(
+    state: &AppState,
+    agent: &AgentInfo,
+    socket: &mut WebSocket,
+    frame: ClientFrame,
+) -> Result<(), ()> {
+    let reply = match frame {
+        ClientFrame::Hello { .. } => refuse(ErrorCode::Invalid, "hello was already received"),
+        ClientFrame::Open { conversation_id } => {
+            let loaded = async {
+                let context = state.db.context(&conversation_id).await?;
+                let messages = state.db.messages_after(&conversation_id, 0, true).await?;
+                Ok::<_, crate::db::DbError>((context, messages))
+            };
+            match loaded.await {
+                Ok((context, messages)) => ServerFrame::History { conversation_id, context, messages },
+                Err(e) => ServerFrame::Error(db_error(e, None)),
+            }
+        }
+        ClientFrame::Reply { conversation_id, client_id, body } => {
+            write(state, agent, conversation_id, client_id, body, false).await
+        }
+        ClientFrame::Note { conversation_id, client_id, body } => {
+            write(state, agent, conversation_id, client_id, body, true).await
+        }
+        ClientFrame::Typing { conversation_id, typing } => {
+            state.hub.to_visitor(&conversation_id, visitor::ServerFrame::Typing { typing });
+            return Ok(());
+        }
+        ClientFrame::Read { conversation_id, up_to_seq } => {
+            match state.db.mark_read(&conversation_id, false, up_to_seq).await {
+                Ok(()) => {
+                    state.hub.to_visitor(&conversation_id, visitor::ServerFrame::Read { up_to_seq });
+                    publish_summary(state, &conversation_id).await;
+                    return Ok(());
+                }
+                Err(e) => ServerFrame::Error(db_error(e, None)),
+            }
+        }
+        ClientFrame::Assign { conversation_id, assignee, team } => {
+            match state.db.assign(&conversation_id, assignee.as_deref(), team.as_deref()).await {
+                Ok(()) => {
+                    tracing::info!(conversation = %conversation_id, by = %agent.username, ?assignee, ?team, "assigned");
+                    publish_summary(state, &conversation_id).await;
+                    return Ok(());
+                }
+                Err(e) => ServerFrame::Error(db_error(e, None)),
+            }
+        }
+        ClientFrame::Close { conversation_id } => match state.db.close(&conversation_id).await {
+            Ok(()) => {
+                tracing::info!(conversation = %conversation_id, by = %agent.username, "closed");
+                state.hub.to_visitor(&conversation_id, visitor::ServerFrame::Closed);
+                publish_summary(state, &conversation_id).await;
+                return Ok(());
+            }
+            Err(e) => ServerFrame::Error(db_error(e, None)),
+        },
+    };
+    send(socket, &reply).await
+}
+
+/// A reply or a private note: committed, acknowledged, then published.
+async fn write(
+    state: &AppState,
+    agent: &AgentInfo,
+    conversation_id: String,
+    client_id: String,
+    body: String,
+    private: bool,
+) -> ServerFrame {
+    let checked =
+        check_client_id(&client_id).and_then(|()| check_body(&body, state.config.limits.max_message_chars));
+    if let Err(mut refused) = checked {
+        refused.client_id = Some(client_id);
+        return ServerFrame::Error(refused);
+    }
+    let author = Author::Agent { name: agent.display_name.clone() };
+    let new = NewMessage { author, client_id: Some(client_id.clone()), body, private };
+    let appended = match state.db.append_message(&conversation_id, new).await {
+        Ok(appended) => appended,
+        Err(e) => return ServerFrame::Error(db_error(e, Some(client_id))),
+    };
+    if !appended.duplicate {
+        // The first agent to reply takes an unassigned conversation.
+        if !private
+            && let Ok(conversation) = state.db.conversation(&conversation_id).await
+            && conversation.assignee.is_none()
+            && let Err(e) = state.db.assign(&conversation_id, Some(&agent.username), None).await
+        {
+            tracing::error!(error = %e, "auto-assign failed");
+        }
+        publish_message(state, &conversation_id, appended.message.clone()).await;
+    }
+    ServerFrame::Ack(Ack { client_id, seq: appended.message.seq, duplicate: appended.duplicate })
+}

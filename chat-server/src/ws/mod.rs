@@ -1,0 +1,99 @@
+//! The two WebSockets: visitors (`/ws/visitor`) and agents (`/ws/agent`).
+//!
+//! Both speak JSON text frames from `protocol`. A frame that is not valid JSON for the protocol (or is
+//! binary) gets an error frame and the socket stays open; a frame bigger than the configured limit closes
+//! the socket. Neither ever takes the server down.
+
+pub mod agent;
+pub mod visitor;
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use axum::http::HeaderMap;
+use protocol::chat::{ErrorCode, ErrorFrame};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// How long a new socket may take to say hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What came in on a socket.
+enum Incoming<T> {
+    Frame(T),
+    /// Not a protocol frame; already answered with an error.
+    Rejected,
+    /// The peer closed or the socket failed.
+    Gone,
+}
+
+/// Reads the next frame, answering malformed ones with `malformed(error)`.
+async fn next_frame<T: DeserializeOwned, E: Serialize>(
+    socket: &mut WebSocket,
+    malformed: impl Fn(ErrorFrame) -> E,
+) -> Incoming<T> {
+    loop {
+        let text = match socket.recv().await {
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Binary(_))) => {
+                let error = error(ErrorCode::Malformed, "binary frames are not part of the protocol");
+                return match send(socket, &malformed(error)).await {
+                    Ok(()) => Incoming::Rejected,
+                    Err(()) => Incoming::Gone,
+                };
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Close(_))) | None => return Incoming::Gone,
+            Some(Err(e)) => {
+                tracing::debug!(error = %e, "socket read failed");
+                return Incoming::Gone;
+            }
+        };
+        return match serde_json::from_str(text.as_str()) {
+            Ok(frame) => Incoming::Frame(frame),
+            Err(e) => {
+                let error = error(ErrorCode::Malformed, format!("not a protocol frame: {e}"));
+                match send(socket, &malformed(error)).await {
+                    Ok(()) => Incoming::Rejected,
+                    Err(()) => Incoming::Gone,
+                }
+            }
+        };
+    }
+}
+
+/// Sends one frame as JSON text; `Err` means the socket is gone.
+async fn send<T: Serialize>(socket: &mut WebSocket, frame: &T) -> Result<(), ()> {
+    let json = serde_json::to_string(frame).map_err(|_| ())?;
+    socket.send(Message::Text(Utf8Bytes::from(json))).await.map_err(|_| ())
+}
+
+fn error(code: ErrorCode, message: impl Into<String>) -> ErrorFrame {
+    ErrorFrame { code, message: message.into(), client_id: None }
+}
+
+/// Whether the page that opened the socket is allowed. No Origin header means a non-browser client,
+/// which could claim any origin anyway; the token or session still has to be valid.
+fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) else { return true };
+    allowed.iter().any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+}
+
+/// For the agent socket: the page must come from this very server.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) else { return true };
+    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
+/// Checks a message body: not blank, not longer than allowed.
+fn check_body(body: &str, max_chars: usize) -> Result<(), ErrorFrame> {
+    if body.trim().is_empty() {
+        return Err(error(ErrorCode::Invalid, "message is empty"));
+    }
+    if body.chars().count() > max_chars {
+        return Err(error(ErrorCode::TooLarge, format!("message is longer than {max_chars} characters")));
+    }
+    Ok(())
+}

@@ -1,0 +1,241 @@
+//! The visitor socket: hello with the visitor token, replay after the last seen seq, then live.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use protocol::chat::{Ack, Author, ErrorCode, ErrorFrame};
+use protocol::visitor::{ClientFrame, ServerFrame};
+use protocol::{PROTOCOL_VERSION, agent};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{Incoming, check_body, error, next_frame, origin_allowed, send};
+use crate::AppState;
+use crate::auth::token_hash;
+use crate::db::{DbError, NewMessage};
+
+/// `GET /ws/visitor`: checks the Origin, then upgrades.
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Response {
+    if !origin_allowed(&headers, &state.config.allowed_origins) {
+        tracing::warn!(origin = ?headers.get("origin"), "visitor socket from a page not allowed");
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
+    let max = state.config.limits.max_frame_bytes;
+    ws.max_message_size(max).max_frame_size(max).on_upgrade(move |socket| run(socket, state))
+}
+
+fn refuse(code: ErrorCode, message: impl Into<String>) -> ServerFrame {
+    ServerFrame::Error(error(code, message))
+}
+
+/// Maps a storage failure to what the visitor is told.
+pub(super) fn db_error(error: DbError, client_id: Option<String>) -> ErrorFrame {
+    let (code, message) = match error {
+        DbError::NotFound => (ErrorCode::NotFound, "not found".to_owned()),
+        DbError::Closed => (ErrorCode::Closed, "the conversation is closed".to_owned()),
+        DbError::Conflict(message) => (ErrorCode::Invalid, message),
+        other => {
+            tracing::error!(error = %other, "storage failed");
+            (ErrorCode::Internal, "internal error; retry".to_owned())
+        }
+    };
+    ErrorFrame { code, message, client_id }
+}
+
+async fn run(mut socket: WebSocket, state: Arc<AppState>) {
+    let hello = tokio::time::timeout(super::HELLO_TIMEOUT, next_frame(&mut socket, ServerFrame::Error)).await;
+    let (token, after_seq) = match hello {
+        Ok(Incoming::Frame(ClientFrame::Hello { version, token, after_seq })) => {
+            if version != PROTOCOL_VERSION {
+                let message = format!("protocol version {version} is not supported; use {PROTOCOL_VERSION}");
+                let _ = send(&mut socket, &refuse(ErrorCode::UnsupportedVersion, message)).await;
+                return;
+            }
+            (token, after_seq)
+        }
+        Ok(Incoming::Frame(_) | Incoming::Rejected) => {
+            let _ =
+                send(&mut socket, &refuse(ErrorCode::HelloRequired, "the first frame must be a hello")).await;
+            return;
+        }
+        Ok(Incoming::Gone) | Err(_) => return,
+    };
+    let conversation = match state.db.conversation_by_token(&token_hash(&token)).await {
+        Ok(conversation) => conversation,
+        Err(e) => {
+            let frame = match e {
+                DbError::NotFound => error(ErrorCode::Unauthorized, "unknown visitor token"),
+                other => db_error(other, None),
+            };
+            let _ = send(&mut socket, &ServerFrame::Error(frame)).await;
+            return;
+        }
+    };
+    let id = conversation.id.clone();
+    // Subscribe before reading the replay, so a message committed in between arrives live; the seq
+    // check below drops whatever the replay already delivered.
+    let mut live = state.hub.subscribe_conversation(&id);
+    let replay = match state.db.messages_after(&id, after_seq, false).await {
+        Ok(replay) => replay,
+        Err(e) => {
+            let _ = send(&mut socket, &ServerFrame::Error(db_error(e, None))).await;
+            return;
+        }
+    };
+    let welcome = ServerFrame::Welcome {
+        version: PROTOCOL_VERSION,
+        conversation_id: id.clone(),
+        status: conversation.status,
+        last_seq: replay.last().map_or(conversation.last_seq, |m| m.seq.max(conversation.last_seq)),
+        rated: conversation.rated,
+    };
+    if send(&mut socket, &welcome).await.is_err() {
+        return;
+    }
+    let mut sent_up_to = after_seq;
+    for message in replay {
+        sent_up_to = message.seq;
+        if send(&mut socket, &ServerFrame::Message(message)).await.is_err() {
+            return;
+        }
+    }
+    tracing::debug!(conversation = %id, after_seq, "visitor connected");
+    let mut shutdown = state.shutdown.clone();
+    loop {
+        tokio::select! {
+            incoming = next_frame(&mut socket, ServerFrame::Error) => match incoming {
+                Incoming::Frame(frame) => {
+                    if handle(&state, &id, &mut socket, frame).await.is_err() {
+                        break;
+                    }
+                }
+                Incoming::Rejected => {}
+                Incoming::Gone => break,
+            },
+            event = live.recv() => {
+                let frame = match event {
+                    Ok(ServerFrame::Message(message)) if message.seq <= sent_up_to => continue,
+                    Ok(frame) => frame,
+                    Err(RecvError::Lagged(_)) => {
+                        // Too slow to keep up: close, and the client resumes from its last seq.
+                        let _ = socket.send(close(1013, "lagging; reconnect and resume")).await;
+                        break;
+                    }
+                    Err(RecvError::Closed) => break,
+                };
+                if let ServerFrame::Message(message) = &frame {
+                    sent_up_to = message.seq;
+                }
+                if send(&mut socket, &frame).await.is_err() {
+                    break;
+                }
+            }
+            _ = shutdown.changed() => {
+                let _ = socket.send(close(1001, "server restarting; reconnect and resume")).await;
+                break;
+            }
+        }
+    }
+}
+
+pub(super) fn close(code: u16, reason: &'static str) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
+}
+
+/// Valid client ids are short and printable, so they index well and log safely.
+pub(super) fn check_client_id(client_id: &str) -> Result<(), ErrorFrame> {
+    if client_id.is_empty() || client_id.len() > 64 || client_id.chars().any(char::is_control) {
+        return Err(error(ErrorCode::Invalid, "client_id must be 1 to 64 printable characters"));
+    }
+    Ok(())
+}
+
+async fn handle(state: &AppState, id: &str, socket: &mut WebSocket, frame: ClientFrame) -> Result<(), ()> {
+    let reply = match frame {
+        ClientFrame::Hello { .. } => refuse(ErrorCode::Invalid, "hello was already received"),
+        ClientFrame::Send { client_id, body } => {
+            let checked = check_client_id(&client_id).and_then(|()| {
+                check_body(&body, state.config.limits.max_message_chars)?;
+                if !state.message_limit.allow(id) {
+                    return Err(error(ErrorCode::RateLimited, "too many messages; slow down"));
+                }
+                Ok(())
+            });
+            if let Err(mut refused) = checked {
+                refused.client_id = Some(client_id);
+                return send(socket, &ServerFrame::Error(refused)).await;
+            }
+            let new = NewMessage {
+                author: Author::Visitor,
+                client_id: Some(client_id.clone()),
+                body,
+                private: false,
+            };
+            match state.db.append_message(id, new).await {
+                Ok(appended) => {
+                    let ack = Ack { client_id, seq: appended.message.seq, duplicate: appended.duplicate };
+                    if !appended.duplicate {
+                        publish_message(state, id, appended.message).await;
+                    }
+                    ServerFrame::Ack(ack)
+                }
+                Err(e) => ServerFrame::Error(db_error(e, Some(client_id))),
+            }
+        }
+        ClientFrame::Typing { typing } => {
+            state.hub.to_agents(agent::ServerFrame::Typing { conversation_id: id.to_owned(), typing });
+            return Ok(());
+        }
+        ClientFrame::Read { up_to_seq } => match state.db.mark_read(id, true, up_to_seq).await {
+            Ok(()) => {
+                state.hub.to_agents(agent::ServerFrame::Read { conversation_id: id.to_owned(), up_to_seq });
+                return Ok(());
+            }
+            Err(e) => ServerFrame::Error(db_error(e, None)),
+        },
+        ClientFrame::Rate { score, comment } => {
+            let comment = comment.filter(|c| !c.trim().is_empty());
+            if !(1..=5).contains(&score) {
+                refuse(ErrorCode::Invalid, "score must be 1 to 5")
+            } else if comment
+                .as_ref()
+                .is_some_and(|c| c.chars().count() > state.config.limits.max_message_chars)
+            {
+                refuse(ErrorCode::TooLarge, "comment is too long")
+            } else {
+                match state.db.rate(id, score, comment.as_deref()).await {
+                    Ok(()) => {
+                        tracing::info!(conversation = %id, score, "conversation rated");
+                        publish_summary(state, id).await;
+                        ServerFrame::Rated
+                    }
+                    Err(e) => ServerFrame::Error(db_error(e, None)),
+                }
+            }
+        }
+    };
+    send(socket, &reply).await
+}
+
+/// Tells everyone about a committed message: visitor sockets (unless private) and agents.
+pub(super) async fn publish_message(state: &AppState, id: &str, message: protocol::chat::ChatMessage) {
+    if !message.private {
+        state.hub.to_visitor(id, ServerFrame::Message(message.clone()));
+    }
+    state.hub.to_agents(agent::ServerFrame::Message { conversation_id: id.to_owned(), message });
+    publish_summary(state, id).await;
+}
+
+/// Pushes a conversation's fresh summary (unread count, preview, assignee) to agents.
+pub(super) async fn publish_summary(state: &AppState, id: &str) {
+    match state.db.summary(id).await {
+        Ok(summary) => state.hub.to_agents(agent::ServerFrame::Updated(summary)),
+        Err(e) => tracing::error!(conversation = %id, error = %e, "summary failed"),
+    }
+}

@@ -53,12 +53,13 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, csrf
                 return;
             }
         }
-        Ok(Incoming::Frame(_) | Incoming::Rejected) => {
+        Ok(Incoming::Frame(_)) => {
             let _ =
                 send(&mut socket, &refuse(ErrorCode::HelloRequired, "the first frame must be a hello")).await;
             return;
         }
-        Ok(Incoming::Gone) | Err(_) => return,
+        // A rejected frame has had its error already; without a hello there is nothing to keep open.
+        Ok(Incoming::Rejected | Incoming::Gone) | Err(_) => return,
     }
     let _present = state.hub.agent_present();
     let mut live = state.hub.subscribe_agents();

@@ -59,12 +59,13 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
             }
             (token, after_seq)
         }
-        Ok(Incoming::Frame(_) | Incoming::Rejected) => {
+        Ok(Incoming::Frame(_)) => {
             let _ =
                 send(&mut socket, &refuse(ErrorCode::HelloRequired, "the first frame must be a hello")).await;
             return;
         }
-        Ok(Incoming::Gone) | Err(_) => return,
+        // A rejected frame has had its error already; without a hello there is nothing to keep open.
+        Ok(Incoming::Rejected | Incoming::Gone) | Err(_) => return,
     };
     let conversation = match state.db.conversation_by_token(&token_hash(&token)).await {
         Ok(conversation) => conversation,

@@ -1,0 +1,380 @@
+//! End-to-end behaviour of chat-server over real sockets.
+
+mod support;
+
+use protocol::chat::{Author, ConversationStatus, ErrorCode};
+use protocol::rest::AgentRatings;
+use protocol::{PROTOCOL_VERSION, agent, visitor};
+use support::*;
+use tokio_tungstenite::tungstenite::Message;
+
+fn send(client_id: &str, body: &str) -> visitor::ClientFrame {
+    visitor::ClientFrame::Send { client_id: client_id.into(), body: body.into() }
+}
+
+fn ack_seq(frame: visitor::ServerFrame) -> Option<u64> {
+    match frame {
+        visitor::ServerFrame::Ack(ack) => Some(ack.seq),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn conversation_lifecycle() {
+    let server = start(|_| {}).await;
+    let (mut lan, inbox, _) = agent(&server, "lan").await;
+    let agent::ServerFrame::Inbox { conversations, agent: me, .. } = inbox else { panic!("{inbox:?}") };
+    assert!(conversations.is_empty());
+    assert_eq!(me.teams, ["returns"]);
+
+    let availability: protocol::rest::Availability =
+        reqwest::get(format!("{}/api/availability", server.http)).await.unwrap().json().await.unwrap();
+    assert!(availability.online, "an agent is connected and there are no hours configured");
+
+    let started = start_conversation(&server.http).await;
+    assert_eq!(started.team.as_deref(), Some("returns"), "routed by the article's team");
+    let summary = lan.until(|f| if let agent::ServerFrame::Updated(s) = f { Some(s) } else { None }).await;
+    assert_eq!(summary.id, started.conversation_id);
+    assert_eq!(summary.context.searches, ["đổi trả hàng"], "the agent sees what the visitor searched");
+
+    let (mut visitor, welcome) = support::visitor(&server, &started.visitor_token, 0).await;
+    assert!(matches!(
+        welcome,
+        visitor::ServerFrame::Welcome { last_seq: 0, status: ConversationStatus::Open, .. }
+    ));
+
+    visitor.send(&visitor::ClientFrame::Typing { typing: true }).await;
+    lan.until(|f| matches!(f, agent::ServerFrame::Typing { typing: true, .. }).then_some(())).await;
+
+    visitor.send(&send("v1", "<script>alert(1)</script> hàng bị lỗi")).await;
+    assert_eq!(visitor.until(ack_seq).await, 1);
+    let summary = lan.until(|f| if let agent::ServerFrame::Updated(s) = f { Some(s) } else { None }).await;
+    assert_eq!((summary.unread, summary.last_seq), (1, 1));
+
+    let id = started.conversation_id.clone();
+    lan.send(&agent::ClientFrame::Note {
+        conversation_id: id.clone(),
+        client_id: "n1".into(),
+        body: "VIP".into(),
+    })
+    .await;
+    lan.until(|f| matches!(f, agent::ServerFrame::Ack(_)).then_some(())).await;
+    lan.send(&agent::ClientFrame::Reply {
+        conversation_id: id.clone(),
+        client_id: "r1".into(),
+        body: "Xin chào".into(),
+    })
+    .await;
+    // The visitor gets its own message echoed, then the reply: never the note (seq 2).
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        if let visitor::ServerFrame::Message(m) = visitor.recv().await {
+            seen.push(m);
+        }
+    }
+    assert_eq!(seen[0].body, "<script>alert(1)</script> hàng bị lỗi");
+    assert_eq!((seen[1].seq, &seen[1].author), (3, &Author::Agent { name: "Lan".into() }));
+    assert!(seen.iter().all(|m| !m.private));
+
+    lan.send(&agent::ClientFrame::Read { conversation_id: id.clone(), up_to_seq: 3 }).await;
+    visitor.until(|f| matches!(f, visitor::ServerFrame::Read { up_to_seq: 3 }).then_some(())).await;
+    let summary = lan
+        .until(|f| match f {
+            agent::ServerFrame::Updated(s) if s.unread == 0 => Some(s),
+            _ => None,
+        })
+        .await;
+    assert_eq!(summary.assignee.as_deref(), Some("lan"), "the first agent to reply takes the conversation");
+
+    lan.send(&agent::ClientFrame::Open { conversation_id: id.clone() }).await;
+    let history = lan
+        .until(|f| if let agent::ServerFrame::History { messages, .. } = f { Some(messages) } else { None })
+        .await;
+    assert_eq!(history.iter().map(|m| m.private).collect::<Vec<_>>(), [false, true, false]);
+
+    lan.send(&agent::ClientFrame::Close { conversation_id: id.clone() }).await;
+    visitor.until(|f| matches!(f, visitor::ServerFrame::Closed).then_some(())).await;
+    visitor.send(&send("v2", "one more thing")).await;
+    let refused =
+        visitor.until(|f| if let visitor::ServerFrame::Error(e) = f { Some(e) } else { None }).await;
+    assert_eq!((refused.code, refused.client_id.as_deref()), (ErrorCode::Closed, Some("v2")));
+
+    visitor.send(&visitor::ClientFrame::Rate { score: 9, comment: None }).await;
+    let refused =
+        visitor.until(|f| if let visitor::ServerFrame::Error(e) = f { Some(e) } else { None }).await;
+    assert_eq!(refused.code, ErrorCode::Invalid);
+    visitor.send(&visitor::ClientFrame::Rate { score: 5, comment: Some("nhanh".into()) }).await;
+    visitor.until(|f| matches!(f, visitor::ServerFrame::Rated).then_some(())).await;
+
+    let (cookie, _) = login(&server, "minh").await;
+    let ratings: Vec<AgentRatings> = reqwest::Client::new()
+        .get(format!("{}/api/agent/ratings", server.http))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ratings.len(), 1);
+    assert_eq!((ratings[0].agent.as_str(), ratings[0].average), ("lan", 5.0));
+    assert_eq!(ratings[0].ratings[0].comment.as_deref(), Some("nhanh"));
+}
+
+#[tokio::test]
+async fn reconnect_resumes_without_loss_or_duplicates() {
+    let server = start(|_| {}).await;
+    let started = start_conversation(&server.http).await;
+    let id = started.conversation_id.clone();
+    let (mut first, _) = visitor(&server, &started.visitor_token, 0).await;
+    for i in 1..=3 {
+        first.send(&send(&format!("c{i}"), &format!("message {i}"))).await;
+        assert_eq!(first.until(ack_seq).await, i);
+    }
+    drop(first);
+
+    // While the visitor is away an agent answers twice.
+    let (mut lan, _, _) = agent(&server, "lan").await;
+    for i in 1..=2 {
+        lan.send(&agent::ClientFrame::Reply {
+            conversation_id: id.clone(),
+            client_id: format!("r{i}"),
+            body: format!("reply {i}"),
+        })
+        .await;
+        lan.until(|f| matches!(f, agent::ServerFrame::Ack(_)).then_some(())).await;
+    }
+
+    // The visitor had seen up to seq 1: it gets 2..=5 exactly once, in order.
+    let (mut again, welcome) = visitor(&server, &started.visitor_token, 1).await;
+    assert!(matches!(welcome, visitor::ServerFrame::Welcome { last_seq: 5, .. }), "{welcome:?}");
+    let mut seqs = Vec::new();
+    for _ in 0..4 {
+        match again.recv().await {
+            visitor::ServerFrame::Message(m) => seqs.push(m.seq),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(seqs, [2, 3, 4, 5]);
+
+    // Resending a message whose ack was lost stores nothing new and returns the original seq.
+    again.send(&send("c3", "message 3")).await;
+    let ack = again.until(|f| if let visitor::ServerFrame::Ack(a) = f { Some(a) } else { None }).await;
+    assert_eq!((ack.seq, ack.duplicate), (3, true));
+    again.send(&send("c4", "message 4")).await;
+    let seq = again.until(ack_seq).await;
+    assert_eq!(seq, 6);
+    // The only live message after the replay is the new one: no duplicate of the resend.
+    let live =
+        again.until(|f| if let visitor::ServerFrame::Message(m) = f { Some(m.seq) } else { None }).await;
+    assert_eq!(live, 6);
+
+    let all: Vec<protocol::chat::ChatMessage> = reqwest::Client::new()
+        .get(format!("{}/api/conversations/{id}/messages", server.http))
+        .bearer_auth(&started.visitor_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6]);
+}
+
+#[tokio::test]
+async fn visitor_cannot_read_another_conversation() {
+    let server = start(|_| {}).await;
+    let alice = start_conversation(&server.http).await;
+    let bob = start_conversation(&server.http).await;
+    let (mut bob_socket, _) = visitor(&server, &bob.visitor_token, 0).await;
+    bob_socket.send(&send("b1", "my address is secret")).await;
+    bob_socket.until(ack_seq).await;
+
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/conversations/{}/messages", server.http, bob.conversation_id);
+    let with_alice = client.get(&url).bearer_auth(&alice.visitor_token).send().await.unwrap();
+    assert_eq!(with_alice.status(), 404);
+    assert!(!with_alice.text().await.unwrap().contains("secret"));
+    assert_eq!(client.get(&url).bearer_auth("forged").send().await.unwrap().status(), 401);
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 401);
+
+    // The socket has no way to name a conversation: the token decides, and a forged one is refused.
+    let (_, refused) = visitor(&server, "forged", 0).await;
+    assert!(matches!(refused, visitor::ServerFrame::Error(ref e) if e.code == ErrorCode::Unauthorized));
+    let (_, welcome) = visitor(&server, &alice.visitor_token, 0).await;
+    let visitor::ServerFrame::Welcome { conversation_id, last_seq, .. } = welcome else { panic!() };
+    assert_eq!((conversation_id, last_seq), (alice.conversation_id, 0));
+}
+
+#[tokio::test]
+async fn oversized_and_malformed_frames_are_rejected_without_crashing() {
+    let server = start(|c| {
+        c.limits.max_message_chars = 100;
+        c.limits.max_frame_bytes = 4096;
+    })
+    .await;
+    let started = start_conversation(&server.http).await;
+
+    // Before the hello: garbage, or a valid frame that is not a hello, is refused and the socket closed.
+    for (first, code) in [
+        ("{not json", ErrorCode::Malformed),
+        (r#"{"type":"typing","typing":true}"#, ErrorCode::HelloRequired),
+    ] {
+        let mut early = Visitor::connect(&format!("{}/ws/visitor", server.ws), &[]).await.unwrap();
+        early.send_raw(Message::text(first)).await;
+        let refused = early.recv().await;
+        assert!(matches!(refused, visitor::ServerFrame::Error(ref e) if e.code == code), "{refused:?}");
+        assert!(early.recv_or_close().await.is_none());
+    }
+
+    let (mut client, _) = visitor(&server, &started.visitor_token, 0).await;
+    for junk in [
+        Message::text("{not json"),
+        Message::text(r#"{"type":"send","body":"no client id"}"#),
+        Message::text(r#"{"type":"launch_missiles"}"#),
+        Message::binary(vec![0u8, 159, 146, 150]),
+    ] {
+        client.send_raw(junk).await;
+        let error =
+            client.until(|f| if let visitor::ServerFrame::Error(e) = f { Some(e) } else { None }).await;
+        assert_eq!(error.code, ErrorCode::Malformed);
+    }
+    client.send(&send("big", &"x".repeat(101))).await;
+    let error = client.until(|f| if let visitor::ServerFrame::Error(e) = f { Some(e) } else { None }).await;
+    assert_eq!((error.code, error.client_id.as_deref()), (ErrorCode::TooLarge, Some("big")));
+    client.send(&send("blank", "   ")).await;
+    let error = client.until(|f| if let visitor::ServerFrame::Error(e) = f { Some(e) } else { None }).await;
+    assert_eq!(error.code, ErrorCode::Invalid);
+    // Still usable after all that.
+    client.send(&send("ok", "still here")).await;
+    assert_eq!(client.until(ack_seq).await, 1);
+
+    // A frame over the byte limit closes that socket...
+    client
+        .send_raw(Message::text(format!(
+            r#"{{"type":"send","client_id":"huge","body":"{}"}}"#,
+            "y".repeat(8000)
+        )))
+        .await;
+    while client.recv_or_close().await.is_some() {}
+    // ...and nothing else: the server answers, the conversation holds exactly what was acknowledged.
+    let health = reqwest::get(format!("{}/healthz", server.http)).await.unwrap();
+    assert_eq!(health.status(), 200);
+    let (_, welcome) = visitor(&server, &started.visitor_token, 0).await;
+    assert!(matches!(welcome, visitor::ServerFrame::Welcome { last_seq: 1, .. }), "{welcome:?}");
+
+    // Oversized HTTP bodies are refused too.
+    let body = format!(
+        r#"{{"version":1,"context":{{"searches":["{}"],"articles":[],"page_url":"","lang":"vi"}}}}"#,
+        "z".repeat(8000)
+    );
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/conversations", server.http))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+}
+
+#[tokio::test]
+async fn rate_limits_bite() {
+    let server = start(|c| {
+        c.limits.conversations_per_hour = 2;
+        c.limits.messages_per_minute = 3;
+        c.limits.logins_per_15_minutes = 3;
+    })
+    .await;
+    let started = start_conversation(&server.http).await;
+    start_conversation(&server.http).await;
+    let third = start_conversation_raw(&server.http, context(None)).await;
+    assert_eq!(third.status(), 429);
+    let body: protocol::chat::ErrorFrame = third.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::RateLimited);
+
+    let (mut client, _) = visitor(&server, &started.visitor_token, 0).await;
+    for i in 1..=3 {
+        client.send(&send(&format!("m{i}"), "hi")).await;
+        assert_eq!(client.until(ack_seq).await, i);
+    }
+    client.send(&send("m4", "hi")).await;
+    let error = client.until(|f| if let visitor::ServerFrame::Error(e) = f { Some(e) } else { None }).await;
+    assert_eq!((error.code, error.client_id.as_deref()), (ErrorCode::RateLimited, Some("m4")));
+
+    let attempt = |password: &'static str| {
+        let url = format!("{}/api/agent/login", server.http);
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .json(&protocol::rest::AgentLogin { username: "lan".into(), password: password.into() })
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(attempt("wrong").await, 401);
+    assert_eq!(attempt("wrong again").await, 401);
+    assert_eq!(attempt(PASSWORD).await, 200);
+    assert_eq!(attempt(PASSWORD).await, 429, "even the right password waits once the limit is hit");
+}
+
+#[tokio::test]
+async fn agent_socket_needs_session_csrf_and_same_origin() {
+    let server = start(|c| c.allowed_origins = vec!["https://shop.example".into()]).await;
+    let url = format!("{}/ws/agent", server.ws);
+    let no_session = Agent::connect(&url, &[]).await;
+    assert!(no_session.is_err(), "upgrade refused without a session cookie");
+
+    let (cookie, _) = login(&server, "lan").await;
+    let host = server.http.trim_start_matches("http://").to_owned();
+    let evil = Agent::connect(&url, &[("cookie", &cookie), ("origin", "https://evil.example")]).await;
+    assert!(evil.is_err(), "a page on another origin cannot use the agent's cookie");
+
+    let same = format!("http://{host}");
+    let mut wrong_csrf = Agent::connect(&url, &[("cookie", &cookie), ("origin", &same)]).await.unwrap();
+    wrong_csrf.send(&agent::ClientFrame::Hello { version: PROTOCOL_VERSION, csrf: "guess".into() }).await;
+    let refused = wrong_csrf.recv().await;
+    assert!(matches!(refused, agent::ServerFrame::Error(ref e) if e.code == ErrorCode::Unauthorized));
+
+    // Logout needs the CSRF header.
+    let logout = reqwest::Client::new()
+        .post(format!("{}/api/agent/logout", server.http))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 403);
+
+    // The visitor socket only opens from allowed pages.
+    let visitor_url = format!("{}/ws/visitor", server.ws);
+    assert!(Visitor::connect(&visitor_url, &[("origin", "https://evil.example")]).await.is_err());
+    assert!(Visitor::connect(&visitor_url, &[("origin", "https://shop.example")]).await.is_ok());
+}
+
+#[tokio::test]
+async fn offline_visitors_leave_a_message() {
+    let server = start(|c| c.hours.expected_reply = "Trong 1 ngày làm việc".into()).await;
+    let availability: protocol::rest::Availability =
+        reqwest::get(format!("{}/api/availability", server.http)).await.unwrap().json().await.unwrap();
+    assert!(!availability.online, "no agent is connected");
+    assert_eq!(availability.expected_reply, "Trong 1 ngày làm việc");
+
+    let leave = |email: &str| {
+        let request = protocol::rest::LeaveMessage {
+            version: PROTOCOL_VERSION,
+            email: email.into(),
+            name: Some("Hoa".into()),
+            message: "Đơn hàng của tôi chưa tới".into(),
+            context: context(Some("shipping")),
+        };
+        reqwest::Client::new().post(format!("{}/api/tickets", server.http)).json(&request).send()
+    };
+    assert_eq!(leave("").await.unwrap().status(), 400);
+    assert_eq!(leave("not an email").await.unwrap().status(), 400);
+    let created = leave("hoa@example.com").await.unwrap();
+    assert_eq!(created.status(), 201);
+    let ticket: protocol::rest::TicketCreated = created.json().await.unwrap();
+    assert_eq!(ticket.expected_reply, "Trong 1 ngày làm việc");
+}

@@ -1,0 +1,112 @@
+//! kill -9 the real binary while a visitor is sending; after a restart every acknowledged message is there.
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+
+mod support;
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use futures_util::{SinkExt, StreamExt};
+use protocol::chat::ChatMessage;
+use protocol::{PROTOCOL_VERSION, visitor};
+use support::{Visitor, WAIT};
+use tokio_tungstenite::tungstenite::Message;
+
+/// The server process, killed if the test fails half-way.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `chat-server` on a free port; returns the process and its base address.
+fn spawn(dir: &Path) -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
+        .arg("--config")
+        .arg(dir.join("chat.toml"))
+        .arg("--database-url")
+        .arg(dir.join("chat.db"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let address =
+        line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("{line:?}")).to_owned();
+    (Server(child), address)
+}
+
+#[tokio::test]
+async fn acknowledged_messages_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chat.toml"), "[limits]\nmessages_per_minute = 100000\n").unwrap();
+    let (mut server, address) = spawn(dir.path());
+    let started = support::start_conversation(&format!("http://{address}")).await;
+
+    let mut client = Visitor::connect(&format!("ws://{address}/ws/visitor"), &[]).await.unwrap();
+    let hello = visitor::ClientFrame::Hello {
+        version: PROTOCOL_VERSION,
+        token: started.visitor_token.clone(),
+        after_seq: 0,
+    };
+    client.send(&hello).await;
+    assert!(matches!(client.recv().await, visitor::ServerFrame::Welcome { .. }));
+    let (mut sink, mut stream) = client.socket.split();
+
+    // Send without waiting for acks, so writes are in flight when the process dies.
+    let sender = tokio::spawn(async move {
+        for i in 0..2000 {
+            let frame =
+                visitor::ClientFrame::Send { client_id: format!("c{i}"), body: format!("message {i}") };
+            if sink.send(Message::text(serde_json::to_string(&frame).unwrap())).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut acked = HashSet::new();
+    let mut killed = false;
+    loop {
+        let next =
+            tokio::time::timeout(WAIT, stream.next()).await.expect("the socket neither answered nor closed");
+        let Some(Ok(Message::Text(text))) = next else { break };
+        if let Ok(visitor::ServerFrame::Ack(ack)) = serde_json::from_str(text.as_str()) {
+            acked.insert(ack.client_id);
+        }
+        if acked.len() == 50 && !killed {
+            server.0.kill().unwrap(); // SIGKILL: no graceful shutdown, no flush.
+            server.0.wait().unwrap();
+            killed = true;
+        }
+    }
+    assert!(killed, "the server was killed mid-stream");
+    sender.abort();
+
+    let (server, address) = spawn(dir.path());
+    let stored: Vec<ChatMessage> = reqwest::Client::new()
+        .get(format!("http://{address}/api/conversations/{}/messages", started.conversation_id))
+        .bearer_auth(&started.visitor_token)
+        .timeout(WAIT)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    drop(server);
+
+    let stored_ids: HashSet<_> = stored.iter().filter_map(|m| m.client_id.clone()).collect();
+    let lost: Vec<_> = acked.difference(&stored_ids).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    assert_eq!(stored_ids.len(), stored.len(), "no message stored twice");
+    let seqs: Vec<u64> = stored.iter().map(|m| m.seq).collect();
+    assert_eq!(seqs, (1..=stored.len() as u64).collect::<Vec<_>>(), "sequence numbers have no gaps");
+    eprintln!("acknowledged {} before kill -9, {} stored after restart", acked.len(), stored.len());
+}

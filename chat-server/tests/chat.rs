@@ -378,3 +378,19 @@ async fn offline_visitors_leave_a_message() {
     let ticket: protocol::rest::TicketCreated = created.json().await.unwrap();
     assert_eq!(ticket.expected_reply, "Trong 1 ngày làm việc");
 }
+
+#[tokio::test]
+async fn inbox_page_is_served_with_a_strict_policy_and_renders_text_only() {
+    let server = start(|_| {}).await;
+    let page = reqwest::get(format!("{}/agent", server.http)).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(policy.contains("default-src 'self'") && !policy.contains("unsafe-inline"), "{policy}");
+    assert!(page.text().await.unwrap().contains("/agent/inbox.js"));
+    let script = reqwest::get(format!("{}/agent/inbox.js", server.http)).await.unwrap().text().await.unwrap();
+    for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"] {
+        assert!(!script.contains(sink), "inbox.js must not use {sink}");
+    }
+    let health = reqwest::get(format!("{}/healthz", server.http)).await.unwrap();
+    assert_eq!(health.text().await.unwrap(), "ok");
+}

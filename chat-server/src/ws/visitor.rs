@@ -181,10 +181,12 @@ async fn handle(state: &AppState, id: &str, socket: &mut WebSocket, frame: Clien
             match state.db.append_message(id, new).await {
                 Ok(appended) => {
                     let ack = Ack { client_id, seq: appended.message.seq, duplicate: appended.duplicate };
+                    // Ack first: the message is durable now, and the visitor should not wait on fan-out.
+                    send(socket, &ServerFrame::Ack(ack)).await?;
                     if !appended.duplicate {
                         publish_message(state, id, appended.message).await;
                     }
-                    ServerFrame::Ack(ack)
+                    return Ok(());
                 }
                 Err(e) => ServerFrame::Error(db_error(e, Some(client_id))),
             }

@@ -110,3 +110,28 @@ async fn acknowledged_messages_survive_kill_9() {
     assert_eq!(seqs, (1..=stored.len() as u64).collect::<Vec<_>>(), "sequence numbers have no gaps");
     eprintln!("acknowledged {} before kill -9, {} stored after restart", acked.len(), stored.len());
 }
+
+#[tokio::test]
+async fn sigterm_closes_sockets_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chat.toml"), "").unwrap();
+    let (mut server, address) = spawn(dir.path());
+    let started = support::start_conversation(&format!("http://{address}")).await;
+    let mut client = Visitor::connect(&format!("ws://{address}/ws/visitor"), &[]).await.unwrap();
+    let hello =
+        visitor::ClientFrame::Hello { version: PROTOCOL_VERSION, token: started.visitor_token, after_seq: 0 };
+    client.send(&hello).await;
+    assert!(matches!(client.recv().await, visitor::ServerFrame::Welcome { .. }));
+
+    let pid = server.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    // The open socket does not hold shutdown up: the server says goodbye, then exits with 0.
+    let close = tokio::time::timeout(WAIT, client.socket.next()).await.unwrap();
+    match close {
+        Some(Ok(Message::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 1001),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    let exited = tokio::task::spawn_blocking(move || server.0.wait().unwrap());
+    let status = tokio::time::timeout(WAIT, exited).await.expect("still running after SIGTERM").unwrap();
+    assert!(status.success(), "{status}");
+}

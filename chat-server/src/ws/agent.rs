@@ -149,6 +149,17 @@ async fn handle(
             }
         }
         ClientFrame::Assign { conversation_id, assignee, team } => {
+            if let Some(username) = &assignee
+                && let Err(e) = state.db.agent(username).await
+            {
+                let e = match e {
+                    crate::db::DbError::NotFound => {
+                        crate::db::DbError::Conflict(format!("no agent {username:?}"))
+                    }
+                    other => other,
+                };
+                return send(socket, &ServerFrame::Error(db_error(e, None))).await;
+            }
             match state.db.assign(&conversation_id, assignee.as_deref(), team.as_deref()).await {
                 Ok(()) => {
                     tracing::info!(conversation = %conversation_id, by = %agent.username, ?assignee, ?team, "assigned");

@@ -394,3 +394,25 @@ async fn inbox_page_is_served_with_a_strict_policy_and_renders_text_only() {
     let health = reqwest::get(format!("{}/healthz", server.http)).await.unwrap();
     assert_eq!(health.text().await.unwrap(), "ok");
 }
+
+#[tokio::test]
+async fn widget_rest_calls_pass_cors_for_allowed_origins_only() {
+    let server = start(|c| c.allowed_origins = vec!["https://shop.example".into()]).await;
+    let preflight = |origin: &'static str, path: &'static str| {
+        reqwest::Client::new()
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", server.http))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let allowed = preflight("https://shop.example", "/api/conversations").await.unwrap();
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://shop.example");
+    let refused = preflight("https://evil.example", "/api/conversations").await.unwrap();
+    assert!(refused.headers().get("access-control-allow-origin").is_none());
+    let agent_api = preflight("https://shop.example", "/api/agent/login").await.unwrap();
+    assert!(
+        agent_api.headers().get("access-control-allow-origin").is_none(),
+        "agent routes are same-origin only"
+    );
+}

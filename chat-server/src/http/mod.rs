@@ -9,11 +9,12 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use protocol::chat::{ErrorCode, ErrorFrame};
 use protocol::rest::AgentInfo;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::AppState;
 use crate::db::DbError;
@@ -23,12 +24,17 @@ pub use agent::SESSION_COOKIE;
 /// Every route chat-server serves.
 pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.config.limits.max_frame_bytes;
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+    // The widget runs on the host site's pages, so its REST calls are cross-origin: allowed for the
+    // configured origins, without cookies. Agent routes get no CORS at all.
+    let visitor_api = Router::new()
         .route("/api/availability", get(visitor::availability))
         .route("/api/conversations", post(visitor::start))
         .route("/api/conversations/{id}/messages", get(visitor::messages))
         .route("/api/tickets", post(visitor::leave_message))
+        .layer(cors(&state.config.allowed_origins));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(visitor_api)
         .route("/api/agent/login", post(agent::login))
         .route("/api/agent/logout", post(agent::logout))
         .route("/api/agent/session", get(agent::session))
@@ -41,6 +47,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/ws/agent", get(crate::ws::agent::upgrade))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
+}
+
+fn cors(allowed: &[String]) -> CorsLayer {
+    let allowed = allowed.to_vec();
+    let origin = AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+        let origin = origin.to_str().unwrap_or_default();
+        allowed.iter().any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    });
+    CorsLayer::new()
+        .allow_origin(origin)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .max_age(std::time::Duration::from_secs(3600))
 }
 
 /// An error answered as JSON [`ErrorFrame`] with a status.

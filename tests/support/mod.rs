@@ -3,6 +3,7 @@
 //! customer would, and a real headless Chromium driven through chromedriver (WebDriver).
 
 use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -147,6 +148,8 @@ impl Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
+            // Its own process group, so the Chromium it starts can be killed with it (see Drop).
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -247,10 +250,8 @@ impl Browser {
     }
 
     /// Ends the session and chromedriver.
-    pub async fn quit(mut self) -> anyhow::Result<()> {
+    pub async fn quit(self) -> anyhow::Result<()> {
         self.client.clone().close().await?;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
         Ok(())
     }
 }
@@ -263,7 +264,8 @@ impl std::fmt::Debug for Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // A failed test must not leave chromedriver (and its Chromium) running.
+        // A failed test must not leave chromedriver and its Chromium running: kill the whole group.
+        let _ = Command::new("kill").args(["-KILL", &format!("-{}", self.driver.id())]).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

@@ -3,7 +3,6 @@
 //! customer would, and a real headless Chromium driven through chromedriver (WebDriver).
 
 use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -136,6 +135,8 @@ static BROWSER_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// A fresh headless Chromium (new profile, cold cache) behind its own chromedriver.
 pub struct Browser {
     pub client: Client,
+    port: u16,
+    session: Option<String>,
     driver: Child,
     _profile: tempfile::TempDir,
     _turn: tokio::sync::MutexGuard<'static, ()>,
@@ -148,8 +149,6 @@ impl Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
-            // Its own process group, so the Chromium it starts can be killed with it (see Drop).
-            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -187,7 +186,8 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
-        Ok(Browser { client, driver, _profile: profile, _turn: turn })
+        let session = client.session_id().await?;
+        Ok(Browser { client, port, session, driver, _profile: profile, _turn: turn })
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) and returns its result.
@@ -250,8 +250,9 @@ impl Browser {
     }
 
     /// Ends the session and chromedriver.
-    pub async fn quit(self) -> anyhow::Result<()> {
+    pub async fn quit(mut self) -> anyhow::Result<()> {
         self.client.clone().close().await?;
+        self.session = None;
         Ok(())
     }
 }
@@ -264,10 +265,26 @@ impl std::fmt::Debug for Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // A failed test must not leave chromedriver and its Chromium running: kill the whole group.
-        let _ = Command::new("kill").args(["-KILL", &format!("-{}", self.driver.id())]).status();
+        // A failed test must not leave Chromium running: killing chromedriver alone orphans it, so ask
+        // chromedriver to end the session (which quits Chromium) first. Blocking is fine here.
+        if let Some(session) = &self.session {
+            end_session(self.port, session);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// `DELETE /session/{id}` to chromedriver, by hand because Drop cannot await the async client.
+fn end_session(port: u16, session: &str) {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let request = format!(
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let _ = stream.read_to_end(&mut Vec::new());
     }
 }
 

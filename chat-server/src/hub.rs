@@ -2,13 +2,17 @@
 //!
 //! The hub only carries notifications; the database is the truth. A socket that falls behind is closed
 //! and its client resumes from its last seq, so nothing is lost when a channel overflows.
+//!
+//! With several nodes (Postgres), publishing goes out through [`crate::bus`] instead, and every node,
+//! this one included, delivers what comes back in; so all nodes see events in the same order.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use protocol::{agent, visitor};
-use tokio::sync::broadcast;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc};
 
 /// Frames buffered per subscriber before it counts as lagging.
 const CAPACITY: usize = 256;
@@ -19,6 +23,23 @@ pub struct Hub {
     conversations: Mutex<HashMap<String, broadcast::Sender<visitor::ServerFrame>>>,
     agents: broadcast::Sender<agent::ServerFrame>,
     agents_online: AtomicUsize,
+    remote: OnceLock<mpsc::UnboundedSender<Wire>>,
+}
+
+/// An event as it crosses nodes. Postgres NOTIFY payloads are limited to 8000 bytes, so messages and
+/// summaries travel as references that the receiving node reads back from the database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Wire {
+    /// A small frame for a conversation's visitors.
+    Visitor(String, visitor::ServerFrame),
+    /// A small frame for agents.
+    Agents(agent::ServerFrame),
+    /// Message `seq` of a conversation, for its visitors.
+    VisitorMessage(String, u64),
+    /// Message `seq` of a conversation, for agents.
+    AgentMessage(String, u64),
+    /// A conversation's summary changed.
+    AgentSummary(String),
 }
 
 impl Default for Hub {
@@ -27,6 +48,7 @@ impl Default for Hub {
             conversations: Mutex::new(HashMap::new()),
             agents: broadcast::channel(CAPACITY).0,
             agents_online: AtomicUsize::new(0),
+            remote: OnceLock::new(),
         }
     }
 }
@@ -38,8 +60,23 @@ impl Hub {
         map.entry(conversation_id.to_owned()).or_insert_with(|| broadcast::channel(CAPACITY).0).subscribe()
     }
 
-    /// Sends a frame to every visitor socket of a conversation.
+    /// Sends a frame to every visitor socket of a conversation (on every node).
     pub fn to_visitor(&self, conversation_id: &str, frame: visitor::ServerFrame) {
+        if let Some(remote) = self.remote.get() {
+            let wire = match frame {
+                visitor::ServerFrame::Message(message) => {
+                    Wire::VisitorMessage(conversation_id.to_owned(), message.seq)
+                }
+                small => Wire::Visitor(conversation_id.to_owned(), small),
+            };
+            let _ = remote.send(wire);
+        } else {
+            self.deliver_to_visitor(conversation_id, frame);
+        }
+    }
+
+    /// Delivers to this node's visitor sockets.
+    pub fn deliver_to_visitor(&self, conversation_id: &str, frame: visitor::ServerFrame) {
         let mut map = self.conversations.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(sender) = map.get(conversation_id)
             && sender.send(frame).is_err()
@@ -49,13 +86,34 @@ impl Hub {
         }
     }
 
+    /// Routes publishing through another node-spanning channel from now on.
+    pub fn go_remote(&self, sender: mpsc::UnboundedSender<Wire>) {
+        let _ = self.remote.set(sender);
+    }
+
     /// Frames for agent sockets.
     pub fn subscribe_agents(&self) -> broadcast::Receiver<agent::ServerFrame> {
         self.agents.subscribe()
     }
 
-    /// Sends a frame to every agent socket.
+    /// Sends a frame to every agent socket (on every node).
     pub fn to_agents(&self, frame: agent::ServerFrame) {
+        if let Some(remote) = self.remote.get() {
+            let wire = match frame {
+                agent::ServerFrame::Message { conversation_id, message } => {
+                    Wire::AgentMessage(conversation_id, message.seq)
+                }
+                agent::ServerFrame::Updated(summary) => Wire::AgentSummary(summary.id),
+                small => Wire::Agents(small),
+            };
+            let _ = remote.send(wire);
+        } else {
+            self.deliver_to_agents(frame);
+        }
+    }
+
+    /// Delivers to this node's agent sockets.
+    pub fn deliver_to_agents(&self, frame: agent::ServerFrame) {
         // No agent connected is fine: they load the inbox from the database when they connect.
         let _ = self.agents.send(frame);
     }

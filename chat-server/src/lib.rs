@@ -5,11 +5,12 @@
 //! Every message is committed to the database before it is acknowledged, and carries a per-conversation
 //! sequence number that clients resume from.
 //!
-//! Layout: [`config`] settings, [`db`] storage seam, [`hub`] live fan-out, [`http`] REST and the inbox
+//! Layout: [`config`] settings, [`db`] storage seam, [`hub`] live fan-out, [`bus`] fan-out across nodes (Postgres), [`http`] REST and the inbox
 //! page, [`ws`] the two sockets, [`auth`] secrets, [`limits`] rate limits, [`hours`] business hours.
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod bus;
 pub mod config;
 pub mod db;
 pub mod hours;
@@ -61,9 +62,9 @@ pub enum StartError {
 /// Opens the database and builds the shared state.
 pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Arc<AppState>, StartError> {
     hours::check(&config.hours).map_err(StartError::Config)?;
-    let db = db::connect(&config.database_url).await?;
+    let (db, bus) = db::connect_with_bus(&config.database_url).await?;
     let limits = &config.limits;
-    Ok(Arc::new(AppState {
+    let state = Arc::new(AppState {
         start_limit: limits::RateLimiter::new(limits.conversations_per_hour, Duration::from_secs(3600)),
         message_limit: limits::RateLimiter::new(limits.messages_per_minute, Duration::from_secs(60)),
         login_limit: limits::RateLimiter::new(limits.logins_per_15_minutes, Duration::from_secs(900)),
@@ -71,7 +72,11 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
         db,
         config,
         shutdown,
-    }))
+    });
+    if let Some(pool) = bus {
+        bus::start(state.clone(), pool).await?;
+    }
+    Ok(state)
 }
 
 /// Serves on `listener` until `stop` completes, then closes sockets and drains requests.

@@ -1,8 +1,10 @@
 //! Storage seam: everything chat-server keeps goes through [`Database`], so a Postgres backend can sit
 //! beside the SQLite one without touching the handlers.
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::PostgresDatabase;
 pub use sqlite::SqliteDatabase;
 
 use async_trait::async_trait;
@@ -22,9 +24,6 @@ pub enum DbError {
     /// The request contradicts stored state (rating an open conversation, a username taken, …).
     #[error("{0}")]
     Conflict(String),
-    /// The database URL names an engine this build does not support.
-    #[error("unsupported database URL {0:?}: use a SQLite file path or sqlite:// URL")]
-    UnsupportedUrl(String),
     /// The driver failed.
     #[error("database: {0}")]
     Sqlx(sqlx::Error),
@@ -183,10 +182,18 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn create_ticket(&self, new: NewTicket) -> Result<()>;
 }
 
-/// Opens the database named by `url`: a file path or `sqlite://` URL. Migrations run before it returns.
+/// Opens the database named by `url`: a SQLite file path or `sqlite://` URL, or `postgres://…`.
+/// Migrations run before it returns.
 pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Database>> {
+    Ok(connect_with_bus(url).await?.0)
+}
+
+/// Like [`connect`]; for Postgres also returns the pool that carries LISTEN/NOTIFY between nodes.
+pub async fn connect_with_bus(url: &str) -> Result<(std::sync::Arc<dyn Database>, Option<sqlx::PgPool>)> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(DbError::UnsupportedUrl(url.to_owned()));
+        let db = PostgresDatabase::open(url).await?;
+        let pool = db.pool().clone();
+        return Ok((std::sync::Arc::new(db), Some(pool)));
     }
-    Ok(std::sync::Arc::new(SqliteDatabase::open(url).await?))
+    Ok((std::sync::Arc::new(SqliteDatabase::open(url).await?), None))
 }

@@ -1,0 +1,94 @@
+//! Events across chat-server nodes through Postgres LISTEN/NOTIFY, so a visitor on node A and an agent
+//! on node B talk live. Only used with a Postgres database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use protocol::{agent, visitor};
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio::sync::mpsc;
+
+use crate::AppState;
+use crate::db::DbError;
+use crate::hub::Wire;
+
+const CHANNEL: &str = "answerdesk_events";
+
+/// Starts listening, then routes this node's publishing through NOTIFY. Returns once LISTEN is active.
+pub async fn start(state: Arc<AppState>, pool: PgPool) -> Result<(), DbError> {
+    let mut listener = PgListener::connect_with(&pool).await?;
+    listener.listen(CHANNEL).await?;
+    let (sender, mut outgoing) = mpsc::unbounded_channel::<Wire>();
+    state.hub.go_remote(sender);
+
+    // One task sends, in order, so events keep the order they were published in.
+    tokio::spawn(async move {
+        while let Some(wire) = outgoing.recv().await {
+            let payload = match serde_json::to_string(&wire) {
+                Ok(payload) => payload,
+                Err(e) => {
+                    tracing::error!(error = %e, "event not serializable");
+                    continue;
+                }
+            };
+            if let Err(e) =
+                sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(&payload).execute(&pool).await
+            {
+                // Clients still get everything on their next reconnect/resume; the database is the truth.
+                tracing::error!(error = %e, "NOTIFY failed");
+            }
+        }
+    });
+
+    tokio::spawn(async move {
+        loop {
+            match listener.recv().await {
+                Ok(notification) => match serde_json::from_str::<Wire>(notification.payload()) {
+                    Ok(wire) => deliver(&state, wire).await,
+                    Err(e) => tracing::warn!(error = %e, "unreadable event from another node"),
+                },
+                Err(e) => {
+                    // PgListener reconnects by itself on the next recv; pause so a dead database is not spun on.
+                    tracing::error!(error = %e, "LISTEN connection failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+async fn deliver(state: &AppState, wire: Wire) {
+    let hub = &state.hub;
+    match wire {
+        Wire::Visitor(id, frame) => hub.deliver_to_visitor(&id, frame),
+        Wire::Agents(frame) => hub.deliver_to_agents(frame),
+        Wire::VisitorMessage(id, seq) => {
+            if let Some(message) = message(state, &id, seq).await
+                && !message.private
+            {
+                hub.deliver_to_visitor(&id, visitor::ServerFrame::Message(message));
+            }
+        }
+        Wire::AgentMessage(id, seq) => {
+            if let Some(message) = message(state, &id, seq).await {
+                hub.deliver_to_agents(agent::ServerFrame::Message { conversation_id: id, message });
+            }
+        }
+        Wire::AgentSummary(id) => match state.db.summary(&id).await {
+            Ok(summary) => hub.deliver_to_agents(agent::ServerFrame::Updated(summary)),
+            Err(e) => tracing::error!(conversation = %id, error = %e, "summary failed"),
+        },
+    }
+}
+
+async fn message(state: &AppState, id: &str, seq: u64) -> Option<protocol::chat::ChatMessage> {
+    match state.db.messages_after(id, seq.saturating_sub(1), true).await {
+        Ok(messages) => messages.into_iter().find(|m| m.seq == seq),
+        Err(e) => {
+            tracing::error!(conversation = %id, error = %e, "reading a message failed");
+            None
+        }
+    }
+}

@@ -1,0 +1,411 @@
+//! The Postgres backend, for several chat-server nodes sharing one database.
+
+use async_trait::async_trait;
+use protocol::EscalationContext;
+use protocol::chat::{Author, ChatMessage, ConversationStatus, ConversationSummary, Rating};
+use protocol::rest::{AgentInfo, AgentRatings};
+use sqlx::Row;
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+
+use super::{
+    AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, NewTicket, Result,
+};
+
+/// chat-server's storage in Postgres.
+#[derive(Debug, Clone)]
+pub struct PostgresDatabase {
+    pool: PgPool,
+}
+
+impl PostgresDatabase {
+    /// Connects to `url` (`postgres://…`) and applies migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(PostgresDatabase { pool })
+    }
+
+    /// The pool, for LISTEN/NOTIFY.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+fn status_from(text: &str) -> ConversationStatus {
+    if text == "closed" { ConversationStatus::Closed } else { ConversationStatus::Open }
+}
+
+fn message_from(row: &PgRow) -> Result<ChatMessage> {
+    let kind: String = row.try_get("author_kind")?;
+    let author = match kind.as_str() {
+        "visitor" => Author::Visitor,
+        "agent" => {
+            Author::Agent { name: row.try_get::<Option<String>, _>("author_name")?.unwrap_or_default() }
+        }
+        _ => Author::System,
+    };
+    Ok(ChatMessage {
+        seq: row.try_get::<i64, _>("seq")? as u64,
+        client_id: row.try_get("client_id")?,
+        author,
+        body: row.try_get("body")?,
+        private: row.try_get("private")?,
+        sent_at: row.try_get("sent_at")?,
+    })
+}
+
+fn author_columns(author: &Author) -> (&'static str, Option<&str>) {
+    match author {
+        Author::Visitor => ("visitor", None),
+        Author::Agent { name } => ("agent", Some(name.as_str())),
+        Author::System => ("system", None),
+    }
+}
+
+const SUMMARY_SELECT: &str = "SELECT c.id, c.status, c.team, c.assignee, c.last_seq, c.created_at, c.context,
+        c.identity_verified,
+        (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.author_kind = 'visitor'
+            AND m.seq > c.agent_read_seq) AS unread,
+        (SELECT substr(m.body, 1, 120) FROM messages m WHERE m.conversation_id = c.id AND NOT m.private
+            ORDER BY m.seq DESC LIMIT 1) AS preview,
+        (SELECT r.score FROM ratings r WHERE r.conversation_id = c.id) AS rating
+    FROM conversations c";
+
+fn summary_from(row: &PgRow) -> Result<ConversationSummary> {
+    let context: String = row.try_get("context")?;
+    Ok(ConversationSummary {
+        id: row.try_get("id")?,
+        status: status_from(&row.try_get::<String, _>("status")?),
+        team: row.try_get("team")?,
+        assignee: row.try_get("assignee")?,
+        unread: row.try_get::<i64, _>("unread")? as u64,
+        last_seq: row.try_get::<i64, _>("last_seq")? as u64,
+        preview: row.try_get("preview")?,
+        started_at: row.try_get("created_at")?,
+        context: serde_json::from_str(&context)?,
+        identity_verified: row.try_get("identity_verified")?,
+        rating: row.try_get::<Option<i64>, _>("rating")?.map(|score| score as u8),
+    })
+}
+
+fn agent_from(row: &PgRow) -> Result<AgentInfo> {
+    let teams: String = row.try_get("teams")?;
+    Ok(AgentInfo {
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        teams: serde_json::from_str(&teams)?,
+    })
+}
+
+#[async_trait]
+impl Database for PostgresDatabase {
+    async fn create_conversation(&self, new: NewConversation) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO conversations (id, visitor_token_hash, team, context, identity_verified, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&new.id)
+        .bind(&new.token_hash)
+        .bind(&new.team)
+        .bind(serde_json::to_string(&new.context)?)
+        .bind(new.identity_verified)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn conversation_by_token(&self, token_hash: &str) -> Result<Conversation> {
+        let id: String = sqlx::query_scalar("SELECT id FROM conversations WHERE visitor_token_hash = $1")
+            .bind(token_hash)
+            .fetch_one(&self.pool)
+            .await?;
+        self.conversation(&id).await
+    }
+
+    async fn conversation(&self, id: &str) -> Result<Conversation> {
+        let row = sqlx::query(
+            "SELECT id, status, team, assignee, last_seq,
+                EXISTS (SELECT 1 FROM ratings r WHERE r.conversation_id = c.id) AS rated
+             FROM conversations c WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Conversation {
+            id: row.try_get("id")?,
+            status: status_from(&row.try_get::<String, _>("status")?),
+            team: row.try_get("team")?,
+            assignee: row.try_get("assignee")?,
+            last_seq: row.try_get::<i64, _>("last_seq")? as u64,
+            rated: row.try_get("rated")?,
+        })
+    }
+
+    async fn append_message(&self, conversation_id: &str, new: NewMessage) -> Result<Appended> {
+        let (kind, name) = author_columns(&new.author);
+        let mut tx = self.pool.begin().await?;
+        // Writing first takes SQLite's write lock at once, so concurrent appends queue on busy_timeout
+        // instead of failing to upgrade a read lock.
+        let bumped: Option<(i64, String)> = sqlx::query_as(
+            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, status",
+        )
+        .bind(conversation_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((seq, status)) = bumped else { return Err(DbError::NotFound) };
+        if let Some(client_id) = &new.client_id {
+            let earlier = sqlx::query(
+                "SELECT * FROM messages WHERE conversation_id = $1 AND author_kind = $2 AND client_id = $3",
+            )
+            .bind(conversation_id)
+            .bind(kind)
+            .bind(client_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = earlier {
+                tx.rollback().await?;
+                return Ok(Appended { message: message_from(&row)?, duplicate: true });
+            }
+        }
+        if status_from(&status) == ConversationStatus::Closed {
+            tx.rollback().await?;
+            return Err(DbError::Closed);
+        }
+        let message = ChatMessage {
+            seq: seq as u64,
+            client_id: new.client_id,
+            author: new.author.clone(),
+            body: new.body,
+            private: new.private,
+            sent_at: now(),
+        };
+        sqlx::query(
+            "INSERT INTO messages (conversation_id, seq, author_kind, author_name, client_id, body, private, sent_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(kind)
+        .bind(name)
+        .bind(&message.client_id)
+        .bind(&message.body)
+        .bind(message.private)
+        .bind(&message.sent_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Appended { message, duplicate: false })
+    }
+
+    async fn messages_after(
+        &self,
+        conversation_id: &str,
+        after_seq: u64,
+        include_private: bool,
+    ) -> Result<Vec<ChatMessage>> {
+        let rows = sqlx::query(
+            "SELECT * FROM messages WHERE conversation_id = $1 AND seq > $2 AND (NOT private OR $3)
+             ORDER BY seq",
+        )
+        .bind(conversation_id)
+        .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))
+        .bind(include_private)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_from).collect()
+    }
+
+    async fn mark_read(&self, conversation_id: &str, by_visitor: bool, up_to_seq: u64) -> Result<()> {
+        let sql = if by_visitor {
+            "UPDATE conversations SET visitor_read_seq = GREATEST(visitor_read_seq, LEAST($1, last_seq)) WHERE id = $2"
+        } else {
+            "UPDATE conversations SET agent_read_seq = GREATEST(agent_read_seq, LEAST($1, last_seq)) WHERE id = $2"
+        };
+        sqlx::query(sql)
+            .bind(i64::try_from(up_to_seq).unwrap_or(i64::MAX))
+            .bind(conversation_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn assign(&self, conversation_id: &str, assignee: Option<&str>, team: Option<&str>) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE conversations SET assignee = $1, team = COALESCE($2, team) WHERE id = $3")
+                .bind(assignee)
+                .bind(team)
+                .bind(conversation_id)
+                .execute(&self.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(DbError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn close(&self, conversation_id: &str) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE conversations SET status = 'closed', closed_at = COALESCE(closed_at, $1) WHERE id = $2",
+        )
+        .bind(now())
+        .bind(conversation_id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(DbError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn rate(&self, conversation_id: &str, score: u8, comment: Option<&str>) -> Result<()> {
+        let conversation = self.conversation(conversation_id).await?;
+        if conversation.status != ConversationStatus::Closed {
+            return Err(DbError::Conflict("only a closed conversation can be rated".into()));
+        }
+        let done = sqlx::query(
+            "INSERT INTO ratings (conversation_id, agent, score, comment, rated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (conversation_id) DO NOTHING",
+        )
+        .bind(conversation_id)
+        .bind(&conversation.assignee)
+        .bind(i64::from(score))
+        .bind(comment)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(DbError::Conflict("this conversation is already rated".into()));
+        }
+        Ok(())
+    }
+
+    async fn summary(&self, conversation_id: &str) -> Result<ConversationSummary> {
+        let sql = format!("{SUMMARY_SELECT} WHERE c.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(conversation_id).fetch_one(&self.pool).await?;
+        summary_from(&row)
+    }
+
+    async fn open_summaries(&self) -> Result<Vec<ConversationSummary>> {
+        let sql = format!("{SUMMARY_SELECT} WHERE c.status = 'open' ORDER BY c.created_at DESC");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        rows.iter().map(summary_from).collect()
+    }
+
+    async fn context(&self, conversation_id: &str) -> Result<EscalationContext> {
+        let context: String = sqlx::query_scalar("SELECT context FROM conversations WHERE id = $1")
+            .bind(conversation_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(serde_json::from_str(&context)?)
+    }
+
+    async fn upsert_agent(&self, info: &AgentInfo, password_hash: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO agents (username, display_name, password_hash, teams, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name,
+                password_hash = excluded.password_hash, teams = excluded.teams",
+        )
+        .bind(&info.username)
+        .bind(&info.display_name)
+        .bind(password_hash)
+        .bind(serde_json::to_string(&info.teams)?)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn agent(&self, username: &str) -> Result<AgentRecord> {
+        let row = sqlx::query("SELECT * FROM agents WHERE username = $1")
+            .bind(username)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(AgentRecord { info: agent_from(&row)?, password_hash: row.try_get("password_hash")? })
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        username: &str,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, username, csrf, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(username)
+            .bind(csrf)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: i64) -> Result<(AgentInfo, String)> {
+        let row = sqlx::query(
+            "SELECT a.*, s.csrf FROM sessions s JOIN agents a ON a.username = s.username
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((agent_from(&row)?, row.try_get("csrf")?))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn ratings_by_agent(&self) -> Result<Vec<AgentRatings>> {
+        let rows = sqlx::query(
+            "SELECT COALESCE(agent, '') AS agent, conversation_id, score, comment, rated_at FROM ratings
+             ORDER BY agent, rated_at DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut grouped: Vec<AgentRatings> = Vec::new();
+        for row in &rows {
+            let agent: String = row.try_get("agent")?;
+            let rating = Rating {
+                conversation_id: row.try_get("conversation_id")?,
+                score: row.try_get::<i64, _>("score")? as u8,
+                comment: row.try_get("comment")?,
+                rated_at: row.try_get("rated_at")?,
+            };
+            match grouped.last_mut() {
+                Some(group) if group.agent == agent => group.ratings.push(rating),
+                _ => grouped.push(AgentRatings { agent, average: 0.0, ratings: vec![rating] }),
+            }
+        }
+        for group in &mut grouped {
+            let total: u32 = group.ratings.iter().map(|r| u32::from(r.score)).sum();
+            group.average = f64::from(total) / group.ratings.len() as f64;
+        }
+        Ok(grouped)
+    }
+
+    async fn create_ticket(&self, new: NewTicket) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tickets (id, email, name, message, context, team, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&new.id)
+        .bind(&new.email)
+        .bind(&new.name)
+        .bind(&new.message)
+        .bind(serde_json::to_string(&new.context)?)
+        .bind(&new.team)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,191 @@
+//! Two chat-server processes on one Postgres: a visitor on node A and an agent on node B talk live.
+//!
+//! Needs the Debian `postgresql` package (initdb and pg_ctl). Without it the test says so and passes,
+//! unless `CHAT_SERVER_REQUIRE_POSTGRES=1`, which CI sets.
+#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use protocol::chat::Author;
+use protocol::rest::{AgentLogin, AgentSession};
+use protocol::{PROTOCOL_VERSION, agent, visitor};
+use support::{Agent, PASSWORD, Visitor, WAIT};
+
+/// A throwaway Postgres cluster in a temp dir, stopped on drop.
+struct Postgres {
+    bin: PathBuf,
+    data: PathBuf,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+fn find_bin() -> Option<PathBuf> {
+    let versions = std::fs::read_dir("/usr/lib/postgresql").ok()?;
+    let mut dirs: Vec<PathBuf> = versions.filter_map(|e| Some(e.ok()?.path().join("bin"))).collect();
+    dirs.sort();
+    dirs.into_iter().rev().find(|d| d.join("initdb").exists())
+}
+
+/// Runs a Postgres tool; as root through `runuser -u postgres`, since Postgres refuses to run as root.
+fn pg_command(bin: &Path, tool: &str) -> Command {
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if root {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(bin.join(tool));
+        command
+    } else {
+        Command::new(bin.join(tool))
+    }
+}
+
+impl Postgres {
+    fn start() -> Option<Postgres> {
+        let Some(bin) = find_bin() else {
+            assert!(
+                std::env::var_os("CHAT_SERVER_REQUIRE_POSTGRES").is_none(),
+                "Postgres is required: apt-get install -y postgresql"
+            );
+            eprintln!("SKIPPED: no Postgres here (apt-get install -y postgresql)");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        // The cluster belongs to the postgres user when we are root.
+        let _ = Command::new("chmod").arg("755").arg(dir.path()).status();
+        let _ = Command::new("chown").arg("postgres").arg(&data).status();
+        let initdb = pg_command(&bin, "initdb")
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"])
+            .stdout(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(initdb.status.success(), "initdb: {}", String::from_utf8_lossy(&initdb.stderr));
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let options =
+            format!("-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off");
+        let started = pg_command(&bin, "pg_ctl")
+            .arg("-D")
+            .arg(&data)
+            .arg("-l")
+            .arg(data.join("server.log"))
+            .args(["-o", &options, "-w", "-t", "30", "start"])
+            .stdout(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(started.status.success(), "pg_ctl start: {}", String::from_utf8_lossy(&started.stderr));
+        Some(Postgres { bin, data, port, _dir: dir })
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = pg_command(&self.bin, "pg_ctl")
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "immediate", "stop"])
+            .stdout(Stdio::null())
+            .status();
+    }
+}
+
+struct Node(Child);
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn node(database_url: &str) -> (Node, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
+        .args(["--listen", "127.0.0.1:0", "--database-url", database_url])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let address =
+        line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("{line:?}")).to_owned();
+    (Node(child), address)
+}
+
+#[tokio::test]
+async fn visitor_on_one_node_and_agent_on_another_talk_live() {
+    let Some(postgres) = Postgres::start() else { return };
+    let url = postgres.url();
+    let added = Command::new(env!("CARGO_BIN_EXE_chat-server"))
+        .args(["agent", "add", "lan", "--name", "Lan", "--teams", "returns", "--database-url", &url])
+        .env("CHAT_SERVER_AGENT_PASSWORD", PASSWORD)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let (_a, node_a) = node(&url);
+    let (_b, node_b) = node(&url);
+
+    // The agent works on node B.
+    let login = reqwest::Client::new()
+        .post(format!("http://{node_b}/api/agent/login"))
+        .json(&AgentLogin { username: "lan".into(), password: PASSWORD.into() })
+        .timeout(WAIT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let session: AgentSession = login.json().await.unwrap();
+    let mut lan = Agent::connect(&format!("ws://{node_b}/ws/agent"), &[("cookie", &cookie)]).await.unwrap();
+    lan.send(&agent::ClientFrame::Hello { version: PROTOCOL_VERSION, csrf: session.csrf }).await;
+    assert!(matches!(lan.recv().await, agent::ServerFrame::Inbox { .. }));
+
+    // The visitor starts and writes on node A; node B's agent sees it live.
+    let started = support::start_conversation(&format!("http://{node_a}")).await;
+    let mut guest = Visitor::connect(&format!("ws://{node_a}/ws/visitor"), &[]).await.unwrap();
+    let hello =
+        visitor::ClientFrame::Hello { version: PROTOCOL_VERSION, token: started.visitor_token, after_seq: 0 };
+    guest.send(&hello).await;
+    assert!(matches!(guest.recv().await, visitor::ServerFrame::Welcome { .. }));
+    let summary = lan.until(|f| if let agent::ServerFrame::Updated(s) = f { Some(s) } else { None }).await;
+    assert_eq!(summary.id, started.conversation_id);
+
+    // 3000 characters, 9000 bytes: more than a NOTIFY payload may carry.
+    let long = "ữ".repeat(3000);
+    guest.send(&visitor::ClientFrame::Send { client_id: "v1".into(), body: long.clone() }).await;
+    let seen = lan
+        .until(|f| if let agent::ServerFrame::Message { message, .. } = f { Some(message) } else { None })
+        .await;
+    assert_eq!((seen.seq, seen.body.as_str(), seen.author), (1, long.as_str(), Author::Visitor));
+
+    lan.send(&agent::ClientFrame::Reply {
+        conversation_id: started.conversation_id.clone(),
+        client_id: "r1".into(),
+        body: "Chào bạn, mình xem ngay".into(),
+    })
+    .await;
+    let reply = guest
+        .until(|f| match f {
+            visitor::ServerFrame::Message(m) if m.seq == 2 => Some(m),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        (reply.body.as_str(), reply.author),
+        ("Chào bạn, mình xem ngay", Author::Agent { name: "Lan".into() })
+    );
+
+    lan.send(&agent::ClientFrame::Typing { conversation_id: started.conversation_id.clone(), typing: true })
+        .await;
+    guest.until(|f| matches!(f, visitor::ServerFrame::Typing { typing: true }).then_some(())).await;
+}

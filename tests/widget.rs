@@ -75,6 +75,42 @@ async fn nothing_is_fetched_or_stored_before_the_visitor_shows_intent() {
     browser.quit().await.unwrap();
 }
 
+/// `preload: 'idle'` loads the widget without interaction; dark theme, accent colour and suggested articles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_preload_dark_theme_colour_and_suggestions() {
+    let help = help_center().await.unwrap();
+    let (store, _pages) = storefront(&help, &[]).await.unwrap();
+    let browser = Browser::start(1280, 900).await.unwrap();
+    browser.client.goto(&format!("{}/idle.html", store.origin())).await.unwrap();
+    browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
+    browser.js("window.ready = null; Answerdesk('on', 'ready', e => ready = e)", vec![]).await.unwrap();
+    browser.wait_for("window.ready", "the widget to load while idle").await.unwrap();
+    assert!(help.requests().iter().any(|p| p.ends_with(".bundle")), "index fetched without interaction");
+    assert!(!panel_open(&browser).await, "preloading does not open the panel");
+
+    browser.js("Answerdesk('open')", vec![]).await.unwrap();
+    browser.wait_for(&format!("{ROOT}.querySelector('.hit-title')"), "suggested articles").await.unwrap();
+    assert_eq!(result_titles(&browser).await, ["How long do refunds take?", "What is the return policy?"]);
+    let colours = browser
+        .js(
+            &format!(
+                "const r = {ROOT}; return [getComputedStyle(r.querySelector('.panel')).backgroundColor,
+             getComputedStyle(r.querySelector('.bar')).backgroundColor,
+             getComputedStyle(r.querySelector('.launcher')).backgroundColor];"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        colours,
+        json!(["rgb(22, 25, 29)", "rgb(91, 42, 134)", "rgb(91, 42, 134)"]),
+        "dark panel, owner's colour"
+    );
+    browser.screenshot("widget-dark.png").await.unwrap();
+    browser.quit().await.unwrap();
+}
+
 /// Tab from the page to the launcher, open with Enter, type an unaccented Vietnamese question, read the
 /// answer, and close with Escape, all without a mouse.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,7 +186,8 @@ async fn english_search_and_no_leads_to_a_person_with_the_context() {
     browser
         .js(
             "window.events = []; ['escalate', 'helpful', 'article_view', 'open'].forEach(n => \
-             Answerdesk('on', n, p => events.push([n, p])));",
+             Answerdesk('on', n, p => events.push([n, p]))); \
+             Answerdesk('identify', {id: 'u-42', name: 'Lan', email: 'lan@example.com'});",
             vec![],
         )
         .await
@@ -201,6 +238,7 @@ async fn english_search_and_no_leads_to_a_person_with_the_context() {
     assert_eq!(escalation["articles"][0]["title"], "How long do refunds take?");
     assert_eq!(escalation["articles"][0]["helpful"], json!(false));
     assert_eq!(escalation["lang"], "en");
+    assert_eq!(escalation["identity"], json!({"id": "u-42", "name": "Lan", "email": "lan@example.com"}));
     assert!(escalation["page_url"].as_str().unwrap().ends_with("/en.html"));
     assert!(events.as_array().unwrap().iter().any(|e| e[0] == "helpful" && e[1]["helpful"] == json!(false)));
     browser.quit().await.unwrap();

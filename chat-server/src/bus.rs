@@ -15,6 +15,12 @@ use crate::hub::Wire;
 
 const CHANNEL: &str = "answerdesk_events";
 
+/// How often a node reports its agent count even when it does not change.
+pub const PRESENCE_EVERY: Duration = Duration::from_secs(15);
+
+/// A node whose last report is older than this counts as gone (crashed without saying so).
+pub const PRESENCE_STALE: i64 = 45;
+
 /// Starts listening, then routes this node's publishing through NOTIFY. Returns once LISTEN is active.
 pub async fn start(state: Arc<AppState>, pool: PgPool) -> Result<(), DbError> {
     let mut listener = PgListener::connect_with(&pool).await?;
@@ -37,6 +43,22 @@ pub async fn start(state: Arc<AppState>, pool: PgPool) -> Result<(), DbError> {
             {
                 // Clients still get everything on their next reconnect/resume; the database is the truth.
                 tracing::error!(error = %e, "NOTIFY failed");
+            }
+        }
+    });
+
+    let node = crate::auth::random_id();
+    let reporter = state.clone();
+    tokio::spawn(async move {
+        loop {
+            let agents = reporter.hub.local_agents();
+            let now = jiff::Timestamp::now().as_second();
+            if let Err(e) = reporter.db.report_presence(&node, agents, now).await {
+                tracing::error!(error = %e, "presence report failed");
+            }
+            tokio::select! {
+                _ = reporter.hub.presence_changed.notified() => {}
+                _ = tokio::time::sleep(PRESENCE_EVERY) => {}
             }
         }
     });

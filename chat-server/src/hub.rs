@@ -12,7 +12,7 @@ use std::sync::{Mutex, OnceLock};
 
 use protocol::{agent, visitor};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{Notify, broadcast, mpsc};
 
 /// Frames buffered per subscriber before it counts as lagging.
 const CAPACITY: usize = 256;
@@ -24,6 +24,8 @@ pub struct Hub {
     agents: broadcast::Sender<agent::ServerFrame>,
     agents_online: AtomicUsize,
     remote: OnceLock<mpsc::UnboundedSender<Wire>>,
+    /// Woken whenever this node's agent count changes, so the bus can report it at once.
+    pub presence_changed: Notify,
 }
 
 /// An event as it crosses nodes. Postgres NOTIFY payloads are limited to 8000 bytes, so messages and
@@ -49,6 +51,7 @@ impl Default for Hub {
             agents: broadcast::channel(CAPACITY).0,
             agents_online: AtomicUsize::new(0),
             remote: OnceLock::new(),
+            presence_changed: Notify::new(),
         }
     }
 }
@@ -121,12 +124,23 @@ impl Hub {
     /// Counts an agent socket as present until the guard drops.
     pub fn agent_present(&self) -> PresenceGuard<'_> {
         self.agents_online.fetch_add(1, Ordering::SeqCst);
+        self.presence_changed.notify_one();
         PresenceGuard { hub: self }
     }
 
-    /// Whether any agent is connected.
+    /// Whether any agent is connected to this node.
     pub fn any_agent_online(&self) -> bool {
-        self.agents_online.load(Ordering::SeqCst) > 0
+        self.local_agents() > 0
+    }
+
+    /// Agents connected to this node.
+    pub fn local_agents(&self) -> u64 {
+        self.agents_online.load(Ordering::SeqCst) as u64
+    }
+
+    /// Whether events cross nodes (Postgres).
+    pub fn is_remote(&self) -> bool {
+        self.remote.get().is_some()
     }
 }
 
@@ -139,5 +153,6 @@ pub struct PresenceGuard<'a> {
 impl Drop for PresenceGuard<'_> {
     fn drop(&mut self) {
         self.hub.agents_online.fetch_sub(1, Ordering::SeqCst);
+        self.hub.presence_changed.notify_one();
     }
 }

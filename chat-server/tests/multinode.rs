@@ -150,6 +150,19 @@ async fn visitor_on_one_node_and_agent_on_another_talk_live() {
     lan.send(&agent::ClientFrame::Hello { version: PROTOCOL_VERSION, csrf: session.csrf }).await;
     assert!(matches!(lan.recv().await, agent::ServerFrame::Inbox { .. }));
 
+    // Presence crosses nodes too: node A offers the chat because an agent is on node B. Node B writes
+    // its count as soon as the agent connects; poll briefly for that write to land.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let availability: protocol::rest::Availability =
+            reqwest::get(format!("http://{node_a}/api/availability")).await.unwrap().json().await.unwrap();
+        if availability.online {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "node A never saw node B's agent");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+
     // The visitor starts and writes on node A; node B's agent sees it live.
     let started = support::start_conversation(&format!("http://{node_a}")).await;
     let mut guest = Visitor::connect(&format!("ws://{node_a}/ws/visitor"), &[]).await.unwrap();

@@ -180,6 +180,10 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn ratings_by_agent(&self) -> Result<Vec<AgentRatings>>;
     /// Stores a ticket.
     async fn create_ticket(&self, new: NewTicket) -> Result<()>;
+    /// Records how many agents `node` has connected, at `now` (Unix seconds).
+    async fn report_presence(&self, node: &str, agents: u64, now: i64) -> Result<()>;
+    /// Agents connected on nodes that reported since `since` (Unix seconds).
+    async fn agents_online(&self, since: i64) -> Result<u64>;
 }
 
 /// Opens the database named by `url`: a SQLite file path or `sqlite://` URL, or `postgres://…`.

@@ -416,4 +416,26 @@ impl Database for SqliteDatabase {
         .await?;
         Ok(())
     }
+
+    async fn report_presence(&self, node: &str, agents: u64, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO presence (node, agents, seen_at) VALUES (?, ?, ?)
+             ON CONFLICT (node) DO UPDATE SET agents = excluded.agents, seen_at = excluded.seen_at",
+        )
+        .bind(node)
+        .bind(i64::try_from(agents).unwrap_or(i64::MAX))
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn agents_online(&self, since: i64) -> Result<u64> {
+        let total: Option<i64> =
+            sqlx::query_scalar("SELECT CAST(SUM(agents) AS BIGINT) FROM presence WHERE seen_at >= ?")
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(total.unwrap_or(0).max(0) as u64)
+    }
 }

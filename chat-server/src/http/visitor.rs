@@ -16,18 +16,27 @@ use crate::AppState;
 use crate::auth;
 use crate::db::{DbError, NewConversation, NewTicket};
 
-/// Whether a person can answer now.
-pub fn availability_now(state: &AppState) -> Availability {
+/// Whether a person can answer now: within hours, and an agent connected to this node or, with
+/// several nodes, to any node that reported recently.
+pub async fn availability_now(state: &AppState) -> Availability {
     let within_hours = crate::hours::within_hours(&state.config.hours, jiff::Timestamp::now());
+    let agents = if state.hub.any_agent_online() {
+        true
+    } else if state.hub.is_remote() {
+        let since = jiff::Timestamp::now().as_second() - crate::bus::PRESENCE_STALE;
+        state.db.agents_online(since).await.is_ok_and(|n| n > 0)
+    } else {
+        false
+    };
     Availability {
-        online: within_hours && state.hub.any_agent_online(),
+        online: within_hours && agents,
         within_hours,
         expected_reply: state.config.hours.expected_reply.clone(),
     }
 }
 
 pub(super) async fn availability(State(state): State<Arc<AppState>>) -> Json<Availability> {
-    Json(availability_now(&state))
+    Json(availability_now(&state).await)
 }
 
 /// The team for a conversation: the most recent article that names one, then the routing table, then
@@ -89,7 +98,7 @@ pub(super) async fn start(
         conversation_id: id,
         visitor_token: token,
         team,
-        availability: availability_now(&state),
+        availability: availability_now(&state).await,
     }))
 }
 

@@ -37,11 +37,21 @@ impl Drop for Server {
     }
 }
 
+/// A temp SQLite file, or with `CHAT_SERVER_TEST_POSTGRES=postgres://user@host:port` a fresh database
+/// there, so the same tests check the Postgres backend.
+async fn database_url(sqlite: &std::path::Path) -> String {
+    let Ok(server) = std::env::var("CHAT_SERVER_TEST_POSTGRES") else { return sqlite.display().to_string() };
+    let name = format!("test_{}", chat_server::auth::random_id());
+    let admin = sqlx::PgPool::connect(&format!("{server}/postgres")).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.unwrap();
+    format!("{server}/{name}")
+}
+
 /// Starts a server; `tweak` adjusts the settings (limits, hours, origins).
 pub async fn start(tweak: impl FnOnce(&mut Config)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("chat.db");
-    let mut config = Config { database_url: db_path.display().to_string(), ..Config::default() };
+    let mut config = Config { database_url: database_url(&db_path).await, ..Config::default() };
     tweak(&mut config);
     // Agents are created through the same storage code `chat-server agent add` uses.
     let db = chat_server::db::connect(&config.database_url).await.unwrap();

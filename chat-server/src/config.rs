@@ -30,6 +30,26 @@ pub struct Config {
     pub routing: Routing,
     /// Prepared answers shown in the inbox.
     pub canned: Vec<CannedReply>,
+    /// Email for replies to visitors who have left.
+    pub email: Email,
+}
+
+/// Outgoing email. Without `smtp_url`, nothing is sent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Email {
+    /// `smtp://host:port` of a relay the operator runs (plain SMTP; the relay handles TLS onwards).
+    pub smtp_url: Option<String>,
+    /// Sender address, e.g. `Sen Market <support@shop.example>`.
+    pub from: String,
+    /// Subject of reply emails.
+    pub subject: String,
+}
+
+impl Default for Email {
+    fn default() -> Self {
+        Email { smtp_url: None, from: "support@localhost".into(), subject: "A reply to your question".into() }
+    }
 }
 
 impl Default for Config {
@@ -44,6 +64,7 @@ impl Default for Config {
             hours: BusinessHours::default(),
             routing: Routing::default(),
             canned: Vec::new(),
+            email: Email::default(),
         }
     }
 }

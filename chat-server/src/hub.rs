@@ -89,6 +89,12 @@ impl Hub {
         }
     }
 
+    /// Whether a visitor socket of this conversation is connected to this node.
+    pub fn visitor_connected(&self, conversation_id: &str) -> bool {
+        let map = self.conversations.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(conversation_id).is_some_and(|sender| sender.receiver_count() > 0)
+    }
+
     /// Routes publishing through another node-spanning channel from now on.
     pub fn go_remote(&self, sender: mpsc::UnboundedSender<Wire>) {
         let _ = self.remote.set(sender);

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod bus;
 pub mod config;
 pub mod db;
+pub mod email;
 pub mod hours;
 pub mod http;
 pub mod hub;

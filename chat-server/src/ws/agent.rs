@@ -212,7 +212,27 @@ async fn write(
         {
             tracing::error!(error = %e, "auto-assign failed");
         }
+        if !private && !state.hub.is_remote() && !state.hub.visitor_connected(&conversation_id) {
+            email_gone_visitor(state, &conversation_id, agent, &appended.message.body).await;
+        }
         publish_message(state, &conversation_id, appended.message.clone()).await;
     }
     ServerFrame::Ack(Ack { client_id, seq: appended.message.seq, duplicate: appended.duplicate })
+}
+
+/// The visitor has no socket open: send the reply to the email they gave, if any.
+/// (With several nodes the socket may be on another node, so this runs on single-node setups only.)
+async fn email_gone_visitor(state: &AppState, conversation_id: &str, agent: &AgentInfo, body: &str) {
+    let Ok(context) = state.db.context(conversation_id).await else { return };
+    let Some(to) = context.identity.and_then(|identity| identity.email) else { return };
+    let (settings, name, body) = (state.config.email.clone(), agent.display_name.clone(), body.to_owned());
+    let id = conversation_id.to_owned();
+    // Sending can take seconds; the agent's ack must not wait for it.
+    tokio::spawn(async move {
+        match crate::email::send_reply(&settings, &to, &name, &body).await {
+            Ok(true) => tracing::info!(conversation = %id, "reply emailed to the visitor"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(conversation = %id, error = %e, "emailing the reply failed"),
+        }
+    });
 }

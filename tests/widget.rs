@@ -108,6 +108,23 @@ async fn idle_preload_dark_theme_colour_and_suggestions() {
         "dark panel, owner's colour"
     );
     browser.screenshot("widget-dark.png").await.unwrap();
+
+    // A single-page app moves to its checkout: the next time the panel opens, suggestions follow.
+    browser
+        .js("Answerdesk('close'); history.pushState({}, '', '/checkout/pay'); Answerdesk('open')", vec![])
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            &format!("{ROOT}.querySelector('.hit-title')?.textContent.startsWith('Which payment')"),
+            "route suggestions",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        result_titles(&browser).await,
+        ["Which payment methods do you accept?", "Can I pay cash on delivery (COD)?"]
+    );
     browser.quit().await.unwrap();
 }
 

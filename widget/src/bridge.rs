@@ -32,6 +32,11 @@ pub fn page_url() -> String {
     web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
 }
 
+/// The path of the page's current URL (single-page apps change it without reloading).
+pub fn page_path() -> String {
+    web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default()
+}
+
 /// The page's `<html lang>`.
 pub fn page_lang() -> Option<String> {
     let lang = web_sys::window()?.document()?.document_element()?.get_attribute("lang")?;

@@ -24,6 +24,18 @@ pub struct Config {
     pub contact: Option<Contact>,
     /// Article ids to suggest before the visitor types.
     pub suggest: Vec<String>,
+    /// Article ids to suggest per page path prefix (`{"/checkout": ["payment-methods"]}`), matched
+    /// against the current URL each time the panel opens, so suggestions follow a single-page app's route.
+    pub suggest_by_path: BTreeMap<String, Vec<String>>,
+}
+
+/// The suggestions for `path`: those of the longest matching prefix, if any.
+pub fn suggestions_for<'a>(path: &str, by_path: &'a BTreeMap<String, Vec<String>>) -> Option<&'a [String]> {
+    by_path
+        .iter()
+        .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map(|(_, ids)| ids.as_slice())
 }
 
 /// Light or dark panel.
@@ -116,6 +128,20 @@ mod tests {
         let base = "https://help.example.com/";
         assert_eq!(absolute_url(base, "/vi/returns/x/"), "https://help.example.com/vi/returns/x/");
         assert_eq!(absolute_url(base, "https://other.example/"), "https://other.example/");
+    }
+
+    #[test]
+    fn route_suggestions_use_the_longest_matching_prefix() {
+        let by_path: BTreeMap<String, Vec<String>> = [
+            ("/".to_owned(), vec!["home".to_owned()]),
+            ("/checkout".to_owned(), vec!["payment".to_owned()]),
+            ("/checkout/shipping".to_owned(), vec!["fees".to_owned()]),
+        ]
+        .into();
+        assert_eq!(suggestions_for("/checkout/shipping/2", &by_path), Some(&["fees".to_owned()][..]));
+        assert_eq!(suggestions_for("/checkout", &by_path), Some(&["payment".to_owned()][..]));
+        assert_eq!(suggestions_for("/blog", &by_path), Some(&["home".to_owned()][..]));
+        assert_eq!(suggestions_for("/blog", &BTreeMap::new()), None);
     }
 
     #[test]

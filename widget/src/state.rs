@@ -123,7 +123,7 @@ impl Widget {
         self.typing.set(false);
         self.query.set(text);
         self.screen.set(Screen::Search);
-        self.open.set(true);
+        self.set_open(true);
         self.settle_search();
     }
 
@@ -170,7 +170,7 @@ impl Widget {
         );
         self.feedback.set(None);
         self.screen.set(Screen::Article { id: article.id, lang: article.lang });
-        self.open.set(true);
+        self.set_open(true);
     }
 
     /// "Did this answer your question?"
@@ -193,7 +193,7 @@ impl Widget {
             .with_untracked(|j| j.escalation(&bridge::page_url(), self.lang.get_untracked().code()));
         bridge::emit("escalate", &context);
         self.screen.set(Screen::Contact);
-        self.open.set(true);
+        self.set_open(true);
     }
 
     /// Sets who the visitor is.
@@ -201,8 +201,17 @@ impl Widget {
         self.journey.update(|j| j.identify(identity));
     }
 
-    /// Opens or closes the panel, telling the page.
+    /// Opens or closes the panel. Opening picks the suggestions for the page's current route.
     pub fn set_open(&self, open: bool) {
+        if open {
+            let path = bridge::page_path();
+            let routed = self.config.with_value(|c| {
+                crate::config::suggestions_for(&path, &c.suggest_by_path).map(<[String]>::to_vec)
+            });
+            if let Some(ids) = routed {
+                self.suggestions.set(ids);
+            }
+        }
         if self.open.get_untracked() != open {
             self.open.set(open);
         }

@@ -2,8 +2,8 @@
 //!
 //! - `demo`: installs what is missing, builds the help center and the widget, serves a demo storefront that
 //!   embeds the widget (127.0.0.1:8081) and the help center (127.0.0.1:8080).
-//! - `test`: every test: unit, fixture, corpus, kb-core in wasm32 ranking like native, and the widget in a
-//!   real headless Chromium.
+//! - `test`: every test: unit, fixture, corpus, kb-core in wasm32 ranking like native, chat-server (with two
+//!   nodes on a real Postgres), and the widget in a real headless Chromium.
 //! - `eval`: search quality of kb-core on every set in ../shared/eval.
 
 mod eval;
@@ -61,7 +61,11 @@ fn cargo() -> Command {
 
 fn test() -> anyhow::Result<()> {
     tools::ensure_wasm_target()?;
-    run(cargo().args(["test", "--workspace", "--all-targets", "--exclude", E2E_PACKAGE]))?;
+    tools::ensure_postgres()?;
+    // Two chat-server nodes on one real Postgres must be tested, not skipped.
+    run(cargo()
+        .args(["test", "--workspace", "--all-targets", "--exclude", E2E_PACKAGE])
+        .env("CHAT_SERVER_REQUIRE_POSTGRES", "1"))?;
     run(cargo().args(["test", "--workspace", "--doc"]))?;
     // The widget runs kb-core in the browser: it must compile for wasm32 and rank exactly as natively.
     run(cargo().args(["build", "--package", "kb-core", "--target", "wasm32-unknown-unknown"]))?;

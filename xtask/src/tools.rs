@@ -151,3 +151,18 @@ pub fn path_with(dir: &std::path::Path) -> std::ffi::OsString {
     paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
     std::env::join_paths(paths).unwrap_or_default()
 }
+
+/// PostgreSQL server binaries (initdb, pg_ctl) for chat-server's multi-node test, from Debian packages.
+/// The test starts its own throwaway cluster; no service is started here.
+pub fn ensure_postgres() -> anyhow::Result<()> {
+    let installed = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|dirs| dirs.flatten().any(|d| d.path().join("bin/initdb").is_file()))
+        .unwrap_or(false);
+    if installed {
+        return Ok(());
+    }
+    eprintln!("installing PostgreSQL with apt-get (for chat-server's multi-node test)");
+    crate::run(Command::new("apt-get").arg("update"))
+        .and_then(|()| crate::run(Command::new("apt-get").args(["install", "-y", "postgresql"])))
+        .context("chat-server's multi-node test needs PostgreSQL: `apt-get install -y postgresql` (as root)")
+}

@@ -10,15 +10,17 @@
   var script = d.currentScript;
   var base = script ? new URL('.', script.src).href : '';
   var config = {}, listeners = {}, pending = [];
-  var widget, loading, host, launcher;
+  var widget, loading, host, launcher, readyPayload;
 
   function emit(name, payload) {
+    if (name === 'ready') readyPayload = payload;
     (listeners[name] || []).forEach(function (fn) {
       try { fn(payload); } catch (e) { console.error(e); }
     });
   }
 
-  function json(url) {
+  // fetch() that fails on HTTP errors too.
+  function fetchOk(url) {
     return fetch(url).then(function (r) {
       if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
       return r;
@@ -29,8 +31,8 @@
   function load() {
     if (loading) return loading;
     var kb = new URL(config.kb || '/kb/', location.href).href.replace(/\/?$/, '/');
-    var index = json(kb + 'manifest.json').then(function (r) { return r.json(); }).then(function (m) {
-      return json(kb + m.bundle).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return [m, b]; });
+    var index = fetchOk(kb + 'manifest.json').then(function (r) { return r.json(); }).then(function (m) {
+      return fetchOk(kb + m.bundle).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return [m, b]; });
     });
     launcher.setAttribute('aria-busy', 'true');
     loading = import(base + '__WIDGET_JS__').then(function (m) {
@@ -98,6 +100,8 @@
       if (d.body) mount(); else d.addEventListener('DOMContentLoaded', mount);
     } else if (method === 'on') {
       (listeners[args[0]] = listeners[args[0]] || []).push(args[1]);
+      // Subscribing to `ready` after it happened still gets it, so no listener can miss it.
+      if (args[0] === 'ready' && readyPayload) args[1](readyPayload);
     } else if (method === 'off') {
       listeners[args[0]] = (listeners[args[0]] || []).filter(function (fn) { return fn !== args[1]; });
     } else if (widget) {

@@ -77,7 +77,7 @@ pub struct Limits {
     pub max_message_chars: usize,
     /// Largest WebSocket frame or HTTP body, in bytes; bigger frames close the socket.
     pub max_frame_bytes: usize,
-    /// New conversations and tickets per client IP per hour.
+    /// New conversations and messages left offline per client IP per hour.
     pub conversations_per_hour: u32,
     /// Messages per conversation per minute.
     pub messages_per_minute: u32,

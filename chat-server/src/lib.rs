@@ -39,7 +39,7 @@ pub struct AppState {
     pub db: Arc<dyn db::Database>,
     /// Live fan-out.
     pub hub: hub::Hub,
-    /// New conversations and tickets per IP.
+    /// New conversations and messages left offline per IP.
     pub start_limit: limits::RateLimiter,
     /// Messages per conversation.
     pub message_limit: limits::RateLimiter,

@@ -377,6 +377,29 @@ async fn offline_visitors_leave_a_message() {
     assert_eq!(created.status(), 201);
     let ticket: protocol::rest::TicketCreated = created.json().await.unwrap();
     assert_eq!(ticket.expected_reply, "Trong 1 ngày làm việc");
+
+    // The message waits in the inbox as a conversation, with the address to answer to…
+    let (_lan, inbox, _) = agent(&server, "lan").await;
+    let agent::ServerFrame::Inbox { conversations, .. } = inbox else {
+        panic!("expected the inbox, got {inbox:?}")
+    };
+    let left = conversations.iter().find(|c| c.id == ticket.conversation_id).expect("listed in the inbox");
+    assert_eq!(left.team.as_deref(), Some("shipping"));
+    let identity = left.context.identity.as_ref().unwrap();
+    assert_eq!((identity.email.as_deref(), identity.name.as_deref()), (Some("hoa@example.com"), Some("Hoa")));
+    assert_eq!(left.preview.as_deref(), Some("Đơn hàng của tôi chưa tới"));
+    // …and the visitor's token reads it back (the widget shows the answer if they return).
+    let history: Vec<protocol::chat::ChatMessage> = reqwest::Client::new()
+        .get(format!("{}/api/conversations/{}/messages", server.http, ticket.conversation_id))
+        .bearer_auth(&ticket.visitor_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].body, "Đơn hàng của tôi chưa tới");
 }
 
 #[tokio::test]

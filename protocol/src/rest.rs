@@ -53,7 +53,7 @@ pub struct ConversationStarted {
     pub availability: Availability,
 }
 
-/// The offline form: becomes a ticket an agent answers by email.
+/// The offline form: becomes a conversation an agent answers later, by email.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeaveMessage {
     /// [`crate::PROTOCOL_VERSION`] of the client.
@@ -69,11 +69,14 @@ pub struct LeaveMessage {
     pub context: EscalationContext,
 }
 
-/// The ticket is stored.
+/// The message is stored as a conversation waiting in the team's queue; agents answer it in the inbox
+/// and the answer goes to the visitor's email (and shows in the widget if they come back).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketCreated {
-    /// Ticket id.
-    pub ticket_id: String,
+    /// Id of the conversation the message started.
+    pub conversation_id: String,
+    /// Same as [`ConversationStarted::visitor_token`]: lets the widget show the answer later.
+    pub visitor_token: String,
     /// When to expect an answer.
     pub expected_reply: String,
 }

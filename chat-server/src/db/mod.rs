@@ -110,23 +110,6 @@ pub struct AgentRecord {
     pub password_hash: String,
 }
 
-/// A ticket from the offline form.
-#[derive(Debug, Clone)]
-pub struct NewTicket {
-    /// Random id.
-    pub id: String,
-    /// Reply address.
-    pub email: String,
-    /// Visitor's name.
-    pub name: Option<String>,
-    /// Question.
-    pub message: String,
-    /// Context.
-    pub context: EscalationContext,
-    /// Routed team.
-    pub team: Option<String>,
-}
-
 /// Everything chat-server stores. Implementations commit before returning: a returned message is durable.
 #[async_trait]
 pub trait Database: Send + Sync + std::fmt::Debug {
@@ -178,8 +161,6 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
     /// Ratings grouped by the agent the conversation was assigned to.
     async fn ratings_by_agent(&self) -> Result<Vec<AgentRatings>>;
-    /// Stores a ticket.
-    async fn create_ticket(&self, new: NewTicket) -> Result<()>;
     /// Records how many agents `node` has connected, at `now` (Unix seconds).
     async fn report_presence(&self, node: &str, agents: u64, now: i64) -> Result<()>;
     /// Agents connected on nodes that reported since `since` (Unix seconds).

@@ -7,9 +7,7 @@ use protocol::rest::{AgentInfo, AgentRatings};
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 
-use super::{
-    AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, NewTicket, Result,
-};
+use super::{AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Result};
 
 /// chat-server's storage in Postgres.
 #[derive(Debug, Clone)]
@@ -391,22 +389,6 @@ impl Database for PostgresDatabase {
             group.average = f64::from(total) / group.ratings.len() as f64;
         }
         Ok(grouped)
-    }
-
-    async fn create_ticket(&self, new: NewTicket) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO tickets (id, email, name, message, context, team, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&new.id)
-        .bind(&new.email)
-        .bind(&new.name)
-        .bind(&new.message)
-        .bind(serde_json::to_string(&new.context)?)
-        .bind(&new.team)
-        .bind(now())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 
     async fn report_presence(&self, node: &str, agents: u64, now: i64) -> Result<()> {

@@ -12,9 +12,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, SqlitePool};
 
-use super::{
-    AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, NewTicket, Result,
-};
+use super::{AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Result};
 
 /// chat-server's storage in a SQLite file.
 #[derive(Debug, Clone)]
@@ -399,22 +397,6 @@ impl Database for SqliteDatabase {
             group.average = f64::from(total) / group.ratings.len() as f64;
         }
         Ok(grouped)
-    }
-
-    async fn create_ticket(&self, new: NewTicket) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO tickets (id, email, name, message, context, team, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&new.id)
-        .bind(&new.email)
-        .bind(&new.name)
-        .bind(&new.message)
-        .bind(serde_json::to_string(&new.context)?)
-        .bind(&new.team)
-        .bind(now())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 
     async fn report_presence(&self, node: &str, agents: u64, now: i64) -> Result<()> {

@@ -6,15 +6,15 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use protocol::chat::{ChatMessage, ErrorCode};
+use protocol::chat::{Author, ChatMessage, ErrorCode};
 use protocol::rest::{Availability, ConversationStarted, LeaveMessage, StartConversation, TicketCreated};
-use protocol::{EscalationContext, PROTOCOL_VERSION, agent};
+use protocol::{EscalationContext, Identity, PROTOCOL_VERSION, agent};
 use serde::Deserialize;
 
 use super::ApiError;
 use crate::AppState;
 use crate::auth;
-use crate::db::{DbError, NewConversation, NewTicket};
+use crate::db::{DbError, NewConversation, NewMessage};
 
 /// Whether a person can answer now: within hours, and an agent connected to this node or, with
 /// several nodes, to any node that reported recently.
@@ -168,21 +168,44 @@ pub(super) async fn leave_message(
     if !state.start_limit.allow(&peer.ip().to_string()) {
         return Err(rate_limited());
     }
-    let id = auth::random_id();
-    state
-        .db
-        .create_ticket(NewTicket {
-            id: id.clone(),
-            email: email.to_owned(),
-            name: request.name,
-            message: request.message,
-            team: route(&state, &request.context),
-            context: request.context,
-        })
-        .await?;
-    tracing::info!(ticket = %id, "ticket created");
+    // The message becomes a conversation like any chat, so it waits in its team's queue in the inbox;
+    // the address goes into the identity, where the email fallback sends an agent's reply.
+    let mut context = request.context;
+    let identity = context.identity.get_or_insert_with(|| Identity {
+        id: email.to_owned(),
+        name: None,
+        email: None,
+        signature: None,
+    });
+    identity.email = Some(email.to_owned());
+    if identity.name.is_none() {
+        identity.name = request.name.filter(|n| !n.trim().is_empty());
+    }
+    let token = auth::random_token();
+    let new = NewConversation {
+        id: auth::random_id(),
+        token_hash: auth::token_hash(&token),
+        team: route(&state, &context),
+        identity_verified: identity_verified(&state, &context),
+        context,
+    };
+    let id = new.id.clone();
+    state.db.create_conversation(new).await?;
+    let first = NewMessage {
+        author: Author::Visitor,
+        client_id: Some("left-message".to_owned()),
+        body: request.message,
+        private: false,
+    };
+    state.db.append_message(&id, first).await?;
+    tracing::info!(conversation = %id, "message left while offline");
+    state.hub.to_agents(agent::ServerFrame::Updated(state.db.summary(&id).await?));
     Ok((
         StatusCode::CREATED,
-        Json(TicketCreated { ticket_id: id, expected_reply: state.config.hours.expected_reply.clone() }),
+        Json(TicketCreated {
+            conversation_id: id,
+            visitor_token: token,
+            expected_reply: state.config.hours.expected_reply.clone(),
+        }),
     ))
 }

@@ -1,0 +1,2 @@
+-- Messages left while offline are conversations now (they wait in the inbox like chats).
+DROP TABLE tickets;

@@ -18,6 +18,8 @@ pub mod hours;
 pub mod http;
 pub mod hub;
 pub mod limits;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod ws;
 
 use std::future::Future;

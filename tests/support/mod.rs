@@ -113,6 +113,15 @@ pub async fn storefront(
     help: &Server,
     headers: &[(&'static str, String)],
 ) -> anyhow::Result<(Server, tempfile::TempDir)> {
+    storefront_with(help, headers, &[]).await
+}
+
+/// Like [`storefront`], with more `{{NAME}}` → value replacements (e.g. `{{CHAT}}`).
+pub async fn storefront_with(
+    help: &Server,
+    headers: &[(&'static str, String)],
+    vars: &[(&str, String)],
+) -> anyhow::Result<(Server, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
     for source in [workspace().join("site/demo"), workspace().join("tests/pages")] {
         for entry in
@@ -122,7 +131,11 @@ pub async fn storefront(
             let text =
                 std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
             let name = path.file_name().context("file without a name")?;
-            std::fs::write(dir.path().join(name), text.replace("{{HELP_CENTER}}", &help.origin()))?;
+            let mut text = text.replace("{{HELP_CENTER}}", &help.origin());
+            for (name, value) in vars {
+                text = text.replace(&format!("{{{{{name}}}}}"), value);
+            }
+            std::fs::write(dir.path().join(name), text)?;
         }
     }
     let server = Server::start(dir.path().to_path_buf(), headers).await?;
@@ -139,13 +152,27 @@ pub struct Browser {
     session: Option<String>,
     driver: Child,
     _profile: tempfile::TempDir,
-    _turn: tokio::sync::MutexGuard<'static, ()>,
+    _turn: Option<tokio::sync::MutexGuard<'static, ()>>,
 }
 
 impl Browser {
     /// Starts Chromium with a `width`×`height` window.
     pub async fn start(width: u32, height: u32) -> anyhow::Result<Self> {
         let turn = BROWSER_LOCK.lock().await;
+        Self::launch(width, height, Some(turn)).await
+    }
+
+    /// A second, separate browser (own profile: own cookies and storage) for a test that already has
+    /// one, e.g. an agent next to a visitor.
+    pub async fn another(&self, width: u32, height: u32) -> anyhow::Result<Self> {
+        Self::launch(width, height, None).await
+    }
+
+    async fn launch(
+        width: u32,
+        height: u32,
+        turn: Option<tokio::sync::MutexGuard<'static, ()>>,
+    ) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::bridge;
+use crate::chat_view::{ChatScreen, LiveChatOffer};
 use crate::config::{Theme, absolute_url, help_center_base};
 use crate::i18n::{Strings, strings};
 use crate::journey;
@@ -51,9 +52,23 @@ pub fn Panel(widget: Widget) -> impl IntoView {
         screen
     });
 
+    // Agent replies that arrive while the visitor looks elsewhere show as a count on the launcher.
+    Effect::new(move |_| {
+        let unread = widget.chat.with(|c| c.unread);
+        if let Some(launcher) = bridge::launcher() {
+            let _ = if unread > 0 {
+                launcher.set_attribute("data-unread", &unread.to_string())
+            } else {
+                launcher.remove_attribute("data-unread")
+            };
+        }
+    });
+
     let on_keydown = move |event: ev::KeyboardEvent| match event.key().as_str() {
         "Escape" => {
+            // Closing the panel is all Esc should do; the host page must not also react to it.
             event.prevent_default();
+            event.stop_propagation();
             widget.set_open(false);
         }
         "Tab" => trap_tab(&event),
@@ -103,6 +118,7 @@ pub fn Panel(widget: Widget) -> impl IntoView {
                     Screen::Search => view! { <SearchScreen widget input/> }.into_any(),
                     Screen::Article { id, lang } => view! { <ArticleScreen widget id lang/> }.into_any(),
                     Screen::Contact => view! { <ContactScreen widget/> }.into_any(),
+                    Screen::Chat => view! { <ChatScreen widget/> }.into_any(),
                 }}
             </div>
         </div>
@@ -296,7 +312,9 @@ fn NeedMore(widget: Widget) -> impl IntoView {
         <div class="need-more">
             <span>{move || t().need_more}</span>
             <button class="cta" type="button" on:click=move |_| widget.escalate()>
-                {move || t().talk_to_us}
+                {move || {
+                    if widget.conversation.with(Option::is_some) { t().continue_chat } else { t().talk_to_us }
+                }}
             </button>
         </div>
     }
@@ -443,6 +461,10 @@ fn ContactScreen(widget: Widget) -> impl IntoView {
                     <dd>{read.clone()}</dd>
                 </Show>
             </dl>
+            <Show when=move || widget.chat_server().is_some()>
+                <LiveChatOffer widget/>
+                <h4 class="section">{move || t().other_ways}</h4>
+            </Show>
             <div class="ways">
                 {email_link.map(|href| view! { <a class="cta" href=href>{t().email_us}</a> })}
                 {contact.url.map(|href| view! { <a class="cta secondary" href=href target="_blank" rel="noopener">{t().contact_page}</a> })}
@@ -461,6 +483,7 @@ fn focus_screen(widget: Widget, input: NodeRef<html::Input>) {
         Screen::Search => input.get_untracked().map(|i| i.unchecked_into()),
         Screen::Article { .. } => query_html(".article-title"),
         Screen::Contact => query_html(".contact-title"),
+        Screen::Chat => query_html(".compose").or_else(|| query_html(".chat-title")),
     };
     if let Some(target) = target {
         let _ = target.focus();

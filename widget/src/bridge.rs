@@ -37,6 +37,11 @@ pub fn page_path() -> String {
     web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default()
 }
 
+/// Whether the page is in view (not a background tab).
+pub fn page_visible() -> bool {
+    web_sys::window().and_then(|w| w.document()).is_none_or(|d| !d.hidden())
+}
+
 /// The page's `<html lang>`.
 pub fn page_lang() -> Option<String> {
     let lang = web_sys::window()?.document()?.document_element()?.get_attribute("lang")?;

@@ -8,6 +8,9 @@
 
 pub mod app;
 pub mod bridge;
+pub mod chat;
+pub mod chat_link;
+pub mod chat_view;
 pub mod config;
 pub mod i18n;
 pub mod journey;
@@ -71,26 +74,24 @@ pub fn start(
 }
 
 async fn open_index(widget: Widget, index: Promise) {
-    let status = match load(index).await {
-        Ok((manifest, bytes)) => match kb::open(&bytes) {
-            Ok(articles) => {
-                widget.site.set(manifest.site);
-                KbStatus::Ready(articles)
-            }
-            Err(err) => KbStatus::Failed(err.to_string()),
-        },
-        Err(err) => KbStatus::Failed(err),
-    };
-    let payload = match &status {
-        KbStatus::Ready(articles) => serde_json::json!({ "articles": articles }),
-        KbStatus::Failed(err) => serde_json::json!({ "error": err }),
-        KbStatus::Loading => serde_json::Value::Null,
-    };
-    if let KbStatus::Failed(err) = &status {
-        web_sys::console::error_1(&format!("Answerdesk: {err}").into());
+    let opened = load(index).await.and_then(|(manifest, bytes)| {
+        let articles = kb::open(&bytes).map_err(|err| err.to_string())?;
+        Ok((manifest, articles))
+    });
+    match opened {
+        Ok((manifest, articles)) => {
+            widget.site.set(manifest.site);
+            widget.kb.set(KbStatus::Ready(articles));
+            bridge::emit("ready", &serde_json::json!({ "articles": articles }));
+        }
+        Err(err) => {
+            web_sys::console::error_1(&format!("Answerdesk: {err}").into());
+            widget.kb.set(KbStatus::Failed(err.clone()));
+            bridge::emit("ready", &serde_json::json!({ "error": err }));
+        }
     }
-    widget.kb.set(status);
-    bridge::emit("ready", &payload);
+    // The manifest may name the chat server: pick up a conversation from an earlier page view.
+    widget.resume_chat();
 }
 
 async fn load(index: Promise) -> Result<(Manifest, Vec<u8>), String> {

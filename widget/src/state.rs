@@ -3,10 +3,14 @@
 
 use kb_core::{Hit, Lang};
 use leptos::prelude::*;
-use protocol::{ArticleSeen, Identity};
+use protocol::rest::{Availability, LeaveMessage, StartConversation};
+use protocol::visitor::{ClientFrame, ServerFrame};
+use protocol::{ArticleSeen, EscalationContext, Identity, PROTOCOL_VERSION};
 use serde::Serialize;
 
 use crate::bridge;
+use crate::chat::{Chat, Effect, RatingStep};
+use crate::chat_link::{self, Saved};
 use crate::config::{Config, Site};
 use crate::journey::Journey;
 use crate::kb::{self, Results};
@@ -18,8 +22,23 @@ pub enum Screen {
     Search,
     /// One article, with "did this help?".
     Article { id: String, lang: Lang },
-    /// Ways to reach a person, with the hand-over.
+    /// Ways to reach a person, with the hand-over: live chat when someone is online, a message otherwise.
     Contact,
+    /// The live conversation.
+    Chat,
+}
+
+/// Whether a person can be reached through chat-server.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reach {
+    /// Not asked yet (or no chat server configured).
+    Unknown,
+    /// Asking the server.
+    Checking,
+    /// The server answered: online (chat) or not (leave a message).
+    Answered(Availability),
+    /// The server could not be reached: only the other ways are left.
+    Unreachable,
 }
 
 /// Whether the index is usable yet.
@@ -52,6 +71,27 @@ pub struct Widget {
     pub journey: RwSignal<Journey>,
     /// Results for `query`, recomputed on every change.
     pub results: Memo<Results>,
+    /// Whether someone can answer, once asked.
+    pub reach: RwSignal<Reach>,
+    /// The visitor's conversation with chat-server, once started (or resumed after a reload).
+    pub conversation: RwSignal<Option<Saved>>,
+    /// The conversation's messages and delivery state.
+    pub chat: RwSignal<Chat>,
+    /// Where the answer goes, after the visitor left a message.
+    pub left_email: RwSignal<Option<String>>,
+    /// A request to chat-server is in flight (the form's button waits).
+    pub busy: RwSignal<bool>,
+    /// Why starting a chat or leaving a message failed, in the server's words.
+    pub chat_error: RwSignal<Option<String>>,
+}
+
+/// Payload of the `message` event: an agent wrote to the visitor.
+#[derive(Serialize)]
+struct MessageEvent<'a> {
+    conversation_id: &'a str,
+    seq: u64,
+    author: &'a str,
+    body: &'a str,
 }
 
 /// Payload of the `search` event.
@@ -109,6 +149,12 @@ impl Widget {
             suggestions,
             journey: RwSignal::new(Journey::default()),
             results,
+            reach: RwSignal::new(Reach::Unknown),
+            conversation: RwSignal::new(None),
+            chat: RwSignal::new(Chat::default()),
+            left_email: RwSignal::new(None),
+            busy: RwSignal::new(false),
+            chat_error: RwSignal::new(None),
         }
     }
 
@@ -185,15 +231,220 @@ impl Widget {
         );
     }
 
-    /// The visitor wants a person: show the ways to reach one and hand over the context.
+    /// The visitor wants a person: back to their conversation if they have one, else the ways to reach
+    /// someone (asking chat-server who is online). The page gets the context either way.
     pub fn escalate(&self) {
         self.settle_search();
-        let context = self
+        bridge::emit("escalate", &self.context(None));
+        if self.conversation.with_untracked(Option::is_some) {
+            self.screen.set(Screen::Chat);
+        } else {
+            self.screen.set(Screen::Contact);
+            self.check_availability();
+        }
+        self.set_open(true);
+    }
+
+    /// What is handed over, with `email` added to the identity when the visitor gave one in a form.
+    pub fn context(&self, email: Option<&str>) -> EscalationContext {
+        let mut context = self
             .journey
             .with_untracked(|j| j.escalation(&bridge::page_url(), self.lang.get_untracked().code()));
-        bridge::emit("escalate", &context);
+        if let Some(email) = email.map(str::trim).filter(|e| !e.is_empty()) {
+            let identity = context.identity.get_or_insert_with(|| Identity {
+                id: email.to_owned(),
+                name: None,
+                email: None,
+                signature: None,
+            });
+            identity.email.get_or_insert_with(|| email.to_owned());
+        }
+        context
+    }
+
+    /// chat-server's URL: the init option, else the help center's manifest.
+    pub fn chat_server(&self) -> Option<String> {
+        self.config
+            .with_value(|c| c.chat.clone())
+            .or_else(|| self.site.with_untracked(|s| s.chat_url.clone()))
+            .map(|url| url.trim().trim_end_matches('/').to_owned())
+            .filter(|url| url.starts_with("http://") || url.starts_with("https://"))
+    }
+
+    fn check_availability(&self) {
+        let Some(server) = self.chat_server() else { return };
+        self.reach.set(Reach::Checking);
+        let widget = *self;
+        leptos::task::spawn_local(async move {
+            let reach = match chat_link::availability(&server).await {
+                Ok(availability) => Reach::Answered(availability),
+                Err(err) => {
+                    web_sys::console::warn_1(&format!("Answerdesk: chat server unreachable: {err}").into());
+                    Reach::Unreachable
+                }
+            };
+            widget.reach.set(reach);
+        });
+    }
+
+    /// Starts a live conversation whose first message is `body`.
+    pub fn start_chat(&self, body: String, email: String) {
+        let Some(server) = self.chat_server() else { return };
+        let request = StartConversation { version: PROTOCOL_VERSION, context: self.context(Some(&email)) };
+        let widget = *self;
+        self.request(async move {
+            let started = chat_link::start(&server, &request).await?;
+            let saved = Saved { conversation_id: started.conversation_id, token: started.visitor_token };
+            widget.begin(&server, saved);
+            widget.send_chat(body);
+            Ok(())
+        });
+    }
+
+    /// Leaves a message while nobody is online; it waits in the team's queue and is answered by email.
+    pub fn leave_message(&self, email: String, name: String, body: String) {
+        let Some(server) = self.chat_server() else { return };
+        let request = LeaveMessage {
+            version: PROTOCOL_VERSION,
+            email: email.trim().to_owned(),
+            name: Some(name.trim().to_owned()).filter(|n| !n.is_empty()),
+            message: body,
+            context: self.context(Some(&email)),
+        };
+        let widget = *self;
+        self.request(async move {
+            let ticket = chat_link::leave_message(&server, &request).await?;
+            widget.left_email.set(Some(request.email));
+            widget.begin(
+                &server,
+                Saved { conversation_id: ticket.conversation_id, token: ticket.visitor_token },
+            );
+            Ok(())
+        });
+    }
+
+    /// Runs a request to chat-server with the form waiting, and shows why it failed, if it did.
+    fn request(&self, work: impl Future<Output = Result<(), String>> + 'static) {
+        let widget = *self;
+        self.busy.set(true);
+        self.chat_error.set(None);
+        leptos::task::spawn_local(async move {
+            if let Err(reason) = work.await {
+                widget.chat_error.set(Some(reason));
+            }
+            widget.busy.set(false);
+        });
+    }
+
+    /// Remembers the conversation (only now is anything stored), connects, and shows it.
+    fn begin(&self, server: &str, saved: Saved) {
+        chat_link::save(server, &saved);
+        self.chat.set(Chat::default());
+        chat_link::connect(*self, server, saved.token.clone());
+        self.conversation.set(Some(saved));
+        self.screen.set(Screen::Chat);
+    }
+
+    /// Picks up the conversation saved by an earlier page view, if any.
+    pub fn resume_chat(&self) {
+        let Some(server) = self.chat_server() else { return };
+        if let Some(saved) = chat_link::load(&server) {
+            self.chat.set(Chat::default());
+            chat_link::connect(*self, &server, saved.token.clone());
+            self.conversation.set(Some(saved));
+        }
+    }
+
+    /// Sends a message; it stays in the outbox until the server acknowledges it.
+    pub fn send_chat(&self, body: String) {
+        let body = body.trim().to_owned();
+        if body.is_empty() {
+            return;
+        }
+        let client_id = chat_link::client_id();
+        self.chat.update(|chat| chat.queue(client_id.clone(), body.clone()));
+        chat_link::send(ClientFrame::Send { client_id, body });
+        self.visitor_typing(false);
+    }
+
+    /// Sends a refused message again.
+    pub fn retry_chat(&self, client_id: &str) {
+        let again = self.chat.try_update(|chat| chat.retry(client_id).cloned()).flatten();
+        if let Some(outgoing) = again {
+            chat_link::send(ClientFrame::Send { client_id: outgoing.client_id, body: outgoing.body });
+        }
+    }
+
+    /// Tells the agent whether the visitor is typing.
+    pub fn visitor_typing(&self, typing: bool) {
+        chat_link::send(ClientFrame::Typing { typing });
+    }
+
+    /// The visitor's rating of a closed conversation.
+    pub fn rate(&self, score: u8, comment: String) {
+        self.chat.update(|chat| chat.rating = RatingStep::Sending);
+        let comment = Some(comment.trim().to_owned()).filter(|c| !c.is_empty());
+        chat_link::send(ClientFrame::Rate { score, comment });
+    }
+
+    /// Forgets the finished conversation and offers the ways to reach someone again.
+    pub fn new_conversation(&self) {
+        if let Some(server) = self.chat_server() {
+            chat_link::forget(&server);
+        }
+        chat_link::disconnect();
+        self.conversation.set(None);
+        self.chat.set(Chat::default());
+        self.left_email.set(None);
         self.screen.set(Screen::Contact);
-        self.set_open(true);
+        self.check_availability();
+    }
+
+    /// A frame from chat-server.
+    pub fn on_chat_frame(&self, frame: ServerFrame) {
+        let looking = self.looking_at_chat();
+        match self.chat.try_update(|chat| chat.apply(frame, looking)) {
+            Some(Effect::AgentMessage(message)) => {
+                let conversation_id =
+                    self.conversation.with_untracked(|c| c.as_ref().map(|c| c.conversation_id.clone()));
+                let author = match &message.author {
+                    protocol::chat::Author::Agent { name } => name.as_str(),
+                    _ => "",
+                };
+                bridge::emit(
+                    "message",
+                    &MessageEvent {
+                        conversation_id: conversation_id.as_deref().unwrap_or_default(),
+                        seq: message.seq,
+                        author,
+                        body: &message.body,
+                    },
+                );
+            }
+            Some(Effect::Forget) => {
+                if let Some(server) = self.chat_server() {
+                    chat_link::forget(&server);
+                }
+            }
+            Some(Effect::None) | None => {}
+        }
+        if looking {
+            self.note_seen();
+        }
+    }
+
+    /// Whether the visitor sees the conversation right now.
+    pub fn looking_at_chat(&self) -> bool {
+        self.open.get_untracked()
+            && self.screen.with_untracked(|s| *s == Screen::Chat)
+            && bridge::page_visible()
+    }
+
+    /// The visitor sees the conversation: clear the unread count and tell the agents how far they read.
+    pub fn note_seen(&self) {
+        if let Some(up_to_seq) = self.chat.try_update(Chat::seen).flatten() {
+            chat_link::send(ClientFrame::Read { up_to_seq });
+        }
     }
 
     /// Sets who the visitor is.

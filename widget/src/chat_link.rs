@@ -1,0 +1,211 @@
+//! The widget's side of chat-server: its REST calls, the visitor socket with reconnect and resume, and
+//! the one thing the widget ever stores — the visitor token, and only once the visitor has started a
+//! conversation.
+
+use std::cell::{Cell, RefCell};
+
+use futures_channel::mpsc::{TryRecvError, UnboundedReceiver, UnboundedSender, unbounded};
+use futures_util::future::{Either, select};
+use futures_util::{SinkExt, StreamExt};
+use gloo_net::http::{Request, Response};
+use gloo_net::websocket::Message;
+use gloo_net::websocket::futures::WebSocket;
+use leptos::prelude::*;
+use protocol::PROTOCOL_VERSION;
+use protocol::chat::ErrorFrame;
+use protocol::rest::{Availability, ConversationStarted, LeaveMessage, StartConversation, TicketCreated};
+use protocol::visitor::{ClientFrame, ServerFrame};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::state::Widget;
+
+/// Waits after a dropped socket: 1 s, doubling up to 30 s, reset by every welcome.
+const FIRST_RETRY_MS: i32 = 1_000;
+const LAST_RETRY_MS: i32 = 30_000;
+
+/// The conversation the visitor has with this chat server, as kept in `localStorage`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    /// Conversation id.
+    pub conversation_id: String,
+    /// The secret that lets this visitor, and only them, read it.
+    pub token: String,
+}
+
+fn storage_key(server: &str) -> String {
+    format!("answerdesk.chat:{server}")
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    // Throws when storage is blocked (some privacy settings): then the chat just does not survive a reload.
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// The conversation saved for `server`, if any.
+pub fn load(server: &str) -> Option<Saved> {
+    let text = local_storage()?.get_item(&storage_key(server)).ok()??;
+    serde_json::from_str(&text).ok()
+}
+
+/// Saves the conversation so it survives page reloads.
+pub fn save(server: &str, saved: &Saved) {
+    if let (Some(storage), Ok(text)) = (local_storage(), serde_json::to_string(saved)) {
+        let _ = storage.set_item(&storage_key(server), &text);
+    }
+}
+
+/// Forgets the saved conversation.
+pub fn forget(server: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(&storage_key(server));
+    }
+}
+
+async fn answer<T: for<'de> Deserialize<'de>>(
+    response: Result<Response, gloo_net::Error>,
+) -> Result<T, String> {
+    let response = response.map_err(|e| e.to_string())?;
+    if response.ok() {
+        return response.json::<T>().await.map_err(|e| e.to_string());
+    }
+    // chat-server explains refusals with an error frame; anything else gets its status line.
+    match response.json::<ErrorFrame>().await {
+        Ok(error) => Err(error.message),
+        Err(_) => Err(format!("HTTP {} {}", response.status(), response.status_text())),
+    }
+}
+
+fn post<B: Serialize>(url: &str, body: &B) -> Result<gloo_net::http::Request, String> {
+    Request::post(url).json(body).map_err(|e| e.to_string())
+}
+
+/// Whether a person can answer now.
+pub async fn availability(server: &str) -> Result<Availability, String> {
+    answer(Request::get(&format!("{server}/api/availability")).send().await).await
+}
+
+/// Starts a conversation with what the visitor searched and read.
+pub async fn start(server: &str, request: &StartConversation) -> Result<ConversationStarted, String> {
+    answer(post(&format!("{server}/api/conversations"), request)?.send().await).await
+}
+
+/// Leaves a message for when someone is back.
+pub async fn leave_message(server: &str, request: &LeaveMessage) -> Result<TicketCreated, String> {
+    answer(post(&format!("{server}/api/tickets"), request)?.send().await).await
+}
+
+thread_local! {
+    /// Frames for the socket task. Replacing it (a new conversation) ends the old task.
+    static OUTGOING: RefCell<Option<UnboundedSender<ClientFrame>>> = const { RefCell::new(None) };
+    static NEXT_ID: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A client id unique to this page view and conversation: random prefix, then a counter.
+pub fn client_id() -> String {
+    thread_local! {
+        static PREFIX: String = format!("w{:x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
+    }
+    let n = NEXT_ID.with(|next| {
+        next.set(next.get() + 1);
+        next.get()
+    });
+    PREFIX.with(|prefix| format!("{prefix}-{n}"))
+}
+
+/// Sends a frame now if the socket is up. Frames sent while it is down are dropped: messages wait in
+/// the outbox and are resent on reconnect; typing and read reports are only worth sending live.
+pub fn send(frame: ClientFrame) {
+    OUTGOING.with(|outgoing| {
+        if let Some(sender) = outgoing.borrow().as_ref() {
+            let _ = sender.unbounded_send(frame);
+        }
+    });
+}
+
+/// Ends the socket task, if any.
+pub fn disconnect() {
+    OUTGOING.with(|outgoing| outgoing.borrow_mut().take());
+}
+
+/// Opens the visitor socket for `token` and keeps it open (reconnecting with growing pauses) until
+/// [`disconnect`] or the server refuses the token.
+pub fn connect(widget: Widget, server: &str, token: String) {
+    let (sender, receiver) = unbounded();
+    OUTGOING.with(|outgoing| *outgoing.borrow_mut() = Some(sender));
+    let url = format!("{}/ws/visitor", server.replacen("http", "ws", 1));
+    leptos::task::spawn_local(run(widget, url, token, receiver));
+}
+
+async fn run(widget: Widget, url: String, token: String, mut outgoing: UnboundedReceiver<ClientFrame>) {
+    let mut retry = FIRST_RETRY_MS;
+    loop {
+        if let Ok(socket) = WebSocket::open(&url) {
+            let (mut sink, mut incoming) = socket.split();
+            // Whatever piled up while the socket was down is stale; the outbox holds the messages.
+            while outgoing.try_recv().is_ok() {}
+            let after_seq = widget.chat.with_untracked(|chat| chat.last_seq());
+            let mut first =
+                vec![ClientFrame::Hello { version: PROTOCOL_VERSION, token: token.clone(), after_seq }];
+            widget.chat.with_untracked(|chat| {
+                first.extend(
+                    chat.to_resend()
+                        .map(|o| ClientFrame::Send { client_id: o.client_id.clone(), body: o.body.clone() }),
+                );
+            });
+            let mut up = true;
+            for frame in &first {
+                up = up && write(&mut sink, frame).await;
+            }
+            while up {
+                match select(incoming.next(), outgoing.next()).await {
+                    Either::Left((Some(Ok(Message::Text(text))), _)) => {
+                        match serde_json::from_str::<ServerFrame>(&text) {
+                            Ok(frame) => {
+                                if matches!(frame, ServerFrame::Welcome { .. }) {
+                                    retry = FIRST_RETRY_MS;
+                                }
+                                widget.on_chat_frame(frame);
+                            }
+                            Err(err) => web_sys::console::warn_1(&format!("Answerdesk chat: {err}").into()),
+                        }
+                    }
+                    Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
+                    Either::Left((Some(Err(_)) | None, _)) => up = false,
+                    Either::Right((Some(frame), _)) => up = write(&mut sink, &frame).await,
+                    Either::Right((None, _)) => return,
+                }
+            }
+        }
+        widget.chat.update(|chat| chat.disconnected());
+        if widget.chat.with_untracked(|chat| chat.link == crate::chat::Link::Gone) {
+            return;
+        }
+        sleep(retry).await;
+        retry = (retry * 2).min(LAST_RETRY_MS);
+        // Replaced or ended while we waited.
+        if matches!(outgoing.try_recv(), Err(TryRecvError::Closed)) {
+            return;
+        }
+    }
+}
+
+async fn write<S>(sink: &mut S, frame: &ClientFrame) -> bool
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    match serde_json::to_string(frame) {
+        Ok(text) => sink.send(Message::Text(text)).await.is_ok(),
+        Err(_) => true,
+    }
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED);
+}

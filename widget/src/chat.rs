@@ -27,6 +27,8 @@ pub struct Chat {
     pub unread: u32,
     /// The highest seq reported to the server as read by the visitor.
     pub read_reported: u64,
+    /// Messages up to this seq were history when the socket (re)connected, not news.
+    pub history_up_to: u64,
     /// The last refusal not tied to one message, in the server's words.
     pub problem: Option<String>,
 }
@@ -43,6 +45,7 @@ impl Default for Chat {
             agent_read_up_to: 0,
             unread: 0,
             read_reported: 0,
+            history_up_to: 0,
             problem: None,
         }
     }
@@ -85,7 +88,7 @@ pub enum RatingStep {
 
 /// What a frame changed that the widget has to act on beyond redrawing.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
+pub enum Outcome {
     /// Nothing more.
     None,
     /// An agent's message arrived live: tell the page (`message` event).
@@ -130,15 +133,16 @@ impl Chat {
     }
 
     /// Applies one frame from the server. `looking` is whether the visitor sees the chat right now.
-    pub fn apply(&mut self, frame: ServerFrame, looking: bool) -> Effect {
+    pub fn apply(&mut self, frame: ServerFrame, looking: bool) -> Outcome {
         match frame {
-            ServerFrame::Welcome { status, rated, .. } => {
+            ServerFrame::Welcome { status, rated, last_seq, .. } => {
                 self.link = Link::Online;
+                self.history_up_to = last_seq;
                 self.problem = None;
                 self.set_status(status, rated);
             }
             ServerFrame::Message(message) => {
-                let live = message.seq > self.last_seq();
+                let live = message.seq > self.last_seq() && message.seq > self.history_up_to;
                 let from_agent = matches!(message.author, Author::Agent { .. });
                 if let Some(client_id) = &message.client_id {
                     self.outbox.retain(|o| &o.client_id != client_id);
@@ -151,7 +155,7 @@ impl Chat {
                     if !looking {
                         self.unread += 1;
                     }
-                    return Effect::AgentMessage(message);
+                    return Outcome::AgentMessage(message);
                 }
             }
             ServerFrame::Ack(ack) => {
@@ -177,12 +181,12 @@ impl Chat {
                     && let Some(outgoing) = self.outbox.iter_mut().find(|o| &o.client_id == client_id)
                 {
                     outgoing.refused = Some(error.code);
-                    return Effect::None;
+                    return Outcome::None;
                 }
                 match error.code {
                     ErrorCode::Unauthorized | ErrorCode::NotFound => {
                         self.link = Link::Gone;
-                        return Effect::Forget;
+                        return Outcome::Forget;
                     }
                     ErrorCode::Closed => self.set_status(ConversationStatus::Closed, false),
                     _ => {
@@ -194,7 +198,7 @@ impl Chat {
                 }
             }
         }
-        Effect::None
+        Outcome::None
     }
 
     fn set_status(&mut self, status: ConversationStatus, rated: bool) {
@@ -217,6 +221,11 @@ impl Chat {
             }
             Err(at) => self.messages.insert(at, message),
         }
+    }
+
+    /// Whether [`Chat::seen`] would change anything.
+    pub fn unseen(&self) -> bool {
+        self.unread > 0 || self.last_seq() > self.read_reported
     }
 
     /// The visitor looks at the chat: nothing is unread any more. Returns the seq to report as read, if
@@ -254,6 +263,25 @@ mod tests {
 
     fn welcome(status: ConversationStatus, rated: bool) -> ServerFrame {
         ServerFrame::Welcome { version: 1, conversation_id: "c".into(), status, last_seq: 0, rated }
+    }
+
+    #[test]
+    fn history_replayed_after_a_reload_is_not_news() {
+        let mut chat = Chat::default();
+        let welcome = ServerFrame::Welcome {
+            version: 1,
+            conversation_id: "c".into(),
+            status: ConversationStatus::Open,
+            last_seq: 2,
+            rated: false,
+        };
+        chat.apply(welcome, false);
+        let old = message(2, agent("Lan"), None, "from the last visit");
+        assert_eq!(chat.apply(ServerFrame::Message(old), false), Outcome::None);
+        assert_eq!(chat.unread, 0);
+        let new = message(3, agent("Lan"), None, "now");
+        assert_eq!(chat.apply(ServerFrame::Message(new.clone()), false), Outcome::AgentMessage(new));
+        assert_eq!(chat.unread, 1);
     }
 
     #[test]
@@ -295,12 +323,12 @@ mod tests {
         let hello = message(3, agent("Lan"), None, "Chào bạn");
         chat.agent_typing = true;
         let effect = chat.apply(ServerFrame::Message(hello.clone()), false);
-        assert_eq!(effect, Effect::AgentMessage(hello.clone()));
+        assert_eq!(effect, Outcome::AgentMessage(hello.clone()));
         assert_eq!(chat.unread, 1);
         assert!(!chat.agent_typing, "a message ends the typing indicator");
         // A replayed (older) message is neither an event nor unread.
         let older = message(2, agent("Lan"), None, "earlier");
-        assert_eq!(chat.apply(ServerFrame::Message(older), false), Effect::None);
+        assert_eq!(chat.apply(ServerFrame::Message(older), false), Outcome::None);
         assert_eq!(chat.unread, 1);
         assert_eq!(chat.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), [2, 3]);
         assert_eq!(chat.seen(), Some(3));
@@ -347,7 +375,7 @@ mod tests {
             message: "unknown visitor token".into(),
             client_id: None,
         };
-        assert_eq!(chat.apply(ServerFrame::Error(unknown), true), Effect::Forget);
+        assert_eq!(chat.apply(ServerFrame::Error(unknown), true), Outcome::Forget);
         assert_eq!(chat.link, Link::Gone);
         chat.disconnected();
         assert_eq!(chat.link, Link::Gone, "a forgotten conversation does not reconnect");

@@ -9,7 +9,7 @@ use protocol::{ArticleSeen, EscalationContext, Identity, PROTOCOL_VERSION};
 use serde::Serialize;
 
 use crate::bridge;
-use crate::chat::{Chat, Effect, RatingStep};
+use crate::chat::{Chat, Outcome, RatingStep};
 use crate::chat_link::{self, Saved};
 use crate::config::{Config, Site};
 use crate::journey::Journey;
@@ -404,7 +404,7 @@ impl Widget {
     pub fn on_chat_frame(&self, frame: ServerFrame) {
         let looking = self.looking_at_chat();
         match self.chat.try_update(|chat| chat.apply(frame, looking)) {
-            Some(Effect::AgentMessage(message)) => {
+            Some(Outcome::AgentMessage(message)) => {
                 let conversation_id =
                     self.conversation.with_untracked(|c| c.as_ref().map(|c| c.conversation_id.clone()));
                 let author = match &message.author {
@@ -421,12 +421,12 @@ impl Widget {
                     },
                 );
             }
-            Some(Effect::Forget) => {
+            Some(Outcome::Forget) => {
                 if let Some(server) = self.chat_server() {
                     chat_link::forget(&server);
                 }
             }
-            Some(Effect::None) | None => {}
+            Some(Outcome::None) | None => {}
         }
         if looking {
             self.note_seen();
@@ -442,6 +442,10 @@ impl Widget {
 
     /// The visitor sees the conversation: clear the unread count and tell the agents how far they read.
     pub fn note_seen(&self) {
+        // Checked first: an update notifies even when nothing changed, and effects call this.
+        if !self.chat.with_untracked(Chat::unseen) {
+            return;
+        }
         if let Some(up_to_seq) = self.chat.try_update(Chat::seen).flatten() {
             chat_link::send(ClientFrame::Read { up_to_seq });
         }

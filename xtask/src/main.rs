@@ -1,7 +1,8 @@
 //! `cargo xtask <command>`: the project's two front doors and their helpers.
 //!
 //! - `demo`: installs what is missing, builds the help center and the widget, serves a demo storefront that
-//!   embeds the widget (127.0.0.1:8081) and the help center (127.0.0.1:8080).
+//!   embeds the widget (127.0.0.1:8081), the help center (127.0.0.1:8080) and chat-server with its agent
+//!   inbox (127.0.0.1:8787).
 //! - `test`: every test: unit, fixture, corpus, kb-core in wasm32 ranking like native, chat-server (with two
 //!   nodes on a real Postgres), and the widget in a real headless Chromium.
 //! - `eval`: search quality of kb-core on every set in ../shared/eval.
@@ -90,14 +91,19 @@ const E2E_PACKAGE: &str = "answerdesk-e2e";
 /// Where the demo storefront is served (the help center is on 8080).
 const STOREFRONT: &str = "127.0.0.1:8081";
 const HELP_CENTER: &str = "127.0.0.1:8080";
+/// Where the demo chat-server listens: `chat_url` in content/answerdesk.toml points here.
+const CHAT: &str = "127.0.0.1:8787";
+/// The demo agent, created (or reset) on every `cargo xtask demo`.
+const DEMO_AGENT: (&str, &str) = ("demo", "demo-password");
 
 fn demo() -> anyhow::Result<()> {
     tools::ensure_wasm_target()?;
-    run(cargo().args(["build", "--package", "kb-builder"]))?;
+    run(cargo().args(["build", "--package", "kb-builder", "--package", "chat-server"]))?;
     let kb_builder = root().join("target/debug/kb-builder");
     let dist = root().join("dist");
     run(Command::new(&kb_builder).args(["build", "--content", "content", "--out"]).arg(&dist))?;
     widget::build(&dist)?;
+    let mut chat = start_demo_chat()?;
     let pages = storefront::prepare(&root().join("site/demo"), &format!("http://{HELP_CENTER}"))?;
 
     let mut help_center = Command::new(&kb_builder)
@@ -117,9 +123,33 @@ fn demo() -> anyhow::Result<()> {
     println!(
         "  search from the terminal: target/debug/kb-builder search --index dist \"chinh sach doi tra\""
     );
-    println!("  Ctrl+C stops both servers.");
+    println!(
+        "  agent inbox (live chat): http://{CHAT}/agent  user {}  password {}",
+        DEMO_AGENT.0, DEMO_AGENT.1
+    );
+    println!("  Ctrl+C stops the servers.");
     println!();
     let served = storefront::serve(pages.path(), STOREFRONT.parse()?);
     let _ = help_center.kill();
+    let _ = chat.kill();
     served
+}
+
+/// chat-server on [`CHAT`] with its SQLite file under target/ (never inside dist/, which is published),
+/// taking the storefront's visitors, with the demo agent in every team the sample articles name.
+fn start_demo_chat() -> anyhow::Result<std::process::Child> {
+    let chat_server = root().join("target/debug/chat-server");
+    let data = root().join("target/demo");
+    std::fs::create_dir_all(&data)?;
+    let database = data.join("chat.db");
+    run(Command::new(&chat_server)
+        .args(["agent", "add", DEMO_AGENT.0, "--name", "Lan (demo)"])
+        .args(["--teams", "orders,logistics,returns,billing,accounts,warranty", "--database-url"])
+        .arg(&database)
+        .env("CHAT_SERVER_AGENT_PASSWORD", DEMO_AGENT.1))?;
+    Command::new(&chat_server)
+        .args(["--listen", CHAT, "--allowed-origins", &format!("http://{STOREFRONT}"), "--database-url"])
+        .arg(&database)
+        .spawn()
+        .context("cannot start chat-server")
 }

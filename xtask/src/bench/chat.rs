@@ -40,7 +40,8 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
          welcome), one agent socket on the first node sees every message. At each step {RATE} messages/s are \
          offered for {} s open-loop, round-robin over the visitors. Ack = send → committed and acknowledged; \
          to agent = visitor send → the agent's socket has it (the fan-out). Server RSS from /proc/PID/status \
-         (VmRSS, summed over nodes); per 1,000 = (RSS − RSS before visitors) ÷ visitors × 1,000. SQLite: WAL, \
+         (VmRSS, summed over nodes); per 1,000 = the RSS added since the previous step (the first step: since before any visitor) ÷ the \
+         visitors added × 1,000. SQLite: WAL, \
          synchronous = FULL. Postgres {}: default durability (fsync on, synchronous_commit on); two nodes, \
          visitors alternate between them, the agent is on node 1, so half the messages cross nodes via \
          LISTEN/NOTIFY.\n\n\
@@ -215,7 +216,7 @@ fn record(database: &str, rows: &[Step], md: &mut String, results: &mut Vec<(Str
 async fn steps_on(nodes: &[Node], steps: &[usize], phase: Duration) -> anyhow::Result<Vec<Step>> {
     let mut load = Load::start(nodes.iter().map(|n| n.address.clone()).collect(), AGENT).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let base: u64 = nodes.iter().map(Node::rss).sum::<anyhow::Result<u64>>()?;
+    let mut previous: (usize, u64) = (0, nodes.iter().map(Node::rss).sum::<anyhow::Result<u64>>()?);
     let mut rows = Vec::new();
     for &visitors in steps {
         eprintln!("chat: connecting {visitors} visitors to {} node(s)", nodes.len());
@@ -231,9 +232,10 @@ async fn steps_on(nodes: &[Node], steps: &[usize], phase: Duration) -> anyhow::R
             visitors,
             connect,
             rss,
-            rss_per_1000: rss.saturating_sub(base) as f64 / visitors as f64 * 1000.0,
+            rss_per_1000: rss.saturating_sub(previous.1) as f64 / (visitors - previous.0) as f64 * 1000.0,
             phase: measured,
         });
+        previous = (visitors, rss);
     }
     Ok(rows)
 }
@@ -252,7 +254,7 @@ async fn kill_check_sqlite(options: &Options, config: &Path, db: &str) -> anyhow
     let node = Node::spawn(options, config, db, "sqlite-kill")?;
     let mut load = Load::start(vec![node.address.clone()], AGENT).await?;
     load.connect_until(20, 20).await?;
-    let first = load.flood(200, 300).await?;
+    let first = load.flood(500, 300).await?;
     drop(node); // SIGKILL
     let restarted = Node::spawn(options, config, db, "sqlite-restarted")?;
     compare(&load, first, &restarted.address).await
@@ -262,7 +264,7 @@ async fn kill_check_sqlite(options: &Options, config: &Path, db: &str) -> anyhow
 async fn kill_check(victim: Node, survivor: &str) -> anyhow::Result<Killed> {
     let mut load = Load::start(vec![victim.address.clone()], AGENT).await?;
     load.connect_until(20, 20).await?;
-    let first = load.flood(200, 300).await?;
+    let first = load.flood(500, 300).await?;
     drop(victim);
     compare(&load, first, survivor).await
 }
@@ -373,7 +375,8 @@ fn postgres_bin() -> Option<PathBuf> {
 
 fn postgres_version() -> Option<String> {
     let out = Command::new(postgres_bin()?.join("postgres")).arg("--version").output().ok()?;
-    Some(String::from_utf8_lossy(&out.stdout).trim().rsplit(' ').next()?.to_string())
+    // "postgres (PostgreSQL) 15.18 (Debian …)"
+    Some(String::from_utf8_lossy(&out.stdout).split_whitespace().nth(2)?.to_string())
 }
 
 /// Postgres refuses to run as root; as root, its tools run as the `postgres` user.

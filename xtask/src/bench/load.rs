@@ -243,7 +243,11 @@ impl Load {
                 anyhow::Ok(())
             }
         });
-        let sending = futures_util::future::join_all(senders);
+        // Only enough acks (or the deadline) ends the flood: the kill must land while writes are in flight.
+        let sending = async {
+            futures_util::future::join_all(senders).await;
+            std::future::pending::<()>().await
+        };
         let acked_enough = async {
             let deadline = Instant::now() + WAIT;
             while Instant::now() < deadline && acked_count(&times, first) < stop_after {
@@ -251,7 +255,7 @@ impl Load {
             }
         };
         tokio::select! {
-            _ = sending => {}
+            () = sending => {}
             () = acked_enough => {}
         }
         self.next_message = first + per_visitor * visitors;

@@ -231,10 +231,8 @@ pub fn dir_bytes(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> u64 {
             let path = entry.path();
             match entry.file_type() {
                 Ok(t) if t.is_dir() => walk(base, &path, keep, total),
-                Ok(t) if t.is_file() => {
-                    if keep(path.strip_prefix(base).unwrap_or(&path)) {
-                        *total += entry.metadata().map(|m| m.len()).unwrap_or(0);
-                    }
+                Ok(t) if t.is_file() && keep(path.strip_prefix(base).unwrap_or(&path)) => {
+                    *total += entry.metadata().map(|m| m.len()).unwrap_or(0);
                 }
                 _ => {}
             }
@@ -248,6 +246,7 @@ pub fn dir_bytes(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> u64 {
 /// "1.4 MB", "730 KB", "512 B" (decimal units, as in bench/results/build-corpora.md).
 pub fn bytes(n: u64) -> String {
     match n {
+        n if n >= 1_000_000_000 => format!("{:.2} GB", n as f64 / 1e9),
         n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
         n if n >= 1_000 => format!("{:.1} KB", n as f64 / 1e3),
         n => format!("{n} B"),
@@ -259,7 +258,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -72,7 +72,9 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
         let bundle = build_bundle(options, &case.content).with_context(|| case.name)?;
         let kb = KnowledgeBase::from_bundle(&bundle).with_context(|| format!("opening {}", case.name))?;
         let queries = read_queries(&shared.join("eval").join(case.queries).join("queries.jsonl"))?;
-        for typing in [false, true] {
+        // `--quick` (CI smoke) skips the typing pass.
+        let modes: &[bool] = if options.quick { &[false] } else { &[false, true] };
+        for &typing in modes {
             let requests: Vec<SearchRequest> = queries
                 .iter()
                 .map(|q| SearchRequest::new(q.as_str()).lang(Some(case.lang)).typing(typing))

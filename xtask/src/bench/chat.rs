@@ -40,8 +40,8 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
          welcome), one agent socket on the first node sees every message. At each step {RATE} messages/s are \
          offered for {} s open-loop, round-robin over the visitors. Ack = send → committed and acknowledged; \
          to agent = visitor send → the agent's socket has it (the fan-out). Server RSS from /proc/PID/status \
-         (VmRSS, summed over nodes); per 1,000 = the RSS added since the previous step (the first step: since before any visitor) ÷ the \
-         visitors added × 1,000. SQLite: WAL, \
+         (VmRSS, summed over nodes); per 1,000 = RSS after connecting the step's new visitors − RSS just before, ÷ the visitors added \
+         × 1,000 (so earlier message phases do not count). SQLite: WAL, \
          synchronous = FULL. Postgres {}: default durability (fsync on, synchronous_commit on); two nodes, \
          visitors alternate between them, the agent is on node 1, so half the messages cross nodes via \
          LISTEN/NOTIFY.\n\n\
@@ -216,26 +216,28 @@ fn record(database: &str, rows: &[Step], md: &mut String, results: &mut Vec<(Str
 async fn steps_on(nodes: &[Node], steps: &[usize], phase: Duration) -> anyhow::Result<Vec<Step>> {
     let mut load = Load::start(nodes.iter().map(|n| n.address.clone()).collect(), AGENT).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let mut previous: (usize, u64) = (0, nodes.iter().map(Node::rss).sum::<anyhow::Result<u64>>()?);
+    let rss = || nodes.iter().map(Node::rss).sum::<anyhow::Result<u64>>();
+    let mut held = 0;
     let mut rows = Vec::new();
     for &visitors in steps {
         eprintln!("chat: connecting {visitors} visitors to {} node(s)", nodes.len());
+        let before = rss()?;
         let started = Instant::now();
         load.connect_until(visitors, PARALLEL_CONNECTS).await?;
         let connect = started.elapsed();
         // A short pause so the server's memory reflects the held sockets, not the handshake burst.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let rss: u64 = nodes.iter().map(Node::rss).sum::<anyhow::Result<u64>>()?;
+        let after = rss()?;
         eprintln!("chat: offering {RATE} msg/s for {phase:?} over {visitors} visitors");
         let measured = load.offer(RATE, phase).await?;
         rows.push(Step {
             visitors,
             connect,
-            rss,
-            rss_per_1000: rss.saturating_sub(previous.1) as f64 / (visitors - previous.0) as f64 * 1000.0,
+            rss: after,
+            rss_per_1000: after.saturating_sub(before) as f64 / (visitors - held) as f64 * 1000.0,
             phase: measured,
         });
-        previous = (visitors, rss);
+        held = visitors;
     }
     Ok(rows)
 }

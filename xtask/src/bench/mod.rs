@@ -87,7 +87,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             section.markdown.trim_end(),
             machine.line,
             started.elapsed().as_secs_f64(),
-            if quick { " --quick" } else { "" }
+            args.iter().map(|a| format!(" {a}")).collect::<String>()
         );
         let json = serde_json::json!({
             "machine": machine.json,

@@ -6,7 +6,9 @@
 //! - `test`: every test: unit, fixture, corpus, kb-core in wasm32 ranking like native, chat-server (with two
 //!   nodes on a real Postgres), and the widget in a real headless Chromium.
 //! - `eval`: search quality of kb-core on every set in ../shared/eval.
+//! - `bench`: performance side by side with Pagefind, and chat-server under load (`bench/results/`).
 
+mod bench;
 mod eval;
 mod storefront;
 mod tools;
@@ -18,11 +20,12 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-const USAGE: &str = "usage: cargo xtask <demo | test | eval>
+const USAGE: &str = "usage: cargo xtask <demo | test | eval | bench [--quick] [build|chat|query|weight]>
 
   demo   build the help center and the widget; serve a demo storefront on http://127.0.0.1:8081/
   test   run every test (what CI runs, without fmt and clippy)
-  eval   measure search quality on ../shared/eval";
+  eval   measure search quality on ../shared/eval
+  bench  measure performance against peers; tables and JSON go to bench/results/";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,6 +33,9 @@ fn main() -> anyhow::Result<()> {
         Some("demo") => demo(),
         Some("test") => test(),
         Some("eval") => eval::run(&root()),
+        Some("bench") => bench::run(&args[1..]),
+        // bench's child-process wrapper (exact peak RSS of one child), not meant to be run by hand.
+        Some("bench-exec") => bench::exec_measured(&args[1..]),
         // Trunk's post-build hook (Trunk.toml), not meant to be run by hand.
         Some("widget-loader") => widget::write_loader(),
         Some("-h" | "--help" | "help") => {

@@ -22,7 +22,46 @@ pub fn build(dist: &Path) -> anyhow::Result<()> {
             .args(["build", "--release", "--dist"])
             .arg(dist.join("widget"))
             .env("PATH", tools::path_with(&wasm_opt)),
-    )
+    )?;
+    precompress(&dist.join("widget"))?;
+    precompress(&dist.join("kb"))
+}
+
+/// Writes `<name>.gz` and `<name>.br` next to each immutable asset (the loader, JS glue, wasm, index
+/// bundles), for hosts that serve precompressed files. The manifest is left alone: it changes with every
+/// help-center build, which would leave a stale `.gz` beside it.
+pub fn precompress(dir: &Path) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    for entry in entries {
+        let path = entry?.path();
+        if !path.extension().is_some_and(|e| e == "js" || e == "wasm" || e == "bundle") {
+            continue;
+        }
+        let raw = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        std::fs::write(dir.join(format!("{name}.gz")), gzip(&raw)?)?;
+        std::fs::write(dir.join(format!("{name}.br")), brotli(&raw)?)?;
+    }
+    Ok(())
+}
+
+/// gzip at the highest level (what a host would precompress with).
+pub fn gzip(raw: &[u8]) -> anyhow::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(raw)?;
+    Ok(encoder.finish()?)
+}
+
+/// Brotli at quality 11 with a 4 MiB window (the usual static-asset settings).
+pub fn brotli(raw: &[u8]) -> anyhow::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    {
+        let mut encoder = brotli::CompressorWriter::new(&mut out, 64 * 1024, 11, 22);
+        encoder.write_all(raw)?;
+    }
+    Ok(out)
 }
 
 /// Trunk's post-build hook: writes `answerdesk.js` into the staging folder Trunk names in
@@ -84,6 +123,24 @@ mod tests {
         let out = loader(source, "w-1.js", "w-1_bg.wasm").unwrap();
         assert_eq!(out, "var a = 'w-1.js';\nvar b = 'http://x/w-1_bg.wasm';\n");
         assert!(loader("no placeholders", "a", "b").is_err());
+    }
+
+    #[test]
+    fn precompressed_files_decompress_to_the_asset() {
+        let dir = tempfile::tempdir().unwrap();
+        let asset = "answerdesk ".repeat(200);
+        std::fs::write(dir.path().join("a.js"), &asset).unwrap();
+        std::fs::write(dir.path().join("manifest.json"), "{}").unwrap();
+        precompress(dir.path()).unwrap();
+        let mut text = String::new();
+        let gz = std::fs::read(dir.path().join("a.js.gz")).unwrap();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+        assert_eq!(text, asset);
+        let br = std::fs::read(dir.path().join("a.js.br")).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut brotli::Decompressor::new(&br[..], 4096), &mut text).unwrap();
+        assert_eq!(text, asset);
+        assert!(!dir.path().join("manifest.json.gz").exists());
     }
 
     #[test]

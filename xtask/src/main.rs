@@ -6,6 +6,7 @@
 //!   nodes on a real Postgres), and the widget in a real headless Chromium.
 //! - `eval`: search quality of kb-core on every set in ../shared/eval.
 
+mod bm25;
 mod eval;
 mod storefront;
 mod tools;

@@ -4,6 +4,7 @@
 //! is cut and normalised exactly as the articles were when the index was built.
 
 mod fold;
+mod stopwords;
 mod words;
 
 use tantivy::tokenizer::{
@@ -11,6 +12,7 @@ use tantivy::tokenizer::{
 };
 
 pub use fold::fold_word;
+pub use stopwords::is_vietnamese_stopword;
 pub use words::WordTokenizer;
 
 use crate::Lang;
@@ -64,13 +66,56 @@ thread_local! {
 
 /// The terms `text` becomes in `lang`, in order. Used for query building and tests.
 pub fn terms(lang: Lang, text: &str) -> Vec<String> {
+    tokens(lang, text).into_iter().map(|t| t.text).collect()
+}
+
+/// What an index term stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermKind {
+    /// A word in its searchable form (folded; stemmed in English).
+    Word,
+    /// The same word as written with its marks (Vietnamese), at the same position as its [`TermKind::Word`].
+    Accented,
+    /// Two neighbouring syllables (Vietnamese), at the second one's position.
+    Pair,
+}
+
+/// One term of an analyzed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyzedTerm {
+    /// The term as stored in the index.
+    pub text: String,
+    /// Position of the word it comes from (stopwords removed in English leave gaps).
+    pub position: usize,
+    /// What it stands for.
+    pub kind: TermKind,
+    /// Byte range of the word(s) in the analyzed text.
+    pub offsets: std::ops::Range<usize>,
+}
+
+/// The terms of `text` in `lang`, in order, with their positions and kinds.
+pub fn tokens(lang: Lang, text: &str) -> Vec<AnalyzedTerm> {
     ANALYZERS.with_borrow_mut(|analyzers| {
         let (_, analyzer) =
             analyzers.iter_mut().find(|(l, _)| *l == lang).expect("every language has an analyzer");
         let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
+        let mut out: Vec<AnalyzedTerm> = Vec::new();
         while stream.advance() {
-            out.push(stream.token().text.clone());
+            let token = stream.token();
+            let same_position = out.last().is_some_and(|t| t.position == token.position);
+            let kind = if token.text.contains(' ') {
+                TermKind::Pair
+            } else if same_position {
+                TermKind::Accented
+            } else {
+                TermKind::Word
+            };
+            out.push(AnalyzedTerm {
+                text: token.text.clone(),
+                position: token.position,
+                kind,
+                offsets: token.offset_from..token.offset_to,
+            });
         }
         out
     })

@@ -8,7 +8,6 @@
 // installs them into .tools/peers).
 import fs from "node:fs";
 import path from "node:path";
-import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const [engine, docsPath, queriesPath, outPath, workDir] = process.argv.slice(2);
@@ -19,12 +18,18 @@ if (!workDir) {
 const readJsonl = (p) => fs.readFileSync(p, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
 const docs = readJsonl(docsPath);
 const queries = readJsonl(queriesPath);
-// Resolve packages from the folder xtask installed them into, not from this file's location.
-const require = createRequire(path.join(process.env.PEERS_MODULES ?? process.cwd(), "noop.js"));
+// Packages come from the folder xtask installed them into, not from this file's location.
+const modules = path.join(process.env.PEERS_MODULES ?? process.cwd(), "node_modules");
+const importPackage = async (name) => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(modules, name, "package.json"), "utf8"));
+  const exported = manifest.exports?.["."];
+  const entry = (typeof exported === "string" ? exported : exported?.import ?? exported?.default) ?? manifest.module ?? manifest.main;
+  return import(pathToFileURL(path.join(modules, name, entry)).href);
+};
 const LIMIT = 10;
 
 async function minisearch() {
-  const { default: MiniSearch } = await import(pathToFileURL(require.resolve("minisearch")).href);
+  const { default: MiniSearch } = await importPackage("minisearch");
   // The setup from MiniSearch's README: title and text fields, title boosted, prefix and fuzzy matching.
   const index = new MiniSearch({
     fields: ["title", "body"],
@@ -37,7 +42,7 @@ async function minisearch() {
 const escapeHtml = (s) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 
 async function pagefind() {
-  const pagefindLib = await import(pathToFileURL(require.resolve("pagefind")).href);
+  const pagefindLib = await importPackage("pagefind");
   // Each article as the help center would publish it: one HTML page with its title and body.
   const { index } = await pagefindLib.createIndex({});
   for (const doc of docs) {

@@ -12,9 +12,9 @@
 use serde::{Deserialize, Serialize};
 
 /// A first hit with less of the query's meaning than this is never presented as the answer.
-pub const MIN_COVERAGE: f32 = 0.6;
+pub const MIN_COVERAGE: f32 = 0.5;
 /// ... nor one this close to the runner-up (relative score gap).
-pub const MIN_MARGIN: f32 = 0.1;
+pub const MIN_MARGIN: f32 = 0.2;
 
 /// The engine's judgement of a result list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

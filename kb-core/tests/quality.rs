@@ -25,14 +25,20 @@ fn lines(path: &std::path::Path) -> Vec<Value> {
         .collect()
 }
 
-/// The answer's first sentence (what `kb-builder import` makes the title of a FAQ without a question).
+/// The answer's first sentence, shortened at a word boundary with "…" past 120 characters: the title
+/// `kb-builder import` gives a FAQ without a question.
 fn first_sentence(answer: &str) -> String {
     let answer = answer.trim();
     let end = answer
         .char_indices()
         .find(|&(i, c)| matches!(c, '.' | '?' | '!') && answer[i + 1..].starts_with(char::is_whitespace))
         .map_or(answer.len(), |(i, _)| i + 1);
-    answer[..end].chars().take(120).collect()
+    let sentence = answer[..end].trim();
+    if sentence.chars().count() <= 120 {
+        return sentence.to_string();
+    }
+    let cut: String = sentence.chars().take(120).collect();
+    format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
 }
 
 fn open(set: &str) -> Option<(KnowledgeBase, Vec<Value>)> {

@@ -164,13 +164,19 @@ fn articles(faqs: &Path) -> anyhow::Result<Vec<Value>> {
         .collect()
 }
 
-/// The answer's first sentence, at most 120 characters (as `kb-builder import` derives a title).
+/// The answer's first sentence, shortened at a word boundary with "…" past 120 characters (the title
+/// `kb-builder import` derives).
 fn first_sentence(answer: &str) -> String {
     let end = answer
         .char_indices()
         .find(|&(i, c)| matches!(c, '.' | '?' | '!') && answer[i + 1..].starts_with(char::is_whitespace))
         .map_or(answer.len(), |(i, _)| i + 1);
-    answer[..end].trim().chars().take(120).collect()
+    let sentence = answer[..end].trim();
+    if sentence.chars().count() <= 120 {
+        return sentence.to_string();
+    }
+    let cut: String = sentence.chars().take(120).collect();
+    format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
 }
 
 fn write_rankings(

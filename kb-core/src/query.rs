@@ -41,6 +41,8 @@ const TIE_BREAKER: f32 = 0.2;
 const ACCENT_BOOST: f32 = 0.3;
 /// A pair of neighbouring Vietnamese syllables ("đơn hàng").
 const PAIR_BOOST: f32 = 1.0;
+/// A product code or number typed whole and found whole, on top of its parts.
+const CODE_BOOST: f32 = 1.0;
 /// Two neighbouring English words found close together.
 const PHRASE_BOOST: f32 = 0.25;
 /// Words between two English query words that may still count as close.
@@ -145,6 +147,7 @@ pub(crate) fn build(
             let boost = match term.kind {
                 TermKind::Accented if searched(term.position) => ACCENT_BOOST,
                 TermKind::Pair => PAIR_BOOST,
+                TermKind::Code => CODE_BOOST,
                 _ => continue,
             };
             if !seen.contains(&term.text.as_str()) {

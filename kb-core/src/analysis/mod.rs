@@ -78,6 +78,8 @@ pub enum TermKind {
     Accented,
     /// Two neighbouring syllables (Vietnamese), at the second one's position.
     Pair,
+    /// A product code or number kept whole (`sm-a546e`, `300.000`), at its first part's position.
+    Code,
 }
 
 /// One term of an analyzed text.
@@ -105,6 +107,8 @@ pub fn tokens(lang: Lang, text: &str) -> Vec<AnalyzedTerm> {
             let same_position = out.last().is_some_and(|t| t.position == token.position);
             let kind = if token.text.contains(' ') {
                 TermKind::Pair
+            } else if token.text.contains(['-', '.', '/']) {
+                TermKind::Code
             } else if same_position {
                 TermKind::Accented
             } else {

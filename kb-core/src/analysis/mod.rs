@@ -158,6 +158,46 @@ mod tests {
     }
 
     #[test]
+    fn old_and_new_tone_placement_meet_on_the_folded_form() {
+        // "hủy" (mark on u) and "huỷ" (mark on y) are the same word in two spelling conventions.
+        let old = terms(Lang::Vi, "hủy đơn");
+        let new = terms(Lang::Vi, "huỷ đơn");
+        assert!(old.contains(&"huy".into()) && new.contains(&"huy".into()));
+        assert!(old.contains(&"huy don".into()) && new.contains(&"huy don".into()));
+        assert_eq!(terms(Lang::Vi, "ĐƠN HÀNG"), terms(Lang::Vi, "đơn hàng"), "capitals keep their marks");
+    }
+
+    #[test]
+    fn vietnamese_terms_say_what_they_are() {
+        let kinds: Vec<(String, TermKind, usize)> =
+            tokens(Lang::Vi, "Đơn hàng SM-A546E").into_iter().map(|t| (t.text, t.kind, t.position)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("don".into(), TermKind::Word, 0),
+                ("đơn".into(), TermKind::Accented, 0),
+                ("hang".into(), TermKind::Word, 1),
+                ("hàng".into(), TermKind::Accented, 1),
+                ("don hang".into(), TermKind::Pair, 1),
+                ("sm".into(), TermKind::Word, 2),
+                ("hang sm".into(), TermKind::Pair, 2),
+                ("sm-a546e".into(), TermKind::Code, 2),
+                ("a546e".into(), TermKind::Word, 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn english_keeps_numbers_and_codes_and_drops_possessives() {
+        assert_eq!(terms(Lang::En, "COVID-19 vaccines"), ["covid", "covid-19", "19", "vaccin"]);
+        assert_eq!(terms(Lang::En, "the customer\u{2019}s 2 orders"), ["custom", "2", "order"]);
+        assert_eq!(
+            terms(Lang::En, "I don't have 300.000 VND"),
+            ["i", "dont", "have", "300", "300.000", "000", "vnd"]
+        );
+    }
+
+    #[test]
     fn punctuation_is_just_a_separator() {
         assert_eq!(terms(Lang::En, "\"return\" -policy? (title:x)"), ["return", "polici", "titl", "x"]);
     }

@@ -70,7 +70,8 @@ async function pagefind() {
   return async (query) => {
     const found = await search.search(query);
     const top = await Promise.all((found?.results ?? []).slice(0, LIMIT).map((r) => r.data()));
-    return top.map((data) => data.url.replace(/^\/|\/$/g, ""));
+    // Pagefind prefixes the page URL with its base path: the id is the URL's last segment.
+    return top.map((data) => data.url.split("/").filter(Boolean).pop());
   };
 }
 

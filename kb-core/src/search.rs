@@ -245,8 +245,13 @@ impl KnowledgeBase {
         let confidence = match top.first() {
             Some(&(first, address)) => {
                 let second = top.get(1).map_or(0.0, |&(score, _)| score);
-                let doc: TantivyDocument = self.searcher.doc(address)?;
-                let lang: Lang = text(&doc, self.schema.lang).parse().map_err(|_| Error::SchemaMismatch)?;
+                let lang = match langs.as_slice() {
+                    [lang] => *lang,
+                    _ => {
+                        let doc: TantivyDocument = self.searcher.doc(address)?;
+                        text(&doc, self.schema.lang).parse().map_err(|_| Error::SchemaMismatch)?
+                    }
+                };
                 let coverage = self.coverage(lang, &request.text, address)?;
                 confidence::judge(coverage, first, second)
             }

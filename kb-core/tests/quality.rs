@@ -3,7 +3,8 @@
 //! Each set is indexed in-process the way `kb-builder import` maps a FAQ pair (title = the question, or the
 //! answer's first sentence when there is none; body = the answer), its queries are run through
 //! [`KnowledgeBase::search`], and MRR@10 must stay above a floor set just under what the engine reaches.
-//! A set that is not present (a checkout without `../shared`) is skipped with a note.
+//! Floors (reached when they were set: covidfaq 0.633, oval 0.632, vicov 0.358 and 0.357 unaccented) sit
+//! just under, so a change that loses quality fails here. A set that is not present (a checkout without `../shared`) is skipped with a note.
 //! `QUALITY_REPORT=1 cargo test -p kb-core --test quality -- --nocapture` prints the numbers.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
@@ -167,15 +168,15 @@ fn check(set: &str, floors: &[(&str, f64)]) {
 
 #[test]
 fn covidfaq_en_mrr_floor() {
-    check("covidfaq_en", &[("as written", 0.0)]);
+    check("covidfaq_en", &[("as written", 0.62)]);
 }
 
 #[test]
 fn oval_covid_vaccine_en_mrr_floor() {
-    check("oval_covid_vaccine_en", &[("as written", 0.0)]);
+    check("oval_covid_vaccine_en", &[("as written", 0.61)]);
 }
 
 #[test]
 fn vicov19qa_vi_mrr_floor() {
-    check("vicov19qa_vi", &[("as written", 0.0), ("unaccented", 0.0)]);
+    check("vicov19qa_vi", &[("as written", 0.35), ("unaccented", 0.35)]);
 }

@@ -10,6 +10,7 @@
 //! - Pagefind (npm): the articles indexed as HTML pages by Pagefind's indexer, queried by its own search
 //!   code (pagefind.js and its wasm) under Node.
 //!
+//! A set with official splits is measured on its `val` split (see [`dev_split`]).
 //! Peers' rankings are scored by `kb-builder eval --rankings`, so every engine gets the same metrics code.
 //! Query latency is measured natively in this process: kb-core (opening the built bundle, full search with
 //! snippets) against the plain BM25 index. The table goes to `bench/results/quality.md`.
@@ -84,7 +85,7 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         std::fs::write(&docs_path, docs.iter().map(|d| format!("{d}\n")).collect::<String>())?;
         let plain = PlainBm25::new(&docs)?;
 
-        let queries = std::fs::read_to_string(set.join("queries.jsonl"))?;
+        let queries = dev_split(&std::fs::read_to_string(set.join("queries.jsonl"))?)?;
         let mut variants = vec![("as written", queries.clone())];
         if let Some(stressed) = stress_variant(&queries)? {
             variants.push(stressed);
@@ -146,6 +147,28 @@ fn open_bundle(dist: &Path) -> anyhow::Result<KnowledgeBase> {
     let manifest: Value = serde_json::from_slice(&std::fs::read(dist.join("kb/manifest.json"))?)?;
     let bundle = dist.join("kb").join(manifest["bundle"].as_str().context("manifest without a bundle")?);
     Ok(KnowledgeBase::from_bundle(&std::fs::read(&bundle)?)?)
+}
+
+/// The queries to run: a set with official splits (`"split"`) is measured on its `val` split, which keeps
+/// the slowest peers to minutes (MiniSearch's fuzzy search takes ~0.1 s per long query on 4,451 answers)
+/// and is the split the set's README quotes a baseline for. kb-core's floor tests run every query.
+fn dev_split(queries: &str) -> anyhow::Result<String> {
+    let mut out = String::new();
+    let mut any_split = false;
+    let mut val = String::new();
+    for line in queries.lines().filter(|l| !l.trim().is_empty()) {
+        let query: Value = serde_json::from_str(line)?;
+        if let Some(split) = query["split"].as_str() {
+            any_split = true;
+            if split == "val" {
+                val.push_str(line);
+                val.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    Ok(if any_split { val } else { out })
 }
 
 /// The FAQ pairs as articles, the way `kb-builder import` maps them: the title is the question, or the

@@ -1,7 +1,8 @@
 //! `kb-builder eval`: builds the content through the real pipeline and measures how well kb-core's search
-//! ranks the relevant articles for real queries.
+//! ranks the relevant articles for real queries. With `--rankings` it scores another engine's rankings of
+//! the same queries instead, with the same metrics (`cargo xtask eval` compares peers that way).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,8 +18,11 @@ use crate::progress::Progress;
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
     /// Content folder to build (e.g. the output of `import`).
-    #[arg(long)]
-    content: PathBuf,
+    #[arg(long, required_unless_present = "rankings")]
+    content: Option<PathBuf>,
+    /// Instead of searching, score these rankings: JSONL of {"qid","ids":[...]} (best first).
+    #[arg(long, conflicts_with = "content")]
+    rankings: Option<PathBuf>,
     /// JSONL file of {"qid","query","relevant_ids"[,"lang"]} objects.
     #[arg(long)]
     queries: PathBuf,
@@ -51,6 +55,21 @@ pub struct Metrics {
     pub recall_at_10: f64,
     pub ndcg_at_10: f64,
     pub zero_result_rate: f64,
+    /// Share of queries kb-core was confident about (absent when scoring `--rankings`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confident_rate: Option<f64>,
+    /// Of the confident queries, the share whose first hit is relevant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confident_precision: Option<f64>,
+    /// Of the queries whose first hit is relevant, the share kb-core was confident about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confident_recall: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Ranking {
+    qid: String,
+    ids: Vec<String>,
 }
 
 /// Scores of one ranked list against the relevant ids.
@@ -86,39 +105,60 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     }
     anyhow::ensure!(!queries.is_empty(), "no queries with relevant ids in {}", args.queries.display());
 
-    let (config, _) = SiteConfig::load(&args.content)?;
-    let temp = tempfile::tempdir()?;
-    let out = temp.path().join("dist");
-    let report = pipeline::build(&args.content, &out, &config, true, &Progress::new(args.json))?;
-    if report.loaded.errors() > 0 {
-        eprintln!(
-            "eval: {} files were rejected (run `kb-builder check --content {}`)",
-            report.loaded.rejected.values().sum::<usize>(),
-            args.content.display()
-        );
-    }
-    let kb = crate::search::open(&out)?;
-
     let mut sums = [0.0; 5];
     let mut zero = 0usize;
-    for query in &queries {
-        let lang = query
-            .lang
-            .as_deref()
-            .map(str::parse::<Lang>)
-            .transpose()
-            .map_err(|e| anyhow::anyhow!("query {}: {e}", query.qid))?;
-        let hits = kb.search(&SearchRequest::new(&query.query).lang(lang).limit(10))?;
-        if hits.is_empty() {
+    let (mut confident, mut confident_right, mut right) = (0usize, 0usize, 0usize);
+    let mut add = |ranked: &[String], query: &Query| {
+        if ranked.is_empty() {
             zero += 1;
         }
-        let ranked: Vec<String> = hits.into_iter().map(|h| h.id).collect();
         let relevant: HashSet<&str> = query.relevant_ids.iter().map(String::as_str).collect();
-        for (sum, value) in sums.iter_mut().zip(score(&ranked, &relevant)) {
+        for (sum, value) in sums.iter_mut().zip(score(ranked, &relevant)) {
             *sum += value;
         }
-    }
+        ranked.first().is_some_and(|id| relevant.contains(id.as_str()))
+    };
+    let judged = if let Some(path) = &args.rankings {
+        let rankings = read_rankings(path)?;
+        for query in &queries {
+            add(rankings.get(&query.qid).map_or(&[][..], Vec::as_slice), query);
+        }
+        false
+    } else {
+        let content = args.content.as_deref().expect("clap requires --content without --rankings");
+        let (config, _) = SiteConfig::load(content)?;
+        let temp = tempfile::tempdir()?;
+        let out = temp.path().join("dist");
+        let report = pipeline::build(content, &out, &config, true, &Progress::new(args.json))?;
+        if report.loaded.errors() > 0 {
+            eprintln!(
+                "eval: {} files were rejected (run `kb-builder check --content {}`)",
+                report.loaded.rejected.values().sum::<usize>(),
+                content.display()
+            );
+        }
+        let kb = crate::search::open(&out)?;
+        for query in &queries {
+            let lang = query
+                .lang
+                .as_deref()
+                .map(str::parse::<Lang>)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("query {}: {e}", query.qid))?;
+            let results =
+                kb.search_with_confidence(&SearchRequest::new(&query.query).lang(lang).limit(10))?;
+            let ranked: Vec<String> = results.hits.into_iter().map(|h| h.id).collect();
+            let first_right = add(&ranked, query);
+            right += usize::from(first_right);
+            if results.confidence.is_confident() {
+                confident += 1;
+                confident_right += usize::from(first_right);
+            }
+        }
+        true
+    };
     let n = queries.len() as f64;
+    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let metrics = Metrics {
         queries: queries.len(),
         mrr_at_10: sums[0] / n,
@@ -127,6 +167,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         recall_at_10: sums[3] / n,
         ndcg_at_10: sums[4] / n,
         zero_result_rate: zero as f64 / n,
+        confident_rate: judged.then(|| confident as f64 / n),
+        confident_precision: judged.then(|| ratio(confident_right, confident)),
+        confident_recall: judged.then(|| ratio(confident_right, right)),
     };
     if args.json {
         println!("{}", serde_json::to_string(&metrics)?);
@@ -138,8 +181,32 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         println!("recall@10      {:.4}", metrics.recall_at_10);
         println!("nDCG@10        {:.4}", metrics.ndcg_at_10);
         println!("zero results   {:.4}", metrics.zero_result_rate);
+        if let (Some(rate), Some(precision), Some(recall)) =
+            (metrics.confident_rate, metrics.confident_precision, metrics.confident_recall)
+        {
+            println!(
+                "confident      {rate:.4} (precision {precision:.4}, recall {recall:.4} for a right first hit)"
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `{"qid","ids"}` lines, by query id.
+fn read_rankings(path: &std::path::Path) -> anyhow::Result<HashMap<String, Vec<String>>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut rankings = HashMap::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let ranking: Ranking = serde_json::from_str(line).with_context(|| {
+            format!(
+                "{}:{}: not a ranking object like {{\"qid\":\"q1\",\"ids\":[\"a\",\"b\"]}}",
+                path.display(),
+                i + 1
+            )
+        })?;
+        rankings.insert(ranking.qid, ranking.ids);
+    }
+    Ok(rankings)
 }
 
 #[cfg(test)]

@@ -112,7 +112,7 @@ pub fn build(
     let staging = Staging::new(out_dir)?;
     let started = Instant::now();
     progress.start("indexing", report.loaded.articles.len() as u64);
-    let bundle = index(&report.loaded.articles, progress)?;
+    let bundle = index(&report.loaded.articles, &report.loaded.synonyms, progress)?;
     progress.finish();
     let bundle_name = format!("{}.bundle", site::short_hash(&bundle));
     let kb_dir = staging.path().join(KB_DIR);
@@ -151,8 +151,9 @@ pub fn build(
     Ok(report)
 }
 
-fn index(articles: &[Article], progress: &Progress) -> anyhow::Result<Vec<u8>> {
+fn index(articles: &[Article], synonyms: &kb_core::Synonyms, progress: &Progress) -> anyhow::Result<Vec<u8>> {
     let mut indexer = Indexer::new()?;
+    indexer.set_synonyms(synonyms.clone());
     for (i, article) in articles.iter().enumerate() {
         indexer.add(article)?;
         progress.set(i as u64 + 1);

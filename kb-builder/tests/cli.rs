@@ -72,7 +72,7 @@ fn build_writes_bundle_manifest_and_help_center() {
     assert!(output.status.success(), "{}", stderr(&output));
 
     let manifest: serde_json::Value = serde_json::from_str(&read(&out.join("kb/manifest.json"))).unwrap();
-    assert_eq!(manifest["format_version"], 1);
+    assert_eq!(manifest["format_version"], kb_core::bundle::FORMAT_VERSION);
     assert_eq!(manifest["articles"], 4, "the draft is left out");
     assert_eq!(manifest["languages"], serde_json::json!({"vi": 2, "en": 2}));
     let bundle = out.join("kb").join(manifest["bundle"].as_str().unwrap());
@@ -230,6 +230,9 @@ fn import_writes_one_article_per_pair_and_eval_measures_it() {
     assert_eq!(
         keys,
         [
+            "confident_precision",
+            "confident_rate",
+            "confident_recall",
             "mrr_at_10",
             "ndcg_at_10",
             "queries",

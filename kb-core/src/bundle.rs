@@ -19,8 +19,11 @@ use std::fmt;
 
 /// First bytes of every bundle.
 pub const MAGIC: [u8; 8] = *b"ADKBNDL\0";
-/// The layout version this code writes and reads. Bump it when the layout or the schema changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The layout version this code writes and reads. Bump it when the layout, the schema or the analysis
+/// changes. 2: synonyms travel in the bundle; Vietnamese function words and English phrases in queries.
+pub const FORMAT_VERSION: u32 = 2;
+/// The bundle file holding the query-time synonyms (JSON), beside the index files.
+pub const SYNONYMS_FILE: &str = "answerdesk-synonyms.json";
 
 /// Why bytes could not be read as a bundle.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

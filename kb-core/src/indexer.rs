@@ -8,7 +8,7 @@ use crate::BundleError;
 use crate::analysis;
 use crate::bundle::{self, BundleFile};
 use crate::schema::{KbSchema, Zone};
-use crate::{Article, Result};
+use crate::{Article, Result, Synonyms};
 
 /// Memory the index writer may use before it flushes a segment.
 const WRITER_MEMORY_BYTES: usize = 128 * 1024 * 1024;
@@ -19,6 +19,7 @@ pub struct Indexer {
     index: Index,
     writer: IndexWriter,
     articles: usize,
+    synonyms: Synonyms,
 }
 
 impl std::fmt::Debug for Indexer {
@@ -34,7 +35,7 @@ impl Indexer {
         let index = Index::create_in_ram(schema.schema.clone());
         analysis::register(index.tokenizers());
         let writer = index.writer(WRITER_MEMORY_BYTES)?;
-        Ok(Indexer { schema, index, writer, articles: 0 })
+        Ok(Indexer { schema, index, writer, articles: 0, synonyms: Synonyms::new() })
     }
 
     /// Adds one article.
@@ -53,7 +54,10 @@ impl Indexer {
         doc.add_text(s.body_html, &article.body_html);
 
         let lang = article.lang;
-        doc.add_text(s.text_field(lang, Zone::Title), &article.title);
+        // An imported FAQ's title copied from its answer's first sentence is not a title (see repeats_opening).
+        if !repeats_opening(&article.title, &article.body_text) {
+            doc.add_text(s.text_field(lang, Zone::Title), &article.title);
+        }
         for question in &article.questions {
             doc.add_text(s.text_field(lang, Zone::Questions), question);
         }
@@ -66,6 +70,11 @@ impl Indexer {
         self.writer.add_document(doc)?;
         self.articles += 1;
         Ok(())
+    }
+
+    /// Sets the synonyms queries are expanded with; they are packed into the bundle.
+    pub fn set_synonyms(&mut self, synonyms: Synonyms) {
+        self.synonyms = synonyms;
     }
 
     /// Number of articles added so far.
@@ -81,7 +90,8 @@ impl Indexer {
     /// Commits, merges everything into one segment (one set of files, fastest to search) and packs the
     /// index files into bundle bytes.
     pub fn finish(self) -> Result<Vec<u8>> {
-        pack(&self.commit()?)
+        let synonyms = self.synonyms.clone();
+        pack(&self.commit()?, &synonyms)
     }
 
     /// Commits and merges into one segment; the index is then complete and read-only.
@@ -96,8 +106,25 @@ impl Indexer {
     }
 }
 
+/// Whether `title` is the first sentence of `body`, as the title `kb-builder import` derives for a FAQ
+/// without a question (possibly shortened with "…", or the whole answer when it is one short sentence).
+/// Such a title is no evidence beyond the body: indexed as a title, the opening's words would count three
+/// times as much as the rest of the answer. An editor's title ("Refunds") is never a whole sentence of the
+/// body's opening, so it is not affected.
+fn repeats_opening(title: &str, body: &str) -> bool {
+    let normal = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (title, body) = (normal(title), normal(body));
+    if title.is_empty() {
+        return false;
+    }
+    if let Some(shortened) = title.strip_suffix('…') {
+        return body.starts_with(shortened.trim_end());
+    }
+    body == title || (title.ends_with(['.', '?', '!']) && body.starts_with(&title))
+}
+
 /// The bytes of every file the committed index needs, in a stable order.
-pub(crate) fn pack(index: &Index) -> Result<Vec<u8>> {
+pub(crate) fn pack(index: &Index, synonyms: &Synonyms) -> Result<Vec<u8>> {
     let directory = index.directory();
     let mut names = vec![std::path::PathBuf::from("meta.json")];
     for segment in index.searchable_segment_metas()? {
@@ -122,6 +149,8 @@ pub(crate) fn pack(index: &Index) -> Result<Vec<u8>> {
         let bytes = directory.atomic_read(name).map_err(tantivy::TantivyError::from)?;
         contents.push((name.to_string_lossy().into_owned(), bytes));
     }
+    contents
+        .push((bundle::SYNONYMS_FILE.to_string(), serde_json::to_vec(synonyms).expect("synonyms serialize")));
     let files: Vec<BundleFile<'_>> =
         contents.iter().map(|(name, bytes)| BundleFile { name, bytes }).collect();
     Ok(bundle::write(&files))
@@ -166,14 +195,26 @@ mod tests {
         indexer.commit().unwrap()
     }
 
+    fn sample_synonyms() -> Synonyms {
+        let mut synonyms = Synonyms::new();
+        synonyms.add_group(Lang::Vi, ["hoàn tiền", "trả tiền"]);
+        synonyms.add_group(Lang::En, ["refund", "money back"]);
+        synonyms
+    }
+
     #[test]
-    fn bundle_holds_the_index_files_byte_for_byte() {
+    fn bundle_holds_the_index_files_byte_for_byte_and_the_synonyms() {
         let index = sample_index();
-        let bytes = pack(&index).unwrap();
+        let bytes = pack(&index, &sample_synonyms()).unwrap();
         let files = bundle::read(&bytes).unwrap();
         assert!(files.iter().any(|f| f.name == "meta.json"));
-        assert!(files.len() >= 6, "meta.json plus one segment's files: {files:?}");
+        assert!(files.len() >= 7, "meta.json, one segment's files, synonyms: {files:?}");
         for file in files {
+            if file.name == bundle::SYNONYMS_FILE {
+                let synonyms: Synonyms = serde_json::from_slice(file.bytes).unwrap();
+                assert_eq!(synonyms, sample_synonyms());
+                continue;
+            }
             let original = index.directory().atomic_read(std::path::Path::new(file.name)).unwrap();
             assert_eq!(file.bytes, original.as_slice(), "{}", file.name);
         }
@@ -182,11 +223,21 @@ mod tests {
     #[test]
     fn reopened_bundle_ranks_exactly_like_the_index_it_was_packed_from() {
         let index = sample_index();
-        let bytes = pack(&index).unwrap();
-        let original = KnowledgeBase::from_index(index).unwrap();
+        let bytes = pack(&index, &sample_synonyms()).unwrap();
+        let original = KnowledgeBase::from_index(index, sample_synonyms()).unwrap();
         let reopened = KnowledgeBase::from_bundle(&bytes).unwrap();
-        for text in ["doi tra", "hoàn tiền", "refund", "free 30 days", "phi van chuyen 300.000", "ship", "x"]
-        {
+        assert_eq!(reopened.synonyms(), &sample_synonyms());
+        for text in [
+            "doi tra",
+            "hoàn tiền",
+            "tra tien",
+            "refund",
+            "money back",
+            "free 30 days",
+            "phi van chuyen 300.000",
+            "ship",
+            "x",
+        ] {
             for typing in [false, true] {
                 let request = SearchRequest::new(text).typing(typing);
                 assert_eq!(original.search(&request).unwrap(), reopened.search(&request).unwrap(), "{text}");
@@ -196,7 +247,7 @@ mod tests {
 
     #[test]
     fn corrupt_or_foreign_bundles_give_clear_errors() {
-        let bytes = pack(&sample_index()).unwrap();
+        let bytes = pack(&sample_index(), &Synonyms::new()).unwrap();
 
         let mut flipped = bytes.clone();
         let at = flipped.len() / 3;
@@ -206,12 +257,24 @@ mod tests {
         assert!(err.to_string().contains("corrupt"), "{err}");
 
         let mut future = bytes.clone();
-        future[8..12].copy_from_slice(&2u32.to_le_bytes());
+        future[8..12].copy_from_slice(&3u32.to_le_bytes());
         let err = KnowledgeBase::from_bundle(&future).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "index bundle format version 2 is not supported (this build reads version 1); rebuild the index with the same Answerdesk version as the widget"
+            "index bundle format version 3 is not supported (this build reads version 2); rebuild the index with the same Answerdesk version as the widget"
         );
+        // A bundle from before synonyms travelled in it (version 1) is refused just as clearly.
+        let mut old = bytes.clone();
+        old[8..12].copy_from_slice(&1u32.to_le_bytes());
+        let err = KnowledgeBase::from_bundle(&old).unwrap_err();
+        assert!(err.to_string().starts_with("index bundle format version 1 is not supported"), "{err}");
+
+        let mut bad_synonyms = bundle::read(&bytes).unwrap();
+        let garbage = BundleFile { name: bundle::SYNONYMS_FILE, bytes: b"{not json" };
+        bad_synonyms.retain(|f| f.name != bundle::SYNONYMS_FILE);
+        bad_synonyms.push(garbage);
+        let err = KnowledgeBase::from_bundle(&bundle::write(&bad_synonyms)).unwrap_err();
+        assert_eq!(err.to_string(), "index bundle is corrupt: the synonyms are not valid JSON");
 
         let err = KnowledgeBase::from_bundle(&bytes[..bytes.len() / 2]).unwrap_err();
         assert!(matches!(err, Error::Bundle(BundleError::ChecksumMismatch { .. })), "{err}");

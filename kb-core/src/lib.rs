@@ -35,17 +35,21 @@
 pub mod analysis;
 mod article;
 pub mod bundle;
+pub mod confidence;
 mod indexer;
 mod lang;
 mod query;
 pub mod schema;
 mod search;
+mod synonyms;
 
 pub use article::Article;
 pub use bundle::BundleError;
+pub use confidence::{Confidence, ConfidenceLevel};
 pub use indexer::Indexer;
 pub use lang::{Lang, UnknownLang};
-pub use search::{ArticleView, Hit, KnowledgeBase, SearchRequest, Snippet, escape_html};
+pub use search::{ArticleView, Hit, KnowledgeBase, SearchRequest, SearchResults, Snippet, escape_html};
+pub use synonyms::Synonyms;
 
 /// Everything that can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]

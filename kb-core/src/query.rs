@@ -1,15 +1,27 @@
 //! Turning what a visitor typed into a tantivy query. There is no query syntax: quotes, `?`, `-` and `:`
 //! are ordinary characters, so no input can be a syntax error.
+//!
+//! Every clause is a BM25 match, and the clauses add up:
+//! - each word (folded; stemmed in English), in every zone, the best zone counting most ([`zone_boost`]);
+//! - in Vietnamese, the word as written with its marks, a bonus so exact accents rank above folded ones, and
+//!   each pair of neighbouring syllables, so "hoàn tiền" counts as a unit; function words on their own are
+//!   not searched (see [`crate::analysis::is_vietnamese_stopword`]), their pairs are;
+//! - in English, each pair of neighbouring words as a phrase with a little slop (proximity);
+//! - synonyms of a word or phrase of the query (`_synonyms.yml`), below the words themselves;
+//! - near spellings of a word the index does not know (a typo), scored like the word they stand for but
+//!   below an exact match;
+//! - while typing, the last word as a prefix.
 
 use tantivy::Term;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
-use tantivy::schema::IndexRecordOption;
+use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::Lang;
-use crate::analysis;
+use crate::analysis::{self, AnalyzedTerm, TermKind};
 use crate::schema::{KbSchema, Zone};
+use crate::synonyms::SynonymTable;
 
 /// How much a match in each zone counts, relative to the body.
 fn zone_boost(zone: Zone) -> f32 {
@@ -24,14 +36,29 @@ fn zone_boost(zone: Zone) -> f32 {
 
 /// A term matching in several zones scores as its best zone plus this share of the others.
 const TIE_BREAKER: f32 = 0.2;
+/// The word as written with its marks, on top of its folded form: enough to order dương / đường, not
+/// enough to outweigh a second matching word.
+const ACCENT_BOOST: f32 = 0.3;
+/// A pair of neighbouring Vietnamese syllables ("đơn hàng").
+const PAIR_BOOST: f32 = 1.0;
+/// A product code or number typed whole and found whole, on top of its parts.
+const CODE_BOOST: f32 = 1.0;
+/// Two neighbouring English words found close together.
+const PHRASE_BOOST: f32 = 0.25;
+/// Words between two English query words that may still count as close.
+const PHRASE_SLOP: u32 = 1;
+/// A synonym of what was typed.
+const SYNONYM_BOOST: f32 = 0.6;
+/// A near spelling of an unknown word (a typo), relative to the word itself.
+const FUZZY_BOOST: [f32; 3] = [1.0, 0.5, 0.3];
+/// At most this many index words stand in for one unknown word (the most frequent ones).
+const FUZZY_EXPANSIONS: usize = 8;
 /// A prefix match (the word being typed) scores a flat amount, below a full-word match.
 const PREFIX_BOOST: f32 = 0.5;
-/// A near match of a word the index does not know (a typo) scores a flat amount, below a full-word match.
-const FUZZY_BOOST: f32 = 0.5;
 
 /// How many edits a word the index does not know may be away from a word it does: none below 4
 /// characters (too many short words are one edit apart), 1 from 4, 2 from 8.
-fn typo_distance(term: &str) -> u8 {
+pub(crate) fn typo_distance(term: &str) -> u8 {
     match term.chars().count() {
         0..=3 => 0,
         4..=7 => 1,
@@ -39,69 +66,154 @@ fn typo_distance(term: &str) -> u8 {
     }
 }
 
+/// What the query builder needs to know about the index's words.
+pub(crate) trait Lexicon {
+    /// In how many articles of `lang` some zone has `term`.
+    fn doc_freq(&self, lang: Lang, term: &str) -> u64;
+    /// Words of `lang` in the index within `distance` edits of `term`, most frequent first, at most `limit`.
+    fn near(&self, lang: Lang, term: &str, distance: u8, limit: usize) -> Vec<String>;
+}
+
+/// The words of a query that carry its meaning, for judging how well a hit answers it.
+pub(crate) fn content_words(lang: Lang, text: &str) -> Vec<String> {
+    let tokens = analysis::tokens(lang, text);
+    let mut words: Vec<String> =
+        searchable_words(lang, &tokens).into_iter().map(|t| t.text.clone()).collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// The [`TermKind::Word`] terms searched on their own: all but Vietnamese function words, unless the
+/// query has nothing else.
+fn searchable_words(lang: Lang, tokens: &[AnalyzedTerm]) -> Vec<&AnalyzedTerm> {
+    let words = tokens.iter().filter(|t| t.kind == TermKind::Word);
+    if lang != Lang::Vi {
+        return words.collect();
+    }
+    let accented = |word: &AnalyzedTerm| {
+        tokens
+            .iter()
+            .find(|t| t.kind == TermKind::Accented && t.position == word.position)
+            .map(|t| t.text.as_str())
+    };
+    let content: Vec<&AnalyzedTerm> =
+        words.clone().filter(|w| !analysis::is_vietnamese_stopword(&w.text, accented(w))).collect();
+    if content.is_empty() { words.collect() } else { content }
+}
+
 /// Builds the query for `text` over the fields of `langs`. `None` when the text has no searchable word.
 ///
 /// `typing`: the visitor is still typing, so the last word also matches as a prefix ("ref" → refund).
-/// `known`: whether the index has a term; words it does not know also match their near spellings.
-pub fn build(
+pub(crate) fn build(
     schema: &KbSchema,
     langs: &[Lang],
     text: &str,
     typing: bool,
-    known: &dyn Fn(&Term) -> bool,
+    lexicon: &dyn Lexicon,
+    synonyms: &SynonymTable,
 ) -> Option<Box<dyn Query>> {
     let last_word_complete = text.chars().last().is_none_or(|c| !c.is_alphanumeric());
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for &lang in langs {
-        let mut terms = analysis::terms(lang, text);
-        let prefix = if typing && !last_word_complete { terms.last().cloned() } else { None };
-        terms.sort();
-        terms.dedup();
-        for term in &terms {
-            clauses.push((Occur::Should, zones_query(schema, lang, term, Match::Exact)));
-            let distance = typo_distance(term);
-            let is_known = Zone::ALL
-                .iter()
-                .any(|&zone| known(&Term::from_field_text(schema.text_field(lang, zone), term)));
-            if distance > 0 && !is_known && prefix.as_deref() != Some(term) {
-                clauses.push((Occur::Should, zones_query(schema, lang, term, Match::Fuzzy(distance))));
+        let tokens = analysis::tokens(lang, text);
+        let Some(last) = tokens.iter().rev().find(|t| t.kind == TermKind::Word) else { continue };
+        let prefix = (typing && !last_word_complete).then_some(last);
+        let mut add = |query: Box<dyn Query>| clauses.push((Occur::Should, query));
+
+        let words = searchable_words(lang, &tokens);
+        let mut seen: Vec<&str> = Vec::new();
+        for word in &words {
+            if seen.contains(&word.text.as_str()) {
+                continue;
+            }
+            seen.push(&word.text);
+            add(zones(schema, lang, 1.0, |field| term_query(field, &word.text)));
+            let distance = typo_distance(&word.text);
+            let is_prefix = prefix.is_some_and(|p| p.position == word.position);
+            if distance > 0 && !is_prefix && lexicon.doc_freq(lang, &word.text) == 0 {
+                let near = lexicon.near(lang, &word.text, distance, FUZZY_EXPANSIONS);
+                let alternatives: Vec<Box<dyn Query>> = near
+                    .iter()
+                    .map(|t| zones(schema, lang, FUZZY_BOOST[usize::from(distance)], |f| term_query(f, t)))
+                    .collect();
+                if !alternatives.is_empty() {
+                    add(Box::new(DisjunctionMaxQuery::new(alternatives)));
+                }
             }
         }
+        let searched = |position: usize| words.iter().any(|w| w.position == position);
+        for term in &tokens {
+            let boost = match term.kind {
+                TermKind::Accented if searched(term.position) => ACCENT_BOOST,
+                TermKind::Pair => PAIR_BOOST,
+                TermKind::Code => CODE_BOOST,
+                _ => continue,
+            };
+            if !seen.contains(&term.text.as_str()) {
+                seen.push(&term.text);
+                add(zones(schema, lang, boost, |field| term_query(field, &term.text)));
+            }
+        }
+        if lang == Lang::En {
+            for pair in words.windows(2) {
+                let gap = pair[1].position - pair[0].position;
+                if gap <= 1 + PHRASE_SLOP as usize && pair[0].text != pair[1].text {
+                    add(zones(schema, lang, PHRASE_BOOST, |field| {
+                        phrase_query(field, &[(0, &pair[0].text), (gap, &pair[1].text)])
+                    }));
+                }
+            }
+        }
+        let typed: Vec<&str> =
+            tokens.iter().filter(|t| t.kind == TermKind::Word).map(|t| t.text.as_str()).collect();
+        for alternatives in synonyms.alternatives(lang, &typed) {
+            let queries: Vec<Box<dyn Query>> = alternatives
+                .iter()
+                .map(|phrase| {
+                    zones(schema, lang, SYNONYM_BOOST, |field| match phrase.as_slice() {
+                        [(_, word)] => term_query(field, word),
+                        // Two syllables are a pair term: cheaper than a phrase and scored the same way.
+                        [(_, a), (_, b)] if lang == Lang::Vi => term_query(field, &format!("{a} {b}")),
+                        words => phrase_query(
+                            field,
+                            &words.iter().map(|(p, w)| (*p, w.as_str())).collect::<Vec<_>>(),
+                        ),
+                    })
+                })
+                .collect();
+            add(Box::new(DisjunctionMaxQuery::new(queries)));
+        }
         if let Some(prefix) = prefix {
-            clauses.push((Occur::Should, zones_query(schema, lang, &prefix, Match::Prefix)));
+            add(zones(schema, lang, PREFIX_BOOST, |field| {
+                Box::new(FuzzyTermQuery::new_prefix(Term::from_field_text(field, &prefix.text), 0, true))
+            }));
         }
     }
     if clauses.is_empty() { None } else { Some(Box::new(BooleanQuery::new(clauses))) }
 }
 
-/// How a query word meets the index's words.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Match {
-    /// The same word (BM25 scored).
-    Exact,
-    /// Words starting with it (the word being typed).
-    Prefix,
-    /// Words within this many edits (a typo).
-    Fuzzy(u8),
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
 }
 
-fn zones_query(schema: &KbSchema, lang: Lang, term: &str, how: Match) -> Box<dyn Query> {
+fn phrase_query(field: Field, words: &[(usize, &str)]) -> Box<dyn Query> {
+    let terms = words.iter().map(|&(offset, word)| (offset, Term::from_field_text(field, word))).collect();
+    Box::new(PhraseQuery::new_with_offset_and_slop(terms, PHRASE_SLOP))
+}
+
+/// `leaf` in every zone of `lang`, each zone weighted by [`zone_boost`] times `boost`; the best zone counts.
+fn zones(
+    schema: &KbSchema,
+    lang: Lang,
+    boost: f32,
+    leaf: impl Fn(Field) -> Box<dyn Query>,
+) -> Box<dyn Query> {
     let per_zone: Vec<Box<dyn Query>> = Zone::ALL
         .into_iter()
         .map(|zone| {
-            let term = Term::from_field_text(schema.text_field(lang, zone), term);
-            let (query, boost): (Box<dyn Query>, f32) = match how {
-                Match::Exact => {
-                    (Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)), zone_boost(zone))
-                }
-                Match::Prefix => {
-                    (Box::new(FuzzyTermQuery::new_prefix(term, 0, true)), zone_boost(zone) * PREFIX_BOOST)
-                }
-                Match::Fuzzy(distance) => {
-                    (Box::new(FuzzyTermQuery::new(term, distance, true)), zone_boost(zone) * FUZZY_BOOST)
-                }
-            };
-            Box::new(BoostQuery::new(query, boost)) as Box<dyn Query>
+            Box::new(BoostQuery::new(leaf(schema.text_field(lang, zone)), zone_boost(zone) * boost))
+                as Box<dyn Query>
         })
         .collect();
     Box::new(DisjunctionMaxQuery::with_tie_breaker(per_zone, TIE_BREAKER))
@@ -111,30 +223,68 @@ fn zones_query(schema: &KbSchema, lang: Lang, term: &str, how: Match) -> Box<dyn
 mod tests {
     use super::*;
 
-    fn debug(text: &str, typing: bool, known: bool) -> String {
+    struct Known(bool);
+    impl Lexicon for Known {
+        fn doc_freq(&self, _: Lang, _: &str) -> u64 {
+            u64::from(self.0)
+        }
+        fn near(&self, _: Lang, term: &str, distance: u8, _: usize) -> Vec<String> {
+            vec![format!("near-{term}-{distance}")]
+        }
+    }
+
+    fn debug(lang: Lang, text: &str, typing: bool, known: bool) -> String {
         let schema = KbSchema::new();
-        let query = build(&schema, &[Lang::En], text, typing, &|_| known).expect("words");
+        let query =
+            build(&schema, &[lang], text, typing, &Known(known), &SynonymTable::default()).expect("words");
         format!("{query:?}")
     }
 
     #[test]
     fn only_words_the_index_does_not_know_match_near_spellings() {
-        assert!(!debug("refund policy", false, true).contains("FuzzyTermQuery"));
-        let unknown = debug("refnud", false, false);
-        assert!(unknown.contains("FuzzyTermQuery") && unknown.contains("distance: 1"), "{unknown}");
+        assert!(!debug(Lang::En, "refund policy", false, true).contains("near-"));
+        let unknown = debug(Lang::En, "refnud", false, false);
+        assert!(unknown.contains("near-refnud-1"), "{unknown}");
+        // Eight characters or more (after stemming): two edits.
+        let long = debug(Lang::En, "reimbursment", false, false);
+        assert!(long.contains("near-") && long.contains("-2\""), "{long}");
         // Short words never match fuzzily: too many of them are one edit apart.
-        assert!(!debug("cod", false, false).contains("FuzzyTermQuery"));
+        assert!(!debug(Lang::En, "cod", false, false).contains("near-"));
     }
 
     #[test]
     fn the_word_being_typed_is_a_prefix_not_a_typo() {
-        let typing = debug("refu", true, false);
+        let typing = debug(Lang::En, "refu", true, false);
         assert!(typing.contains("prefix: true"), "{typing}");
-        assert!(!typing.contains("distance: 1"), "{typing}");
+        assert!(!typing.contains("near-"), "{typing}");
+    }
+
+    #[test]
+    fn vietnamese_function_words_are_searched_only_inside_pairs() {
+        let query = debug(Lang::Vi, "tôi không nhận được hàng", false, true);
+        assert!(query.contains("\"khong nhan\""), "the negation lives on in its pair: {query}");
+        assert!(!query.contains("\"khong\""), "{query}");
+        assert!(query.contains("\"nhan\"") && query.contains("\"hang\""), "{query}");
+        // Nothing but function words: better to search them than nothing.
+        assert!(debug(Lang::Vi, "có không", false, true).contains("\"co\""));
+    }
+
+    #[test]
+    fn english_neighbours_are_searched_as_phrases() {
+        assert!(debug(Lang::En, "refund policy", false, true).contains("PhraseQuery"));
+        assert!(!debug(Lang::En, "refund", false, true).contains("PhraseQuery"));
     }
 
     #[test]
     fn text_without_words_builds_no_query() {
-        assert!(build(&KbSchema::new(), &[Lang::Vi, Lang::En], " ?!- ", true, &|_| true).is_none());
+        let none = build(
+            &KbSchema::new(),
+            &[Lang::Vi, Lang::En],
+            " ?!- ",
+            true,
+            &Known(true),
+            &SynonymTable::default(),
+        );
+        assert!(none.is_none());
     }
 }

@@ -6,12 +6,14 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::directory::RamDirectory;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
+use crate::confidence::{self, Confidence};
 use crate::schema::{KbSchema, Zone};
+use crate::synonyms::{SynonymTable, Synonyms};
 use crate::{Error, Lang, Result, analysis, bundle, query};
 
 /// Longest snippet, in characters.
@@ -142,10 +144,21 @@ pub struct ArticleView {
     pub body_html: String,
 }
 
+/// Hits and how sure the engine is that the first one answers the question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// The hits, best first.
+    pub hits: Vec<Hit>,
+    /// Whether to present the first hit as the answer or to offer a person as well.
+    pub confidence: Confidence,
+}
+
 /// A searchable knowledge base, held in memory.
 pub struct KnowledgeBase {
     schema: KbSchema,
     searcher: Searcher,
+    synonyms: Synonyms,
+    synonym_table: SynonymTable,
     // The reader owns the index the searcher reads; dropping it would close the index.
     _reader: IndexReader,
 }
@@ -161,15 +174,21 @@ impl KnowledgeBase {
     pub fn from_bundle(bytes: &[u8]) -> Result<Self> {
         let files = bundle::read(bytes)?;
         let directory = RamDirectory::create();
+        let mut synonyms = Synonyms::new();
         for file in &files {
+            if file.name == bundle::SYNONYMS_FILE {
+                synonyms = serde_json::from_slice(file.bytes)
+                    .map_err(|_| bundle::BundleError::Malformed("the synonyms are not valid JSON"))?;
+                continue;
+            }
             tantivy::Directory::atomic_write(&directory, Path::new(file.name), file.bytes)
                 .map_err(tantivy::TantivyError::from)?;
         }
         let index = Index::open(directory)?;
-        Self::from_index(index)
+        Self::from_index(index, synonyms)
     }
 
-    pub(crate) fn from_index(index: Index) -> Result<Self> {
+    pub(crate) fn from_index(index: Index, synonyms: Synonyms) -> Result<Self> {
         let schema = KbSchema::new();
         if !schema.matches(&index.schema()) {
             return Err(Error::SchemaMismatch);
@@ -178,7 +197,13 @@ impl KnowledgeBase {
         // No reload thread: the browser has none, and a bundle never changes once opened.
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let searcher = reader.searcher();
-        Ok(KnowledgeBase { schema, searcher, _reader: reader })
+        let synonym_table = SynonymTable::new(&synonyms);
+        Ok(KnowledgeBase { schema, searcher, synonyms, synonym_table, _reader: reader })
+    }
+
+    /// The synonyms the bundle was built with (applied to every query).
+    pub fn synonyms(&self) -> &Synonyms {
+        &self.synonyms
     }
 
     /// Number of articles (all languages).
@@ -198,21 +223,77 @@ impl KnowledgeBase {
 
     /// Searches. Never fails on what the visitor typed: text with no searchable word gives no hits.
     pub fn search(&self, request: &SearchRequest) -> Result<Vec<Hit>> {
+        Ok(self.search_with_confidence(request)?.hits)
+    }
+
+    /// Searches, and judges whether the first hit answers the question ([`Confidence`]): the widget shows
+    /// a confident hit as the answer and an unsure one next to "talk to us".
+    pub fn search_with_confidence(&self, request: &SearchRequest) -> Result<SearchResults> {
         let langs: Vec<Lang> = match request.lang {
             Some(lang) => vec![lang],
             None => Lang::ALL.to_vec(),
         };
-        let known = |term: &Term| self.searcher.doc_freq(term).map_or(true, |n| n > 0);
-        let Some(query) = query::build(&self.schema, &langs, &request.text, request.typing, &known) else {
-            return Ok(Vec::new());
+        let lexicon = IndexLexicon { searcher: &self.searcher, schema: &self.schema };
+        let Some(query) =
+            query::build(&self.schema, &langs, &request.text, request.typing, &lexicon, &self.synonym_table)
+        else {
+            return Ok(SearchResults { hits: Vec::new(), confidence: Confidence::none() });
         };
+        // Two hits at least: the gap between the first and the second is part of the confidence.
         let top =
-            self.searcher.search(&query, &TopDocs::with_limit(request.limit.max(1)).order_by_score())?;
+            self.searcher.search(&query, &TopDocs::with_limit(request.limit.max(2)).order_by_score())?;
+        let confidence = match top.first() {
+            Some(&(first, address)) => {
+                let second = top.get(1).map_or(0.0, |&(score, _)| score);
+                let lang = match langs.as_slice() {
+                    [lang] => *lang,
+                    _ => {
+                        let doc: TantivyDocument = self.searcher.doc(address)?;
+                        text(&doc, self.schema.lang).parse().map_err(|_| Error::SchemaMismatch)?
+                    }
+                };
+                let coverage = self.coverage(lang, &request.text, address)?;
+                confidence::judge(coverage, first, second)
+            }
+            None => Confidence::none(),
+        };
         let mut snippets = Snippets::new(&self.searcher, &*query, &self.schema, &langs)?;
-        top.into_iter()
+        let hits = top
+            .into_iter()
             .take(request.limit)
             .map(|(score, address)| self.hit(address, score, &mut snippets))
-            .collect()
+            .collect::<Result<_>>()?;
+        Ok(SearchResults { hits, confidence })
+    }
+
+    /// The share of the query's meaning the article at `address` contains: its content words weighted by
+    /// how rare they are (IDF), so "covid" in every article counts less than "booster".
+    fn coverage(&self, lang: Lang, text: &str, address: DocAddress) -> Result<f32> {
+        let words = query::content_words(lang, text);
+        let lexicon = IndexLexicon { searcher: &self.searcher, schema: &self.schema };
+        let articles = self.count(lang)? as f32;
+        let segment = self.searcher.segment_reader(address.segment_ord);
+        let (mut total, mut found) = (0.0f32, 0.0f32);
+        for word in &words {
+            let df = query::Lexicon::doc_freq(&lexicon, lang, word) as f32;
+            let idf = (1.0 + (articles - df + 0.5) / (df + 0.5)).ln();
+            total += idf;
+            for zone in Zone::ALL {
+                let field = self.schema.text_field(lang, zone);
+                let term = Term::from_field_text(field, word);
+                let postings = segment
+                    .inverted_index(field)?
+                    .read_postings(&term, IndexRecordOption::Basic)
+                    .map_err(tantivy::TantivyError::from)?;
+                // Postings start on their first document; seeking backwards is not allowed.
+                let id = address.doc_id;
+                if postings.is_some_and(|mut p| p.doc() == id || (p.doc() < id && p.seek(id) == id)) {
+                    found += idf;
+                    break;
+                }
+            }
+        }
+        Ok(if total > 0.0 { found / total } else { 0.0 })
     }
 
     /// The article `id` in `lang`, if there is one.
@@ -264,6 +345,55 @@ impl KnowledgeBase {
             snippet: snippets.for_doc(lang, &doc, &summary),
             score,
         })
+    }
+}
+
+/// The index's words, as the query builder asks about them.
+struct IndexLexicon<'a> {
+    searcher: &'a Searcher,
+    schema: &'a KbSchema,
+}
+
+impl query::Lexicon for IndexLexicon<'_> {
+    fn doc_freq(&self, lang: Lang, term: &str) -> u64 {
+        Zone::ALL
+            .iter()
+            .map(|&zone| {
+                let term = Term::from_field_text(self.schema.text_field(lang, zone), term);
+                self.searcher.doc_freq(&term).unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn near(&self, lang: Lang, term: &str, distance: u8, limit: usize) -> Vec<String> {
+        let mut found: Vec<(u64, String)> = Vec::new();
+        let mut folded = String::new();
+        for zone in Zone::ALL {
+            let field = self.schema.text_field(lang, zone);
+            let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, term), distance, true);
+            for segment in self.searcher.segment_readers() {
+                let (Ok(automaton), Ok(inverted)) = (fuzzy.automaton(), segment.inverted_index(field)) else {
+                    continue;
+                };
+                let Ok(mut stream) = inverted.terms().search(automaton).into_stream() else { continue };
+                while stream.advance() {
+                    let Ok(word) = std::str::from_utf8(stream.key()) else { continue };
+                    // Only plain words: not syllable pairs, not the accented forms kept beside them.
+                    analysis::fold_word(word, &mut folded);
+                    if word == term || word.contains(' ') || folded != word {
+                        continue;
+                    }
+                    let df = u64::from(stream.value().doc_freq);
+                    match found.iter_mut().find(|(_, w)| w == word) {
+                        Some(entry) => entry.0 = entry.0.max(df),
+                        None => found.push((df, word.to_string())),
+                    }
+                }
+            }
+        }
+        found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        found.into_iter().take(limit).map(|(_, word)| word).collect()
     }
 }
 

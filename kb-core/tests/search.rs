@@ -1,7 +1,7 @@
 //! Search behaviour a visitor relies on, over a small bilingual knowledge base.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
-use kb_core::{Article, Indexer, KnowledgeBase, Lang, SearchRequest};
+use kb_core::{Article, ConfidenceLevel, Indexer, KnowledgeBase, Lang, SearchRequest, Synonyms};
 
 fn article(lang: Lang, id: &str, title: &str, questions: &[&str], body: &str) -> Article {
     Article {
@@ -19,8 +19,20 @@ fn article(lang: Lang, id: &str, title: &str, questions: &[&str], body: &str) ->
     }
 }
 
+fn synonyms() -> Synonyms {
+    let mut synonyms = Synonyms::new();
+    synonyms.add_group(Lang::Vi, ["hoàn tiền", "trả tiền", "hoàn lại tiền", "refund"]);
+    synonyms.add_group(Lang::En, ["refund", "money back", "reimbursement"]);
+    synonyms
+}
+
 fn kb() -> KnowledgeBase {
+    kb_with(synonyms())
+}
+
+fn kb_with(synonyms: Synonyms) -> KnowledgeBase {
     let mut indexer = Indexer::new().unwrap();
+    indexer.set_synonyms(synonyms);
     for a in [
         article(
             Lang::Vi,
@@ -42,6 +54,20 @@ fn kb() -> KnowledgeBase {
             "Phí vận chuyển",
             &[],
             "Đường dây nóng: giao hàng miễn phí cho đơn từ 300.000đ.",
+        ),
+        article(
+            Lang::Vi,
+            "refund-time",
+            "Bao lâu thì tôi nhận được hoàn tiền?",
+            &[],
+            "Hoàn tiền về thẻ trong 7 ngày làm việc.",
+        ),
+        article(
+            Lang::Vi,
+            "test-result",
+            "Kết quả xét nghiệm",
+            &[],
+            "Nếu kết quả dương tính, hãy liên hệ bác sĩ.",
         ),
         article(
             Lang::En,
@@ -157,6 +183,64 @@ fn articles_are_found_by_language_and_id() {
     assert_eq!(article.title, "How long do refunds take?");
     assert_eq!(article.team.as_deref(), Some("support"));
     assert_eq!(article.body_html, "<p>Refunds reach your card within 7 business days.</p>");
-    assert!(kb.article(Lang::Vi, "refund-time").unwrap().is_none());
-    assert_eq!((kb.len(), kb.count(Lang::Vi).unwrap(), kb.count(Lang::En).unwrap()), (6, 3, 3));
+    assert!(kb.article(Lang::En, "test-result").unwrap().is_none());
+    assert_eq!((kb.len(), kb.count(Lang::Vi).unwrap(), kb.count(Lang::En).unwrap()), (8, 5, 3));
+}
+
+#[test]
+fn exact_accents_rank_above_folded_ones() {
+    let kb = kb();
+    let vi = |text: &str| ids(&kb, SearchRequest::new(text).lang(Some(Lang::Vi)));
+    // dương (positive) and đường (road, line) fold to the same "duong"; both are in an article body.
+    assert_eq!(vi("dương")[0].1, "test-result");
+    assert_eq!(vi("đường")[0].1, "shipping-fees");
+    let unaccented: Vec<String> = vi("duong").into_iter().map(|(_, id)| id).collect();
+    assert!(unaccented.contains(&"test-result".into()) && unaccented.contains(&"shipping-fees".into()));
+}
+
+#[test]
+fn synonyms_from_the_bundle_expand_queries() {
+    let kb = kb();
+    assert_eq!(
+        ids(&kb, SearchRequest::new("trả tiền mất mấy ngày").lang(Some(Lang::Vi)))[0].1,
+        "refund-time"
+    );
+    assert_eq!(ids(&kb, SearchRequest::new("reimbursement").lang(Some(Lang::En)))[0].1, "refund-time");
+    assert_eq!(kb.synonyms(), &synonyms());
+    let without = kb_with(Synonyms::new());
+    assert!(ids(&without, SearchRequest::new("reimbursement").lang(Some(Lang::En))).is_empty());
+}
+
+#[test]
+fn a_synonym_scores_below_the_word_itself() {
+    let kb = kb();
+    let exact = kb.search(&SearchRequest::new("refunds").lang(Some(Lang::En))).unwrap();
+    let synonym = kb.search(&SearchRequest::new("reimbursement").lang(Some(Lang::En))).unwrap();
+    assert_eq!(exact[0].id, synonym[0].id);
+    assert!(synonym[0].score < exact[0].score, "synonym {} vs exact {}", synonym[0].score, exact[0].score);
+}
+
+#[test]
+fn confidence_separates_answers_from_guesses() {
+    let kb = kb();
+    let sure = kb
+        .search_with_confidence(&SearchRequest::new("how long do refunds take").lang(Some(Lang::En)))
+        .unwrap();
+    assert_eq!(sure.hits[0].id, "refund-time");
+    assert_eq!(sure.confidence.level, ConfidenceLevel::Confident, "{:?}", sure.confidence);
+
+    // One word of five matches, somewhere: show it, but offer a person.
+    let guess = kb
+        .search_with_confidence(
+            &SearchRequest::new("my parcel arrived broken and smelly").lang(Some(Lang::En)),
+        )
+        .unwrap();
+    assert!(!guess.hits.is_empty());
+    assert_eq!(guess.confidence.level, ConfidenceLevel::Unsure, "{:?}", guess.confidence);
+
+    let nothing = kb.search_with_confidence(&SearchRequest::new("zebra").lang(Some(Lang::En))).unwrap();
+    assert!(nothing.hits.is_empty() && !nothing.confidence.is_confident());
+    // The plain search gives exactly the same hits.
+    let request = SearchRequest::new("how long do refunds take").lang(Some(Lang::En));
+    assert_eq!(kb.search(&request).unwrap(), sure.hits);
 }

@@ -9,6 +9,7 @@
 //! - `bench`: performance side by side with Pagefind, and chat-server under load (`bench/results/`).
 
 mod bench;
+mod bm25;
 mod eval;
 mod storefront;
 mod tools;

@@ -131,6 +131,41 @@ pub fn ensure_wasm_opt() -> anyhow::Result<std::path::PathBuf> {
     Ok(bin)
 }
 
+/// The peers `cargo xtask eval` compares kb-core with.
+pub const MINISEARCH_VERSION: &str = "7.2.0";
+/// Pagefind ships its indexer binary inside the npm package (no download at run time).
+pub const PAGEFIND_VERSION: &str = "1.6.0";
+
+/// MiniSearch and Pagefind from npm, installed into `.tools/peers` when missing or at another version.
+/// Returns the folder whose `node_modules` holds them.
+pub fn ensure_peers() -> anyhow::Result<std::path::PathBuf> {
+    let prefix = tools_dir().join("peers");
+    let installed = |package: &str, version: &str| {
+        let manifest = prefix.join("node_modules").join(package).join("package.json");
+        std::fs::read_to_string(manifest).is_ok_and(|m| m.contains(&format!("\"version\": \"{version}\"")))
+    };
+    if installed("minisearch", MINISEARCH_VERSION) && installed("pagefind", PAGEFIND_VERSION) {
+        return Ok(prefix);
+    }
+    ensure_node()?;
+    crate::run(Command::new("npm").args([
+        "install",
+        "--no-save",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+        &prefix.to_string_lossy(),
+        &format!("minisearch@{MINISEARCH_VERSION}"),
+        &format!("pagefind@{PAGEFIND_VERSION}"),
+    ]))
+    .with_context(|| {
+        format!(
+            "could not install the search peers; run `npm install --prefix .tools/peers minisearch@{MINISEARCH_VERSION} pagefind@{PAGEFIND_VERSION}`"
+        )
+    })?;
+    Ok(prefix)
+}
+
 /// Headless Chromium and the matching chromedriver for the real-browser tests, from Debian packages.
 pub fn ensure_chromium() -> anyhow::Result<()> {
     let have =

@@ -6,6 +6,7 @@
 
 pub mod front_matter;
 pub mod markdown;
+pub mod synonyms;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
@@ -35,6 +36,8 @@ pub struct Loaded {
     pub drafts: usize,
     /// Files rejected, counted by the code of their first error.
     pub rejected: BTreeMap<&'static str, usize>,
+    /// Query-time synonyms from `_synonyms.yml` (empty without the file).
+    pub synonyms: kb_core::Synonyms,
 }
 
 impl Loaded {
@@ -130,6 +133,12 @@ pub fn load(root: &Path, files: &[PathBuf], config: &SiteConfig, on_file: &(dyn 
         })
         .collect();
     loaded.articles.sort_by(|a, b| (a.lang, &a.id).cmp(&(b.lang, &b.id)));
+    let (synonyms, mut found) = synonyms::load(root, &config.languages);
+    loaded.synonyms = synonyms;
+    if found.iter().any(Diagnostic::is_error) {
+        *loaded.rejected.entry("invalid-synonyms").or_default() += 1;
+    }
+    loaded.diagnostics.append(&mut found);
     loaded.diagnostics.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
     loaded
 }

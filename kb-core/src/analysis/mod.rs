@@ -4,6 +4,7 @@
 //! is cut and normalised exactly as the articles were when the index was built.
 
 mod fold;
+mod stopwords;
 mod words;
 
 use tantivy::tokenizer::{
@@ -11,6 +12,7 @@ use tantivy::tokenizer::{
 };
 
 pub use fold::fold_word;
+pub use stopwords::is_vietnamese_stopword;
 pub use words::WordTokenizer;
 
 use crate::Lang;
@@ -64,13 +66,60 @@ thread_local! {
 
 /// The terms `text` becomes in `lang`, in order. Used for query building and tests.
 pub fn terms(lang: Lang, text: &str) -> Vec<String> {
+    tokens(lang, text).into_iter().map(|t| t.text).collect()
+}
+
+/// What an index term stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermKind {
+    /// A word in its searchable form (folded; stemmed in English).
+    Word,
+    /// The same word as written with its marks (Vietnamese), at the same position as its [`TermKind::Word`].
+    Accented,
+    /// Two neighbouring syllables (Vietnamese), at the second one's position.
+    Pair,
+    /// A product code or number kept whole (`sm-a546e`, `300.000`), at its first part's position.
+    Code,
+}
+
+/// One term of an analyzed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyzedTerm {
+    /// The term as stored in the index.
+    pub text: String,
+    /// Position of the word it comes from (stopwords removed in English leave gaps).
+    pub position: usize,
+    /// What it stands for.
+    pub kind: TermKind,
+    /// Byte range of the word(s) in the analyzed text.
+    pub offsets: std::ops::Range<usize>,
+}
+
+/// The terms of `text` in `lang`, in order, with their positions and kinds.
+pub fn tokens(lang: Lang, text: &str) -> Vec<AnalyzedTerm> {
     ANALYZERS.with_borrow_mut(|analyzers| {
         let (_, analyzer) =
             analyzers.iter_mut().find(|(l, _)| *l == lang).expect("every language has an analyzer");
         let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
+        let mut out: Vec<AnalyzedTerm> = Vec::new();
         while stream.advance() {
-            out.push(stream.token().text.clone());
+            let token = stream.token();
+            let same_position = out.last().is_some_and(|t| t.position == token.position);
+            let kind = if token.text.contains(' ') {
+                TermKind::Pair
+            } else if token.text.contains(['-', '.', '/']) {
+                TermKind::Code
+            } else if same_position {
+                TermKind::Accented
+            } else {
+                TermKind::Word
+            };
+            out.push(AnalyzedTerm {
+                text: token.text.clone(),
+                position: token.position,
+                kind,
+                offsets: token.offset_from..token.offset_to,
+            });
         }
         out
     })
@@ -106,6 +155,46 @@ mod tests {
     fn english_stems_and_drops_stopwords() {
         assert_eq!(terms(Lang::En, "The refunds are processing"), ["refund", "process"]);
         assert_eq!(terms(Lang::En, "customer's orders"), ["custom", "order"]);
+    }
+
+    #[test]
+    fn old_and_new_tone_placement_meet_on_the_folded_form() {
+        // "hủy" (mark on u) and "huỷ" (mark on y) are the same word in two spelling conventions.
+        let old = terms(Lang::Vi, "hủy đơn");
+        let new = terms(Lang::Vi, "huỷ đơn");
+        assert!(old.contains(&"huy".into()) && new.contains(&"huy".into()));
+        assert!(old.contains(&"huy don".into()) && new.contains(&"huy don".into()));
+        assert_eq!(terms(Lang::Vi, "ĐƠN HÀNG"), terms(Lang::Vi, "đơn hàng"), "capitals keep their marks");
+    }
+
+    #[test]
+    fn vietnamese_terms_say_what_they_are() {
+        let kinds: Vec<(String, TermKind, usize)> =
+            tokens(Lang::Vi, "Đơn hàng SM-A546E").into_iter().map(|t| (t.text, t.kind, t.position)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("don".into(), TermKind::Word, 0),
+                ("đơn".into(), TermKind::Accented, 0),
+                ("hang".into(), TermKind::Word, 1),
+                ("hàng".into(), TermKind::Accented, 1),
+                ("don hang".into(), TermKind::Pair, 1),
+                ("sm".into(), TermKind::Word, 2),
+                ("hang sm".into(), TermKind::Pair, 2),
+                ("sm-a546e".into(), TermKind::Code, 2),
+                ("a546e".into(), TermKind::Word, 3),
+            ]
+        );
+    }
+
+    #[test]
+    fn english_keeps_numbers_and_codes_and_drops_possessives() {
+        assert_eq!(terms(Lang::En, "COVID-19 vaccines"), ["covid", "covid-19", "19", "vaccin"]);
+        assert_eq!(terms(Lang::En, "the customer\u{2019}s 2 orders"), ["custom", "2", "order"]);
+        assert_eq!(
+            terms(Lang::En, "I don't have 300.000 VND"),
+            ["i", "dont", "have", "300", "300.000", "000", "vnd"]
+        );
     }
 
     #[test]

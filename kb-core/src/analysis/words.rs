@@ -12,6 +12,10 @@ use super::fold::fold_word;
 ///
 /// Combining marks count as part of a word so that decomposed (NFD) input stays one word.
 ///
+/// Product codes and numbers written with inner `-`, `.` or `/` (SM-A546E, 300.000, v2.1) are also emitted
+/// whole, at their first word's position, when they contain a digit: "sm-a546e" matches only that code,
+/// while its parts still match on their own.
+///
 /// With [`WordTokenizer::keeping_accents`], a word whose accented form differs from its folded form is
 /// emitted twice at the same position: folded (so unaccented queries match) and accented, lower-cased and
 /// NFC (so a query typed with marks scores higher on the words it spelled exactly).
@@ -47,6 +51,8 @@ pub struct WordStream<'a> {
     previous: String,
     /// Where the previous word ended: a pair only forms across plain spaces, not punctuation.
     previous_end: usize,
+    /// End of the last code emitted whole: its later parts do not start another one.
+    compound_end: usize,
 }
 
 impl Tokenizer for WordTokenizer {
@@ -63,6 +69,7 @@ impl Tokenizer for WordTokenizer {
             pending: Vec::new(),
             previous: String::new(),
             previous_end: 0,
+            compound_end: 0,
         }
     }
 }
@@ -75,7 +82,32 @@ fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '\u{2019}'
 }
 
+/// Characters that join the parts of a product code or a number.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '-' | '.' | '/')
+}
+
 impl WordStream<'_> {
+    /// End of the code that starts with the word `start..end`: parts joined by single [`is_joiner`]s.
+    /// `None` unless there are two parts or more and a digit among them.
+    fn compound(&self, start: usize, end: usize) -> Option<usize> {
+        let mut at = end;
+        loop {
+            let mut rest = self.text[at..].chars();
+            match (rest.next(), rest.next()) {
+                (Some(joiner), Some(next)) if is_joiner(joiner) && next.is_alphanumeric() => {
+                    let part = at + joiner.len_utf8();
+                    at = self.text[part..]
+                        .find(|c: char| !is_word_char(c))
+                        .map_or(self.text.len(), |i| part + i);
+                }
+                _ => break,
+            }
+        }
+        let whole = &self.text[start..at];
+        (at > end && whole.chars().any(|c| c.is_ascii_digit())).then_some(at)
+    }
+
     /// Byte range of the next word at or after `self.cursor`.
     fn next_word(&mut self) -> Option<(usize, usize)> {
         let rest = &self.text[self.cursor..];
@@ -118,6 +150,14 @@ impl TokenStream for WordStream<'_> {
         self.token.offset_from = start;
         self.token.offset_to = end;
         self.token.position = self.token.position.wrapping_add(1);
+        if start >= self.compound_end
+            && let Some(compound_end) = self.compound(start, end)
+        {
+            self.compound_end = compound_end;
+            let mut code = String::new();
+            fold_word(&self.text[start..compound_end], &mut code);
+            self.pending.push(code);
+        }
         if self.keep_accents {
             let adjacent = self.text[self.previous_end..start].chars().all(char::is_whitespace);
             if adjacent && !self.previous.is_empty() {
@@ -184,6 +224,20 @@ mod tests {
         assert_eq!(
             got,
             [("duong".into(), 0), ("đường".into(), 0), ("abc".into(), 1), ("duong abc".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn codes_and_numbers_are_also_kept_whole() {
+        let got: Vec<String> =
+            words("Model SM-A546E, 300.000đ, v2.1 and e-mail").into_iter().map(|w| w.0).collect();
+        assert_eq!(
+            got,
+            [
+                "model", "sm", "sm-a546e", "a546e", "300", "300.000d", "000d", "v2", "v2.1", "1", "and", "e",
+                "mail"
+            ],
+            "no digit, no code: e-mail is two words"
         );
     }
 

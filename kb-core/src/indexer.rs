@@ -64,7 +64,9 @@ impl Indexer {
         for tag in &article.tags {
             doc.add_text(s.text_field(lang, Zone::Tags), tag);
         }
-        doc.add_text(s.text_field(lang, Zone::Summary), &article.summary);
+        if !copied_from(&article.summary, &article.body_text) {
+            doc.add_text(s.text_field(lang, Zone::Summary), &article.summary);
+        }
         doc.add_text(s.text_field(lang, Zone::Body), &article.body_text);
 
         self.writer.add_document(doc)?;
@@ -123,6 +125,16 @@ fn repeats_opening(title: &str, body: &str) -> bool {
     body == title || (title.ends_with(['.', '?', '!']) && body.starts_with(&title))
 }
 
+/// Whether `summary` is a passage of `body`, as the summary kb-builder derives when the editor wrote none
+/// (the first sentence, possibly shortened with "…"). Indexed as a summary, it would only count that
+/// sentence's words twice; a summary the editor wrote says something in other words, and is indexed.
+fn copied_from(summary: &str, body: &str) -> bool {
+    let normal = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let summary = normal(summary);
+    let summary = summary.strip_suffix('…').unwrap_or(&summary).trim_end();
+    !summary.is_empty() && normal(body).contains(summary)
+}
+
 /// The bytes of every file the committed index needs, in a stable order.
 pub(crate) fn pack(index: &Index, synonyms: &Synonyms) -> Result<Vec<u8>> {
     let directory = index.directory();
@@ -175,6 +187,16 @@ mod tests {
             body_html: format!("<p>{body}</p>"),
             body_text: body.into(),
         }
+    }
+
+    #[test]
+    fn a_summary_copied_from_the_body_is_not_indexed_twice() {
+        let body = "Note\nRefunds reach your card within 7 business days. Bank holidays add a day.";
+        assert!(copied_from("Refunds reach your card within 7 business days.", body));
+        assert!(copied_from("Refunds reach your  card within…", body), "shortened, spacing aside");
+        assert!(!copied_from("How long a refund takes, by payment method.", body), "the editor's own words");
+        assert!(!copied_from("", body));
+        assert!(!copied_from("…", body));
     }
 
     fn sample_index() -> Index {

@@ -261,6 +261,65 @@ async fn english_search_and_no_leads_to_a_person_with_the_context() {
     browser.quit().await.unwrap();
 }
 
+/// A first result the engine is confident about is marked as the answer. When it is not sure, a person is
+/// offered right under the results once the visitor stops typing, and the page's `search` event says the
+/// question went unanswered (what a site owner needs to see which articles are missing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confident_answer_is_marked_and_an_unsure_one_offers_a_person() {
+    const ANSWERED: &str = "how long does a refund take";
+    const UNSURE: &str = "problem with my order";
+    let dist = dist();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dist.join("kb/manifest.json")).unwrap()).unwrap();
+    let bundle = std::fs::read(dist.join("kb").join(manifest["bundle"].as_str().unwrap())).unwrap();
+    let native = KnowledgeBase::from_bundle(&bundle).unwrap();
+    let verdict = |query: &str| {
+        let results = native.search_with_confidence(&SearchRequest::new(query).lang(Some(Lang::En))).unwrap();
+        assert!(!results.hits.is_empty(), "{query:?} finds nothing in content/; pick a query that does");
+        results.confidence.is_confident()
+    };
+    assert!(verdict(ANSWERED), "the premise: content/ answers {ANSWERED:?}");
+    assert!(!verdict(UNSURE), "the premise: content/ does not clearly answer {UNSURE:?}");
+
+    let help = help_center().await.unwrap();
+    let (store, _pages) = storefront(&help, &[]).await.unwrap();
+    let browser = Browser::start(1280, 900).await.unwrap();
+    browser.client.goto(&format!("{}/en.html", store.origin())).await.unwrap();
+    browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
+    browser.js("window.searches = []; Answerdesk('on', 'search', e => searches.push(e))", vec![]).await.unwrap();
+    launcher(&browser).await.click().await.unwrap();
+    browser
+        .wait_for(&format!("{ROOT}.activeElement?.classList.contains('query')"), "the search box")
+        .await
+        .unwrap();
+
+    browser.type_text(ANSWERED).await.unwrap();
+    browser.wait_for(&format!("{ROOT}.querySelector('.best .hit-title')"), "the answer marked").await.unwrap();
+    let best = browser.js(&format!("return {ROOT}.querySelector('.best').textContent"), vec![]).await;
+    assert!(best.unwrap().as_str().unwrap().starts_with("Best answer"));
+    browser.wait_for("window.searches.length === 1", "the search to settle").await.unwrap();
+    let settled = browser.js("return searches[0]", vec![]).await.unwrap();
+    assert_eq!((settled["query"].as_str(), &settled["answered"]), (Some(ANSWERED), &json!(true)));
+    let ask_us = format!("return !!{ROOT}.querySelector('.ask-us')");
+    assert_eq!(browser.js(&ask_us, vec![]).await.unwrap(), json!(false), "no nudge under a sure answer");
+
+    // A new question, typed over the old one.
+    browser.chord(&[Key::Control.into(), 'a']).await.unwrap();
+    browser.type_text(UNSURE).await.unwrap();
+    browser.wait_for(&format!("{ROOT}.querySelector('.ask-us .cta')"), "a person offered").await.unwrap();
+    let marked = browser.js(&format!("return !!{ROOT}.querySelector('.best')"), vec![]).await.unwrap();
+    assert_eq!(marked, json!(false), "no result is called the answer");
+    assert!(!result_titles(&browser).await.is_empty(), "the results stay, as suggestions");
+    let last = browser.js("return searches[searches.length - 1]", vec![]).await.unwrap();
+    assert_eq!((last["query"].as_str(), &last["answered"]), (Some(UNSURE), &json!(false)));
+
+    let root =
+        browser.client.find(Locator::Css("answerdesk-widget")).await.unwrap().shadow_root().await.unwrap();
+    root.find(Locator::Css(".ask-us .cta")).await.unwrap().click().await.unwrap();
+    browser.wait_for(&format!("{ROOT}.querySelector('.contact')"), "the contact screen").await.unwrap();
+    browser.quit().await.unwrap();
+}
+
 /// Opens the widget with a click, searches, and returns (what it measured, the browser).
 async fn open_and_search(url: &str, width: u32, height: u32, query: &str) -> (Value, Browser) {
     let browser = Browser::start(width, height).await.unwrap();
@@ -389,7 +448,8 @@ async fn the_widget_works_under_a_strict_content_security_policy() {
     browser.quit().await.unwrap();
 }
 
-/// The widget (kb-core compiled to wasm, in Chromium) ranks exactly like native kb-core on the same bundle.
+/// The widget (kb-core compiled to wasm, in Chromium) ranks exactly like native kb-core on the same bundle,
+/// and is exactly as confident.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widget_ranks_exactly_like_native_kb_core() {
     let dist = dist();
@@ -443,8 +503,14 @@ async fn the_widget_ranks_exactly_like_native_kb_core() {
             .map(|h| (h["id"].as_str().unwrap().to_owned(), h["score"].as_f64().unwrap()))
             .collect();
         let request = SearchRequest::new(query).lang(Some(lang)).limit(8);
+        let native_results = native.search_with_confidence(&request).unwrap();
+        assert_eq!(
+            event["answered"],
+            json!(native_results.confidence.is_confident()),
+            "confidence differs for {query:?}"
+        );
         let natively: Vec<(String, f64)> =
-            native.search(&request).unwrap().into_iter().map(|h| (h.id, f64::from(h.score))).collect();
+            native_results.hits.into_iter().map(|h| (h.id, f64::from(h.score))).collect();
         assert!(!natively.is_empty(), "{query:?} finds nothing natively; pick a query that does");
         let ids = |hits: &[(String, f64)]| hits.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&in_browser), ids(&natively), "ranking differs for {query:?}");

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use kb_core::{KnowledgeBase, Lang, SearchRequest};
+use kb_core::{KnowledgeBase, Lang, SearchRequest, SearchResults};
 
 use crate::pipeline::{KB_DIR, MANIFEST, Manifest};
 
@@ -51,8 +51,8 @@ pub fn open(path: &Path) -> anyhow::Result<KnowledgeBase> {
 /// Runs the search and prints the hits.
 pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     let kb = open(&args.index)?;
-    let hits =
-        kb.search(&SearchRequest::new(&args.query).lang(args.lang).limit(args.limit).typing(args.typing))?;
+    let request = SearchRequest::new(&args.query).lang(args.lang).limit(args.limit).typing(args.typing);
+    let SearchResults { hits, confidence } = kb.search_with_confidence(&request)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&hits)?);
     } else if hits.is_empty() {
@@ -78,6 +78,12 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
                 snippet.replace('\n', " ")
             );
         }
+        let verdict = if confidence.is_confident() {
+            "confident: the widget shows the first hit as the answer"
+        } else {
+            "unsure: the widget offers a person next to these"
+        };
+        println!("{verdict} (coverage {:.2}, margin {:.2})", confidence.coverage, confidence.margin);
     }
     Ok(if hits.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

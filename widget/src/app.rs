@@ -202,17 +202,22 @@ fn SearchScreen(widget: Widget, input: NodeRef<html::Input>) -> impl IntoView {
                     } else {
                         view! {
                             <h3 class="section">{t().suggested}</h3>
-                            <HitList widget hits=suggested/>
+                            <HitList widget hits=suggested best=false/>
                         }
                             .into_any()
                     }
                 } else {
                     let results = widget.results.get();
+                    // Not confident once the visitor has finished asking: a person, right under the results.
+                    let unsure = !results.confident;
                     view! {
                         <Show when=move || results.other_language>
                             <h3 class="section">{t().other_language}</h3>
                         </Show>
-                        <HitList widget hits=results.hits/>
+                        <HitList widget hits=results.hits best=results.confident/>
+                        <Show when=move || unsure && widget.settled.get()>
+                            <AskUs widget/>
+                        </Show>
                     }
                         .into_any()
                 }
@@ -263,16 +268,23 @@ fn move_focus_in_results(step: i32) {
     }
 }
 
-/// A list of results, each a button that opens the article in the panel.
+/// A list of results, each a button that opens the article in the panel. `best`: the engine is confident
+/// the first one answers the question, so it is marked as the answer.
 #[component]
-fn HitList(widget: Widget, hits: Vec<Hit>) -> impl IntoView {
+fn HitList(widget: Widget, hits: Vec<Hit>, best: bool) -> impl IntoView {
+    let t = move || strings(widget.lang.get());
     let items = hits
         .into_iter()
-        .map(|hit| {
+        .enumerate()
+        .map(|(rank, hit)| {
             let (id, lang) = (hit.id.clone(), hit.lang);
+            let best = best && rank == 0;
             view! {
-                <li>
+                <li class:best=best>
                     <button class="hit" type="button" on:click=move |_| widget.open_article(&id, lang)>
+                        <Show when=move || best>
+                            <span class="best-label">{move || t().best_answer}</span>
+                        </Show>
                         <span class="hit-title">{hit.title}</span>
                         <span class="hit-snippet">{highlighted(&hit.snippet)}</span>
                     </button>
@@ -302,6 +314,23 @@ fn highlighted(snippet: &Snippet) -> Vec<AnyView> {
     }
     parts.push(text[at..].to_owned().into_any());
     parts
+}
+
+/// Under results the engine is not sure of (or none): asking a person is the obvious next step, not a
+/// footer link.
+#[component]
+fn AskUs(widget: Widget) -> impl IntoView {
+    let t = move || strings(widget.lang.get());
+    view! {
+        <div class="ask-us" role="note">
+            <p>{move || t().unsure}</p>
+            <button class="cta" type="button" on:click=move |_| widget.escalate()>
+                {move || {
+                    if widget.conversation.with(Option::is_some) { t().continue_chat } else { t().talk_to_us }
+                }}
+            </button>
+        </div>
+    }
 }
 
 /// "Still need help? Talk to our team": on every screen, so the visitor is never stuck.
@@ -373,7 +402,7 @@ fn ArticleScreen(widget: Widget, id: String, lang: Lang) -> impl IntoView {
                 Some(false) => {
                     view! {
                         <p id="ad-feedback" role="status">{t().sorry}</p>
-                        <HitList widget hits=alternatives()/>
+                        <HitList widget hits=alternatives() best=false/>
                     }
                         .into_any()
                 }

@@ -17,6 +17,10 @@ pub struct Strings {
     /// `{q}` is replaced by the query.
     pub no_results: &'static str,
     pub other_language: &'static str,
+    /// Above the first result when the engine is confident it answers the question.
+    pub best_answer: &'static str,
+    /// Under results the engine is not sure of.
+    pub unsure: &'static str,
     pub suggested: &'static str,
     pub prompt: &'static str,
     pub back: &'static str,
@@ -89,6 +93,8 @@ const EN: Strings = Strings {
     results_many: "{n} articles found",
     no_results: "No article answers “{q}” yet.",
     other_language: "Articles in another language",
+    best_answer: "Best answer",
+    unsure: "Not sure these answer your question? Our team can, and they will see what you searched.",
     suggested: "Suggested articles",
     prompt: "Ask in your own words, e.g. “where is my order”.",
     back: "Back",
@@ -157,6 +163,8 @@ const VI: Strings = Strings {
     results_many: "Tìm thấy {n} bài viết",
     no_results: "Chưa có bài viết nào trả lời “{q}”.",
     other_language: "Bài viết bằng ngôn ngữ khác",
+    best_answer: "Câu trả lời phù hợp nhất",
+    unsure: "Chưa chắc các bài này trả lời câu hỏi của bạn? Đội ngũ của chúng tôi sẽ giúp, và họ thấy được những gì bạn đã tìm.",
     suggested: "Bài viết gợi ý",
     prompt: "Hỏi theo cách của bạn, ví dụ “đơn hàng của tôi đâu”.",
     back: "Quay lại",

@@ -21,32 +21,34 @@ pub fn open(bundle: &[u8]) -> kb_core::Result<u64> {
     Ok(articles)
 }
 
-/// Search results, and whether they come from another language than the visitor's.
+/// Search results, whether they come from another language than the visitor's, and whether the engine is
+/// confident the first one answers the question (else the widget offers a person next to them).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Results {
     pub hits: Vec<Hit>,
     pub other_language: bool,
+    pub confident: bool,
 }
 
 /// Searches articles in `lang`; when none match, every language (an English question on a Vietnamese
 /// site still finds the English article). `typing`: the last word may be incomplete.
 pub fn search(text: &str, lang: Lang, typing: bool) -> Results {
     KB.with(|cell| {
-        let Some(kb) = cell.borrow().as_ref().map(|kb| run(kb, text, Some(lang), typing)) else {
-            return Results::default();
-        };
-        if !kb.is_empty() || text.trim().is_empty() {
-            return Results { hits: kb, other_language: false };
+        let cell = cell.borrow();
+        let Some(kb) = cell.as_ref() else { return Results::default() };
+        let results = run(kb, text, Some(lang), typing, false);
+        if !results.hits.is_empty() || text.trim().is_empty() {
+            return results;
         }
-        let hits = cell.borrow().as_ref().map(|kb| run(kb, text, None, typing)).unwrap_or_default();
-        Results { hits, other_language: true }
+        run(kb, text, None, typing, true)
     })
 }
 
-fn run(kb: &KnowledgeBase, text: &str, lang: Option<Lang>, typing: bool) -> Vec<Hit> {
+fn run(kb: &KnowledgeBase, text: &str, lang: Option<Lang>, typing: bool, other_language: bool) -> Results {
     let request = SearchRequest::new(text).lang(lang).limit(RESULT_LIMIT).typing(typing);
     // A failing search is a bug in the index, not the visitor's fault: show no hits (and offer a person).
-    kb.search(&request).unwrap_or_default()
+    let Ok(found) = kb.search_with_confidence(&request) else { return Results::default() };
+    Results { confident: found.confidence.is_confident(), hits: found.hits, other_language }
 }
 
 /// The article `id` in `lang`, falling back to any language that has it.

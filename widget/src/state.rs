@@ -65,6 +65,9 @@ pub struct Widget {
     pub query: RwSignal<String>,
     /// The query comes from keystrokes, so its last word may be unfinished.
     pub typing: RwSignal<bool>,
+    /// The visitor paused or pressed Enter on the query: it is a question, not a word being typed, so an
+    /// unsure answer gets a person offered next to it.
+    pub settled: RwSignal<bool>,
     /// Feedback given on the article shown.
     pub feedback: RwSignal<Option<bool>>,
     pub suggestions: RwSignal<Vec<String>>,
@@ -100,6 +103,9 @@ struct SearchEvent<'a> {
     query: &'a str,
     lang: Lang,
     results: Vec<HitSummary<'a>>,
+    /// Whether the engine is confident the first result answers the query: the questions the knowledge
+    /// base does not answer yet are the ones with `answered: false`.
+    answered: bool,
 }
 
 #[derive(Serialize)]
@@ -145,6 +151,7 @@ impl Widget {
             screen: RwSignal::new(Screen::Search),
             query,
             typing,
+            settled: RwSignal::new(false),
             feedback: RwSignal::new(None),
             suggestions,
             journey: RwSignal::new(Journey::default()),
@@ -161,12 +168,14 @@ impl Widget {
     /// The visitor typed in the search box.
     pub fn type_query(&self, text: String) {
         self.typing.set(true);
+        self.settled.set(false);
         self.query.set(text);
     }
 
     /// A complete search from the page (`Answerdesk('search', text)`): open on the results and report them.
     pub fn search_now(&self, text: String) {
         self.typing.set(false);
+        self.settled.set(false);
         self.query.set(text);
         self.screen.set(Screen::Search);
         self.set_open(true);
@@ -180,14 +189,20 @@ impl Widget {
         if query.trim().is_empty() || !matches!(self.kb.get_untracked(), KbStatus::Ready(_)) {
             return;
         }
+        if self.settled.get_untracked() {
+            return;
+        }
+        self.settled.set(true);
         self.journey.update(|j| j.record_search(&query));
         self.results.with_untracked(|results| {
+            let answered = results.confident;
             let results = results
                 .hits
                 .iter()
                 .map(|h| HitSummary { id: &h.id, lang: h.lang, title: &h.title, score: h.score })
                 .collect();
-            bridge::emit("search", &SearchEvent { query: &query, lang: self.lang.get_untracked(), results });
+            let lang = self.lang.get_untracked();
+            bridge::emit("search", &SearchEvent { query: &query, lang, results, answered });
         });
     }
 

@@ -15,6 +15,12 @@ use crate::hub::Wire;
 
 const CHANNEL: &str = "answerdesk_events";
 
+/// Postgres refuses NOTIFY payloads of 8000 bytes or more; larger events travel as references.
+const MAX_PAYLOAD: usize = 7900;
+
+/// Events sent in one statement at most.
+const MAX_BATCH: usize = 256;
+
 /// How often a node reports its agent count even when it does not change.
 pub const PRESENCE_EVERY: Duration = Duration::from_secs(15);
 
@@ -28,21 +34,25 @@ pub async fn start(state: Arc<AppState>, pool: PgPool) -> Result<(), DbError> {
     let (sender, mut outgoing) = mpsc::unbounded_channel::<Wire>();
     state.hub.go_remote(sender);
 
-    // One task sends, in order, so events keep the order they were published in.
+    // One task sends, in order, so events keep the order they were published in. Whatever queued up
+    // while the last batch was on its way goes in one statement: one round trip per batch, not per event,
+    // is what keeps fan-out from falling behind under load.
     tokio::spawn(async move {
-        while let Some(wire) = outgoing.recv().await {
-            let payload = match serde_json::to_string(&wire) {
-                Ok(payload) => payload,
-                Err(e) => {
-                    tracing::error!(error = %e, "event not serializable");
-                    continue;
-                }
-            };
-            if let Err(e) =
-                sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(&payload).execute(&pool).await
-            {
+        let mut batch = Vec::new();
+        while outgoing.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            let payloads: Vec<String> = batch
+                .drain(..)
+                .filter_map(|wire| {
+                    wire.fitted(MAX_PAYLOAD)
+                        .inspect_err(|e| tracing::error!(error = %e, "event not serializable"))
+                        .ok()
+                })
+                .collect();
+            // unnest yields the array in order, and a transaction's notifications arrive in the order sent.
+            let notify = "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload";
+            if let Err(e) = sqlx::query(notify).bind(CHANNEL).bind(&payloads).execute(&pool).await {
                 // Clients still get everything on their next reconnect/resume; the database is the truth.
-                tracing::error!(error = %e, "NOTIFY failed");
+                tracing::error!(error = %e, events = payloads.len(), "NOTIFY failed");
             }
         }
     });

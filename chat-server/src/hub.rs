@@ -28,13 +28,14 @@ pub struct Hub {
     pub presence_changed: Notify,
 }
 
-/// An event as it crosses nodes. Postgres NOTIFY payloads are limited to 8000 bytes, so messages and
-/// summaries travel as references that the receiving node reads back from the database.
+/// An event as it crosses nodes. Frames travel whole, so the receiving node only delivers them; Postgres
+/// NOTIFY payloads are limited to 8000 bytes, so a message or summary too large for that travels as a
+/// reference the receiving node reads back from the database ([`Wire::fitted`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Wire {
-    /// A small frame for a conversation's visitors.
+    /// A frame for a conversation's visitors.
     Visitor(String, visitor::ServerFrame),
-    /// A small frame for agents.
+    /// A frame for agents.
     Agents(agent::ServerFrame),
     /// Message `seq` of a conversation, for its visitors.
     VisitorMessage(String, u64),
@@ -42,6 +43,26 @@ pub enum Wire {
     AgentMessage(String, u64),
     /// A conversation's summary changed.
     AgentSummary(String),
+}
+
+impl Wire {
+    /// The event as a payload of at most `limit` bytes: whole when it fits, else as a reference.
+    pub fn fitted(self, limit: usize) -> serde_json::Result<String> {
+        let whole = serde_json::to_string(&self)?;
+        if whole.len() <= limit {
+            return Ok(whole);
+        }
+        let reference = match self {
+            Wire::Visitor(id, visitor::ServerFrame::Message(message)) => Wire::VisitorMessage(id, message.seq),
+            Wire::Agents(agent::ServerFrame::Message { conversation_id, message }) => {
+                Wire::AgentMessage(conversation_id, message.seq)
+            }
+            Wire::Agents(agent::ServerFrame::Updated(summary)) => Wire::AgentSummary(summary.id),
+            // Other frames are small by construction (typing, read marks, presence).
+            small => small,
+        };
+        serde_json::to_string(&reference)
+    }
 }
 
 impl Default for Hub {
@@ -66,13 +87,7 @@ impl Hub {
     /// Sends a frame to every visitor socket of a conversation (on every node).
     pub fn to_visitor(&self, conversation_id: &str, frame: visitor::ServerFrame) {
         if let Some(remote) = self.remote.get() {
-            let wire = match frame {
-                visitor::ServerFrame::Message(message) => {
-                    Wire::VisitorMessage(conversation_id.to_owned(), message.seq)
-                }
-                small => Wire::Visitor(conversation_id.to_owned(), small),
-            };
-            let _ = remote.send(wire);
+            let _ = remote.send(Wire::Visitor(conversation_id.to_owned(), frame));
         } else {
             self.deliver_to_visitor(conversation_id, frame);
         }
@@ -108,14 +123,7 @@ impl Hub {
     /// Sends a frame to every agent socket (on every node).
     pub fn to_agents(&self, frame: agent::ServerFrame) {
         if let Some(remote) = self.remote.get() {
-            let wire = match frame {
-                agent::ServerFrame::Message { conversation_id, message } => {
-                    Wire::AgentMessage(conversation_id, message.seq)
-                }
-                agent::ServerFrame::Updated(summary) => Wire::AgentSummary(summary.id),
-                small => Wire::Agents(small),
-            };
-            let _ = remote.send(wire);
+            let _ = remote.send(Wire::Agents(frame));
         } else {
             self.deliver_to_agents(frame);
         }
@@ -160,5 +168,45 @@ impl Drop for PresenceGuard<'_> {
     fn drop(&mut self) {
         self.hub.agents_online.fetch_sub(1, Ordering::SeqCst);
         self.hub.presence_changed.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use protocol::chat::{Author, ChatMessage};
+
+    use super::*;
+
+    fn message(body: &str) -> ChatMessage {
+        ChatMessage {
+            seq: 7,
+            client_id: None,
+            author: Author::Visitor,
+            body: body.to_owned(),
+            private: false,
+            sent_at: "2026-11-23T10:00:00Z".to_owned(),
+        }
+    }
+
+    #[test]
+    fn events_cross_nodes_whole_unless_too_large_for_notify() {
+        let small = Wire::Visitor("c1".into(), visitor::ServerFrame::Message(message("xin chào")));
+        let payload = small.fitted(7900).unwrap();
+        let Wire::Visitor(id, visitor::ServerFrame::Message(m)) = serde_json::from_str(&payload).unwrap() else {
+            panic!("a small message travels whole: {payload}");
+        };
+        assert_eq!((id.as_str(), m.body.as_str()), ("c1", "xin chào"));
+
+        // 4,000 Vietnamese characters are up to 12,000 bytes: more than NOTIFY takes.
+        let large = Wire::Agents(agent::ServerFrame::Message {
+            conversation_id: "c1".into(),
+            message: message(&"đ".repeat(4000)),
+        });
+        let payload = large.fitted(7900).unwrap();
+        assert!(payload.len() <= 7900);
+        assert!(
+            matches!(serde_json::from_str(&payload).unwrap(), Wire::AgentMessage(id, 7) if id == "c1"),
+            "{payload}"
+        );
     }
 }

@@ -56,18 +56,38 @@ pub struct Server {
 struct ServerState {
     root: PathBuf,
     headers: Arc<Vec<(HeaderName, HeaderValue)>>,
+    precompressed: bool,
     requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     /// Serves `root`, adding `headers` to every response.
     pub async fn start(root: PathBuf, headers: &[(&'static str, String)]) -> anyhow::Result<Self> {
+        Self::serve(root, headers, false).await
+    }
+
+    /// Like [`Server::start`], but serves `<file>.br` or `<file>.gz` instead of `<file>` when the browser
+    /// accepts that encoding, as a static host or CDN does with the precompressed assets `cargo xtask`
+    /// writes.
+    pub async fn start_precompressed(
+        root: PathBuf,
+        headers: &[(&'static str, String)],
+    ) -> anyhow::Result<Self> {
+        Self::serve(root, headers, true).await
+    }
+
+    async fn serve(
+        root: PathBuf,
+        headers: &[(&'static str, String)],
+        precompressed: bool,
+    ) -> anyhow::Result<Self> {
         let headers = headers
             .iter()
             .map(|(name, value)| Ok((HeaderName::from_static(name), HeaderValue::from_str(value)?)))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let state = ServerState { root, headers: Arc::new(headers), requests: requests.clone() };
+        let state =
+            ServerState { root, headers: Arc::new(headers), precompressed, requests: requests.clone() };
         let app = Router::new().fallback(serve_file).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -92,7 +112,9 @@ async fn serve_file(State(state): State<ServerState>, request: Request) -> Respo
     if let Ok(mut log) = state.requests.lock() {
         log.push(request.uri().path().to_owned());
     }
-    let mut response = match ServeDir::new(&state.root).oneshot(request).await {
+    let files = ServeDir::new(&state.root);
+    let files = if state.precompressed { files.precompressed_br().precompressed_gzip() } else { files };
+    let mut response = match files.oneshot(request).await {
         Ok(response) => response.map(Body::new),
         Err(err) => Response::new(Body::from(err.to_string())),
     };
@@ -224,18 +246,35 @@ impl Browser {
 
     /// Waits until `condition` (a JS expression) is truthy; fails with `what` after 20 s.
     pub async fn wait_for(&self, condition: &str, what: &str) -> anyhow::Result<Value> {
+        self.wait_for_within(condition, what, Duration::from_secs(20)).await
+    }
+
+    /// Like [`Browser::wait_for`], with a time limit of its own (e.g. for downloads on a throttled network).
+    pub async fn wait_for_within(
+        &self,
+        condition: &str,
+        what: &str,
+        limit: Duration,
+    ) -> anyhow::Result<Value> {
         let script = format!("return ({condition});");
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + limit;
         loop {
             let value = self.js(&script, vec![]).await?;
             if !matches!(value, Value::Null | Value::Bool(false)) && value != json!(0) && value != json!("") {
                 return Ok(value);
             }
             if Instant::now() > deadline {
-                bail!("timed out waiting for {what} ({condition})");
+                bail!("timed out after {limit:?} waiting for {what} ({condition})");
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
+    }
+
+    /// Sends a Chrome DevTools protocol command to the current tab (through chromedriver's
+    /// `goog/cdp/execute`), e.g. `Network.emulateNetworkConditions`, and returns its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> anyhow::Result<Value> {
+        let command = DevToolsCommand { cmd: cmd.to_owned(), params };
+        self.client.issue_cmd(command).await.with_context(|| format!("DevTools command {cmd} failed"))
     }
 
     /// Presses keys as a keyboard would (to whatever has focus). Special keys: `fantoccini::key::Key`.
@@ -299,6 +338,24 @@ impl Drop for Browser {
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// A DevTools protocol command, sent through chromedriver's vendor endpoint.
+#[derive(Debug)]
+struct DevToolsCommand {
+    cmd: String,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevToolsCommand {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (axum::http::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -6,7 +6,8 @@
 //! - `test`: every test: unit, fixture, corpus, kb-core in wasm32 ranking like native, chat-server (with two
 //!   nodes on a real Postgres), and the widget in a real headless Chromium.
 //! - `eval`: search quality of kb-core on every set in ../shared/eval.
-//! - `bench`: performance side by side with Pagefind, and chat-server under load (`bench/results/`).
+//! - `bench`: performance side by side with Pagefind (also in headless Chromium), and chat-server under load
+//!   (`bench/results/`).
 
 mod bench;
 mod bm25;
@@ -21,7 +22,8 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-const USAGE: &str = "usage: cargo xtask <demo | test | eval | bench [--quick] [build|chat|query|weight]>
+const USAGE: &str =
+    "usage: cargo xtask <demo | test | eval | bench [--quick] [build|chat|query|weight|browser]>
 
   demo   build the help center and the widget; serve a demo storefront on http://127.0.0.1:8081/
   test   run every test (what CI runs, without fmt and clippy)

@@ -14,7 +14,7 @@ use serde_json::json;
 use super::{Measured, Options, Section, bytes, median, thousands};
 
 /// The npm package that ships the Pagefind binary.
-const PAGEFIND_VERSION: &str = "1.6.0";
+pub(super) const PAGEFIND_VERSION: &str = "1.6.0";
 
 /// A corpus to build.
 struct Corpus {
@@ -164,20 +164,26 @@ fn compare(options: &Options, pagefind: &Path, content: &Path, repeats: usize) -
 
         let index = options.scratch.join("pagefind");
         let _ = std::fs::remove_dir_all(&index);
-        let mut pf = Command::new(pagefind);
-        pf.arg("--site").arg(&site).arg("--output-path").arg(&index).args([
-            "--glob",
-            "*/*/*/index.html",
-            "--root-selector",
-            "main",
-            "--quiet",
-        ]);
-        let measured = super::measure(options, &pf, &[])?;
+        let measured = super::measure(options, &pagefind_command(pagefind, &site, &index), &[])?;
         pf_runs.push(pagefind_run(&index, measured)?);
         std::fs::remove_dir_all(&site)?;
         std::fs::remove_dir_all(&index)?;
     }
     Ok((medians(&kb_runs), medians(&pf_runs)))
+}
+
+/// Pagefind over the article pages kb-builder rendered into `site` (`<lang>/<category>/<id>/index.html`,
+/// rooted at `<main>`), writing its index and UI into `out`.
+pub(super) fn pagefind_command(pagefind: &Path, site: &Path, out: &Path) -> Command {
+    let mut command = Command::new(pagefind);
+    command.arg("--site").arg(site).arg("--output-path").arg(out).args([
+        "--glob",
+        "*/*/*/index.html",
+        "--root-selector",
+        "main",
+        "--quiet",
+    ]);
+    command
 }
 
 fn kb_run(site: &Path, measured: Measured) -> anyhow::Result<Run> {
@@ -280,7 +286,7 @@ fn markdown_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 
 /// The Pagefind binary from npm `pagefind`, installed into `.tools/pagefind` when missing. The npm package's
 /// `bin` is a Node wrapper; the measured process is the native binary it ships.
-fn ensure_pagefind() -> anyhow::Result<PathBuf> {
+pub(super) fn ensure_pagefind() -> anyhow::Result<PathBuf> {
     let prefix = crate::root().join(".tools/pagefind");
     let binary = prefix.join("node_modules/@pagefind/linux-x64/bin/pagefind_extended");
     let version = |b: &Path| Command::new(b).arg("--version").output().ok();

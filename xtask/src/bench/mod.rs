@@ -1,13 +1,15 @@
 //! `cargo xtask bench [--quick]`: Answerdesk measured side by side with its peers in the same run (issue 6).
 //!
 //! Parts, each in its own file: [`build`] (kb-builder vs Pagefind), [`chat`] (chat-server under load),
-//! [`query`] (query latency through kb-core), [`weight`] (widget and index bytes). Every part returns a
+//! [`query`] (query latency through kb-core), [`weight`] (widget and index bytes), [`browser`] (time to
+//! first answer against Pagefind's UI and query latency, in headless Chromium). Every part returns a
 //! markdown table and a JSON value; both are printed and written to `bench/results/` (`--quick` writes to
 //! `bench/results/quick/`, so a smoke run never overwrites the committed full results).
 //!
 //! The harness measures optimised code, so `cargo xtask bench` (a debug build) builds kb-builder,
 //! chat-server and xtask itself in release and re-runs itself from there.
 
+pub mod browser;
 pub mod build;
 pub mod chat;
 mod load;
@@ -42,7 +44,7 @@ pub struct Options {
     pub scratch: PathBuf,
 }
 
-const PARTS: [&str; 4] = ["build", "chat", "query", "weight"];
+const PARTS: [&str; 5] = ["build", "chat", "query", "weight", "browser"];
 
 /// `cargo xtask bench [--quick] [part…]`.
 pub fn run(args: &[String]) -> anyhow::Result<()> {
@@ -79,7 +81,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             "build" => build::run(&options),
             "chat" => chat::run(&options),
             "query" => query::run(&options),
-            _ => weight::run(&options),
+            "weight" => weight::run(&options),
+            _ => browser::run(&options),
         }
         .with_context(|| format!("bench part {part}"))?;
         let markdown = format!(

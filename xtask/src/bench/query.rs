@@ -119,10 +119,7 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
             }));
         }
     }
-    md.push_str(
-        "\nIn the browser (wasm, Chromium) a query costs more than natively; that measurement is not in this \
-         harness yet.\n",
-    );
+    md.push_str("\nThe same queries in the browser (the widget's wasm in Chromium): `browser.md`.\n");
     Ok(Section { name: "query", markdown: md, json: json!(rows) })
 }
 
@@ -146,7 +143,7 @@ fn build_bundle(options: &Options, content: &Path) -> anyhow::Result<Vec<u8>> {
 }
 
 /// The first [`QUERIES`] query texts of an eval set.
-fn read_queries(path: &Path) -> anyhow::Result<Vec<String>> {
+pub(super) fn read_queries(path: &Path) -> anyhow::Result<Vec<String>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     text.lines()
         .filter(|l| !l.trim().is_empty())

@@ -132,7 +132,7 @@ fn verdict(actual: u64, limit: u64, how: &str) -> String {
 }
 
 /// A folder with a built widget in `widget/`, if there is one.
-fn widget_dist() -> Option<PathBuf> {
+pub(super) fn widget_dist() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("ANSWERDESK_WIDGET_DIST").map(PathBuf::from),
         Some(crate::root().join("dist")),

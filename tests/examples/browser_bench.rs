@@ -1,0 +1,324 @@
+//! What `cargo xtask bench browser` measures in a real headless Chromium. Prints one JSON object.
+//!
+//! ```text
+//! browser_bench first-answer SITE QUERY RUNS   time to first answer, Answerdesk and Pagefind's UI, on 4G
+//! browser_bench query-latency SITE QUERIES     Answerdesk('search', q) timed in the page, per query
+//! ```
+//!
+//! SITE is laid out like a deployed help center: kb-builder's output (`kb/`, the article pages), the
+//! release widget (`widget/`) and Pagefind's index and UI over those article pages (`pagefind/`), with
+//! `.br`/`.gz` files next to the assets, served by a static server that uses them. QUERIES is a JSON array
+//! of strings. Times are taken with the page's own `performance.now()`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use answerdesk_e2e::{Browser, ROOT, Server, storefront};
+use anyhow::{Context, bail};
+use fantoccini::Locator;
+use fantoccini::elements::Element;
+use serde_json::{Value, json};
+
+const USAGE: &str = "usage: browser_bench first-answer SITE QUERY RUNS | query-latency SITE QUERIES.json";
+
+/// Lighthouse's mobile throttling preset "Slow 4G" (`mobileSlow4G` in lighthouse
+/// core/config/constants.js): 150 ms round trip, 1.6 Mbps down, 750 kbps up.
+const RTT_MS: f64 = 150.0;
+const DOWN_KBPS: f64 = 1.6 * 1024.0;
+const UP_KBPS: f64 = 750.0;
+/// DevTools delays each request rather than the connection, so Lighthouse applies the preset through
+/// DevTools with these factors (its DEVTOOLS_RTT_ADJUSTMENT_FACTOR and ..._THROUGHPUT_...); so do we.
+const LATENCY_FACTOR: f64 = 3.75;
+const THROUGHPUT_FACTOR: f64 = 0.9;
+
+/// Long enough for the largest index over the throttled network.
+const LIMIT: Duration = Duration::from_secs(600);
+
+/// The plain search page that hosts Pagefind's own UI, written next to `pagefind/`.
+const PAGEFIND_PAGE: &str = "pagefind-search.html";
+const PAGEFIND_HTML: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Search</title>
+  <link rel="stylesheet" href="/pagefind/pagefind-ui.css">
+  <script src="/pagefind/pagefind-ui.js"></script>
+</head>
+<body>
+  <div id="search"></div>
+  <script>new PagefindUI({ element: '#search' });</script>
+</body>
+</html>
+"#;
+
+/// Queries per `execute` call: well inside chromedriver's 30 s script timeout on the largest index.
+const BATCH: usize = 100;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let report = match args.as_slice() {
+        ["first-answer", site, query, runs] => {
+            first_answer(Path::new(site), query, runs.parse().context("RUNS is a number")?).await?
+        }
+        ["query-latency", site, queries] => {
+            let text = std::fs::read_to_string(queries).with_context(|| format!("cannot read {queries}"))?;
+            let queries: Vec<String> = serde_json::from_str(&text)?;
+            query_latency(Path::new(site), &queries).await?
+        }
+        _ => bail!("{USAGE}"),
+    };
+    println!("{report}");
+    Ok(())
+}
+
+/// A search UI under test.
+#[derive(Debug, Clone, Copy)]
+enum Engine {
+    /// The widget embedded on a storefront page on another origin, as the README tells site owners to.
+    Answerdesk,
+    /// Pagefind's own UI (`pagefind-ui.js`) on a plain page of the help center's origin.
+    Pagefind,
+}
+
+impl Engine {
+    fn name(self) -> &'static str {
+        match self {
+            Engine::Answerdesk => "answerdesk",
+            Engine::Pagefind => "pagefind",
+        }
+    }
+
+    /// JS expression: the node the engine renders into.
+    fn root(self) -> &'static str {
+        match self {
+            Engine::Answerdesk => ROOT,
+            Engine::Pagefind => "document.querySelector('#search')",
+        }
+    }
+
+    /// CSS selector, inside the root, of what the visitor clicks to start.
+    fn trigger(self) -> &'static str {
+        match self {
+            Engine::Answerdesk => ".launcher",
+            Engine::Pagefind => ".pagefind-ui__search-input",
+        }
+    }
+
+    /// CSS selector of a result's title; it counts once it has text.
+    fn result(self) -> &'static str {
+        match self {
+            Engine::Answerdesk => ".hit-title",
+            Engine::Pagefind => ".pagefind-ui__result-link",
+        }
+    }
+
+    /// CSS selector of the search box.
+    fn search_box(self) -> &'static str {
+        match self {
+            Engine::Answerdesk => ".query",
+            Engine::Pagefind => ".pagefind-ui__search-input",
+        }
+    }
+
+    /// JS condition: the search box has focus, so typing goes there.
+    fn typing_ready(self) -> String {
+        let focused = match self {
+            Engine::Answerdesk => format!("{ROOT}?.activeElement"),
+            Engine::Pagefind => "document.activeElement".into(),
+        };
+        format!("{focused}?.matches('{}')", self.search_box())
+    }
+
+    async fn trigger_element(self, browser: &Browser) -> anyhow::Result<Element> {
+        let trigger = Locator::Css(self.trigger());
+        Ok(match self {
+            Engine::Answerdesk => {
+                let host = browser.client.find(Locator::Css("answerdesk-widget")).await?;
+                host.shadow_root().await?.find(trigger).await?
+            }
+            Engine::Pagefind => browser.client.find(trigger).await?,
+        })
+    }
+}
+
+/// The throttling applied, as DevTools takes it (bytes per second) and as the report states it.
+fn network() -> (Value, Value) {
+    let latency_ms = RTT_MS * LATENCY_FACTOR;
+    let (down_kbps, up_kbps) = (DOWN_KBPS * THROUGHPUT_FACTOR, UP_KBPS * THROUGHPUT_FACTOR);
+    let devtools = json!({
+        "offline": false,
+        "latency": latency_ms,
+        "downloadThroughput": down_kbps * 1024.0 / 8.0,
+        "uploadThroughput": up_kbps * 1024.0 / 8.0,
+    });
+    let stated = json!({
+        "name": "Lighthouse mobile \"Slow 4G\"",
+        "rtt_ms": RTT_MS, "down_kbps": DOWN_KBPS, "up_kbps": UP_KBPS,
+        "applied": { "latency_ms": latency_ms, "down_kbps": down_kbps, "up_kbps": up_kbps },
+    });
+    (devtools, stated)
+}
+
+/// `runs` cold-cache runs of each engine, alternating, on the same articles and query.
+async fn first_answer(site: &Path, query: &str, runs: usize) -> anyhow::Result<Value> {
+    let help = Server::start_precompressed(
+        site.to_path_buf(),
+        &[("access-control-allow-origin", "*".into()), ("timing-allow-origin", "*".into())],
+    )
+    .await?;
+    let (store, _pages) = storefront(&help, &[]).await?;
+    std::fs::write(site.join(PAGEFIND_PAGE), PAGEFIND_HTML)?;
+    let pages = [
+        (Engine::Answerdesk, format!("{}/en.html", store.origin())),
+        (Engine::Pagefind, format!("{}/{PAGEFIND_PAGE}", help.origin())),
+    ];
+    let mut report = json!({ "network": network().1, "answerdesk": [], "pagefind": [] });
+    for run in 1..=runs {
+        for (engine, url) in &pages {
+            let measured = first_answer_once(*engine, url, query, &help, site)
+                .await
+                .with_context(|| format!("{} run {run}", engine.name()))?;
+            eprintln!("  {} run {run}/{runs}: {measured}", engine.name());
+            report[engine.name()].as_array_mut().context("a list")?.push(measured);
+        }
+    }
+    Ok(report)
+}
+
+/// One run in a fresh browser (new profile, cache disabled, throttled before the page loads): click,
+/// type `query` once the search box has focus, wait for the first result title painted.
+async fn first_answer_once(
+    engine: Engine,
+    url: &str,
+    query: &str,
+    help: &Server,
+    site: &Path,
+) -> anyhow::Result<Value> {
+    let browser = Browser::start(1280, 900).await?;
+    browser.cdp("Network.enable", json!({})).await?;
+    browser.cdp("Network.setCacheDisabled", json!({ "cacheDisabled": true })).await?;
+    browser.cdp("Network.emulateNetworkConditions", network().0).await?;
+    browser.client.goto(url).await?;
+    let trigger = format!("{}?.querySelector('{}')", engine.root(), engine.trigger());
+    browser.wait_for_within(&trigger, "the page", LIMIT).await?;
+    // The clock: the first click on the trigger and the first key pressed, both caught before the
+    // engine's own handlers; the first result title with text while the search box holds a query (so
+    // not a suggestion shown before typing), at the next animation frame (painted).
+    let instrument = format!(
+        "const root = {root}, t = window.ttfa = {{}};
+         root.querySelector('{trigger}').addEventListener('click', () => t.click ??= performance.now(), {{ capture: true }});
+         document.addEventListener('keydown', () => t.key ??= performance.now(), {{ capture: true }});
+         new MutationObserver((_, observer) => {{
+           const hit = root.querySelector('{result}');
+           if (!hit || !hit.textContent.trim() || !root.querySelector('{search_box}')?.value) return;
+           observer.disconnect();
+           t.first = hit.textContent.trim();
+           requestAnimationFrame(() => t.painted = performance.now());
+         }}).observe(root, {{ childList: true, subtree: true, characterData: true }});",
+        root = engine.root(),
+        trigger = engine.trigger(),
+        result = engine.result(),
+        search_box = engine.search_box(),
+    );
+    browser.js(&instrument, vec![]).await?;
+    let before = help.requests().len();
+    engine.trigger_element(&browser).await?.click().await?;
+    browser.wait_for_within(&engine.typing_ready(), "the search box", LIMIT).await?;
+    browser.type_text(query).await?;
+    let t = browser.wait_for_within("window.ttfa.painted && window.ttfa", "the first result", LIMIT).await?;
+    // What the help center sent from the click on (Pagefind fetches from a worker, out of the page's
+    // resource timing): brotli files where the server has them, as Chromium accepts brotli.
+    let fetched = help.requests().split_off(before);
+    let bytes: u64 = fetched.iter().map(|path| served_bytes(site, path)).sum();
+    browser.quit().await?;
+    let at = |name: &str| t[name].as_f64().with_context(|| format!("no {name} time: {t}"));
+    Ok(json!({
+        "click_to_answer_ms": at("painted")? - at("click")?,
+        "keystroke_to_answer_ms": at("painted")? - at("key")?,
+        "requests": fetched.len(), "bytes": bytes, "first_result": t["first"],
+    }))
+}
+
+/// Size of the file the precompressing server sends for `path` (URL path, no query string).
+fn served_bytes(site: &Path, path: &str) -> u64 {
+    let file = site.join(path.trim_start_matches('/'));
+    let brotli = PathBuf::from(format!("{}.br", file.display()));
+    std::fs::metadata(&brotli).or_else(|_| std::fs::metadata(&file)).map_or(0, |m| m.len())
+}
+
+/// Every query through `Answerdesk('search', q)` once to warm up, then once timed. The storefront is
+/// cross-origin isolated (COOP + COEP; the help center sends CORP), which gives `performance.now()` its
+/// finer resolution.
+async fn query_latency(site: &Path, queries: &[String]) -> anyhow::Result<Value> {
+    let help = Server::start_precompressed(
+        PathBuf::from(site),
+        &[
+            ("access-control-allow-origin", "*".into()),
+            ("cross-origin-resource-policy", "cross-origin".into()),
+        ],
+    )
+    .await?;
+    let isolation = [
+        ("cross-origin-opener-policy", "same-origin".to_owned()),
+        ("cross-origin-embedder-policy", "require-corp".to_owned()),
+    ];
+    let (store, _pages) = storefront(&help, &isolation).await?;
+    let browser = Browser::start(1280, 900).await?;
+    browser.client.goto(&format!("{}/en.html", store.origin())).await?;
+    browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await?;
+    browser
+        .js(
+            "window.ready = null; Answerdesk('on', 'ready', e => ready = e); \
+             Answerdesk('on', 'search', e => window.hits = e.results.length); Answerdesk('open');",
+            vec![],
+        )
+        .await?;
+    browser.wait_for_within("window.ready", "the widget and its index", LIMIT).await?;
+    let clock = browser
+        .js(
+            "let step = Infinity, last = performance.now();
+             for (let i = 0; i < 1e6; i++) {
+               const now = performance.now();
+               if (now > last) { step = Math.min(step, now - last); last = now; }
+             }
+             return { isolated: self.crossOriginIsolated, resolution_ms: step };",
+            vec![],
+        )
+        .await?;
+    let time_all = async || -> anyhow::Result<(Vec<f64>, usize)> {
+        let (mut samples, mut no_hits) = (Vec::with_capacity(queries.len()), 0);
+        for batch in queries.chunks(BATCH) {
+            let timed = browser
+                .js(
+                    "const out = [];
+                     for (const q of arguments[0]) {
+                       window.hits = null;
+                       const start = performance.now();
+                       Answerdesk('search', q);
+                       out.push([performance.now() - start, window.hits]);
+                     }
+                     return out;",
+                    vec![json!(batch)],
+                )
+                .await?;
+            // No `search` event (null) only for a blank query: it counts as no hits.
+            let timed: Vec<(f64, Option<usize>)> = serde_json::from_value(timed)?;
+            no_hits += timed.iter().filter(|(_, hits)| hits.unwrap_or(0) == 0).count();
+            samples.extend(timed.into_iter().map(|(ms, _)| ms));
+        }
+        Ok((samples, no_hits))
+    };
+    time_all().await.context("warm-up pass")?;
+    let (samples, no_hits) = time_all().await.context("timed pass")?;
+    browser.quit().await?;
+    Ok(json!({
+        "queries": queries.len(),
+        "isolated": clock["isolated"],
+        "resolution_ms": clock["resolution_ms"],
+        "no_hits": no_hits,
+        "samples_ms": samples,
+    }))
+}

@@ -286,7 +286,10 @@ async fn a_confident_answer_is_marked_and_an_unsure_one_offers_a_person() {
     let browser = Browser::start(1280, 900).await.unwrap();
     browser.client.goto(&format!("{}/en.html", store.origin())).await.unwrap();
     browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
-    browser.js("window.searches = []; Answerdesk('on', 'search', e => searches.push(e))", vec![]).await.unwrap();
+    browser
+        .js("window.searches = []; Answerdesk('on', 'search', e => searches.push(e))", vec![])
+        .await
+        .unwrap();
     launcher(&browser).await.click().await.unwrap();
     browser
         .wait_for(&format!("{ROOT}.activeElement?.classList.contains('query')"), "the search box")
@@ -294,7 +297,10 @@ async fn a_confident_answer_is_marked_and_an_unsure_one_offers_a_person() {
         .unwrap();
 
     browser.type_text(ANSWERED).await.unwrap();
-    browser.wait_for(&format!("{ROOT}.querySelector('.best .hit-title')"), "the answer marked").await.unwrap();
+    browser
+        .wait_for(&format!("{ROOT}.querySelector('.best .hit-title')"), "the answer marked")
+        .await
+        .unwrap();
     let best = browser.js(&format!("return {ROOT}.querySelector('.best').textContent"), vec![]).await;
     assert!(best.unwrap().as_str().unwrap().starts_with("Best answer"));
     browser.wait_for("window.searches.length === 1", "the search to settle").await.unwrap();

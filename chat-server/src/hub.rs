@@ -53,7 +53,9 @@ impl Wire {
             return Ok(whole);
         }
         let reference = match self {
-            Wire::Visitor(id, visitor::ServerFrame::Message(message)) => Wire::VisitorMessage(id, message.seq),
+            Wire::Visitor(id, visitor::ServerFrame::Message(message)) => {
+                Wire::VisitorMessage(id, message.seq)
+            }
             Wire::Agents(agent::ServerFrame::Message { conversation_id, message }) => {
                 Wire::AgentMessage(conversation_id, message.seq)
             }
@@ -192,7 +194,8 @@ mod tests {
     fn events_cross_nodes_whole_unless_too_large_for_notify() {
         let small = Wire::Visitor("c1".into(), visitor::ServerFrame::Message(message("xin chào")));
         let payload = small.fitted(7900).unwrap();
-        let Wire::Visitor(id, visitor::ServerFrame::Message(m)) = serde_json::from_str(&payload).unwrap() else {
+        let Wire::Visitor(id, visitor::ServerFrame::Message(m)) = serde_json::from_str(&payload).unwrap()
+        else {
             panic!("a small message travels whole: {payload}");
         };
         assert_eq!((id.as_str(), m.body.as_str()), ("c1", "xin chào"));

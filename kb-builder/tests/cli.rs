@@ -213,7 +213,9 @@ fn import_writes_one_article_per_pair_and_eval_measures_it() {
         concat!(
             r#"{"qid":"a","query":"forgot password","relevant_ids":["q1"],"lang":"en"}"#,
             "\n",
-            r#"{"qid":"b","query":"refunds to my card","relevant_ids":["q2"],"lang":"en"}"#,
+            // Not "refunds to my card": with two English articles, IDF cannot tell "my" (in q1's title)
+            // from "refunds", and this test is about eval's arithmetic, not ranking on a toy corpus.
+            r#"{"qid":"b","query":"card refunds","relevant_ids":["q2"],"lang":"en"}"#,
             "\n",
             r#"{"qid":"c","query":"doi mat khau","relevant_ids":["v1"],"lang":"vi"}"#,
             "\n",

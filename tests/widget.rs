@@ -35,6 +35,24 @@ async fn focused(browser: &Browser) -> String {
     browser.js(&script, vec![]).await.unwrap().as_str().unwrap_or_default().to_owned()
 }
 
+/// Clicks the launcher and waits until the search box has focus.
+async fn open_panel(browser: &Browser) {
+    launcher(browser).await.click().await.unwrap();
+    browser
+        .wait_for(&format!("{ROOT}.activeElement?.classList.contains('query')"), "the search box")
+        .await
+        .unwrap();
+}
+
+/// The index the widget under test loads, opened natively.
+fn native_kb() -> KnowledgeBase {
+    let dist = dist();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dist.join("kb/manifest.json")).unwrap()).unwrap();
+    let bundle = std::fs::read(dist.join("kb").join(manifest["bundle"].as_str().unwrap())).unwrap();
+    KnowledgeBase::from_bundle(&bundle).unwrap()
+}
+
 async fn panel_open(browser: &Browser) -> bool {
     browser.js(&format!("return !!{ROOT}.querySelector('.panel:not([hidden])')"), vec![]).await.unwrap()
         == json!(true)
@@ -209,11 +227,7 @@ async fn english_search_and_no_leads_to_a_person_with_the_context() {
         )
         .await
         .unwrap();
-    launcher(&browser).await.click().await.unwrap();
-    browser
-        .wait_for(&format!("{ROOT}.activeElement?.classList.contains('query')"), "the search box")
-        .await
-        .unwrap();
+    open_panel(&browser).await;
     browser.type_text("how long does a refund take").await.unwrap();
     browser.wait_for(&format!("{ROOT}.querySelector('.hit-title')"), "results").await.unwrap();
     let titles = result_titles(&browser).await;
@@ -268,11 +282,7 @@ async fn english_search_and_no_leads_to_a_person_with_the_context() {
 async fn a_confident_answer_is_marked_and_an_unsure_one_offers_a_person() {
     const ANSWERED: &str = "how long does a refund take";
     const UNSURE: &str = "problem with my order";
-    let dist = dist();
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(dist.join("kb/manifest.json")).unwrap()).unwrap();
-    let bundle = std::fs::read(dist.join("kb").join(manifest["bundle"].as_str().unwrap())).unwrap();
-    let native = KnowledgeBase::from_bundle(&bundle).unwrap();
+    let native = native_kb();
     let verdict = |query: &str| {
         let results = native.search_with_confidence(&SearchRequest::new(query).lang(Some(Lang::En))).unwrap();
         assert!(!results.hits.is_empty(), "{query:?} finds nothing in content/; pick a query that does");
@@ -290,11 +300,7 @@ async fn a_confident_answer_is_marked_and_an_unsure_one_offers_a_person() {
         .js("window.searches = []; Answerdesk('on', 'search', e => searches.push(e))", vec![])
         .await
         .unwrap();
-    launcher(&browser).await.click().await.unwrap();
-    browser
-        .wait_for(&format!("{ROOT}.activeElement?.classList.contains('query')"), "the search box")
-        .await
-        .unwrap();
+    open_panel(&browser).await;
 
     browser.type_text(ANSWERED).await.unwrap();
     browser
@@ -347,11 +353,7 @@ async fn open_and_search(url: &str, width: u32, height: u32, query: &str) -> (Va
         )
         .await
         .unwrap();
-    launcher(&browser).await.click().await.unwrap();
-    browser
-        .wait_for(&format!("{ROOT}.activeElement?.classList.contains('query')"), "the search box")
-        .await
-        .unwrap();
+    open_panel(&browser).await;
     browser.type_text(query).await.unwrap();
     browser.wait_for("window.t.results", "results painted").await.unwrap();
     let timings = browser.js("return t", vec![]).await.unwrap();
@@ -458,11 +460,7 @@ async fn the_widget_works_under_a_strict_content_security_policy() {
 /// and is exactly as confident.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widget_ranks_exactly_like_native_kb_core() {
-    let dist = dist();
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(dist.join("kb/manifest.json")).unwrap()).unwrap();
-    let bundle = std::fs::read(dist.join("kb").join(manifest["bundle"].as_str().unwrap())).unwrap();
-    let native = KnowledgeBase::from_bundle(&bundle).unwrap();
+    let native = native_kb();
 
     let help = help_center().await.unwrap();
     let (store, _pages) = storefront(&help, &[]).await.unwrap();

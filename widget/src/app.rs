@@ -324,12 +324,19 @@ fn AskUs(widget: Widget) -> impl IntoView {
     view! {
         <div class="ask-us" role="note">
             <p>{move || t().unsure}</p>
-            <button class="cta" type="button" on:click=move |_| widget.escalate()>
-                {move || {
-                    if widget.conversation.with(Option::is_some) { t().continue_chat } else { t().talk_to_us }
-                }}
-            </button>
+            <TalkToUs widget/>
         </div>
+    }
+}
+
+/// The way to a person: back to the visitor's conversation if they have one, else the ways to reach us.
+#[component]
+fn TalkToUs(widget: Widget) -> impl IntoView {
+    let t = move || strings(widget.lang.get());
+    view! {
+        <button class="cta" type="button" on:click=move |_| widget.escalate()>
+            {move || if widget.conversation.with(Option::is_some) { t().continue_chat } else { t().talk_to_us }}
+        </button>
     }
 }
 
@@ -340,11 +347,7 @@ fn NeedMore(widget: Widget) -> impl IntoView {
     view! {
         <div class="need-more">
             <span>{move || t().need_more}</span>
-            <button class="cta" type="button" on:click=move |_| widget.escalate()>
-                {move || {
-                    if widget.conversation.with(Option::is_some) { t().continue_chat } else { t().talk_to_us }
-                }}
-            </button>
+            <TalkToUs widget/>
         </div>
     }
 }

@@ -117,17 +117,7 @@ pub fn ensure_wasm_opt() -> anyhow::Result<std::path::PathBuf> {
     if current.is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains(&format!("version {major}"))) {
         return Ok(bin);
     }
-    ensure_node()?;
-    crate::run(Command::new("npm").args([
-        "install",
-        "--no-save",
-        "--no-audit",
-        "--no-fund",
-        "--prefix",
-        &prefix.to_string_lossy(),
-        &format!("binaryen@{BINARYEN_VERSION}"),
-    ]))
-    .with_context(|| format!("could not install wasm-opt; run `npm install --prefix .tools/binaryen binaryen@{BINARYEN_VERSION}`"))?;
+    npm_install(&prefix, &[&format!("binaryen@{BINARYEN_VERSION}")])?;
     Ok(bin)
 }
 
@@ -147,22 +137,10 @@ pub fn ensure_peers() -> anyhow::Result<std::path::PathBuf> {
     if installed("minisearch", MINISEARCH_VERSION) && installed("pagefind", PAGEFIND_VERSION) {
         return Ok(prefix);
     }
-    ensure_node()?;
-    crate::run(Command::new("npm").args([
-        "install",
-        "--no-save",
-        "--no-audit",
-        "--no-fund",
-        "--prefix",
-        &prefix.to_string_lossy(),
-        &format!("minisearch@{MINISEARCH_VERSION}"),
-        &format!("pagefind@{PAGEFIND_VERSION}"),
-    ]))
-    .with_context(|| {
-        format!(
-            "could not install the search peers; run `npm install --prefix .tools/peers minisearch@{MINISEARCH_VERSION} pagefind@{PAGEFIND_VERSION}`"
-        )
-    })?;
+    npm_install(
+        &prefix,
+        &[&format!("minisearch@{MINISEARCH_VERSION}"), &format!("pagefind@{PAGEFIND_VERSION}")],
+    )?;
     Ok(prefix)
 }
 
@@ -200,4 +178,24 @@ pub fn ensure_postgres() -> anyhow::Result<()> {
     crate::run(Command::new("apt-get").arg("update"))
         .and_then(|()| crate::run(Command::new("apt-get").args(["install", "-y", "postgresql"])))
         .context("chat-server's multi-node test needs PostgreSQL: `apt-get install -y postgresql` (as root)")
+}
+
+/// Installs npm `packages` (`name@version`) into `prefix` (a folder under `.tools/`), saying how to do it by
+/// hand when npm fails.
+pub fn npm_install(prefix: &std::path::Path, packages: &[&str]) -> anyhow::Result<()> {
+    ensure_node()?;
+    crate::run(
+        Command::new("npm")
+            .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
+            .arg(prefix)
+            .args(packages),
+    )
+    .with_context(|| {
+        format!(
+            "could not install {}; run `npm install --prefix {} {}`",
+            packages.join(" "),
+            prefix.display(),
+            packages.join(" ")
+        )
+    })
 }

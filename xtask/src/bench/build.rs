@@ -293,17 +293,7 @@ pub(super) fn ensure_pagefind() -> anyhow::Result<PathBuf> {
     if version(&binary).is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains(PAGEFIND_VERSION)) {
         return Ok(binary);
     }
-    crate::tools::ensure_node()?;
-    crate::run(Command::new("npm").args([
-        "install",
-        "--no-save",
-        "--no-audit",
-        "--no-fund",
-        "--prefix",
-        &prefix.to_string_lossy(),
-        &format!("pagefind@{PAGEFIND_VERSION}"),
-    ]))
-    .with_context(|| format!("could not install Pagefind; run `npm install --prefix .tools/pagefind pagefind@{PAGEFIND_VERSION}`"))?;
+    crate::tools::npm_install(&prefix, &[&format!("pagefind@{PAGEFIND_VERSION}")])?;
     anyhow::ensure!(binary.is_file(), "npm pagefind did not ship {} (not linux-x64?)", binary.display());
     Ok(binary)
 }

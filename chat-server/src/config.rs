@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 
+use protocol::EscalationContext;
 use protocol::rest::CannedReply;
 use serde::Deserialize;
 
@@ -44,11 +45,19 @@ pub struct Email {
     pub from: String,
     /// Subject of reply emails.
     pub subject: String,
+    /// A reply the visitor has not read after this many seconds is emailed even while their socket is
+    /// open (they may have closed the panel), and always on several nodes, where the socket may be elsewhere.
+    pub unseen_after_secs: u64,
 }
 
 impl Default for Email {
     fn default() -> Self {
-        Email { smtp_url: None, from: "support@localhost".into(), subject: "A reply to your question".into() }
+        Email {
+            smtp_url: None,
+            from: "support@localhost".into(),
+            subject: "A reply to your question".into(),
+            unseen_after_secs: 120,
+        }
     }
 }
 
@@ -131,8 +140,29 @@ impl Default for BusinessHours {
 pub struct Routing {
     /// Team for conversations no article points anywhere.
     pub default_team: Option<String>,
-    /// Article id → team, for articles whose front matter has no `team` (for example by category).
+    /// Article id → team, for articles whose front matter has no `team`.
     pub articles: BTreeMap<String, String>,
+    /// Category slug → team, for articles that neither name a team nor appear in `articles`.
+    pub categories: BTreeMap<String, String>,
+}
+
+impl Routing {
+    /// The team for a conversation: the most recently read article that leads to one (its front matter
+    /// `team`, then `articles`, then its category in `categories`), else the default team.
+    pub fn team_for(&self, context: &EscalationContext) -> Option<String> {
+        context
+            .articles
+            .iter()
+            .rev()
+            .find_map(|article| {
+                article
+                    .team
+                    .clone()
+                    .or_else(|| self.articles.get(&article.id).cloned())
+                    .or_else(|| article.category.as_ref().and_then(|c| self.categories.get(c).cloned()))
+            })
+            .or_else(|| self.default_team.clone())
+    }
 }
 
 /// A settings file that could not be used.
@@ -163,5 +193,51 @@ impl Config {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
         toml::from_str(&text).map_err(|source| ConfigError::Parse { path: shown, source: Box::new(source) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::ArticleSeen;
+
+    fn read(id: &str, team: Option<&str>, category: Option<&str>) -> ArticleSeen {
+        ArticleSeen {
+            id: id.into(),
+            lang: "vi".into(),
+            title: id.into(),
+            team: team.map(str::to_owned),
+            category: category.map(str::to_owned),
+            helpful: None,
+        }
+    }
+
+    fn context(articles: Vec<ArticleSeen>) -> EscalationContext {
+        EscalationContext { articles, lang: "vi".into(), ..Default::default() }
+    }
+
+    #[test]
+    fn the_last_article_read_that_leads_to_a_team_routes_the_conversation() {
+        let routing: Routing = toml::from_str(
+            "default_team = \"front-desk\"
+             [articles]
+             warranty = \"repairs\"
+             [categories]
+             shipping = \"logistics\"",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let team = |articles| routing.team_for(&context(articles));
+        assert_eq!(team(vec![]).as_deref(), Some("front-desk"));
+        assert_eq!(team(vec![read("a", None, Some("shipping"))]).as_deref(), Some("logistics"));
+        assert_eq!(team(vec![read("warranty", None, Some("shipping"))]).as_deref(), Some("repairs"));
+        assert_eq!(team(vec![read("a", Some("returns"), Some("shipping"))]).as_deref(), Some("returns"));
+        // The latest article wins; one that leads nowhere is skipped.
+        let journey = vec![
+            read("a", Some("returns"), None),
+            read("b", None, Some("shipping")),
+            read("c", None, Some("unmapped")),
+        ];
+        assert_eq!(team(journey).as_deref(), Some("logistics"));
+        assert_eq!(team(vec![read("c", None, Some("unmapped"))]).as_deref(), Some("front-desk"));
     }
 }

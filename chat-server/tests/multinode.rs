@@ -10,9 +10,10 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use chat_server::test_support::smtp_sink;
 use protocol::chat::Author;
-use protocol::rest::{AgentLogin, AgentSession};
-use protocol::{PROTOCOL_VERSION, agent, visitor};
+use protocol::rest::{AgentLogin, AgentSession, ConversationStarted};
+use protocol::{Identity, PROTOCOL_VERSION, agent, visitor};
 use support::{Agent, PASSWORD, Visitor, WAIT};
 
 /// A throwaway Postgres cluster in a temp dir, stopped on drop.
@@ -107,9 +108,10 @@ impl Drop for Node {
     }
 }
 
-fn node(database_url: &str) -> (Node, String) {
+fn node(database_url: &str, config: &Path) -> (Node, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
-        .args(["--listen", "127.0.0.1:0", "--database-url", database_url])
+        .args(["--listen", "127.0.0.1:0", "--database-url", database_url, "--config"])
+        .arg(config)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
@@ -122,9 +124,13 @@ fn node(database_url: &str) -> (Node, String) {
 }
 
 #[tokio::test]
-async fn visitor_on_one_node_and_agent_on_another_talk_live() {
+async fn visitor_on_one_node_and_agent_on_another_talk_live_and_unseen_replies_go_by_email() {
     let Some(postgres) = Postgres::start() else { return };
     let url = postgres.url();
+    let (smtp_port, mut mailbox) = smtp_sink().await.unwrap();
+    let config = tempfile::NamedTempFile::new().unwrap();
+    let email = format!("[email]\nsmtp_url = \"smtp://127.0.0.1:{smtp_port}\"\nunseen_after_secs = 1\n");
+    std::fs::write(config.path(), email).unwrap();
     let added = Command::new(env!("CARGO_BIN_EXE_chat-server"))
         .args(["agent", "add", "lan", "--name", "Lan", "--teams", "returns", "--database-url", &url])
         .env("CHAT_SERVER_AGENT_PASSWORD", PASSWORD)
@@ -132,8 +138,8 @@ async fn visitor_on_one_node_and_agent_on_another_talk_live() {
         .output()
         .unwrap();
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    let (_a, node_a) = node(&url);
-    let (_b, node_b) = node(&url);
+    let (_a, node_a) = node(&url, config.path());
+    let (_b, node_b) = node(&url, config.path());
 
     // The agent works on node B.
     let login = reqwest::Client::new()
@@ -201,4 +207,37 @@ async fn visitor_on_one_node_and_agent_on_another_talk_live() {
     lan.send(&agent::ClientFrame::Typing { conversation_id: started.conversation_id.clone(), typing: true })
         .await;
     guest.until(|f| matches!(f, visitor::ServerFrame::Typing { typing: true }).then_some(())).await;
+
+    // Node B cannot know whether the visitor's socket (on node A) shows a reply, so a reply goes by email
+    // only if the shared read pointer has not reached it a second later.
+    let mut with_email = support::context(Some("returns"));
+    with_email.identity = Some(Identity {
+        id: "u1".into(),
+        name: None,
+        email: Some("hoa@example.com".into()),
+        signature: None,
+    });
+    let started: ConversationStarted =
+        support::start_conversation_raw(&format!("http://{node_a}"), with_email).await.json().await.unwrap();
+    let mut hoa = Visitor::connect(&format!("ws://{node_a}/ws/visitor"), &[]).await.unwrap();
+    let hello =
+        visitor::ClientFrame::Hello { version: PROTOCOL_VERSION, token: started.visitor_token, after_seq: 0 };
+    hoa.send(&hello).await;
+    assert!(matches!(hoa.recv().await, visitor::ServerFrame::Welcome { .. }));
+    let reply = |client_id: &str, body: &str| agent::ClientFrame::Reply {
+        conversation_id: started.conversation_id.clone(),
+        client_id: client_id.into(),
+        body: body.into(),
+    };
+    lan.send(&reply("e1", "Seen at once")).await;
+    let seen = hoa.until(|f| if let visitor::ServerFrame::Message(m) = f { Some(m) } else { None }).await;
+    hoa.send(&visitor::ClientFrame::Read { up_to_seq: seen.seq }).await;
+    drop(hoa);
+    lan.send(&reply("e2", "Sent after the visitor left")).await;
+    let mail = tokio::time::timeout(WAIT, mailbox.recv()).await.expect("no email within the wait").unwrap();
+    assert!(mail.contains("To: hoa@example.com"), "{mail}");
+    assert!(mail.contains("Sent after the visitor left"), "{mail}");
+    assert!(!mail.contains("Seen at once"), "a reply the visitor read was emailed: {mail}");
+    let more = tokio::time::timeout(std::time::Duration::from_secs(2), mailbox.recv()).await;
+    assert!(more.is_err(), "a reply the visitor read was emailed: {more:?}");
 }

@@ -40,6 +40,9 @@ pub struct ArticleSeen {
     /// The article's team (front matter `team`), used to route the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
+    /// The article's category slug, which routes the conversation when no article names a team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
     /// Whether the visitor answered "did this help?", and how.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpful: Option<bool>,
@@ -90,6 +93,7 @@ mod tests {
                 lang: "vi".into(),
                 title: "Chính sách đổi trả là gì?".into(),
                 team: Some("returns".into()),
+                category: Some("orders".into()),
                 helpful: Some(false),
             }],
             page_url: "https://shop.example/checkout".into(),

@@ -104,7 +104,14 @@ mod tests {
     use super::*;
 
     fn seen(id: &str) -> ArticleSeen {
-        ArticleSeen { id: id.into(), lang: "vi".into(), title: id.into(), team: None, helpful: None }
+        ArticleSeen {
+            id: id.into(),
+            lang: "vi".into(),
+            title: id.into(),
+            team: None,
+            category: None,
+            helpful: None,
+        }
     }
 
     #[test]

@@ -216,6 +216,7 @@ impl Widget {
                 lang: article.lang.code().to_owned(),
                 title: article.title.clone(),
                 team: article.team.clone(),
+                category: Some(article.category.clone()).filter(|c| !c.is_empty()),
                 helpful: None,
             })
         });

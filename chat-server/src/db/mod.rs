@@ -60,6 +60,8 @@ pub struct Conversation {
     pub assignee: Option<String>,
     /// Highest seq.
     pub last_seq: u64,
+    /// How far the visitor has read.
+    pub visitor_read_seq: u64,
     /// Whether the visitor rated it.
     pub rated: bool,
 }

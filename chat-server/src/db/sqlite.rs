@@ -138,7 +138,7 @@ impl Database for SqliteDatabase {
 
     async fn conversation(&self, id: &str) -> Result<Conversation> {
         let row = sqlx::query(
-            "SELECT id, status, team, assignee, last_seq,
+            "SELECT id, status, team, assignee, last_seq, visitor_read_seq,
                 EXISTS (SELECT 1 FROM ratings r WHERE r.conversation_id = c.id) AS rated
              FROM conversations c WHERE id = ?",
         )
@@ -151,6 +151,7 @@ impl Database for SqliteDatabase {
             team: row.try_get("team")?,
             assignee: row.try_get("assignee")?,
             last_seq: row.try_get::<i64, _>("last_seq")? as u64,
+            visitor_read_seq: row.try_get::<i64, _>("visitor_read_seq")? as u64,
             rated: row.try_get("rated")?,
         })
     }

@@ -39,18 +39,6 @@ pub(super) async fn availability(State(state): State<Arc<AppState>>) -> Json<Ava
     Json(availability_now(&state).await)
 }
 
-/// The team for a conversation: the most recent article that names one, then the routing table, then
-/// the default team.
-pub fn route(state: &AppState, context: &EscalationContext) -> Option<String> {
-    let routing = &state.config.routing;
-    context
-        .articles
-        .iter()
-        .rev()
-        .find_map(|article| article.team.clone().or_else(|| routing.articles.get(&article.id).cloned()))
-        .or_else(|| routing.default_team.clone())
-}
-
 fn check_version(version: u32) -> Result<(), ApiError> {
     if version != PROTOCOL_VERSION {
         return Err(ApiError::new(
@@ -86,7 +74,7 @@ pub(super) async fn start(
     let new = NewConversation {
         id: auth::random_id(),
         token_hash: auth::token_hash(&token),
-        team: route(&state, &request.context),
+        team: state.config.routing.team_for(&request.context),
         identity_verified: identity_verified(&state, &request.context),
         context: request.context,
     };
@@ -185,7 +173,7 @@ pub(super) async fn leave_message(
     let new = NewConversation {
         id: auth::random_id(),
         token_hash: auth::token_hash(&token),
-        team: route(&state, &context),
+        team: state.config.routing.team_for(&context),
         identity_verified: identity_verified(&state, &context),
         context,
     };

@@ -1,13 +1,14 @@
 //! The agent socket: session cookie at the upgrade, CSRF token in the hello, then the live inbox.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use protocol::agent::{ClientFrame, ServerFrame};
-use protocol::chat::{Ack, Author, ErrorCode};
+use protocol::chat::{Ack, Author, ChatMessage, ErrorCode};
 use protocol::rest::AgentInfo;
 use protocol::{PROTOCOL_VERSION, visitor};
 use tokio::sync::broadcast::error::RecvError;
@@ -212,23 +213,34 @@ async fn write(
         {
             tracing::error!(error = %e, "auto-assign failed");
         }
-        if !private && !state.hub.is_remote() && !state.hub.visitor_connected(&conversation_id) {
-            email_gone_visitor(state, &conversation_id, agent, &appended.message.body).await;
+        if !private {
+            email_if_unseen(state, &conversation_id, agent, &appended.message);
         }
         publish_message(state, &conversation_id, appended.message.clone()).await;
     }
     ServerFrame::Ack(Ack { client_id, seq: appended.message.seq, duplicate: appended.duplicate })
 }
 
-/// The visitor has no socket open: send the reply to the email they gave, if any.
-/// (With several nodes the socket may be on another node, so this runs on single-node setups only.)
-async fn email_gone_visitor(state: &AppState, conversation_id: &str, agent: &AgentInfo, body: &str) {
-    let Ok(context) = state.db.context(conversation_id).await else { return };
-    let Some(to) = context.identity.and_then(|identity| identity.email) else { return };
-    let (settings, name, body) = (state.config.email.clone(), agent.display_name.clone(), body.to_owned());
-    let id = conversation_id.to_owned();
+/// Sends a reply the visitor may never see to the email they gave, if any. On a single node, a visitor
+/// with no socket here has left, so it goes at once. Otherwise (their socket is open, or may be open on
+/// another node) it goes only if the shared read pointer has not reached it `email.unseen_after_secs` later.
+fn email_if_unseen(state: &AppState, conversation_id: &str, agent: &AgentInfo, reply: &ChatMessage) {
+    if state.config.email.smtp_url.is_none() {
+        return;
+    }
+    let gone = !state.hub.is_remote() && !state.hub.visitor_connected(conversation_id);
+    let wait = if gone { Duration::ZERO } else { Duration::from_secs(state.config.email.unseen_after_secs) };
+    let (db, settings) = (state.db.clone(), state.config.email.clone());
+    let (id, name, seq, body) =
+        (conversation_id.to_owned(), agent.display_name.clone(), reply.seq, reply.body.clone());
     // Sending can take seconds; the agent's ack must not wait for it.
     tokio::spawn(async move {
+        tokio::time::sleep(wait).await;
+        if db.conversation(&id).await.is_ok_and(|c| c.visitor_read_seq >= seq) {
+            return;
+        }
+        let Ok(context) = db.context(&id).await else { return };
+        let Some(to) = context.identity.and_then(|identity| identity.email) else { return };
         match crate::email::send_reply(&settings, &to, &name, &body).await {
             Ok(true) => tracing::info!(conversation = %id, "reply emailed to the visitor"),
             Ok(false) => {}

@@ -89,6 +89,7 @@ pub fn context(team: Option<&str>) -> EscalationContext {
             lang: "vi".into(),
             title: "Chính sách đổi trả là gì?".into(),
             team: team.map(str::to_owned),
+            category: None,
             helpful: Some(false),
         }],
         page_url: "https://shop.example/orders/42".into(),

@@ -1,4 +1,5 @@
-//! The SQLite backend: one file in WAL mode, `synchronous = FULL` so a commit survives a crash.
+//! The SQLite backend: one file in WAL mode, `synchronous = FULL` so a commit survives a crash, and
+//! messages committed in groups so that one fsync covers every message that arrived during the last one.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -11,14 +12,32 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Row, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
 
 use super::{AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Result};
 
 /// chat-server's storage in a SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteDatabase {
+    /// Reads (WAL lets them run beside the writer).
     pool: SqlitePool,
+    /// The only connection that writes: writers queue here in order rather than sleeping in SQLite's busy
+    /// handler, which backs off for up to 100 ms at a time.
+    writer: SqlitePool,
+    /// Messages waiting for the group commit.
+    appends: mpsc::Sender<PendingAppend>,
 }
+
+/// A message waiting to be committed, and who waits for the outcome.
+#[derive(Debug)]
+struct PendingAppend {
+    conversation_id: String,
+    new: NewMessage,
+    done: oneshot::Sender<Result<Appended>>,
+}
+
+/// The most messages one commit carries.
+const MAX_GROUP: usize = 256;
 
 impl SqliteDatabase {
     /// Opens (creating if missing) the file at `url` (a path or `sqlite://path`) and applies migrations.
@@ -34,10 +53,109 @@ impl SqliteDatabase {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(SqliteDatabase { pool })
+        let (appends, pending) = mpsc::channel(4 * MAX_GROUP);
+        tokio::spawn(commit_in_groups(writer.clone(), pending));
+        Ok(SqliteDatabase { pool, writer, appends })
     }
+}
+
+/// Commits messages in groups: every message that arrived while the previous commit waited for its fsync
+/// goes into the next transaction, so one fsync covers them all. Each is acknowledged only after its commit.
+async fn commit_in_groups(writer: SqlitePool, mut pending: mpsc::Receiver<PendingAppend>) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while pending.recv_many(&mut group, MAX_GROUP).await > 0 {
+        match append_group(&writer, &group).await {
+            Ok(outcomes) => {
+                for (append, outcome) in group.drain(..).zip(outcomes) {
+                    let _ = append.done.send(outcome);
+                }
+            }
+            // The group failed as a whole; commit each alone so only the one at fault gets the error.
+            Err(_) => {
+                for append in group.drain(..) {
+                    let outcome = match append_group(&writer, std::slice::from_ref(&append)).await {
+                        Ok(mut outcomes) => outcomes.pop().unwrap_or(Err(DbError::NotFound)),
+                        Err(e) => Err(e),
+                    };
+                    let _ = append.done.send(outcome);
+                }
+            }
+        }
+    }
+}
+
+/// Appends every message of `group` in one transaction. The outer error means nothing was committed; an
+/// inner one (unknown or closed conversation) means that message wrote nothing.
+async fn append_group(writer: &SqlitePool, group: &[PendingAppend]) -> Result<Vec<Result<Appended>>> {
+    let mut tx = writer.begin().await?;
+    let mut outcomes = Vec::with_capacity(group.len());
+    for append in group {
+        outcomes.push(append_one(&mut tx, &append.conversation_id, &append.new).await?);
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// One message inside a group's transaction: the stored one for a known client id, else the next seq.
+async fn append_one(
+    tx: &mut sqlx::SqliteConnection,
+    conversation_id: &str,
+    new: &NewMessage,
+) -> Result<Result<Appended>> {
+    let (kind, name) = author_columns(&new.author);
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM conversations WHERE id = ?")
+        .bind(conversation_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(status) = status else { return Ok(Err(DbError::NotFound)) };
+    if let Some(client_id) = &new.client_id {
+        let earlier = sqlx::query(
+            "SELECT * FROM messages WHERE conversation_id = ? AND author_kind = ? AND client_id = ?",
+        )
+        .bind(conversation_id)
+        .bind(kind)
+        .bind(client_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = earlier {
+            return Ok(Ok(Appended { message: message_from(&row)?, duplicate: true }));
+        }
+    }
+    if status_from(&status) == ConversationStatus::Closed {
+        return Ok(Err(DbError::Closed));
+    }
+    let seq: i64 = sqlx::query_scalar(
+        "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+    )
+    .bind(conversation_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let message = ChatMessage {
+        seq: seq as u64,
+        client_id: new.client_id.clone(),
+        author: new.author.clone(),
+        body: new.body.clone(),
+        private: new.private,
+        sent_at: now(),
+    };
+    sqlx::query(
+        "INSERT INTO messages (conversation_id, seq, author_kind, author_name, client_id, body, private, sent_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(conversation_id)
+    .bind(seq)
+    .bind(kind)
+    .bind(name)
+    .bind(&message.client_id)
+    .bind(&message.body)
+    .bind(message.private)
+    .bind(&message.sent_at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(Ok(Appended { message, duplicate: false }))
 }
 
 fn now() -> String {
@@ -123,7 +241,7 @@ impl Database for SqliteDatabase {
         .bind(serde_json::to_string(&new.context)?)
         .bind(new.identity_verified)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -157,59 +275,11 @@ impl Database for SqliteDatabase {
     }
 
     async fn append_message(&self, conversation_id: &str, new: NewMessage) -> Result<Appended> {
-        let (kind, name) = author_columns(&new.author);
-        let mut tx = self.pool.begin().await?;
-        // Writing first takes SQLite's write lock at once, so concurrent appends queue on busy_timeout
-        // instead of failing to upgrade a read lock.
-        let bumped: Option<(i64, String)> = sqlx::query_as(
-            "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq, status",
-        )
-        .bind(conversation_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((seq, status)) = bumped else { return Err(DbError::NotFound) };
-        if let Some(client_id) = &new.client_id {
-            let earlier = sqlx::query(
-                "SELECT * FROM messages WHERE conversation_id = ? AND author_kind = ? AND client_id = ?",
-            )
-            .bind(conversation_id)
-            .bind(kind)
-            .bind(client_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = earlier {
-                tx.rollback().await?;
-                return Ok(Appended { message: message_from(&row)?, duplicate: true });
-            }
-        }
-        if status_from(&status) == ConversationStatus::Closed {
-            tx.rollback().await?;
-            return Err(DbError::Closed);
-        }
-        let message = ChatMessage {
-            seq: seq as u64,
-            client_id: new.client_id,
-            author: new.author.clone(),
-            body: new.body,
-            private: new.private,
-            sent_at: now(),
-        };
-        sqlx::query(
-            "INSERT INTO messages (conversation_id, seq, author_kind, author_name, client_id, body, private, sent_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(conversation_id)
-        .bind(seq)
-        .bind(kind)
-        .bind(name)
-        .bind(&message.client_id)
-        .bind(&message.body)
-        .bind(message.private)
-        .bind(&message.sent_at)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Appended { message, duplicate: false })
+        let (done, outcome) = oneshot::channel();
+        let pending = PendingAppend { conversation_id: conversation_id.to_owned(), new, done };
+        // Either end closes only while the database is being dropped.
+        self.appends.send(pending).await.map_err(|_| DbError::Sqlx(sqlx::Error::PoolClosed))?;
+        outcome.await.map_err(|_| DbError::Sqlx(sqlx::Error::PoolClosed))?
     }
 
     async fn messages_after(
@@ -239,7 +309,7 @@ impl Database for SqliteDatabase {
         sqlx::query(sql)
             .bind(i64::try_from(up_to_seq).unwrap_or(i64::MAX))
             .bind(conversation_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -250,7 +320,7 @@ impl Database for SqliteDatabase {
                 .bind(assignee)
                 .bind(team)
                 .bind(conversation_id)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
         if done.rows_affected() == 0 {
             return Err(DbError::NotFound);
@@ -264,7 +334,7 @@ impl Database for SqliteDatabase {
         )
         .bind(now())
         .bind(conversation_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         if done.rows_affected() == 0 {
             return Err(DbError::NotFound);
@@ -286,7 +356,7 @@ impl Database for SqliteDatabase {
         .bind(i64::from(score))
         .bind(comment)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         if done.rows_affected() == 0 {
             return Err(DbError::Conflict("this conversation is already rated".into()));
@@ -325,7 +395,7 @@ impl Database for SqliteDatabase {
         .bind(password_hash)
         .bind(serde_json::to_string(&info.teams)?)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -350,7 +420,7 @@ impl Database for SqliteDatabase {
             .bind(username)
             .bind(csrf)
             .bind(expires_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -368,7 +438,10 @@ impl Database for SqliteDatabase {
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await?;
         Ok(())
     }
 
@@ -408,7 +481,7 @@ impl Database for SqliteDatabase {
         .bind(node)
         .bind(i64::try_from(agents).unwrap_or(i64::MAX))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -420,5 +493,58 @@ impl Database for SqliteDatabase {
                 .fetch_one(&self.pool)
                 .await?;
         Ok(total.unwrap_or(0).max(0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+    use super::*;
+
+    #[tokio::test]
+    async fn concurrent_appends_commit_in_groups_with_gapless_seqs_and_per_message_outcomes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = SqliteDatabase::open(dir.path().join("chat.db").to_str().unwrap()).await.unwrap();
+        for id in ["open", "closed"] {
+            let new = NewConversation {
+                id: id.into(),
+                token_hash: format!("hash-{id}"),
+                team: None,
+                context: EscalationContext::default(),
+                identity_verified: false,
+            };
+            db.create_conversation(new).await.unwrap();
+        }
+        db.close("closed").await.unwrap();
+
+        // 300 sends at once, every client id sent twice, plus sends to a closed and an unknown conversation:
+        // they land in shared groups, and each still gets its own outcome.
+        let send = |conversation: &'static str, n: usize| {
+            let db = db.clone();
+            let new = NewMessage {
+                author: Author::Visitor,
+                client_id: Some(format!("c{n}")),
+                body: format!("message {n}"),
+                private: false,
+            };
+            tokio::spawn(async move { db.append_message(conversation, new).await })
+        };
+        let sends: Vec<_> = (0..300).map(|n| send("open", n % 150)).collect();
+        let refused = [send("closed", 0), send("missing", 0)];
+        let mut seqs = std::collections::BTreeMap::new();
+        for (n, sent) in sends.into_iter().enumerate() {
+            let appended = sent.await.unwrap().unwrap();
+            let first = *seqs.entry(n % 150).or_insert(appended.message.seq);
+            assert_eq!(appended.message.seq, first, "a resend of c{} got another seq", n % 150);
+        }
+        let [closed, missing] = refused;
+        assert!(matches!(closed.await.unwrap(), Err(DbError::Closed)));
+        assert!(matches!(missing.await.unwrap(), Err(DbError::NotFound)));
+
+        let stored = db.messages_after("open", 0, false).await.unwrap();
+        let stored_seqs: Vec<u64> = stored.iter().map(|m| m.seq).collect();
+        assert_eq!(stored_seqs, (1..=150).collect::<Vec<u64>>(), "each client id stored once, no gaps");
+        assert_eq!(db.conversation("open").await.unwrap().last_seq, 150);
+        assert!(db.messages_after("closed", 0, false).await.unwrap().is_empty());
     }
 }

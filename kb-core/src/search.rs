@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::directory::RamDirectory;
 use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocSet, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
@@ -18,6 +18,10 @@ use crate::{Error, Lang, Result, analysis, bundle, query};
 
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 160;
+/// How much of a body the snippet generator reads, in bytes: analysing (tokenizing, folding, stemming) every
+/// word of ten long hits was most of a query's time. A match further in shows the summary instead, as the
+/// highlighters of Lucene and Elasticsearch do past their own such limits.
+const SNIPPET_ANALYZED_BYTES: usize = 10_000;
 
 /// What to search for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -401,6 +405,15 @@ fn text(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
     doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string()
 }
 
+/// The longest prefix of `text` of at most `max_bytes` bytes that ends on a character boundary.
+fn prefix_within(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let end = (0..=max_bytes).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+    &text[..end]
+}
+
 /// Highlight ranges sorted and without overlaps: one word can match several terms (its folded form, its
 /// accented form, a syllable pair), and each reports the same range.
 fn merged(ranges: &[Range<usize>]) -> Vec<Range<usize>> {
@@ -418,7 +431,7 @@ fn merged(ranges: &[Range<usize>]) -> Vec<Range<usize>> {
 
 /// Snippet generators, one per language searched (each knows its language's query terms and analyzer).
 struct Snippets {
-    generators: Vec<(Lang, SnippetGenerator)>,
+    generators: Vec<(Lang, Field, SnippetGenerator)>,
 }
 
 impl Snippets {
@@ -426,10 +439,10 @@ impl Snippets {
         let generators = langs
             .iter()
             .map(|&lang| {
-                let mut generator =
-                    SnippetGenerator::create(searcher, query, schema.text_field(lang, Zone::Body))?;
+                let body = schema.text_field(lang, Zone::Body);
+                let mut generator = SnippetGenerator::create(searcher, query, body)?;
                 generator.set_max_num_chars(SNIPPET_CHARS);
-                Ok((lang, generator))
+                Ok((lang, body, generator))
             })
             .collect::<Result<_>>()?;
         Ok(Snippets { generators })
@@ -437,10 +450,11 @@ impl Snippets {
 
     /// The best body excerpt; the summary (highlighted where it matches) when the body has no match.
     fn for_doc(&mut self, lang: Lang, doc: &TantivyDocument, summary: &str) -> Snippet {
-        let Some((_, generator)) = self.generators.iter().find(|(l, _)| *l == lang) else {
+        let Some((_, body, generator)) = self.generators.iter().find(|(l, _, _)| *l == lang) else {
             return Snippet { text: summary.to_string(), highlights: Vec::new() };
         };
-        let from_body = generator.snippet_from_doc(doc);
+        let body = doc.get_first(*body).and_then(|v| v.as_str()).unwrap_or_default();
+        let from_body = generator.snippet(prefix_within(body, SNIPPET_ANALYZED_BYTES));
         if !from_body.highlighted().is_empty() {
             return Snippet {
                 text: from_body.fragment().to_string(),
@@ -456,5 +470,20 @@ impl Snippets {
                 highlights: merged(from_summary.highlighted()),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_analysed_prefix_never_splits_a_character() {
+        assert_eq!(prefix_within("đổi trả", 100), "đổi trả");
+        // "đ" is 2 bytes and "ổ" 3: a cut at byte 3 or 4 falls back to the end of "đ".
+        assert_eq!(prefix_within("đổi trả", 3), "đ");
+        assert_eq!(prefix_within("đổi trả", 4), "đ");
+        assert_eq!(prefix_within("đổi trả", 5), "đổ");
+        assert_eq!(prefix_within("abc", 0), "");
     }
 }

@@ -33,7 +33,7 @@ pub async fn upgrade(
         Err(e) => return e.into_response(),
     };
     let max = state.config.limits.max_frame_bytes;
-    ws.max_message_size(max).max_frame_size(max).on_upgrade(move |socket| run(socket, state, agent, csrf))
+    super::limited(ws, max).on_upgrade(move |socket| run(socket, state, agent, csrf))
 }
 
 fn refuse(code: ErrorCode, message: impl Into<String>) -> ServerFrame {

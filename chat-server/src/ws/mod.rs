@@ -9,7 +9,7 @@ pub mod visitor;
 
 use std::time::Duration;
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use protocol::chat::{ErrorCode, ErrorFrame};
 use serde::Serialize;
@@ -17,6 +17,15 @@ use serde::de::DeserializeOwned;
 
 /// How long a new socket may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Each socket's read buffer. Chat frames are small; tungstenite's default of 128 KiB, reserved up front
+/// for every idle visitor, was most of a connection's memory. The buffer still grows for a larger frame.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
+/// The limits every socket gets: frames and messages up to `max_frame_bytes`, and a small read buffer.
+fn limited(ws: WebSocketUpgrade, max_frame_bytes: usize) -> WebSocketUpgrade {
+    ws.max_message_size(max_frame_bytes).max_frame_size(max_frame_bytes).read_buffer_size(READ_BUFFER_BYTES)
+}
 
 /// What came in on a socket.
 enum Incoming<T> {

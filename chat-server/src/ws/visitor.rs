@@ -27,7 +27,7 @@ pub async fn upgrade(
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
     let max = state.config.limits.max_frame_bytes;
-    ws.max_message_size(max).max_frame_size(max).on_upgrade(move |socket| run(socket, state))
+    super::limited(ws, max).on_upgrade(move |socket| run(socket, state))
 }
 
 fn refuse(code: ErrorCode, message: impl Into<String>) -> ServerFrame {

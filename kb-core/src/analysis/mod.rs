@@ -4,12 +4,11 @@
 //! is cut and normalised exactly as the articles were when the index was built.
 
 mod fold;
+mod stem;
 mod stopwords;
 mod words;
 
-use tantivy::tokenizer::{
-    Language, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, TokenizerManager,
-};
+use tantivy::tokenizer::{RemoveLongFilter, StopWordFilter, TextAnalyzer, TokenizerManager};
 
 pub use fold::fold_word;
 pub use stopwords::is_vietnamese_stopword;
@@ -19,6 +18,14 @@ use crate::Lang;
 
 /// Terms longer than this many bytes are dropped (base64 blobs, URLs glued together).
 const MAX_TERM_BYTES: usize = 64;
+
+/// Lucene's English stopwords (`EnglishAnalyzer`), the list tantivy's `StopWordFilter::new(Language::English)`
+/// gives. Kept here so the widget does not link tantivy's lists for every other language.
+const ENGLISH_STOPWORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no",
+    "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to",
+    "was", "will", "with",
+];
 
 /// The tokenizer name registered in the index for a language's text fields.
 pub fn tokenizer_name(lang: Lang) -> &'static str {
@@ -40,14 +47,11 @@ pub fn analyzer(lang: Lang) -> TextAnalyzer {
         Lang::Vi => TextAnalyzer::builder(WordTokenizer::keeping_accents())
             .filter(RemoveLongFilter::limit(MAX_TERM_BYTES))
             .build(),
-        Lang::En => {
-            let stopwords = StopWordFilter::new(Language::English).expect("tantivy ships English stopwords");
-            TextAnalyzer::builder(WordTokenizer::default())
-                .filter(RemoveLongFilter::limit(MAX_TERM_BYTES))
-                .filter(stopwords)
-                .filter(Stemmer::new(Language::English))
-                .build()
-        }
+        Lang::En => TextAnalyzer::builder(WordTokenizer::default())
+            .filter(RemoveLongFilter::limit(MAX_TERM_BYTES))
+            .filter(StopWordFilter::remove(ENGLISH_STOPWORDS.iter().map(|&word| word.to_owned())))
+            .filter(stem::EnglishStemmer)
+            .build(),
     }
 }
 
@@ -200,5 +204,40 @@ mod tests {
     #[test]
     fn punctuation_is_just_a_separator() {
         assert_eq!(terms(Lang::En, "\"return\" -policy? (title:x)"), ["return", "polici", "titl", "x"]);
+    }
+
+    #[test]
+    fn english_equals_tantivys_stopwords_and_stemmer() {
+        // Our stopword list and stemmer filter stand in for tantivy's: every English article must still
+        // analyze to the same terms at the same positions.
+        use tantivy::tokenizer::{Language, Stemmer};
+        let mut tantivys = TextAnalyzer::builder(WordTokenizer::default())
+            .filter(RemoveLongFilter::limit(MAX_TERM_BYTES))
+            .filter(StopWordFilter::new(Language::English).expect("tantivy ships English stopwords"))
+            .filter(Stemmer::new(Language::English))
+            .build();
+        let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/en");
+        let mut pending = vec![content];
+        let mut articles = 0;
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(dir).expect("content/en is readable") {
+                let path = entry.expect("content/en is readable").path();
+                if path.is_dir() {
+                    pending.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("articles are UTF-8");
+                let mut expected = Vec::new();
+                let mut stream = tantivys.token_stream(&text);
+                while stream.advance() {
+                    expected.push((stream.token().text.clone(), stream.token().position));
+                }
+                let ours: Vec<_> =
+                    tokens(Lang::En, &text).into_iter().map(|t| (t.text, t.position)).collect();
+                assert_eq!(ours, expected, "{}", path.display());
+                articles += 1;
+            }
+        }
+        assert!(articles > 10, "only {articles} English articles found");
     }
 }

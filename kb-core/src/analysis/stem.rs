@@ -4,7 +4,8 @@
 //! stopword lists for every language, 170 KB of wasm (33 KB brotli) the widget never ran. This filter names
 //! English at compile time and uses the same frostem crate, so it stems exactly as tantivy's would.
 
-use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::mem;
 
 use frostem::{Algorithm, Stemmer};
@@ -29,19 +30,22 @@ impl<T: Tokenizer> Tokenizer for EnglishStemmerFilter<T> {
     type TokenStream<'a> = EnglishStemmerStream<T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        EnglishStemmerStream {
-            tail: self.0.token_stream(text),
-            stemmer: Stemmer::new(Algorithm::English),
-            buffer: String::new(),
-        }
+        EnglishStemmerStream { tail: self.0.token_stream(text), stemmer: Stemmer::new(Algorithm::English) }
     }
 }
 
 pub(super) struct EnglishStemmerStream<T> {
     tail: T,
     stemmer: Stemmer,
-    // Reused for stems borrowed from the token's own text.
-    buffer: String,
+}
+
+/// How many stems a thread remembers before it starts over.
+const REMEMBERED_STEMS: usize = 50_000;
+
+thread_local! {
+    // Snippets re-analyse each hit's text on every query, and stemming was a third of a query's time; the
+    // same few thousand words recur across articles, so their stems are remembered.
+    static STEMS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
 }
 
 impl<T: TokenStream> TokenStream for EnglishStemmerStream<T> {
@@ -50,14 +54,17 @@ impl<T: TokenStream> TokenStream for EnglishStemmerStream<T> {
             return false;
         }
         let token = self.tail.token_mut();
-        match self.stemmer.stem(&token.text) {
-            Cow::Owned(stemmed) => token.text = stemmed,
-            Cow::Borrowed(stemmed) => {
-                self.buffer.clear();
-                self.buffer.push_str(stemmed);
-                mem::swap(&mut token.text, &mut self.buffer);
+        STEMS.with_borrow_mut(|stems| {
+            if let Some(stem) = stems.get(&token.text) {
+                token.text.clone_from(stem);
+                return;
             }
-        }
+            let stem = self.stemmer.stem(&token.text).into_owned();
+            if stems.len() >= REMEMBERED_STEMS {
+                stems.clear();
+            }
+            stems.insert(mem::replace(&mut token.text, stem.clone()), stem);
+        });
         true
     }
 

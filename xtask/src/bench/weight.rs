@@ -1,6 +1,6 @@
 //! Part 2, widget weight (measurement only): raw, gzip and brotli bytes of the loader, the JS glue, the wasm
 //! and the index bundle. The widget is measured when a built one exists (this part does not run Trunk):
-//! `ANSWERDESK_WIDGET_DIST`, else `dist/`, else `target/e2e/dist/` (what `cargo xtask test` builds). Index
+//! `ANSWERDESK_WIDGET_DIST`, else `target/e2e/dist/` (what `cargo xtask test` builds), else `dist/`. Index
 //! bundles for the sample KB and the 8,714-article corpus are built here with release kb-builder.
 
 use std::path::{Path, PathBuf};
@@ -135,8 +135,9 @@ fn verdict(actual: u64, limit: u64, how: &str) -> String {
 pub(super) fn widget_dist() -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("ANSWERDESK_WIDGET_DIST").map(PathBuf::from),
-        Some(crate::root().join("dist")),
+        // What `cargo xtask test` last built from this tree, before a `dist/` a demo may have left long ago.
         Some(crate::root().join("target/e2e/dist")),
+        Some(crate::root().join("dist")),
     ];
     candidates.into_iter().flatten().find(|d| d.join("widget/answerdesk.js").is_file())
 }

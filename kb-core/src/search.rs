@@ -407,11 +407,7 @@ fn text(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
 
 /// The longest prefix of `text` of at most `max_bytes` bytes that ends on a character boundary.
 fn prefix_within(text: &str, max_bytes: usize) -> &str {
-    if text.len() <= max_bytes {
-        return text;
-    }
-    let end = (0..=max_bytes).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-    &text[..end]
+    &text[..text.floor_char_boundary(max_bytes)]
 }
 
 /// Highlight ranges sorted and without overlaps: one word can match several terms (its folded form, its

@@ -148,8 +148,7 @@ impl Database for PostgresDatabase {
     async fn append_message(&self, conversation_id: &str, new: NewMessage) -> Result<Appended> {
         let (kind, name) = author_columns(&new.author);
         let mut tx = self.pool.begin().await?;
-        // Writing first takes SQLite's write lock at once, so concurrent appends queue on busy_timeout
-        // instead of failing to upgrade a read lock.
+        // Writing first takes the conversation's row lock, so concurrent appends to it queue in order.
         let bumped: Option<(i64, String)> = sqlx::query_as(
             "UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq, status",
         )

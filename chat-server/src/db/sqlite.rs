@@ -502,7 +502,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn concurrent_appends_commit_in_groups_with_gapless_seqs_and_per_message_outcomes() {
+    async fn concurrent_appends_get_gapless_seqs_and_each_its_own_outcome() {
         let dir = tempfile::tempdir().unwrap();
         let db = SqliteDatabase::open(dir.path().join("chat.db").to_str().unwrap()).await.unwrap();
         for id in ["open", "closed"] {

@@ -46,11 +46,7 @@ async fn open_panel(browser: &Browser) {
 
 /// The index the widget under test loads, opened natively.
 fn native_kb() -> KnowledgeBase {
-    let dist = dist();
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(dist.join("kb/manifest.json")).unwrap()).unwrap();
-    let bundle = std::fs::read(dist.join("kb").join(manifest["bundle"].as_str().unwrap())).unwrap();
-    KnowledgeBase::from_bundle(&bundle).unwrap()
+    kb_core::lazy::open_folder(&dist().join("kb")).unwrap()
 }
 
 async fn panel_open(browser: &Browser) -> bool {
@@ -82,7 +78,7 @@ async fn nothing_is_fetched_or_stored_before_the_visitor_shows_intent() {
     browser.client.perform_actions(hover).await.unwrap();
     browser.wait_for(&format!("{ROOT}.querySelector('.panel')"), "the widget to start").await.unwrap();
     let requested = help.requests();
-    for wanted in ["_bg.wasm", "/kb/manifest.json", ".bundle"] {
+    for wanted in ["_bg.wasm", "/kb/manifest.json", ".entry"] {
         assert!(
             requested.iter().any(|p| p.ends_with(wanted)),
             "{wanted} not fetched on hover: {requested:?}"
@@ -103,7 +99,7 @@ async fn idle_preload_dark_theme_colour_and_suggestions() {
     browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
     browser.js("window.ready = null; Answerdesk('on', 'ready', e => ready = e)", vec![]).await.unwrap();
     browser.wait_for("window.ready", "the widget to load while idle").await.unwrap();
-    assert!(help.requests().iter().any(|p| p.ends_with(".bundle")), "index fetched without interaction");
+    assert!(help.requests().iter().any(|p| p.ends_with(".entry")), "index fetched without interaction");
     assert!(!panel_open(&browser).await, "preloading does not open the panel");
 
     browser.js("Answerdesk('open')", vec![]).await.unwrap();
@@ -284,7 +280,7 @@ async fn a_confident_answer_is_marked_and_an_unsure_one_offers_a_person() {
     const UNSURE: &str = "problem with my order";
     let native = native_kb();
     let verdict = |query: &str| {
-        let results = native.search_with_confidence(&SearchRequest::new(query).lang(Some(Lang::En))).unwrap();
+        let results = futures_executor::block_on(native.search(&SearchRequest::new(query).lang(Some(Lang::En)))).unwrap();
         assert!(!results.hits.is_empty(), "{query:?} finds nothing in content/; pick a query that does");
         results.confidence.is_confident()
     };
@@ -507,7 +503,7 @@ async fn the_widget_ranks_exactly_like_native_kb_core() {
             .map(|h| (h["id"].as_str().unwrap().to_owned(), h["score"].as_f64().unwrap()))
             .collect();
         let request = SearchRequest::new(query).lang(Some(lang)).limit(8);
-        let native_results = native.search_with_confidence(&request).unwrap();
+        let native_results = futures_executor::block_on(native.search(&request)).unwrap();
         assert_eq!(
             event["answered"],
             json!(native_results.confidence.is_confident()),

@@ -1,7 +1,8 @@
-//! `kb-builder`: compiles Markdown help articles into a search index bundle and a static help center.
+//! `kb-builder`: compiles Markdown help articles into a search index the widget fetches piece by piece and a static
+//! help center.
 //!
 //! Exit codes: 0 success, 1 content errors (or eval/search found nothing to run), 2 usage, 3 other failures
-//! (I/O, a corrupt bundle).
+//! (I/O, a corrupt index).
 
 mod config;
 mod content;
@@ -38,7 +39,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build the index bundle and the help center into the output folder (atomically).
+    /// Build the index and the help center into the output folder (atomically).
     Build(BuildArgs),
     /// Validate the content without writing anything.
     Check(CheckArgs),
@@ -76,6 +77,10 @@ struct BuildArgs {
     /// exits 0 if at least one article was built.
     #[arg(long)]
     keep_going: bool,
+    /// A language whose index and bodies take fewer bytes than this travels whole in its entry (one
+    /// fetch answers everything); larger ones are cut into chunks fetched on demand. 0 always cuts.
+    #[arg(long, value_name = "BYTES", default_value_t = kb_core::lazy::ALL_IN_ENTRY_BELOW)]
+    all_in_entry_below: usize,
 }
 
 #[derive(Debug, Args)]
@@ -126,11 +131,11 @@ fn load_config(content: &Path) -> anyhow::Result<SiteConfig> {
 fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(&args.content.content)?;
     let progress = Progress::new(args.content.quiet);
-    let report = pipeline::build(&args.content.content, &args.out, &config, args.keep_going, &progress)?;
+    let report = pipeline::build(&args.content.content, &args.out, &config, args.keep_going, args.all_in_entry_below, &progress)?;
     print_diagnostics(&report.loaded.diagnostics, &args.content);
     let errors = report.loaded.errors();
     let built = report.loaded.articles.len();
-    if report.bundle.is_none() && errors == 0 {
+    if report.manifest.is_none() && errors == 0 {
         eprintln!(
             "build failed: no article in {}; {} left unchanged",
             args.content.content.display(),
@@ -138,7 +143,7 @@ fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
-    if report.bundle.is_none() {
+    if report.manifest.is_none() {
         eprintln!(
             "build failed: {errors} error(s) in {} file(s); {} left unchanged (use --keep-going to publish the valid articles)",
             report.loaded.rejected.values().sum::<usize>(),

@@ -1,4 +1,5 @@
-//! `build` and `check`: content → validated articles → index bundle + help center, as named stages.
+//! `build` and `check`: content → validated articles → index (per-language entries, chunks, bodies) + help
+//! center, as named stages.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,20 +15,23 @@ use crate::output::Staging;
 use crate::progress::Progress;
 use crate::site;
 
-/// Where the bundle and its manifest go inside the output folder.
+/// Where the index and its manifest go inside the output folder.
 pub const KB_DIR: &str = "kb";
-/// The manifest's file name: the one file a client fetches fresh; it names the hashed bundle.
+/// The manifest's file name: the one file a client fetches fresh; it names the hashed entries.
 pub const MANIFEST: &str = "manifest.json";
+/// The files of `kb/` this build wrote, one per line. The next build keeps them beside its own, so a page
+/// opened before a rebuild can still fetch the chunks its entry names; the build after that drops them.
+pub const BUILD_FILES: &str = "files.txt";
 
 /// `dist/kb/manifest.json`.
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct Manifest {
-    /// Bundle layout version (see `kb_core::bundle`).
+    /// Index format version (see `kb_core::bundle`).
     pub format_version: u32,
-    /// Bundle file name, relative to the manifest.
-    pub bundle: String,
-    /// Bundle size in bytes.
-    pub bundle_bytes: u64,
+    /// Per language, the entry's file name (relative to the manifest): what the widget fetches first.
+    pub entries: std::collections::BTreeMap<Lang, Entry>,
+    /// Every byte of the index (entries, chunks, bodies), for the record.
+    pub index_bytes: u64,
     /// Languages with their article counts.
     pub languages: std::collections::BTreeMap<Lang, usize>,
     /// Articles in all languages.
@@ -38,6 +42,15 @@ pub struct Manifest {
     pub generator: String,
     /// What the widget needs to know about the site.
     pub site: SiteInfo,
+}
+
+/// One language's entry in the manifest.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct Entry {
+    /// File name, relative to the manifest.
+    pub file: String,
+    /// Its size in bytes.
+    pub bytes: u64,
 }
 
 /// Site settings the widget reads from the manifest.
@@ -56,10 +69,10 @@ pub struct SiteInfo {
 pub struct BuildReport {
     /// The content as loaded (articles, diagnostics, counts).
     pub loaded: Loaded,
-    /// Bundle path inside the output folder, if written.
-    pub bundle: Option<PathBuf>,
-    /// Bundle size.
-    pub bundle_bytes: u64,
+    /// The manifest's path inside the output folder, if the index was written.
+    pub manifest: Option<PathBuf>,
+    /// Bytes of the index written (entries, chunks, bodies).
+    pub index_bytes: u64,
     /// Help-center pages and their bytes.
     pub site: site::SiteStats,
     /// Time per stage.
@@ -89,6 +102,7 @@ pub fn build(
     out_dir: &Path,
     config: &SiteConfig,
     publish_with_errors: bool,
+    all_in_entry_below: usize,
     progress: &Progress,
 ) -> anyhow::Result<BuildReport> {
     let mut stages = Vec::new();
@@ -103,7 +117,7 @@ pub fn build(
         loaded.rejected.values().sum::<usize>()
     ));
 
-    let mut report = BuildReport { loaded, bundle: None, bundle_bytes: 0, site: Default::default(), stages };
+    let mut report = BuildReport { loaded, manifest: None, index_bytes: 0, site: Default::default(), stages };
     // Nothing is published when there are errors (unless asked to) or nothing to publish.
     if (report.loaded.errors() > 0 && !publish_with_errors) || report.loaded.articles.is_empty() {
         return Ok(report);
@@ -112,16 +126,29 @@ pub fn build(
     let staging = Staging::new(out_dir)?;
     let started = Instant::now();
     progress.start("indexing", report.loaded.articles.len() as u64);
-    let bundle = index(&report.loaded.articles, &report.loaded.synonyms, progress)?;
+    let split = index(&report.loaded.articles, &report.loaded.synonyms, all_in_entry_below, progress)?;
     progress.finish();
-    let bundle_name = format!("{}.bundle", site::short_hash(&bundle));
     let kb_dir = staging.path().join(KB_DIR);
     std::fs::create_dir_all(&kb_dir)?;
-    std::fs::write(kb_dir.join(&bundle_name), &bundle)?;
+    let mut written = Vec::with_capacity(split.files.len() + split.entries.len());
+    for (_, name, bytes) in &split.entries {
+        std::fs::write(kb_dir.join(name), bytes)?;
+        written.push(name.clone());
+    }
+    for (name, bytes) in &split.files {
+        std::fs::write(kb_dir.join(name), bytes)?;
+        written.push(name.clone());
+    }
+    keep_previous_files(&out_dir.join(KB_DIR), &kb_dir, &written)?;
+    std::fs::write(kb_dir.join(BUILD_FILES), written.join("\n") + "\n")?;
     let manifest = Manifest {
         format_version: kb_core::bundle::FORMAT_VERSION,
-        bundle: bundle_name.clone(),
-        bundle_bytes: bundle.len() as u64,
+        entries: split
+            .entries
+            .iter()
+            .map(|(lang, name, bytes)| (*lang, Entry { file: name.clone(), bytes: bytes.len() as u64 }))
+            .collect(),
+        index_bytes: split.total_bytes(),
         languages: config
             .languages
             .iter()
@@ -137,10 +164,16 @@ pub fn build(
         },
     };
     std::fs::write(kb_dir.join(MANIFEST), serde_json::to_vec_pretty(&manifest)?)?;
-    report.stages.push(("index and bundle", started.elapsed()));
-    report.bundle = Some(Path::new(KB_DIR).join(&bundle_name));
-    report.bundle_bytes = bundle.len() as u64;
-    progress.stage(&format!("bundle {KB_DIR}/{bundle_name}: {}", human_bytes(report.bundle_bytes)));
+    report.stages.push(("index", started.elapsed()));
+    report.manifest = Some(Path::new(KB_DIR).join(MANIFEST));
+    report.index_bytes = split.total_bytes();
+    let chunks = split.files.iter().filter(|(name, _)| name.ends_with(".chunk")).count();
+    progress.stage(&format!(
+        "index {KB_DIR}/: {} in {} language entries, {chunks} chunks, {} bodies",
+        human_bytes(report.index_bytes),
+        split.entries.len(),
+        split.files.len() - chunks
+    ));
 
     let started = Instant::now();
     report.site = site::render(config, &report.loaded.articles, staging.path())?;
@@ -151,9 +184,32 @@ pub fn build(
     Ok(report)
 }
 
-fn index(articles: &[Article], synonyms: &kb_core::Synonyms, progress: &Progress) -> anyhow::Result<Vec<u8>> {
+/// Carries the files the previous build wrote itself (its `files.txt`) into the new `kb/` when the new build
+/// does not write them: a visitor whose page loaded the previous entry can still fetch its chunks and
+/// bodies until the next build. Linked, not copied, where the file system allows.
+fn keep_previous_files(previous: &Path, staged: &Path, written: &[String]) -> anyhow::Result<()> {
+    let Ok(list) = std::fs::read_to_string(previous.join(BUILD_FILES)) else { return Ok(()) };
+    for name in list.lines().filter(|n| !n.is_empty() && !n.contains(['/', '\\']) && !n.starts_with('.')) {
+        if written.iter().any(|w| w == name) {
+            continue;
+        }
+        let (from, to) = (previous.join(name), staged.join(name));
+        if from.is_file() && std::fs::hard_link(&from, &to).is_err() {
+            std::fs::copy(&from, &to).with_context(|| format!("cannot keep {}", from.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn index(
+    articles: &[Article],
+    synonyms: &kb_core::Synonyms,
+    all_in_entry_below: usize,
+    progress: &Progress,
+) -> anyhow::Result<kb_core::Split> {
     let mut indexer = Indexer::new()?;
     indexer.set_synonyms(synonyms.clone());
+    indexer.set_all_in_entry_below(all_in_entry_below);
     for (i, article) in articles.iter().enumerate() {
         indexer.add(article)?;
         progress.set(i as u64 + 1);

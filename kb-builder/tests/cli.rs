@@ -65,7 +65,7 @@ fn not_utf8_is_reported_at_its_position() {
 }
 
 #[test]
-fn build_writes_bundle_manifest_and_help_center() {
+fn build_writes_entries_manifest_and_help_center() {
     let temp = tempfile::tempdir().unwrap();
     let out = temp.path().join("dist");
     let output = kb_builder(&fixtures(), &["build", "--content", "valid", "--out", out.to_str().unwrap()]);
@@ -75,12 +75,14 @@ fn build_writes_bundle_manifest_and_help_center() {
     assert_eq!(manifest["format_version"], kb_core::bundle::FORMAT_VERSION);
     assert_eq!(manifest["articles"], 4, "the draft is left out");
     assert_eq!(manifest["languages"], serde_json::json!({"vi": 2, "en": 2}));
-    let bundle = out.join("kb").join(manifest["bundle"].as_str().unwrap());
-    let bytes = std::fs::read(&bundle).unwrap();
-    assert_eq!(manifest["bundle_bytes"], bytes.len());
-    // The bundle is named after its content.
-    let hash = blake3::hash(&bytes).to_hex();
-    assert_eq!(bundle.file_stem().unwrap().to_str().unwrap(), &hash[..10]);
+    for lang in ["vi", "en"] {
+        let file = manifest["entries"][lang]["file"].as_str().unwrap();
+        let bytes = std::fs::read(out.join("kb").join(file)).unwrap();
+        assert_eq!(manifest["entries"][lang]["bytes"], bytes.len());
+        // Named after its language and its content.
+        let hash = blake3::hash(&bytes).to_hex();
+        assert_eq!(file, format!("{lang}-{}.entry", &hash[..16]));
+    }
 
     for page in [
         "index.html",
@@ -270,11 +272,39 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn search_reports_a_corrupt_bundle_clearly() {
+fn search_reports_a_corrupt_entry_clearly() {
     let temp = tempfile::tempdir().unwrap();
-    let bundle = temp.path().join("x.bundle");
-    std::fs::write(&bundle, b"<!doctype html><title>404</title>").unwrap();
-    let output = kb_builder(temp.path(), &["search", "--index", "x.bundle", "hello"]);
+    let entry = temp.path().join("en-x.entry");
+    std::fs::write(&entry, b"<!doctype html><title>404</title>").unwrap();
+    let output = kb_builder(temp.path(), &["search", "--index", "en-x.entry", "hello"]);
     assert_eq!(output.status.code(), Some(3));
     assert!(stderr(&output).contains("not an Answerdesk index bundle"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_rebuild_keeps_the_previous_index_files_for_one_build() {
+    let temp = copy_fixture("valid");
+    let content = temp.path().join("valid");
+    let out = temp.path().join("dist");
+    let build = || {
+        let args = ["build", "--all-in-entry-below", "0", "--content", "valid", "--out", "dist"];
+        let output = kb_builder(temp.path(), &args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let manifest: serde_json::Value = serde_json::from_str(&read(&out.join("kb/manifest.json"))).unwrap();
+        manifest["entries"]["en"]["file"].as_str().unwrap().to_string()
+    };
+    let first = build();
+    let first_files = read(&out.join("kb/files.txt"));
+    let edited = content.join("en/returns/return-policy.md");
+    let text = read(&edited);
+    std::fs::write(&edited, text.replace("30 days", "45 days")).unwrap();
+    let second = build();
+    assert_ne!(first, second, "the English index changed");
+    // A page that opened the first build's entry can still fetch everything it names.
+    for name in first_files.lines() {
+        assert!(out.join("kb").join(name).is_file(), "{name} was dropped by the next build");
+    }
+    std::fs::write(&edited, text.replace("30 days", "60 days")).unwrap();
+    build();
+    assert!(!out.join("kb").join(&first).exists(), "two builds later the first entry is gone");
 }

@@ -1,7 +1,6 @@
-//! The index bundle: every file of a tantivy index packed into one immutable, checksummed file.
-//!
-//! A static host serves one file (cacheable forever under its content hash) and the widget turns it back
-//! into an in-memory directory without any knowledge of tantivy's file layout.
+//! The bundle container: named files packed into one immutable, checksummed file. A language's entry (see
+//! [`crate::lazy`]) is one: its index layout, synonyms, hotcache and, for a small knowledge base, every
+//! byte of the index and every body.
 //!
 //! Layout (all integers little-endian):
 //!
@@ -21,15 +20,16 @@ use std::fmt;
 pub const MAGIC: [u8; 8] = *b"ADKBNDL\0";
 /// The layout version this code writes and reads. Bump it when the layout, the schema or the analysis
 /// changes. 2: synonyms travel in the bundle; Vietnamese function words and English phrases in queries.
-pub const FORMAT_VERSION: u32 = 2;
-/// The bundle file holding the query-time synonyms (JSON), beside the index files.
+/// 3: one entry per language with a hotcache, the index in chunks (SSTable dictionaries), bodies apart.
+pub const FORMAT_VERSION: u32 = 3;
+/// The entry's file holding the query-time synonyms (JSON).
 pub const SYNONYMS_FILE: &str = "answerdesk-synonyms.json";
 
 /// Why bytes could not be read as a bundle.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BundleError {
     /// The bytes do not start with the bundle magic: not a bundle at all (an HTML error page, say).
-    #[error("not an Answerdesk index bundle (bad magic bytes); is the URL pointing at a `.bundle` file?")]
+    #[error("not an Answerdesk index bundle (bad magic bytes); is the URL pointing at an `.entry` file?")]
     BadMagic,
     /// Written by a different version of the format.
     #[error(

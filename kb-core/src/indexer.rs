@@ -1,46 +1,81 @@
-//! Building an index from articles and packing it into a bundle (native only: tantivy's writer uses threads).
+//! Building one index per language from articles and cutting them into their published pieces (native
+//! only: tantivy's writer uses threads).
 
-use tantivy::index::SegmentComponent;
-use tantivy::{Directory, Index, IndexWriter, TantivyDocument};
+use tantivy::indexer::NoMergePolicy;
+use tantivy::store::Compressor;
+use tantivy::{Index, IndexSettings, IndexWriter, TantivyDocument};
 
-#[cfg(test)]
-use crate::BundleError;
-use crate::analysis;
-use crate::bundle::{self, BundleFile};
+use crate::lazy::{Body, Split, write};
 use crate::schema::{KbSchema, Zone};
-use crate::{Article, Result, Synonyms};
+use crate::{Article, Lang, Result, Synonyms, analysis};
 
-/// Memory the index writer may use before it flushes a segment.
-const WRITER_MEMORY_BYTES: usize = 128 * 1024 * 1024;
+/// Memory each language's index writer may use before it flushes a segment.
+const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
+/// Doc-store block size: a block holds about ten result cards, so the hits of a query touch a few small
+/// blocks rather than a few 16 KB ones (tantivy's default).
+const DOCSTORE_BLOCK_BYTES: usize = 4 * 1024;
 
-/// Collects articles into an in-memory index; [`Indexer::finish`] returns the bundle bytes.
+/// Collects articles into one in-memory index per language; [`Indexer::finish`] returns the published
+/// pieces ([`Split`]).
 pub struct Indexer {
     schema: KbSchema,
+    langs: Vec<LangWriter>,
+    synonyms: Synonyms,
+    all_in_entry_below: usize,
+}
+
+struct LangWriter {
+    lang: Lang,
     index: Index,
     writer: IndexWriter,
-    articles: usize,
-    synonyms: Synonyms,
+    articles: u64,
+    bodies: Vec<(String, Vec<u8>)>,
 }
 
 impl std::fmt::Debug for Indexer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Indexer").field("articles", &self.articles).finish_non_exhaustive()
+        f.debug_struct("Indexer").field("articles", &self.len()).finish_non_exhaustive()
     }
 }
 
 impl Indexer {
-    /// Starts an empty index.
+    /// Starts empty.
     pub fn new() -> Result<Self> {
-        let schema = KbSchema::new();
-        let index = Index::create_in_ram(schema.schema.clone());
+        Ok(Indexer {
+            schema: KbSchema::new(),
+            langs: Vec::new(),
+            synonyms: Synonyms::new(),
+            all_in_entry_below: crate::lazy::ALL_IN_ENTRY_BELOW,
+        })
+    }
+
+    fn writer(&mut self, lang: Lang) -> Result<&mut LangWriter> {
+        if let Some(at) = self.langs.iter().position(|l| l.lang == lang) {
+            return Ok(&mut self.langs[at]);
+        }
+        let settings = IndexSettings {
+            // Chunks travel brotli-compressed; compressing the blocks first would only hide their
+            // redundancy from brotli (and cost the widget a decompressor).
+            docstore_compression: Compressor::None,
+            docstore_blocksize: DOCSTORE_BLOCK_BYTES,
+            ..IndexSettings::default()
+        };
+        let index = Index::builder().schema(self.schema.schema.clone()).settings(settings).create_in_ram()?;
         analysis::register(index.tokenizers());
         let writer = index.writer(WRITER_MEMORY_BYTES)?;
-        Ok(Indexer { schema, index, writer, articles: 0, synonyms: Synonyms::new() })
+        // One merge at the end (in `commit`), none in between.
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        self.langs.push(LangWriter { lang, index, writer, articles: 0, bodies: Vec::new() });
+        Ok(self.langs.last_mut().expect("just pushed"))
     }
 
     /// Adds one article.
     pub fn add(&mut self, article: &Article) -> Result<()> {
-        let s = &self.schema;
+        let s = self.schema.clone();
+        let body = Body { html: article.body_html.clone(), text: article.body_text.clone() };
+        let body = serde_json::to_vec(&body).expect("a body serializes");
+        let body_name = format!("{}.body", write::content_name(&body));
+
         let mut doc = TantivyDocument::default();
         doc.add_text(s.id, &article.id);
         doc.add_text(s.lang, article.lang.code());
@@ -51,7 +86,7 @@ impl Indexer {
         if let Some(team) = &article.team {
             doc.add_text(s.team, team);
         }
-        doc.add_text(s.body_html, &article.body_html);
+        doc.add_text(s.body, &body_name);
 
         let lang = article.lang;
         // An imported FAQ's title copied from its answer's first sentence is not a title (see repeats_opening).
@@ -69,43 +104,64 @@ impl Indexer {
         }
         doc.add_text(s.text_field(lang, Zone::Body), &article.body_text);
 
-        self.writer.add_document(doc)?;
-        self.articles += 1;
+        let writer = self.writer(lang)?;
+        writer.writer.add_document(doc)?;
+        writer.articles += 1;
+        // Two articles with the same body share its file.
+        if !writer.bodies.iter().any(|(name, _)| *name == body_name) {
+            writer.bodies.push((body_name, body));
+        }
         Ok(())
     }
 
-    /// Sets the synonyms queries are expanded with; they are packed into the bundle.
+    /// Sets the synonyms queries are expanded with; they travel in every language's entry.
     pub fn set_synonyms(&mut self, synonyms: Synonyms) {
         self.synonyms = synonyms;
     }
 
+    /// A language whose index and bodies take fewer bytes than this travels whole in its entry
+    /// (default [`crate::lazy::ALL_IN_ENTRY_BELOW`]); 0 always cuts it into chunks.
+    pub fn set_all_in_entry_below(&mut self, bytes: usize) {
+        self.all_in_entry_below = bytes;
+    }
+
     /// Number of articles added so far.
     pub fn len(&self) -> usize {
-        self.articles
+        self.langs.iter().map(|l| l.articles as usize).sum()
     }
 
     /// Whether no article was added.
     pub fn is_empty(&self) -> bool {
-        self.articles == 0
+        self.len() == 0
     }
 
-    /// Commits, merges everything into one segment (one set of files, fastest to search) and packs the
-    /// index files into bundle bytes.
-    pub fn finish(self) -> Result<Vec<u8>> {
-        let synonyms = self.synonyms.clone();
-        pack(&self.commit()?, &synonyms)
-    }
-
-    /// Commits and merges into one segment; the index is then complete and read-only.
-    fn commit(mut self) -> Result<Index> {
-        self.writer.commit()?;
-        let segments = self.index.searchable_segment_ids()?;
-        if segments.len() > 1 {
-            self.writer.merge(&segments).wait()?;
+    /// Commits, merges each language into one segment (one set of files, fastest to search) and cuts it
+    /// into its entry and chunks.
+    pub fn finish(self) -> Result<Split> {
+        let mut split = Split::default();
+        let mut langs = self.langs;
+        langs.sort_by_key(|l| l.lang);
+        for mut lang in langs {
+            let (code, articles, bodies) = (lang.lang, lang.articles, std::mem::take(&mut lang.bodies));
+            let index = commit(lang)?;
+            let pieces = write::split(&index, code, articles, &self.synonyms, bodies, self.all_in_entry_below)?;
+            let name = format!("{code}-{}.entry", &write::content_name(&pieces.entry)[..16]);
+            split.entries.push((code, name, pieces.entry));
+            split.files.extend(pieces.chunks);
         }
-        self.writer.wait_merging_threads()?;
-        Ok(self.index)
+        Ok(split)
     }
+}
+
+/// Commits and merges into one segment; the index is then complete and read-only.
+fn commit(mut lang: LangWriter) -> Result<Index> {
+    lang.writer.commit()?;
+    let segments = lang.index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        lang.writer.merge(&segments).wait()?;
+    }
+    lang.writer.wait_merging_threads()?;
+    Ok(lang.index)
 }
 
 /// Whether `title` is the first sentence of `body`, as the title `kb-builder import` derives for a FAQ
@@ -135,43 +191,12 @@ fn copied_from(summary: &str, body: &str) -> bool {
     !summary.is_empty() && normal(body).contains(summary)
 }
 
-/// The bytes of every file the committed index needs, in a stable order.
-pub(crate) fn pack(index: &Index, synonyms: &Synonyms) -> Result<Vec<u8>> {
-    let directory = index.directory();
-    let mut names = vec![std::path::PathBuf::from("meta.json")];
-    for segment in index.searchable_segment_metas()? {
-        for component in [
-            SegmentComponent::Postings,
-            SegmentComponent::Positions,
-            SegmentComponent::FastFields,
-            SegmentComponent::FieldNorms,
-            SegmentComponent::Terms,
-            SegmentComponent::Store,
-            SegmentComponent::Delete,
-        ] {
-            let path = segment.relative_path(component);
-            if directory.exists(&path).map_err(tantivy::TantivyError::from)? {
-                names.push(path);
-            }
-        }
-    }
-    let mut contents = Vec::with_capacity(names.len());
-    for name in &names {
-        // Raw bytes, tantivy's footers included: the reader writes them back verbatim.
-        let bytes = directory.atomic_read(name).map_err(tantivy::TantivyError::from)?;
-        contents.push((name.to_string_lossy().into_owned(), bytes));
-    }
-    contents
-        .push((bundle::SYNONYMS_FILE.to_string(), serde_json::to_vec(synonyms).expect("synonyms serialize")));
-    let files: Vec<BundleFile<'_>> =
-        contents.iter().map(|(name, bytes)| BundleFile { name, bytes }).collect();
-    Ok(bundle::write(&files))
-}
-
 #[cfg(test)]
 mod tests {
+    use futures_executor::block_on;
+
     use super::*;
-    use crate::{Error, KnowledgeBase, Lang, SearchRequest};
+    use crate::{BundleError, Error, KnowledgeBase, SearchRequest};
 
     pub(crate) fn article(lang: Lang, id: &str, title: &str, body: &str) -> Article {
         Article {
@@ -199,8 +224,10 @@ mod tests {
         assert!(!copied_from("…", body));
     }
 
-    fn sample_index() -> Index {
+    fn sample(all_in_entry_below: usize) -> Split {
         let mut indexer = Indexer::new().unwrap();
+        indexer.set_synonyms(sample_synonyms());
+        indexer.set_all_in_entry_below(all_in_entry_below);
         for (i, (lang, title, body)) in [
             (Lang::Vi, "Chính sách đổi trả", "Đổi trả miễn phí trong 30 ngày."),
             (Lang::Vi, "Thời gian hoàn tiền", "Hoàn tiền về thẻ trong 7 ngày làm việc."),
@@ -214,7 +241,7 @@ mod tests {
         {
             indexer.add(&article(lang, &format!("a{i}"), title, body)).unwrap();
         }
-        indexer.commit().unwrap()
+        indexer.finish().unwrap()
     }
 
     fn sample_synonyms() -> Synonyms {
@@ -224,81 +251,81 @@ mod tests {
         synonyms
     }
 
+    const QUERIES: [&str; 9] =
+        ["doi tra", "hoàn tiền", "tra tien", "refund", "money back", "free 30 days", "phi van chuyen 300.000", "ship", "x"];
+
     #[test]
-    fn bundle_holds_the_index_files_byte_for_byte_and_the_synonyms() {
-        let index = sample_index();
-        let bytes = pack(&index, &sample_synonyms()).unwrap();
-        let files = bundle::read(&bytes).unwrap();
-        assert!(files.iter().any(|f| f.name == "meta.json"));
-        assert!(files.len() >= 7, "meta.json, one segment's files, synonyms: {files:?}");
-        for file in files {
-            if file.name == bundle::SYNONYMS_FILE {
-                let synonyms: Synonyms = serde_json::from_slice(file.bytes).unwrap();
-                assert_eq!(synonyms, sample_synonyms());
-                continue;
-            }
-            let original = index.directory().atomic_read(std::path::Path::new(file.name)).unwrap();
-            assert_eq!(file.bytes, original.as_slice(), "{}", file.name);
-        }
+    fn a_small_knowledge_base_travels_whole_in_one_entry_per_language() {
+        let split = sample(crate::lazy::ALL_IN_ENTRY_BELOW);
+        let langs: Vec<Lang> = split.entries.iter().map(|(lang, _, _)| *lang).collect();
+        assert_eq!(langs, [Lang::Vi, Lang::En]);
+        assert!(split.files.is_empty(), "no chunks, no separate bodies: {:?}", split.files.len());
+        // The Vietnamese entry alone answers Vietnamese questions, without any source.
+        let vi = KnowledgeBase::from_entry(&split.entries[0].2, None).unwrap();
+        let hits = block_on(vi.search(&SearchRequest::new("doi tra"))).unwrap().hits;
+        assert_eq!(hits[0].id, "a0");
+        assert_eq!(vi.synonyms(), sample_synonyms());
     }
 
     #[test]
-    fn reopened_bundle_ranks_exactly_like_the_index_it_was_packed_from() {
-        let index = sample_index();
-        let bytes = pack(&index, &sample_synonyms()).unwrap();
-        let original = KnowledgeBase::from_index(index, sample_synonyms()).unwrap();
-        let reopened = KnowledgeBase::from_bundle(&bytes).unwrap();
-        assert_eq!(reopened.synonyms(), &sample_synonyms());
-        for text in [
-            "doi tra",
-            "hoàn tiền",
-            "tra tien",
-            "refund",
-            "money back",
-            "free 30 days",
-            "phi van chuyen 300.000",
-            "ship",
-            "x",
-        ] {
+    fn chunked_and_whole_knowledge_bases_rank_and_snippet_alike() {
+        let whole = KnowledgeBase::from_split(&sample(usize::MAX)).unwrap();
+        let chunked_split = sample(0);
+        assert!(chunked_split.files.iter().any(|(name, _)| name.ends_with(".chunk")));
+        assert!(chunked_split.files.iter().any(|(name, _)| name.ends_with(".body")));
+        let chunked = KnowledgeBase::from_split(&chunked_split).unwrap();
+        for text in QUERIES {
             for typing in [false, true] {
                 let request = SearchRequest::new(text).typing(typing);
-                assert_eq!(original.search(&request).unwrap(), reopened.search(&request).unwrap(), "{text}");
+                let a = block_on(whole.search(&request)).unwrap();
+                let b = block_on(chunked.search(&request)).unwrap();
+                assert_eq!(a, b, "{text}");
             }
         }
+        assert!(chunked.fetched().requests > 0);
+        assert_eq!(whole.fetched().requests, 0);
+        let article = block_on(chunked.article(Lang::En, "a4")).unwrap().unwrap();
+        assert_eq!(article.body_html, "<p>Refunds reach your card within 7 business days.</p>");
+        assert!(block_on(chunked.article(Lang::En, "a0")).unwrap().is_none(), "a0 is Vietnamese");
     }
 
     #[test]
-    fn corrupt_or_foreign_bundles_give_clear_errors() {
-        let bytes = pack(&sample_index(), &Synonyms::new()).unwrap();
+    fn corrupt_old_or_missing_pieces_give_clear_errors() {
+        let split = sample(0);
+        let (_, _, entry) = &split.entries[1];
 
-        let mut flipped = bytes.clone();
+        let mut flipped = entry.clone();
         let at = flipped.len() / 3;
         flipped[at] ^= 1;
-        let err = KnowledgeBase::from_bundle(&flipped).unwrap_err();
+        let err = KnowledgeBase::from_entry(&flipped, None).unwrap_err();
         assert!(matches!(err, Error::Bundle(BundleError::ChecksumMismatch { .. })), "{err}");
         assert!(err.to_string().contains("corrupt"), "{err}");
 
-        let mut future = bytes.clone();
-        future[8..12].copy_from_slice(&3u32.to_le_bytes());
-        let err = KnowledgeBase::from_bundle(&future).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "index bundle format version 3 is not supported (this build reads version 2); rebuild the index with the same Answerdesk version as the widget"
-        );
-        // A bundle from before synonyms travelled in it (version 1) is refused just as clearly.
-        let mut old = bytes.clone();
-        old[8..12].copy_from_slice(&1u32.to_le_bytes());
-        let err = KnowledgeBase::from_bundle(&old).unwrap_err();
-        assert!(err.to_string().starts_with("index bundle format version 1 is not supported"), "{err}");
+        for old in [1u32, 2] {
+            let mut old_entry = entry.clone();
+            old_entry[8..12].copy_from_slice(&old.to_le_bytes());
+            let err = KnowledgeBase::from_entry(&old_entry, None).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("index bundle format version {old} is not supported (this build reads version 3); rebuild the index with the same Answerdesk version as the widget")
+            );
+        }
 
-        let mut bad_synonyms = bundle::read(&bytes).unwrap();
-        let garbage = BundleFile { name: bundle::SYNONYMS_FILE, bytes: b"{not json" };
-        bad_synonyms.retain(|f| f.name != bundle::SYNONYMS_FILE);
-        bad_synonyms.push(garbage);
-        let err = KnowledgeBase::from_bundle(&bundle::write(&bad_synonyms)).unwrap_err();
-        assert_eq!(err.to_string(), "index bundle is corrupt: the synonyms are not valid JSON");
-
-        let err = KnowledgeBase::from_bundle(&bytes[..bytes.len() / 2]).unwrap_err();
-        assert!(matches!(err, Error::Bundle(BundleError::ChecksumMismatch { .. })), "{err}");
+        // A host that serves something else for a chunk a query needs: the search says which chunk.
+        let entries: Vec<(Lang, String)> = split.entries.iter().map(|(lang, name, _)| (*lang, name.clone())).collect();
+        let memory = split.to_memory();
+        let rounds = crate::lazy::measure::Rounds::new(move |name| {
+            memory.get(name).map(<[u8]>::to_vec).ok_or_else(|| std::io::Error::other("lost"))
+        });
+        let kb = KnowledgeBase::new(std::sync::Arc::new(rounds.clone()), entries.clone());
+        let request = SearchRequest::new("refund").lang(Some(Lang::En));
+        rounds.run(kb.search(&request)).unwrap();
+        let fetched: Vec<String> = rounds.take().into_iter().flat_map(|round| round.files).collect();
+        let lost = fetched.iter().find(|name| name.ends_with(".chunk")).unwrap();
+        let mut source = split.to_memory();
+        source.insert(lost, b"<!doctype html>".to_vec());
+        let kb = KnowledgeBase::new(std::sync::Arc::new(source), entries);
+        let err = block_on(kb.search(&request)).unwrap_err().to_string();
+        assert!(err.contains(lost.as_str()) && err.contains("corrupt"), "{err}");
     }
 }

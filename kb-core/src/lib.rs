@@ -2,9 +2,11 @@
 //!
 //! - [`Article`]: what the builder hands over after validating and rendering a Markdown file.
 //! - [`analysis`]: how text becomes terms, per [`Lang`]; the same code at index and at query time.
-//! - [`Indexer`]: builds the tantivy index and packs it into a [`bundle`] (native only).
-//! - [`KnowledgeBase`]: opens a bundle from bytes into memory and answers [`SearchRequest`]s with
-//!   [`Hit`]s (title, URL, highlighted [`Snippet`], score).
+//! - [`Indexer`]: builds one tantivy index per language and cuts it into the pieces the widget fetches on
+//!   demand ([`Split`], see [`lazy`]; native only).
+//! - [`KnowledgeBase`]: opens those pieces from any [`lazy::ChunkSource`] (HTTP in the browser, a folder,
+//!   memory) and answers [`SearchRequest`]s with [`Hit`]s (title, URL, highlighted [`Snippet`], score),
+//!   fetching only what each question needs.
 //!
 //! ```
 //! use kb_core::{Article, Indexer, KnowledgeBase, Lang, SearchRequest};
@@ -23,11 +25,12 @@
 //!     body_html: "<p>Đổi trả miễn phí trong 30 ngày.</p>".into(),
 //!     body_text: "Đổi trả miễn phí trong 30 ngày.".into(),
 //! })?;
-//! let bundle = indexer.finish()?;
+//! let split = indexer.finish()?;
 //!
-//! let kb = KnowledgeBase::from_bundle(&bundle)?;
-//! let hits = kb.search(&SearchRequest::new("chinh sach doi tra").lang(Some(Lang::Vi)))?;
-//! assert_eq!(hits[0].id, "return-policy");
+//! let kb = KnowledgeBase::from_split(&split)?;
+//! let request = SearchRequest::new("chinh sach doi tra").lang(Some(Lang::Vi));
+//! let results = futures_executor::block_on(kb.search(&request))?;
+//! assert_eq!(results.hits[0].id, "return-policy");
 //! # Ok::<(), kb_core::Error>(())
 //! ```
 #![warn(missing_docs)]
@@ -36,8 +39,10 @@ pub mod analysis;
 mod article;
 pub mod bundle;
 pub mod confidence;
+#[cfg(not(target_arch = "wasm32"))]
 mod indexer;
 mod lang;
+pub mod lazy;
 mod query;
 pub mod schema;
 mod search;
@@ -46,8 +51,10 @@ mod synonyms;
 pub use article::Article;
 pub use bundle::BundleError;
 pub use confidence::{Confidence, ConfidenceLevel};
+#[cfg(not(target_arch = "wasm32"))]
 pub use indexer::Indexer;
 pub use lang::{Lang, UnknownLang};
+pub use lazy::{Body, Split};
 pub use search::{ArticleView, Hit, KnowledgeBase, SearchRequest, SearchResults, Snippet, escape_html};
 pub use synonyms::Synonyms;
 
@@ -65,6 +72,13 @@ pub enum Error {
     /// tantivy failed (an I/O problem in the index, or an index file that does not parse).
     #[error("search index error: {0}")]
     Index(#[from] tantivy::TantivyError),
+    /// A piece of the knowledge base (a language's entry, an index chunk, a body) could not be fetched or
+    /// is not what kb-builder wrote.
+    #[error("{0}")]
+    Fetch(String),
+    /// The knowledge base has no index in this language.
+    #[error("the knowledge base has no articles in `{0}`")]
+    NoLanguage(Lang),
 }
 
 /// Result with the engine's [`Error`].

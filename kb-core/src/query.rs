@@ -9,12 +9,14 @@
 //! - in English, each pair of neighbouring words as a phrase with a little slop (proximity);
 //! - synonyms of a word or phrase of the query (`_synonyms.yml`), below the words themselves;
 //! - near spellings of a word the index does not know (a typo), scored like the word they stand for but
-//!   below an exact match;
-//! - while typing, the last word as a prefix.
+//!   below an exact match; they share its first letter ([`near_range`]);
+//! - while typing, the last word as a prefix: the first [`PREFIX_TERMS`] words of each zone's dictionary
+//!   that start with it (in dictionary order), scored a flat amount. The bound keeps a one-letter prefix
+//!   from costing the postings of thousands of words, in the browser as natively.
 
 use tantivy::Term;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 
@@ -55,6 +57,8 @@ const FUZZY_BOOST: [f32; 3] = [1.0, 0.5, 0.3];
 const FUZZY_EXPANSIONS: usize = 8;
 /// A prefix match (the word being typed) scores a flat amount, below a full-word match.
 const PREFIX_BOOST: f32 = 0.5;
+/// At most this many words of a zone stand in for the word being typed.
+pub(crate) const PREFIX_TERMS: usize = 50;
 
 /// How many edits a word the index does not know may be away from a word it does: none below 4
 /// characters (too many short words are one edit apart), 1 from 4, 2 from 8.
@@ -66,12 +70,28 @@ pub(crate) fn typo_distance(term: &str) -> u8 {
     }
 }
 
+/// The dictionary keys a near spelling of `term` is looked for in: those sharing its first letter, as
+/// Lucene's fuzzy query does with a prefix length of 1. Typos rarely hit the first letter, and this keeps
+/// the search to that letter's dictionary blocks instead of the whole dictionary (in the browser, every
+/// block is a fetch).
+pub(crate) fn near_range(term: &str) -> Option<(Vec<u8>, Vec<u8>)> {
+    let first = term.chars().next()?;
+    let mut low = [0u8; 4];
+    let low = first.encode_utf8(&mut low).as_bytes().to_vec();
+    // The next key after every key starting with `first` (a byte bound; it need not be UTF-8).
+    let mut high = low.clone();
+    *high.last_mut()? += 1;
+    Some((low, high))
+}
+
 /// What the query builder needs to know about the index's words.
 pub(crate) trait Lexicon {
     /// In how many articles of `lang` some zone has `term`.
     fn doc_freq(&self, lang: Lang, term: &str) -> u64;
     /// Words of `lang` in the index within `distance` edits of `term`, most frequent first, at most `limit`.
     fn near(&self, lang: Lang, term: &str, distance: u8, limit: usize) -> Vec<String>;
+    /// The first `limit` words of `field`'s dictionary (in its order) that start with `prefix`.
+    fn prefixed(&self, field: Field, prefix: &str, limit: usize) -> Vec<String>;
 }
 
 /// The words of a query that carry its meaning, for judging how well a hit answers it.
@@ -102,6 +122,36 @@ fn searchable_words(lang: Lang, tokens: &[AnalyzedTerm]) -> Vec<&AnalyzedTerm> {
     if content.is_empty() { words.collect() } else { content }
 }
 
+/// The word being typed (the last one, unless a space or punctuation ended it), which matches as a prefix.
+pub(crate) fn typed_prefix(lang: Lang, text: &str) -> Option<String> {
+    if text.chars().last().is_none_or(|c| !c.is_alphanumeric()) {
+        return None;
+    }
+    analysis::tokens(lang, text).into_iter().rev().find(|t| t.kind == TermKind::Word).map(|t| t.text)
+}
+
+/// Whether `word` gets near spellings: long enough for a typo, not the word being typed, and in no zone.
+fn wants_near(lang: Lang, word: &AnalyzedTerm, prefix: Option<&AnalyzedTerm>, lexicon: &dyn Lexicon) -> bool {
+    let is_prefix = prefix.is_some_and(|p| p.position == word.position);
+    typo_distance(&word.text) > 0 && !is_prefix && lexicon.doc_freq(lang, &word.text) == 0
+}
+
+/// The words of `text` that [`build`] will replace by their near spellings.
+pub(crate) fn unknown_words(lang: Lang, text: &str, typing: bool, lexicon: &dyn Lexicon) -> Vec<String> {
+    let last_word_complete = text.chars().last().is_none_or(|c| !c.is_alphanumeric());
+    let tokens = analysis::tokens(lang, text);
+    let last = tokens.iter().rev().find(|t| t.kind == TermKind::Word);
+    let prefix = (typing && !last_word_complete).then_some(last).flatten();
+    let mut words: Vec<String> = searchable_words(lang, &tokens)
+        .into_iter()
+        .filter(|word| wants_near(lang, word, prefix, lexicon))
+        .map(|word| word.text.clone())
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
 /// Builds the query for `text` over the fields of `langs`. `None` when the text has no searchable word.
 ///
 /// `typing`: the visitor is still typing, so the last word also matches as a prefix ("ref" → refund).
@@ -130,8 +180,7 @@ pub(crate) fn build(
             seen.push(&word.text);
             add(zones(schema, lang, 1.0, |field| term_query(field, &word.text)));
             let distance = typo_distance(&word.text);
-            let is_prefix = prefix.is_some_and(|p| p.position == word.position);
-            if distance > 0 && !is_prefix && lexicon.doc_freq(lang, &word.text) == 0 {
+            if wants_near(lang, word, prefix, lexicon) {
                 let near = lexicon.near(lang, &word.text, distance, FUZZY_EXPANSIONS);
                 let alternatives: Vec<Box<dyn Query>> = near
                     .iter()
@@ -186,7 +235,15 @@ pub(crate) fn build(
         }
         if let Some(prefix) = prefix {
             add(zones(schema, lang, PREFIX_BOOST, |field| {
-                Box::new(FuzzyTermQuery::new_prefix(Term::from_field_text(field, &prefix.text), 0, true))
+                let words = lexicon.prefixed(field, &prefix.text, PREFIX_TERMS);
+                let any: Vec<(Occur, Box<dyn Query>)> = words
+                    .iter()
+                    .map(|word| {
+                        let term = Term::from_field_text(field, word);
+                        (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
+                    })
+                    .collect();
+                Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 1.0))
             }));
         }
     }
@@ -231,6 +288,9 @@ mod tests {
         fn near(&self, _: Lang, term: &str, distance: u8, _: usize) -> Vec<String> {
             vec![format!("near-{term}-{distance}")]
         }
+        fn prefixed(&self, _: Field, prefix: &str, limit: usize) -> Vec<String> {
+            vec![format!("{prefix}-then-{limit}")]
+        }
     }
 
     fn debug(lang: Lang, text: &str, typing: bool, known: bool) -> String {
@@ -255,7 +315,7 @@ mod tests {
     #[test]
     fn the_word_being_typed_is_a_prefix_not_a_typo() {
         let typing = debug(Lang::En, "refu", true, false);
-        assert!(typing.contains("prefix: true"), "{typing}");
+        assert!(typing.contains("Const(score=1") && typing.contains("refu-then-50"), "{typing}");
         assert!(!typing.contains("near-"), "{typing}");
     }
 

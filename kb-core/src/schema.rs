@@ -1,8 +1,8 @@
-//! The tantivy schema: stored fields the widget displays, and per-language indexed fields.
+//! The tantivy schema: stored fields a result card displays, and per-language indexed fields.
 //!
-//! Each language has its own set of indexed fields, each analyzed by that language's analyzer. An article
-//! fills only its own language's fields, so restricting a query to one language's fields is also the
-//! language filter.
+//! Each language has its own set of indexed fields, each analyzed by that language's analyzer, and its own
+//! index (see [`crate::lazy`]): an article fills only its own language's fields. The doc store holds only
+//! what a result card needs; the body lives in a file of its own, named by the `body` field.
 
 use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
 
@@ -58,8 +58,8 @@ pub struct KbSchema {
     pub summary: Field,
     /// Team for escalations.
     pub team: Field,
-    /// Sanitized HTML body.
-    pub body_html: Field,
+    /// File name of the article's body (HTML and text, see [`crate::Body`]), fetched when it is shown.
+    pub body: Field,
     text: Vec<(Lang, Zone, Field)>,
 }
 
@@ -74,7 +74,7 @@ impl KbSchema {
         let category = builder.add_text_field("category", STRING | STORED);
         let summary = builder.add_text_field("summary", STORED);
         let team = builder.add_text_field("team", STORED);
-        let body_html = builder.add_text_field("body_html", STORED);
+        let body = builder.add_text_field("body", STORED);
 
         let mut text = Vec::new();
         for lang in Lang::ALL {
@@ -82,17 +82,13 @@ impl KbSchema {
                 .set_tokenizer(tokenizer_name(lang))
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions);
             for zone in Zone::ALL {
-                let mut options = TextOptions::default().set_indexing_options(indexing.clone());
-                // The body text is stored so snippets can be cut from it.
-                if zone == Zone::Body {
-                    options = options.set_stored();
-                }
+                let options = TextOptions::default().set_indexing_options(indexing.clone());
                 let field = builder.add_text_field(&format!("{}_{}", lang.code(), zone.name()), options);
                 text.push((lang, zone, field));
             }
         }
 
-        KbSchema { schema: builder.build(), id, lang, title, url, category, summary, team, body_html, text }
+        KbSchema { schema: builder.build(), id, lang, title, url, category, summary, team, body, text }
     }
 
     /// The indexed field for a zone of a language.
@@ -102,6 +98,13 @@ impl KbSchema {
             .find(|(l, z, _)| *l == lang && *z == zone)
             .map(|(_, _, field)| *field)
             .expect("every language has every zone")
+    }
+
+    /// Every indexed field: the raw `id`, `lang` and `category`, then every language's zones.
+    pub fn indexed_fields(&self) -> Vec<Field> {
+        let mut fields = vec![self.id, self.lang, self.category];
+        fields.extend(self.text.iter().map(|(_, _, field)| *field));
+        fields
     }
 
     /// Whether an opened index has exactly the schema this code writes (same fields, same options).

@@ -1,20 +1,36 @@
-//! Opening a knowledge base from its bundle and searching it. This is the code the widget runs in wasm32.
+//! Opening a knowledge base from its pieces and searching it. This is the code the widget runs in wasm32.
+//!
+//! Every search first fetches what it will read, in as few round trips as the reads depend on each other,
+//! then runs tantivy's ordinary synchronous search out of memory:
+//!
+//! 1. the dictionary blocks of every word the query may look up (each word, its accented form, its pairs,
+//!    its synonyms, in every zone) and, while typing, of the word being typed as a prefix;
+//! 2. for a word no zone knows (a typo), the blocks of its near spellings (an extra round trip, only then);
+//! 3. the postings (and, for phrases, positions) of the query's terms and the norms of the zones;
+//! 4. the doc-store blocks of the hits.
+//!
+//! A read the warm-up did not foresee is not an error: the search stops, fetches what it missed, and runs
+//! again (so a gap costs a round trip, never a wrong answer). Bodies come after the first answer: hits carry
+//! the summary as their snippet until [`KnowledgeBase::snippets`] has fetched the bodies.
 
-use std::ops::Range;
-use std::path::Path;
+use std::collections::HashMap;
+use std::ops::{Bound, Range};
+use std::sync::{Arc, Mutex};
 
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Shared, join_all, try_join_all};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
-use tantivy::directory::RamDirectory;
-use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{FuzzyTermQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocSet, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::confidence::{self, Confidence};
+use crate::lazy::{Body, ChunkSource, Entry, FetchStats, LazyDirectory, Split, is_not_loaded};
 use crate::schema::{KbSchema, Zone};
 use crate::synonyms::{SynonymTable, Synonyms};
-use crate::{Error, Lang, Result, analysis, bundle, query};
+use crate::{Error, Lang, Result, analysis, query};
 
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 160;
@@ -22,6 +38,11 @@ const SNIPPET_CHARS: usize = 160;
 /// word of ten long hits was most of a query's time. A match further in shows the summary instead, as the
 /// highlighters of Lucene and Elasticsearch do past their own such limits.
 const SNIPPET_ANALYZED_BYTES: usize = 10_000;
+/// A search that still misses bytes after this many fetches of what it missed gives up (a bug, not a
+/// network problem: each attempt fetches everything the previous one missed).
+const MAX_ATTEMPTS: usize = 6;
+/// Bodies kept in memory after they were fetched.
+const BODIES_KEPT: usize = 64;
 
 /// What to search for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,7 +129,7 @@ pub fn escape_html(text: &str, out: &mut String) {
     }
 }
 
-/// One search result.
+/// One search result: what its card shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
     /// Article id.
@@ -121,7 +142,13 @@ pub struct Hit {
     pub url: String,
     /// Category key.
     pub category: String,
-    /// Excerpt around the best match (the summary when the body did not match).
+    /// Summary as written (or derived by kb-builder).
+    pub summary: String,
+    /// Team for escalations, if the editor named one.
+    pub team: Option<String>,
+    /// File name of the article's body ([`KnowledgeBase::body`]).
+    pub body: String,
+    /// Excerpt around the best match: from the summary until [`KnowledgeBase::snippets`] has read the body.
     pub snippet: Snippet,
     /// Relevance score; comparable only within one result list.
     pub score: f32,
@@ -157,14 +184,22 @@ pub struct SearchResults {
     pub confidence: Confidence,
 }
 
-/// A searchable knowledge base, held in memory.
+type Opening = Shared<BoxFuture<'static, std::result::Result<Arc<LangIndex>, Arc<str>>>>;
+
+/// One language's slot: its entry's file name, and the index once opened.
+struct Slot {
+    lang: Lang,
+    entry: Option<String>,
+    index: Mutex<Option<Arc<LangIndex>>>,
+    opening: Mutex<Option<Opening>>,
+}
+
+/// A searchable knowledge base: one index per language, each opened from its entry and fed with chunks
+/// on demand.
 pub struct KnowledgeBase {
-    schema: KbSchema,
-    searcher: Searcher,
-    synonyms: Synonyms,
-    synonym_table: SynonymTable,
-    // The reader owns the index the searcher reads; dropping it would close the index.
-    _reader: IndexReader,
+    source: Option<Arc<dyn ChunkSource>>,
+    slots: Vec<Slot>,
+    bodies: Mutex<Vec<(String, Arc<Body>)>>,
 }
 
 impl std::fmt::Debug for KnowledgeBase {
@@ -174,108 +209,507 @@ impl std::fmt::Debug for KnowledgeBase {
 }
 
 impl KnowledgeBase {
-    /// Opens a knowledge base from bundle bytes (as fetched by the widget or read from disk).
-    pub fn from_bundle(bytes: &[u8]) -> Result<Self> {
-        let files = bundle::read(bytes)?;
-        let directory = RamDirectory::create();
-        let mut synonyms = Synonyms::new();
-        for file in &files {
-            if file.name == bundle::SYNONYMS_FILE {
-                synonyms = serde_json::from_slice(file.bytes)
-                    .map_err(|_| bundle::BundleError::Malformed("the synonyms are not valid JSON"))?;
-                continue;
-            }
-            tantivy::Directory::atomic_write(&directory, Path::new(file.name), file.bytes)
-                .map_err(tantivy::TantivyError::from)?;
-        }
-        let index = Index::open(directory)?;
-        Self::from_index(index, synonyms)
+    /// A knowledge base whose languages are the `entries` (language, entry file name) that `source` serves.
+    /// A language is opened the first time a search needs it, or at once with [`KnowledgeBase::add_entry`].
+    pub fn new(source: Arc<dyn ChunkSource>, entries: Vec<(Lang, String)>) -> Self {
+        let slots = entries.into_iter().map(|(lang, entry)| Slot::new(lang, Some(entry))).collect();
+        KnowledgeBase { source: Some(source), slots, bodies: Mutex::new(Vec::new()) }
     }
 
-    pub(crate) fn from_index(index: Index, synonyms: Synonyms) -> Result<Self> {
+    /// A knowledge base held in memory (tests, tools): every file of `split`.
+    pub fn from_split(split: &Split) -> Result<Self> {
+        let entries = split.entries.iter().map(|(lang, name, _)| (*lang, name.clone())).collect();
+        let mut kb = KnowledgeBase::new(Arc::new(split.to_memory()), entries);
+        for (_, _, bytes) in &split.entries {
+            kb.add_entry(bytes)?;
+        }
+        Ok(kb)
+    }
+
+    /// A knowledge base of one language's entry, whose chunks and bodies (if it has any: a small
+    /// knowledge base carries everything in its entry) come from `source`.
+    pub fn from_entry(bytes: &[u8], source: Option<Arc<dyn ChunkSource>>) -> Result<Self> {
+        let mut kb = KnowledgeBase { source, slots: Vec::new(), bodies: Mutex::new(Vec::new()) };
+        kb.add_entry(bytes)?;
+        Ok(kb)
+    }
+
+    /// Opens a language from its entry's bytes (fetched already, say in parallel with the widget's code).
+    /// Returns the language.
+    pub fn add_entry(&mut self, bytes: &[u8]) -> Result<Lang> {
+        let index = Arc::new(LangIndex::open(bytes, self.source.clone())?);
+        let lang = index.lang;
+        match self.slots.iter().find(|s| s.lang == lang) {
+            Some(slot) => *lock(&slot.index) = Some(index),
+            None => {
+                let slot = Slot::new(lang, None);
+                *lock(&slot.index) = Some(index);
+                self.slots.push(slot);
+            }
+        }
+        Ok(lang)
+    }
+
+    /// The languages this knowledge base has.
+    pub fn langs(&self) -> Vec<Lang> {
+        self.slots.iter().map(|s| s.lang).collect()
+    }
+
+    /// Opens `lang` if it is not yet (fetching its entry).
+    pub async fn open(&self, lang: Lang) -> Result<()> {
+        self.index(lang).await.map(|_| ())
+    }
+
+    async fn index(&self, lang: Lang) -> Result<Arc<LangIndex>> {
+        let slot = self.slots.iter().find(|s| s.lang == lang).ok_or(Error::NoLanguage(lang))?;
+        if let Some(index) = &*lock(&slot.index) {
+            return Ok(index.clone());
+        }
+        let opening = {
+            let mut opening = lock(&slot.opening);
+            match &*opening {
+                Some(future) => future.clone(),
+                None => {
+                    let (Some(source), Some(entry)) = (self.source.clone(), slot.entry.clone()) else {
+                        return Err(Error::NoLanguage(lang));
+                    };
+                    let future = async move {
+                        let bytes = source
+                            .fetch(&entry)
+                            .await
+                            .map_err(|err| Arc::<str>::from(format!("cannot fetch {entry}: {err}")))?;
+                        LangIndex::open(&bytes, Some(source))
+                            .map(Arc::new)
+                            .map_err(|err| Arc::<str>::from(err.to_string()))
+                    }
+                    .boxed()
+                    .shared();
+                    *opening = Some(future.clone());
+                    future
+                }
+            }
+        };
+        let opened = opening.await;
+        *lock(&slot.opening) = None;
+        let index = opened.map_err(|err| Error::Fetch(err.to_string()))?;
+        *lock(&slot.index) = Some(index.clone());
+        Ok(index)
+    }
+
+    fn opened(&self) -> Vec<Arc<LangIndex>> {
+        self.slots.iter().filter_map(|s| lock(&s.index).clone()).collect()
+    }
+
+    /// The synonyms the knowledge base was built with (applied to every query), from an opened language.
+    pub fn synonyms(&self) -> Synonyms {
+        self.opened().first().map(|index| index.synonyms.clone()).unwrap_or_default()
+    }
+
+    /// Number of articles in the languages opened so far.
+    pub fn len(&self) -> u64 {
+        self.opened().iter().map(|index| index.articles).sum()
+    }
+
+    /// Number of articles in `lang` (0 until the language is opened).
+    pub fn count(&self, lang: Lang) -> u64 {
+        self.opened().iter().filter(|index| index.lang == lang).map(|index| index.articles).sum()
+    }
+
+    /// Whether the opened languages have no article.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Index chunks fetched so far, every language together.
+    pub fn fetched(&self) -> FetchStats {
+        self.opened().iter().fold(FetchStats::default(), |total, index| {
+            let stats = index.directory.stats();
+            FetchStats { requests: total.requests + stats.requests, bytes: total.bytes + stats.bytes }
+        })
+    }
+
+    /// Searches, judges whether the first hit answers the question ([`Confidence`]), and cuts snippets
+    /// from the hits' bodies: [`KnowledgeBase::search_cards`] then [`KnowledgeBase::snippets`]. Never fails
+    /// on what the visitor typed: text with no searchable word gives no hits.
+    pub async fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let mut results = self.search_cards(request).await?;
+        let snippets = self.snippets(request, &results.hits).await?;
+        for (hit, snippet) in results.hits.iter_mut().zip(snippets) {
+            hit.snippet = snippet;
+        }
+        Ok(results)
+    }
+
+    /// The first answer: hits with their summaries as snippets, and the confidence. Costs the dictionary
+    /// blocks, postings and doc-store blocks it needs (see the module docs), no bodies.
+    pub async fn search_cards(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let langs = match request.lang {
+            Some(lang) => vec![lang],
+            None => self.langs(),
+        };
+        let indexes = try_join_all(langs.iter().map(|&lang| self.index(lang))).await?;
+        let limit = request.limit.max(2);
+        let found = try_join_all(indexes.iter().map(|index| index.top(request, limit))).await?;
+        let mut scored: Vec<(f32, usize, DocAddress)> = found
+            .iter()
+            .enumerate()
+            .flat_map(|(i, top)| top.iter().map(move |&(score, address)| (score, i, address)))
+            .collect();
+        // Best first; ties in a stable order (language, then document), as one index would order them.
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        scored.truncate(limit);
+
+        let confidence = match scored.first() {
+            Some(&(first, i, address)) => {
+                let second = scored.get(1).map_or(0.0, |&(score, _, _)| score);
+                let coverage = indexes[i].coverage(&request.text, address)?;
+                confidence::judge(coverage, first, second)
+            }
+            None => Confidence::none(),
+        };
+        scored.truncate(request.limit);
+        let docs = try_join_all(scored.iter().map(|&(_, i, address)| indexes[i].card(address))).await?;
+        let hits = scored
+            .iter()
+            .zip(docs)
+            .map(|(&(score, i, _), doc)| indexes[i].hit(&doc, score))
+            .collect::<Result<_>>()?;
+        Ok(SearchResults { hits, confidence })
+    }
+
+    /// Snippets cut from the bodies of `hits` (fetched in one round trip), in their order; a hit whose body
+    /// does not match keeps the summary, highlighted where it matches.
+    pub async fn snippets(&self, request: &SearchRequest, hits: &[Hit]) -> Result<Vec<Snippet>> {
+        let bodies = try_join_all(hits.iter().map(|hit| self.body(hit.lang, &hit.body))).await?;
+        let mut generators: HashMap<Lang, Option<SnippetGenerator>> = HashMap::new();
+        let mut snippets = Vec::with_capacity(hits.len());
+        for (hit, body) in hits.iter().zip(bodies) {
+            if !generators.contains_key(&hit.lang) {
+                let index = self.index(hit.lang).await?;
+                generators.insert(hit.lang, index.snippet_generator(request)?);
+            }
+            let snippet = match generators.get_mut(&hit.lang).and_then(Option::as_mut) {
+                Some(generator) => snippet(generator, &body.text, &hit.summary),
+                None => Snippet { text: hit.summary.clone(), highlights: Vec::new() },
+            };
+            snippets.push(snippet);
+        }
+        Ok(snippets)
+    }
+
+    /// The body named `name` of an article in `lang`: from the entry when it carries bodies, else fetched
+    /// (and kept for the next time).
+    pub async fn body(&self, lang: Lang, name: &str) -> Result<Arc<Body>> {
+        if let Some((_, body)) = lock(&self.bodies).iter().find(|(n, _)| n == name) {
+            return Ok(body.clone());
+        }
+        let index = self.index(lang).await?;
+        let bytes = match index.bodies.get(name) {
+            Some(bytes) => bytes.clone(),
+            None => {
+                let source = self.source.as_ref().ok_or_else(|| Error::Fetch(format!("{name}: no source")))?;
+                source.fetch(name).await.map_err(|err| Error::Fetch(format!("cannot fetch {name}: {err}")))?
+            }
+        };
+        let body: Body = serde_json::from_slice(&bytes)
+            .map_err(|_| Error::Fetch(format!("{name} is not an article body; rebuild the help center")))?;
+        let body = Arc::new(body);
+        let mut kept = lock(&self.bodies);
+        if kept.len() >= BODIES_KEPT {
+            kept.remove(0);
+        }
+        kept.push((name.to_string(), body.clone()));
+        Ok(body)
+    }
+
+    /// The card of article `id` in `lang` (no body), if there is one: for suggestions and links.
+    pub async fn card(&self, lang: Lang, id: &str) -> Result<Option<Hit>> {
+        let index = self.index(lang).await?;
+        match index.find(id).await? {
+            Some(doc) => index.hit(&doc, 0.0).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The article `id` in `lang`, if there is one, with its body.
+    pub async fn article(&self, lang: Lang, id: &str) -> Result<Option<ArticleView>> {
+        let Some(hit) = self.card(lang, id).await? else { return Ok(None) };
+        let body = self.body(lang, &hit.body).await?;
+        Ok(Some(ArticleView {
+            id: hit.id,
+            lang,
+            title: hit.title,
+            url: hit.url,
+            category: hit.category,
+            summary: hit.summary,
+            team: hit.team,
+            body_html: body.html.clone(),
+        }))
+    }
+}
+
+impl Slot {
+    fn new(lang: Lang, entry: Option<String>) -> Self {
+        Slot { lang, entry, index: Mutex::new(None), opening: Mutex::new(None) }
+    }
+}
+
+/// One language's index, opened.
+struct LangIndex {
+    lang: Lang,
+    articles: u64,
+    schema: KbSchema,
+    searcher: Searcher,
+    directory: LazyDirectory,
+    synonyms: Synonyms,
+    synonym_table: SynonymTable,
+    bodies: HashMap<String, Vec<u8>>,
+    // The reader owns the index the searcher reads; dropping it would close the index.
+    _reader: IndexReader,
+}
+
+impl LangIndex {
+    fn open(entry: &[u8], source: Option<Arc<dyn ChunkSource>>) -> Result<Self> {
+        let (directory, layout, synonyms, bodies) = Entry::read(entry)?.directory(source);
+        let index = Index::open(directory.clone())?;
         let schema = KbSchema::new();
         if !schema.matches(&index.schema()) {
             return Err(Error::SchemaMismatch);
         }
         analysis::register(index.tokenizers());
-        // No reload thread: the browser has none, and a bundle never changes once opened.
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        // No reload thread: the browser has none, and an index never changes once opened.
+        let reader: IndexReader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let searcher = reader.searcher();
         let synonym_table = SynonymTable::new(&synonyms);
-        Ok(KnowledgeBase { schema, searcher, synonyms, synonym_table, _reader: reader })
+        Ok(LangIndex {
+            lang: layout.lang,
+            articles: layout.articles,
+            schema,
+            searcher,
+            directory,
+            synonyms,
+            synonym_table,
+            bodies: bodies.into_iter().collect(),
+            _reader: reader,
+        })
     }
 
-    /// The synonyms the bundle was built with (applied to every query).
-    pub fn synonyms(&self) -> &Synonyms {
-        &self.synonyms
+    fn lexicon(&self) -> IndexLexicon<'_> {
+        IndexLexicon { searcher: &self.searcher, schema: &self.schema, missed: Mutex::new(false) }
     }
 
-    /// Number of articles (all languages).
-    pub fn len(&self) -> u64 {
-        self.searcher.num_docs()
-    }
-
-    /// Whether the knowledge base has no article.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Number of articles in one language.
-    pub fn count(&self, lang: Lang) -> Result<u64> {
-        Ok(self.searcher.doc_freq(&Term::from_field_text(self.schema.lang, lang.code()))?)
-    }
-
-    /// Searches. Never fails on what the visitor typed: text with no searchable word gives no hits.
-    pub fn search(&self, request: &SearchRequest) -> Result<Vec<Hit>> {
-        Ok(self.search_with_confidence(request)?.hits)
-    }
-
-    /// Searches, and judges whether the first hit answers the question ([`Confidence`]): the widget shows
-    /// a confident hit as the answer and an unsure one next to "talk to us".
-    pub fn search_with_confidence(&self, request: &SearchRequest) -> Result<SearchResults> {
-        let langs: Vec<Lang> = match request.lang {
-            Some(lang) => vec![lang],
-            None => Lang::ALL.to_vec(),
-        };
-        let lexicon = IndexLexicon { searcher: &self.searcher, schema: &self.schema };
-        let Some(query) =
-            query::build(&self.schema, &langs, &request.text, request.typing, &lexicon, &self.synonym_table)
-        else {
-            return Ok(SearchResults { hits: Vec::new(), confidence: Confidence::none() });
-        };
-        // Two hits at least: the gap between the first and the second is part of the confidence.
-        let top =
-            self.searcher.search(&query, &TopDocs::with_limit(request.limit.max(2)).order_by_score())?;
-        let confidence = match top.first() {
-            Some(&(first, address)) => {
-                let second = top.get(1).map_or(0.0, |&(score, _)| score);
-                let lang = match langs.as_slice() {
-                    [lang] => *lang,
-                    _ => {
-                        let doc: TantivyDocument = self.searcher.doc(address)?;
-                        text(&doc, self.schema.lang).parse().map_err(|_| Error::SchemaMismatch)?
-                    }
-                };
-                let coverage = self.coverage(lang, &request.text, address)?;
-                confidence::judge(coverage, first, second)
+    /// Runs `attempt` until it no longer misses bytes, fetching what each try missed.
+    async fn retrying<T>(&self, mut attempt: impl FnMut() -> Result<Attempt<T>>) -> Result<T> {
+        for _ in 0..MAX_ATTEMPTS {
+            match attempt() {
+                Ok(Attempt::Done(value)) => return Ok(value),
+                Ok(Attempt::Missed) => {}
+                Err(err) if err.is_not_loaded() => {}
+                Err(err) => return Err(err),
             }
-            None => Confidence::none(),
-        };
-        let mut snippets = Snippets::new(&self.searcher, &*query, &self.schema, &langs)?;
-        let hits = top
+            self.directory.fetch_missed().await.map_err(|err| Error::Fetch(err.to_string()))?;
+        }
+        Err(Error::Fetch("the index kept asking for bytes it had just fetched".into()))
+    }
+
+    /// The query for `request`'s text in this language, its lexicon lookups served from memory (warm first).
+    fn build_query(&self, request: &SearchRequest) -> Result<Attempt<Option<Box<dyn Query>>>> {
+        let lexicon = self.lexicon();
+        let query = query::build(
+            &self.schema,
+            &[self.lang],
+            &request.text,
+            request.typing,
+            &lexicon,
+            &self.synonym_table,
+        );
+        Ok(if lexicon.missed() { Attempt::Missed } else { Attempt::Done(query) })
+    }
+
+    /// The best `limit` documents for `request`, scored.
+    async fn top(&self, request: &SearchRequest, limit: usize) -> Result<Vec<(f32, DocAddress)>> {
+        self.warm_dictionary(request).await?;
+        self.warm_near_spellings(request).await?;
+        let Some(query) = self.retrying(|| self.build_query(request)).await? else { return Ok(Vec::new()) };
+        self.warm_postings(&*query).await?;
+        self.retrying(|| {
+            Ok(Attempt::Done(self.searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?))
+        })
+        .await
+    }
+
+    /// Round trip 1: the dictionary blocks of every term the query may look up, in every zone.
+    async fn warm_dictionary(&self, request: &SearchRequest) -> Result<()> {
+        let mut terms: Vec<String> =
+            analysis::tokens(self.lang, &request.text).into_iter().map(|token| token.text).collect();
+        let typed: Vec<String> = analysis::tokens(self.lang, &request.text)
             .into_iter()
-            .take(request.limit)
-            .map(|(score, address)| self.hit(address, score, &mut snippets))
-            .collect::<Result<_>>()?;
-        Ok(SearchResults { hits, confidence })
+            .filter(|t| t.kind == analysis::TermKind::Word)
+            .map(|t| t.text)
+            .collect();
+        let typed: Vec<&str> = typed.iter().map(String::as_str).collect();
+        for alternatives in self.synonym_table.alternatives(self.lang, &typed) {
+            for phrase in alternatives {
+                terms.extend(phrase.iter().map(|(_, word)| word.clone()));
+                if let [(_, a), (_, b)] = phrase.as_slice() {
+                    terms.push(format!("{a} {b}"));
+                }
+            }
+        }
+        terms.sort();
+        terms.dedup();
+        let prefix = request.typing.then(|| query::typed_prefix(self.lang, &request.text)).flatten();
+        let mut reads: Vec<BoxFuture<'_, std::io::Result<()>>> = Vec::new();
+        for zone in Zone::ALL {
+            let field = self.schema.text_field(self.lang, zone);
+            let inverted = self.searcher.segment_readers().iter().map(|s| s.inverted_index(field));
+            for inverted in inverted {
+                let inverted = inverted?;
+                for term in &terms {
+                    let inverted = inverted.clone();
+                    let key = Term::from_field_text(field, term);
+                    reads.push(
+                        async move { inverted.terms().get_async(key.serialized_value_bytes()).await.map(|_| ()) }
+                            .boxed(),
+                    );
+                }
+                if let Some(prefix) = &prefix {
+                    let slice = inverted
+                        .terms()
+                        .file_slice_for_range(
+                            (Bound::Included(prefix.as_bytes()), Bound::Unbounded),
+                            Some(query::PREFIX_TERMS as u64 + 1),
+                        );
+                    reads.push(async move { slice.read_bytes_async().await.map(|_| ()) }.boxed());
+                }
+            }
+        }
+        settle(join_all(reads).await)
+    }
+
+    /// Round trip 2 (only for a word no zone knows): the dictionary blocks of its near spellings.
+    async fn warm_near_spellings(&self, request: &SearchRequest) -> Result<()> {
+        let lexicon = self.lexicon();
+        let mut reads: Vec<BoxFuture<'_, std::io::Result<()>>> = Vec::new();
+        for word in query::unknown_words(self.lang, &request.text, request.typing, &lexicon) {
+            let distance = query::typo_distance(&word);
+            for zone in Zone::ALL {
+                let field = self.schema.text_field(self.lang, zone);
+                let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, &word), distance, true);
+                let Some((low, high)) = query::near_range(&word) else { continue };
+                for segment in self.searcher.segment_readers() {
+                    let inverted = segment.inverted_index(field)?;
+                    // tantivy's automaton is not `Clone`: one per zone and segment.
+                    let automaton = fuzzy.automaton()?;
+                    let (low, high) = (low.clone(), high.clone());
+                    reads.push(
+                        async move {
+                            let near = inverted.terms().search(automaton).ge(&low).lt(&high);
+                            near.into_stream_async().await.map(|_| ())
+                        }
+                        .boxed(),
+                    );
+                }
+            }
+        }
+        settle(join_all(reads).await)
+    }
+
+    /// Round trip 3: postings (positions for phrases) of the query's terms and the norms of their zones.
+    async fn warm_postings(&self, query: &dyn Query) -> Result<()> {
+        // Each term once, with positions if any clause needs them.
+        let mut wanted: Vec<(Term, bool)> = Vec::new();
+        query.query_terms(&mut |term, positions| wanted.push((term.clone(), positions)));
+        wanted.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut terms: Vec<(Term, bool)> = Vec::with_capacity(wanted.len());
+        for (term, positions) in wanted {
+            if terms.last().is_none_or(|(last, _)| *last != term) {
+                terms.push((term, positions));
+            }
+        }
+        let mut fields: Vec<Field> = terms.iter().map(|(t, _)| t.field()).collect();
+        fields.sort();
+        fields.dedup();
+        let mut reads: Vec<BoxFuture<'_, std::io::Result<()>>> = Vec::new();
+        for segment in self.searcher.segment_readers() {
+            for (term, positions) in &terms {
+                let inverted = segment.inverted_index(term.field())?;
+                let term = term.clone();
+                let positions = *positions;
+                reads.push(async move { inverted.warm_postings(&term, positions).await.map(|_| ()) }.boxed());
+            }
+            for &field in &fields {
+                if let Some(norms) = segment.fieldnorms_readers().get_inner_file().open_read(field) {
+                    reads.push(async move { norms.read_bytes_async().await.map(|_| ()) }.boxed());
+                }
+            }
+        }
+        settle(join_all(reads).await)
+    }
+
+    /// Round trip 4: a hit's stored card.
+    async fn card(&self, address: DocAddress) -> Result<TantivyDocument> {
+        Ok(self.searcher.doc_async::<TantivyDocument>(address).await?)
+    }
+
+    /// The stored card of the article `id`, if this language has it.
+    async fn find(&self, id: &str) -> Result<Option<TantivyDocument>> {
+        let term = Term::from_field_text(self.schema.id, id);
+        for segment in self.searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.schema.id)?;
+            inverted.warm_postings(&term, false).await.map_err(|err| Error::Fetch(err.to_string()))?;
+        }
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let found = self
+            .retrying(|| Ok(Attempt::Done(self.searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?)))
+            .await?;
+        match found.first() {
+            Some(&(_, address)) => self.card(address).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn hit(&self, doc: &TantivyDocument, score: f32) -> Result<Hit> {
+        let s = &self.schema;
+        let lang: Lang = text(doc, s.lang).parse().map_err(|_| Error::SchemaMismatch)?;
+        let summary = text(doc, s.summary);
+        Ok(Hit {
+            id: text(doc, s.id),
+            lang,
+            title: text(doc, s.title),
+            url: text(doc, s.url),
+            category: text(doc, s.category),
+            snippet: Snippet { text: summary.clone(), highlights: Vec::new() },
+            summary,
+            team: Some(text(doc, s.team)).filter(|t| !t.is_empty()),
+            body: text(doc, s.body),
+            score,
+        })
+    }
+
+    /// The snippet generator for `request` over bodies of this language (`None`: no searchable word).
+    fn snippet_generator(&self, request: &SearchRequest) -> Result<Option<SnippetGenerator>> {
+        let Some(query) = (match self.build_query(request)? {
+            Attempt::Done(query) => query,
+            // Everything the query reads was read by its search.
+            Attempt::Missed => return Err(Error::Fetch("snippets before the search".into())),
+        }) else {
+            return Ok(None);
+        };
+        let body = self.schema.text_field(self.lang, Zone::Body);
+        let mut generator = SnippetGenerator::create(&self.searcher, &*query, body)?;
+        generator.set_max_num_chars(SNIPPET_CHARS);
+        Ok(Some(generator))
     }
 
     /// The share of the query's meaning the article at `address` contains: its content words weighted by
-    /// how rare they are (IDF), so "covid" in every article counts less than "booster".
-    fn coverage(&self, lang: Lang, text: &str, address: DocAddress) -> Result<f32> {
+    /// how rare they are (IDF), so "covid" in every article counts less than "booster". Reads only
+    /// postings the search read.
+    fn coverage(&self, text: &str, address: DocAddress) -> Result<f32> {
+        let lang = self.lang;
         let words = query::content_words(lang, text);
-        let lexicon = IndexLexicon { searcher: &self.searcher, schema: &self.schema };
-        let articles = self.count(lang)? as f32;
+        let lexicon = self.lexicon();
+        let articles = self.articles as f32;
         let segment = self.searcher.segment_reader(address.segment_ord);
         let (mut total, mut found) = (0.0f32, 0.0f32);
         for word in &words {
@@ -297,65 +731,59 @@ impl KnowledgeBase {
                 }
             }
         }
+        if lexicon.missed() {
+            return Err(Error::Fetch("confidence read bytes the search did not".into()));
+        }
         Ok(if total > 0.0 { found / total } else { 0.0 })
-    }
-
-    /// The article `id` in `lang`, if there is one.
-    pub fn article(&self, lang: Lang, id: &str) -> Result<Option<ArticleView>> {
-        let query = BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(Term::from_field_text(self.schema.id, id), IndexRecordOption::Basic))
-                    as Box<dyn Query>,
-            ),
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(self.schema.lang, lang.code()),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-        ]);
-        let Some((_, address)) =
-            self.searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?.into_iter().next()
-        else {
-            return Ok(None);
-        };
-        let doc: TantivyDocument = self.searcher.doc(address)?;
-        let s = &self.schema;
-        Ok(Some(ArticleView {
-            id: text(&doc, s.id),
-            lang,
-            title: text(&doc, s.title),
-            url: text(&doc, s.url),
-            category: text(&doc, s.category),
-            summary: text(&doc, s.summary),
-            team: Some(text(&doc, s.team)).filter(|t| !t.is_empty()),
-            body_html: text(&doc, s.body_html),
-        }))
-    }
-
-    fn hit(&self, address: DocAddress, score: f32, snippets: &mut Snippets) -> Result<Hit> {
-        let doc: TantivyDocument = self.searcher.doc(address)?;
-        let s = &self.schema;
-        let lang: Lang = text(&doc, s.lang).parse().map_err(|_| Error::SchemaMismatch)?;
-        let summary = text(&doc, s.summary);
-        Ok(Hit {
-            id: text(&doc, s.id),
-            lang,
-            title: text(&doc, s.title),
-            url: text(&doc, s.url),
-            category: text(&doc, s.category),
-            snippet: snippets.for_doc(lang, &doc, &summary),
-            score,
-        })
     }
 }
 
-/// The index's words, as the query builder asks about them.
+/// What one synchronous try gave: a value, or reads of bytes not loaded yet.
+enum Attempt<T> {
+    Done(T),
+    Missed,
+}
+
+/// Fails on the first error that is not a read of bytes that are not there (which the search will fetch
+/// when it reads them).
+fn settle(results: Vec<std::io::Result<()>>) -> Result<()> {
+    for result in results {
+        if let Err(err) = result
+            && !is_not_loaded(&err)
+        {
+            return Err(Error::Fetch(err.to_string()));
+        }
+    }
+    Ok(())
+}
+
+impl Error {
+    fn is_not_loaded(&self) -> bool {
+        matches!(self, Error::Index(err) if is_not_loaded(err))
+    }
+}
+
+/// The index's words, as the query builder asks about them. A lookup of bytes not loaded yet answers as
+/// if the word were absent and marks the lexicon `missed`, so the caller fetches and asks again.
 struct IndexLexicon<'a> {
     searcher: &'a Searcher,
     schema: &'a KbSchema,
+    missed: Mutex<bool>,
+}
+
+impl IndexLexicon<'_> {
+    fn missed(&self) -> bool {
+        *lock(&self.missed)
+    }
+
+    fn note<T: Default, E: std::error::Error + 'static>(&self, result: std::result::Result<T, E>) -> T {
+        result.unwrap_or_else(|err| {
+            if is_not_loaded(&err) {
+                *lock(&self.missed) = true;
+            }
+            T::default()
+        })
+    }
 }
 
 impl query::Lexicon for IndexLexicon<'_> {
@@ -364,7 +792,7 @@ impl query::Lexicon for IndexLexicon<'_> {
             .iter()
             .map(|&zone| {
                 let term = Term::from_field_text(self.schema.text_field(lang, zone), term);
-                self.searcher.doc_freq(&term).unwrap_or(0)
+                self.note(self.searcher.doc_freq(&term))
             })
             .max()
             .unwrap_or(0)
@@ -373,6 +801,7 @@ impl query::Lexicon for IndexLexicon<'_> {
     fn near(&self, lang: Lang, term: &str, distance: u8, limit: usize) -> Vec<String> {
         let mut found: Vec<(u64, String)> = Vec::new();
         let mut folded = String::new();
+        let Some((low, high)) = query::near_range(term) else { return Vec::new() };
         for zone in Zone::ALL {
             let field = self.schema.text_field(lang, zone);
             let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, term), distance, true);
@@ -380,7 +809,10 @@ impl query::Lexicon for IndexLexicon<'_> {
                 let (Ok(automaton), Ok(inverted)) = (fuzzy.automaton(), segment.inverted_index(field)) else {
                     continue;
                 };
-                let Ok(mut stream) = inverted.terms().search(automaton).into_stream() else { continue };
+                let near = inverted.terms().search(automaton).ge(&low).lt(&high);
+                let Some(mut stream) = self.note(near.into_stream().map(Some)) else {
+                    continue;
+                };
                 while stream.advance() {
                     let Ok(word) = std::str::from_utf8(stream.key()) else { continue };
                     // Only plain words: not syllable pairs, not the accented forms kept beside them.
@@ -399,10 +831,48 @@ impl query::Lexicon for IndexLexicon<'_> {
         found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         found.into_iter().take(limit).map(|(_, word)| word).collect()
     }
+
+    fn prefixed(&self, field: Field, prefix: &str, limit: usize) -> Vec<String> {
+        let mut words = Vec::new();
+        for segment in self.searcher.segment_readers() {
+            let Some(inverted) = self.note(segment.inverted_index(field).map(Some)) else { continue };
+            let range = inverted.terms().range().ge(prefix.as_bytes()).limit(limit as u64 + 1);
+            let Some(mut stream) = self.note(range.into_stream().map(Some)) else { continue };
+            while words.len() < limit && stream.advance() {
+                match std::str::from_utf8(stream.key()) {
+                    Ok(word) if word.starts_with(prefix) => words.push(word.to_string()),
+                    Ok(_) => break,
+                    Err(_) => {}
+                }
+            }
+        }
+        words.sort();
+        words.dedup();
+        words.truncate(limit);
+        words
+    }
 }
 
-fn text(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn text(doc: &TantivyDocument, field: Field) -> String {
     doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string()
+}
+
+/// The best body excerpt; the summary (highlighted where it matches) when the body has no match.
+fn snippet(generator: &mut SnippetGenerator, body: &str, summary: &str) -> Snippet {
+    let from_body = generator.snippet(prefix_within(body, SNIPPET_ANALYZED_BYTES));
+    if !from_body.highlighted().is_empty() {
+        return Snippet { text: from_body.fragment().to_string(), highlights: merged(from_body.highlighted()) };
+    }
+    let from_summary = generator.snippet(summary);
+    if from_summary.highlighted().is_empty() {
+        Snippet { text: summary.to_string(), highlights: Vec::new() }
+    } else {
+        Snippet { text: from_summary.fragment().to_string(), highlights: merged(from_summary.highlighted()) }
+    }
 }
 
 /// The longest prefix of `text` of at most `max_bytes` bytes that ends on a character boundary.
@@ -423,50 +893,6 @@ fn merged(ranges: &[Range<usize>]) -> Vec<Range<usize>> {
         }
     }
     out
-}
-
-/// Snippet generators, one per language searched (each knows its language's query terms and analyzer).
-struct Snippets {
-    generators: Vec<(Lang, Field, SnippetGenerator)>,
-}
-
-impl Snippets {
-    fn new(searcher: &Searcher, query: &dyn Query, schema: &KbSchema, langs: &[Lang]) -> Result<Self> {
-        let generators = langs
-            .iter()
-            .map(|&lang| {
-                let body = schema.text_field(lang, Zone::Body);
-                let mut generator = SnippetGenerator::create(searcher, query, body)?;
-                generator.set_max_num_chars(SNIPPET_CHARS);
-                Ok((lang, body, generator))
-            })
-            .collect::<Result<_>>()?;
-        Ok(Snippets { generators })
-    }
-
-    /// The best body excerpt; the summary (highlighted where it matches) when the body has no match.
-    fn for_doc(&mut self, lang: Lang, doc: &TantivyDocument, summary: &str) -> Snippet {
-        let Some((_, body, generator)) = self.generators.iter().find(|(l, _, _)| *l == lang) else {
-            return Snippet { text: summary.to_string(), highlights: Vec::new() };
-        };
-        let body = doc.get_first(*body).and_then(|v| v.as_str()).unwrap_or_default();
-        let from_body = generator.snippet(prefix_within(body, SNIPPET_ANALYZED_BYTES));
-        if !from_body.highlighted().is_empty() {
-            return Snippet {
-                text: from_body.fragment().to_string(),
-                highlights: merged(from_body.highlighted()),
-            };
-        }
-        let from_summary = generator.snippet(summary);
-        if from_summary.highlighted().is_empty() {
-            Snippet { text: summary.to_string(), highlights: Vec::new() }
-        } else {
-            Snippet {
-                text: from_summary.fragment().to_string(),
-                highlights: merged(from_summary.highlighted()),
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -71,7 +71,7 @@ fn open(set: &str) -> Option<(KnowledgeBase, Vec<Value>)> {
             })
             .unwrap();
     }
-    let kb = KnowledgeBase::from_bundle(&indexer.finish().unwrap()).unwrap();
+    let kb = KnowledgeBase::from_split(&indexer.finish().unwrap()).unwrap();
     Some((kb, lines(&dir.join("queries.jsonl"))))
 }
 
@@ -91,8 +91,8 @@ fn run(kb: &KnowledgeBase, queries: &[Value], rewrite: &dyn Fn(&str) -> String) 
             let relevant: Vec<&str> =
                 q["relevant_ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
             let text = rewrite(q["query"].as_str().unwrap());
-            let results =
-                kb.search_with_confidence(&SearchRequest::new(text).lang(Some(lang)).limit(10)).unwrap();
+            let request = SearchRequest::new(text).lang(Some(lang)).limit(10);
+            let results = futures_executor::block_on(kb.search_cards(&request)).unwrap();
             Outcome {
                 rank: results.hits.iter().position(|h| relevant.contains(&h.id.as_str())),
                 coverage: results.confidence.coverage,

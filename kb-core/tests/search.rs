@@ -1,6 +1,7 @@
 //! Search behaviour a visitor relies on, over a small bilingual knowledge base.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
+use futures_executor::block_on;
 use kb_core::{Article, ConfidenceLevel, Indexer, KnowledgeBase, Lang, SearchRequest, Synonyms};
 
 fn article(lang: Lang, id: &str, title: &str, questions: &[&str], body: &str) -> Article {
@@ -93,11 +94,11 @@ fn kb_with(synonyms: Synonyms) -> KnowledgeBase {
     ] {
         indexer.add(&a).unwrap();
     }
-    KnowledgeBase::from_bundle(&indexer.finish().unwrap()).unwrap()
+    KnowledgeBase::from_split(&indexer.finish().unwrap()).unwrap()
 }
 
 fn ids(kb: &KnowledgeBase, request: SearchRequest) -> Vec<(Lang, String)> {
-    kb.search(&request).unwrap().into_iter().map(|h| (h.lang, h.id)).collect()
+    block_on(kb.search(&request)).unwrap().hits.into_iter().map(|h| (h.lang, h.id)).collect()
 }
 
 #[test]
@@ -133,8 +134,8 @@ fn a_typo_still_finds_the_article_but_ranks_below_exact_words() {
     let kb = kb();
     let hits = ids(&kb, SearchRequest::new("how long do refnuds take").lang(Some(Lang::En)));
     assert_eq!(hits[0], (Lang::En, "refund-time".into()));
-    let exact = kb.search(&SearchRequest::new("refunds").lang(Some(Lang::En))).unwrap();
-    let typo = kb.search(&SearchRequest::new("refnuds").lang(Some(Lang::En))).unwrap();
+    let exact = block_on(kb.search(&SearchRequest::new("refunds").lang(Some(Lang::En)))).unwrap().hits;
+    let typo = block_on(kb.search(&SearchRequest::new("refnuds").lang(Some(Lang::En)))).unwrap().hits;
     assert_eq!(exact[0].id, typo[0].id);
     assert!(typo[0].score < exact[0].score, "typo {} vs exact {}", typo[0].score, exact[0].score);
 }
@@ -145,7 +146,7 @@ fn no_input_is_a_syntax_error() {
     for text in
         ["", "   ", "\"", "(", "AND OR NOT", "title:", "-", "*", "?!", "\\", "\u{0}", "a\"b:c(d)[e]{f}^g~h"]
     {
-        assert!(kb.search(&SearchRequest::new(text).typing(true)).is_ok(), "{text:?}");
+        assert!(block_on(kb.search(&SearchRequest::new(text).typing(true))).is_ok(), "{text:?}");
     }
     let hits = ids(&kb, SearchRequest::new("\"where is\" my -order?").lang(Some(Lang::En)));
     assert_eq!(hits[0], (Lang::En, "order-status".into()));
@@ -154,7 +155,7 @@ fn no_input_is_a_syntax_error() {
 #[test]
 fn snippets_highlight_the_original_accented_words() {
     let kb = kb();
-    let hit = kb.search(&SearchRequest::new("duong day nong").lang(Some(Lang::Vi))).unwrap().remove(0);
+    let hit = block_on(kb.search(&SearchRequest::new("duong day nong").lang(Some(Lang::Vi)))).unwrap().hits.remove(0);
     assert_eq!(hit.id, "shipping-fees");
     let marked: Vec<&str> = hit.snippet.highlights.iter().map(|r| &hit.snippet.text[r.clone()]).collect();
     assert_eq!(marked, ["Đường", "dây", "nóng"]);
@@ -179,12 +180,12 @@ fn snippet_html_escapes_the_text() {
 #[test]
 fn articles_are_found_by_language_and_id() {
     let kb = kb();
-    let article = kb.article(Lang::En, "refund-time").unwrap().unwrap();
+    let article = block_on(kb.article(Lang::En, "refund-time")).unwrap().unwrap();
     assert_eq!(article.title, "How long do refunds take?");
     assert_eq!(article.team.as_deref(), Some("support"));
     assert_eq!(article.body_html, "<p>Refunds reach your card within 7 business days.</p>");
-    assert!(kb.article(Lang::En, "test-result").unwrap().is_none());
-    assert_eq!((kb.len(), kb.count(Lang::Vi).unwrap(), kb.count(Lang::En).unwrap()), (8, 5, 3));
+    assert!(block_on(kb.article(Lang::En, "test-result")).unwrap().is_none());
+    assert_eq!((kb.len(), kb.count(Lang::Vi), kb.count(Lang::En)), (8, 5, 3));
 }
 
 #[test]
@@ -206,7 +207,7 @@ fn synonyms_from_the_bundle_expand_queries() {
         "refund-time"
     );
     assert_eq!(ids(&kb, SearchRequest::new("reimbursement").lang(Some(Lang::En)))[0].1, "refund-time");
-    assert_eq!(kb.synonyms(), &synonyms());
+    assert_eq!(kb.synonyms(), synonyms());
     let without = kb_with(Synonyms::new());
     assert!(ids(&without, SearchRequest::new("reimbursement").lang(Some(Lang::En))).is_empty());
 }
@@ -214,8 +215,8 @@ fn synonyms_from_the_bundle_expand_queries() {
 #[test]
 fn a_synonym_scores_below_the_word_itself() {
     let kb = kb();
-    let exact = kb.search(&SearchRequest::new("refunds").lang(Some(Lang::En))).unwrap();
-    let synonym = kb.search(&SearchRequest::new("reimbursement").lang(Some(Lang::En))).unwrap();
+    let exact = block_on(kb.search(&SearchRequest::new("refunds").lang(Some(Lang::En)))).unwrap().hits;
+    let synonym = block_on(kb.search(&SearchRequest::new("reimbursement").lang(Some(Lang::En)))).unwrap().hits;
     assert_eq!(exact[0].id, synonym[0].id);
     assert!(synonym[0].score < exact[0].score, "synonym {} vs exact {}", synonym[0].score, exact[0].score);
 }
@@ -223,24 +224,22 @@ fn a_synonym_scores_below_the_word_itself() {
 #[test]
 fn confidence_separates_answers_from_guesses() {
     let kb = kb();
-    let sure = kb
-        .search_with_confidence(&SearchRequest::new("how long do refunds take").lang(Some(Lang::En)))
-        .unwrap();
+    let sure = block_on(kb.search(&SearchRequest::new("how long do refunds take").lang(Some(Lang::En)))).unwrap();
     assert_eq!(sure.hits[0].id, "refund-time");
     assert_eq!(sure.confidence.level, ConfidenceLevel::Confident, "{:?}", sure.confidence);
 
     // One word of five matches, somewhere: show it, but offer a person.
-    let guess = kb
-        .search_with_confidence(
-            &SearchRequest::new("my parcel arrived broken and smelly").lang(Some(Lang::En)),
-        )
-        .unwrap();
+    let guess =
+        block_on(kb.search(&SearchRequest::new("my parcel arrived broken and smelly").lang(Some(Lang::En)))).unwrap();
     assert!(!guess.hits.is_empty());
     assert_eq!(guess.confidence.level, ConfidenceLevel::Unsure, "{:?}", guess.confidence);
 
-    let nothing = kb.search_with_confidence(&SearchRequest::new("zebra").lang(Some(Lang::En))).unwrap();
+    let nothing = block_on(kb.search(&SearchRequest::new("zebra").lang(Some(Lang::En)))).unwrap();
     assert!(nothing.hits.is_empty() && !nothing.confidence.is_confident());
-    // The plain search gives exactly the same hits.
+    // The first answer (cards only) has the same hits, in the same order, with the same confidence.
     let request = SearchRequest::new("how long do refunds take").lang(Some(Lang::En));
-    assert_eq!(kb.search(&request).unwrap(), sure.hits);
+    let cards = block_on(kb.search_cards(&request)).unwrap();
+    assert_eq!(cards.confidence, sure.confidence);
+    let ids = |hits: &[kb_core::Hit]| hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&cards.hits), ids(&sure.hits));
 }

@@ -27,12 +27,16 @@
     });
   }
 
-  // The wasm module and the index download in parallel.
+  // The wasm module and the index's entry for the visitor's language (its hotcache: what opening the
+  // index reads) download in parallel; the rest of the index comes piece by piece, as questions need it.
   function load() {
     if (loading) return loading;
     var kb = new URL(config.kb || '/kb/', location.href).href.replace(/\/?$/, '/');
     var index = fetchOk(kb + 'manifest.json').then(function (r) { return r.json(); }).then(function (m) {
-      return fetchOk(kb + m.bundle).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return [m, b]; });
+      var e = m.entries || {}, lang = (config.lang || d.documentElement.lang || navigator.language || '').slice(0, 2).toLowerCase();
+      var entry = e[lang] || e[Object.keys(e)[0]];
+      if (!entry) return [m, null];
+      return fetchOk(kb + entry.file).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return [m, b]; });
     });
     launcher.setAttribute('aria-busy', 'true');
     loading = import(base + '__WIDGET_JS__').then(function (m) {

@@ -11,8 +11,7 @@ use crate::chat_view::{ChatScreen, LiveChatOffer};
 use crate::config::{Theme, absolute_url, help_center_base};
 use crate::i18n::{Strings, strings};
 use crate::journey;
-use crate::kb;
-use crate::state::{KbStatus, Screen, Widget};
+use crate::state::{KbStatus, Screen, Shown, Widget};
 
 /// What can take keyboard focus inside the panel, for the focus trap and arrow keys.
 const FOCUSABLE: &str = "button:not([disabled]), a[href], input, [tabindex]:not([tabindex='-1'])";
@@ -160,9 +159,14 @@ fn SearchScreen(widget: Widget, input: NodeRef<html::Input>) -> impl IntoView {
         KbStatus::Failed(_) => t().load_failed.to_owned(),
         KbStatus::Ready(_) => {
             let query = widget.query.get();
-            let n = widget.results.with(|r| r.hits.len());
+            let (n, answered, failed) = widget.results.with(|r| (r.hits.len(), r.query == query, r.failed));
             if query.trim().is_empty() {
                 String::new()
+            } else if failed {
+                t().load_failed.to_owned()
+            } else if n == 0 && !answered {
+                // Still fetching what this query needs; the previous results stay meanwhile.
+                t().loading.to_owned()
             } else if n == 0 {
                 t().no_results.replace("{q}", query.trim())
             } else {
@@ -196,7 +200,7 @@ fn SearchScreen(widget: Widget, input: NodeRef<html::Input>) -> impl IntoView {
             {move || {
                 let query = widget.query.get();
                 if query.trim().is_empty() {
-                    let suggested = widget.suggested();
+                    let suggested = widget.suggested.get();
                     if suggested.is_empty() {
                         view! { <p class="hint">{t().prompt}</p> }.into_any()
                     } else {
@@ -352,16 +356,21 @@ fn NeedMore(widget: Widget) -> impl IntoView {
     }
 }
 
-/// One article, read inside the panel, with "did this answer your question?".
+/// One article, read inside the panel, with "did this answer your question?": the title and summary at
+/// once, the body when it has arrived.
 #[component]
 fn ArticleScreen(widget: Widget, id: String, lang: Lang) -> impl IntoView {
     let t = move || strings(widget.lang.get());
-    let Some(article) = kb::article(lang, &id) else {
-        return view! { <p class="status">{t().load_failed}</p> }.into_any();
+    let Some(card) = widget.article.with_untracked(|a| a.card().cloned()) else {
+        return view! {
+            <p class="status" role="status">{t().load_failed}</p>
+            <NeedMore widget/>
+        }
+        .into_any();
     };
     let base = widget.config.with_value(|c| help_center_base(&c.kb));
-    let page_url = absolute_url(&base, &article.url);
-    let this_id = article.id.clone();
+    let page_url = absolute_url(&base, &card.url);
+    let this_id = id.clone();
     // Other results of the last search: the next thing to try when this one did not help.
     let alternatives = move || {
         widget
@@ -373,14 +382,24 @@ fn ArticleScreen(widget: Widget, id: String, lang: Lang) -> impl IntoView {
             .take(3)
             .collect::<Vec<_>>()
     };
-    let link_base = base.clone();
-    let on_body_click = move |event: ev::MouseEvent| follow_link(widget, &link_base, &event);
+    let link_base = StoredValue::new(base.clone());
+    let on_body_click = move |event: ev::MouseEvent| link_base.with_value(|b| follow_link(widget, b, &event));
+    let summary = card.summary.clone();
+    let body = move || match widget.article.get() {
+        // Sanitized by kb-builder at build time (ammonia); nothing the visitor types goes in here.
+        Shown::Full(_, html) => view! { <div class="article-body" inner_html=html on:click=on_body_click></div> }.into_any(),
+        Shown::Failed(_) => view! { <p class="status" role="status">{t().load_failed}</p> }.into_any(),
+        _ => view! {
+            <p class="article-summary">{summary.clone()}</p>
+            <p class="status" role="status">{t().loading}</p>
+        }
+        .into_any(),
+    };
 
     view! {
-        <article class="article" lang=article.lang.code()>
-            <h3 class="article-title" tabindex="-1">{article.title}</h3>
-            // Sanitized by kb-builder at build time (ammonia); nothing the visitor types goes in here.
-            <div class="article-body" inner_html=article.body_html on:click=on_body_click></div>
+        <article class="article" lang=lang.code() aria-busy=move || widget.article.with(|a| matches!(a, Shown::Card(_)))>
+            <h3 class="article-title" tabindex="-1">{card.title.clone()}</h3>
+            {body}
             <p class="open-page">
                 <a href=page_url target="_blank" rel="noopener">{move || t().open_in_help_center}</a>
             </p>
@@ -435,8 +454,8 @@ fn follow_link(widget: Widget, base: &str, event: &ev::MouseEvent) {
     if href.starts_with('/')
         && let [lang, _category, id] = segments.as_slice()
         && let Ok(lang) = lang.parse::<Lang>()
-        && kb::article(lang, id).is_some()
     {
+        // An article's own URL: it opens in the panel (which says so if the article is gone).
         widget.open_article(id, lang);
         return;
     }

@@ -61,14 +61,21 @@ pub struct Contact {
     pub url: Option<String>,
 }
 
-/// The part of `manifest.json` the widget reads (kb-builder writes it next to the bundle).
+/// The part of `manifest.json` the widget reads (kb-builder writes it next to the index).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Manifest {
-    /// File name of the index bundle, relative to the manifest.
-    pub bundle: String,
+    /// Per language code, its entry (the first file a search in that language needs).
+    pub entries: BTreeMap<String, ManifestEntry>,
     /// Site information.
     #[serde(default)]
     pub site: Site,
+}
+
+/// One language's entry.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ManifestEntry {
+    /// File name, relative to the manifest.
+    pub file: String,
 }
 
 /// Site information from `answerdesk.toml`, as published in the manifest.
@@ -146,11 +153,11 @@ mod tests {
 
     #[test]
     fn manifest_from_kb_builder_parses_and_ignores_what_the_widget_does_not_need() {
-        let json = r#"{"format_version":1,"bundle":"ab.bundle","bundle_bytes":3,
+        let json = r#"{"format_version":3,"entries":{"en":{"file":"en-ab.entry","bytes":3}},"index_bytes":9,
             "site":{"names":{"vi":"Trợ giúp"},"chat_url":null,
             "business_hours":{"timezone":"Asia/Ho_Chi_Minh","days":["mon"],"open":"08:00","close":"21:00"}}}"#;
         let manifest: Manifest = serde_json::from_str(json).unwrap();
-        assert_eq!(manifest.bundle, "ab.bundle");
+        assert_eq!(manifest.entries["en"].file, "en-ab.entry");
         assert_eq!(manifest.site.business_hours.unwrap().close, "21:00");
     }
 }

@@ -40,7 +40,8 @@ pub struct Handle {
 
 /// Mounts the panel into `root` and starts opening the index.
 ///
-/// `index` resolves to `[manifest, bundleBytes]` (an object and an `ArrayBuffer`).
+/// `index` resolves to `[manifest, entryBytes]`: the manifest (an object) and the entry of the language the
+/// loader guessed for the visitor (an `ArrayBuffer`, or `null`); every other piece is fetched as needed.
 #[wasm_bindgen]
 pub fn start(
     root: web_sys::ShadowRoot,
@@ -69,13 +70,19 @@ pub fn start(
 
     let widget = Widget::new(config, lang);
     leptos::mount::mount_to(mount, move || view! { <app::Panel widget/> }).forget();
-    leptos::task::spawn_local(open_index(widget, index));
+    leptos::task::spawn_local(open_index(widget, index, lang));
     Ok(Handle { widget })
 }
 
-async fn open_index(widget: Widget, index: Promise) {
-    let opened = load(index).await.and_then(|(manifest, bytes)| {
-        let articles = kb::open(&bytes).map_err(|err| err.to_string())?;
+async fn open_index(widget: Widget, index: Promise, lang: Lang) {
+    let base = widget.config.with_value(|c| c.kb.clone());
+    let opened = load(index).await.and_then(|(manifest, first)| {
+        let entries: Vec<(Lang, String)> = manifest
+            .entries
+            .iter()
+            .filter_map(|(code, entry)| Some((code.parse().ok()?, entry.file.clone())))
+            .collect();
+        let articles = kb::open(base, entries, first.as_deref()).map_err(|err| err.to_string())?;
         Ok((manifest, articles))
     });
     match opened {
@@ -83,6 +90,9 @@ async fn open_index(widget: Widget, index: Promise) {
             widget.site.set(manifest.site);
             widget.kb.set(KbStatus::Ready(articles));
             bridge::emit("ready", &serde_json::json!({ "articles": articles }));
+            // The loader guessed the visitor's language from the page; if the widget chose another, open
+            // it now rather than at the first question.
+            leptos::task::spawn_local(async move { kb::prepare(lang).await });
         }
         Err(err) => {
             web_sys::console::error_1(&format!("Answerdesk: {err}").into());
@@ -94,12 +104,14 @@ async fn open_index(widget: Widget, index: Promise) {
     widget.resume_chat();
 }
 
-async fn load(index: Promise) -> Result<(Manifest, Vec<u8>), String> {
+async fn load(index: Promise) -> Result<(Manifest, Option<Vec<u8>>), String> {
     let pair = JsFuture::from(index).await.map_err(|err| format!("cannot fetch the index: {err:?}"))?;
-    let pair: Array = pair.dyn_into().map_err(|_| "the loader passed no [manifest, bytes] pair")?;
+    let pair: Array = pair.dyn_into().map_err(|_| "the loader passed no [manifest, entry] pair")?;
     let manifest: Manifest = serde_wasm_bindgen::from_value(pair.get(0))
         .map_err(|err| format!("manifest.json is not what kb-builder writes: {err}"))?;
-    Ok((manifest, Uint8Array::new(&pair.get(1)).to_vec()))
+    let entry = pair.get(1);
+    let entry = (!entry.is_null() && !entry.is_undefined()).then(|| Uint8Array::new(&entry).to_vec());
+    Ok((manifest, entry))
 }
 
 fn adopt_stylesheet(root: &web_sys::ShadowRoot) -> Result<(), JsValue> {

@@ -52,6 +52,29 @@ pub enum KbStatus {
     Failed(String),
 }
 
+/// The article screen's article.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown {
+    /// None opened.
+    Nothing,
+    /// The card is known, the body is on its way.
+    Card(Hit),
+    /// Card and body.
+    Full(Hit, String),
+    /// The body could not be fetched (the card, if known, still shows).
+    Failed(Option<Hit>),
+}
+
+impl Shown {
+    /// The card, if any.
+    pub fn card(&self) -> Option<&Hit> {
+        match self {
+            Shown::Card(hit) | Shown::Full(hit, _) | Shown::Failed(Some(hit)) => Some(hit),
+            Shown::Nothing | Shown::Failed(None) => None,
+        }
+    }
+}
+
 /// All reactive state. Signals are handles, so this is `Copy` and can be captured by every closure.
 #[derive(Debug, Clone, Copy)]
 pub struct Widget {
@@ -72,8 +95,15 @@ pub struct Widget {
     pub feedback: RwSignal<Option<bool>>,
     pub suggestions: RwSignal<Vec<String>>,
     pub journey: RwSignal<Journey>,
-    /// Results for `query`, recomputed on every change.
-    pub results: Memo<Results>,
+    /// Results for `query`: searched again on every change (async: the pieces a query needs may have to be
+    /// fetched), the latest query's answer winning.
+    pub results: RwSignal<Results>,
+    /// The article on the article screen: its card at once, its body when it arrives.
+    pub article: RwSignal<Shown>,
+    /// Cards of the suggested articles (looked up when the suggestions or the language change).
+    pub suggested: RwSignal<Vec<Hit>>,
+    /// The visitor settled on a query whose results were still coming: report it when they arrive.
+    settle_pending: StoredValue<bool>,
     /// Whether someone can answer, once asked.
     pub reach: RwSignal<Reach>,
     /// The visitor's conversation with chat-server, once started (or resumed after a reload).
@@ -135,14 +165,9 @@ impl Widget {
         let query = RwSignal::new(String::new());
         let typing = RwSignal::new(true);
         let lang = RwSignal::new(lang);
-        let results = Memo::new(move |_| {
-            // Re-run when the index becomes ready, too.
-            if !matches!(kb.get(), KbStatus::Ready(_)) {
-                return Results::default();
-            }
-            query.with(|q| kb::search(q, lang.get(), typing.get()))
-        });
-        Widget {
+        let results = RwSignal::new(Results::default());
+        let settle_pending = StoredValue::new(false);
+        let widget = Widget {
             config: StoredValue::new(config),
             site: RwSignal::new(Site::default()),
             kb,
@@ -156,13 +181,75 @@ impl Widget {
             suggestions,
             journey: RwSignal::new(Journey::default()),
             results,
+            article: RwSignal::new(Shown::Nothing),
+            suggested: RwSignal::new(Vec::new()),
+            settle_pending,
             reach: RwSignal::new(Reach::Unknown),
             conversation: RwSignal::new(None),
             chat: RwSignal::new(Chat::default()),
             left_email: RwSignal::new(None),
             busy: RwSignal::new(false),
             chat_error: RwSignal::new(None),
-        }
+        };
+        widget.search_on_change();
+        widget.look_up_suggestions();
+        widget
+    }
+
+    /// Searches whenever the query, its language or the index change. Each search is numbered: an
+    /// answer that arrives after a newer query started is dropped. The cards show first, the snippets
+    /// cut from the bodies replace the summaries when the bodies have arrived.
+    fn search_on_change(&self) {
+        let widget = *self;
+        let latest = StoredValue::new(0u64);
+        Effect::new(move |_| {
+            let ready = matches!(widget.kb.get(), KbStatus::Ready(_));
+            let (text, lang, typing) = (widget.query.get(), widget.lang.get(), widget.typing.get());
+            let this = latest.get_value() + 1;
+            latest.set_value(this);
+            if !ready {
+                widget.results.set(Results::default());
+                return;
+            }
+            leptos::task::spawn_local(async move {
+                let cards = kb::search(&text, lang, typing).await;
+                if latest.get_value() != this {
+                    return;
+                }
+                widget.results.set(cards.clone());
+                widget.report_if_settled();
+                if cards.hits.is_empty() {
+                    return;
+                }
+                let full = kb::with_snippets(lang, typing, cards).await;
+                if latest.get_value() == this {
+                    widget.results.set(full);
+                }
+            });
+        });
+    }
+
+    /// Looks up the cards of the suggested articles when the suggestions, the language or the index change.
+    fn look_up_suggestions(&self) {
+        let widget = *self;
+        Effect::new(move |_| {
+            let ready = matches!(widget.kb.get(), KbStatus::Ready(_));
+            let (ids, lang) = (widget.suggestions.get(), widget.lang.get());
+            if !ready {
+                return;
+            }
+            leptos::task::spawn_local(async move {
+                let mut cards = Vec::with_capacity(ids.len());
+                for id in &ids {
+                    if let Some(card) = kb::find_card(lang, id).await {
+                        cards.push(card);
+                    }
+                }
+                if widget.suggestions.get_untracked() == ids {
+                    widget.suggested.set(cards);
+                }
+            });
+        });
     }
 
     /// The visitor typed in the search box.
@@ -194,7 +281,27 @@ impl Widget {
         }
         self.settled.set(true);
         self.journey.update(|j| j.record_search(&query));
+        if self.results.with_untracked(|r| r.query != query) {
+            // Its results are still coming: `search_on_change` reports them.
+            self.settle_pending.set_value(true);
+            return;
+        }
+        self.report_search();
+    }
+
+    fn report_if_settled(&self) {
+        if self.settle_pending.get_value()
+            && self.results.with_untracked(|r| r.query == self.query.get_untracked())
+        {
+            self.settle_pending.set_value(false);
+            self.report_search();
+        }
+    }
+
+    /// The `search` event for the current results.
+    fn report_search(&self) {
         self.results.with_untracked(|results| {
+            let query = &results.query;
             let answered = results.confident;
             let results = results
                 .hits
@@ -202,48 +309,72 @@ impl Widget {
                 .map(|h| HitSummary { id: &h.id, lang: h.lang, title: &h.title, score: h.score })
                 .collect();
             let lang = self.lang.get_untracked();
-            bridge::emit("search", &SearchEvent { query: &query, lang, results, answered });
+            bridge::emit("search", &SearchEvent { query, lang, results, answered });
         });
     }
 
-    /// Opens an article inside the panel.
+    /// Opens an article inside the panel: at once with its card when a result showed it, else once its
+    /// card is found; the body follows when it arrives.
     pub fn open_article(&self, id: &str, lang: Lang) {
         self.settle_search();
-        let Some(article) = kb::article(lang, id) else { return };
+        let widget = *self;
+        let (id, lang) = (id.to_string(), lang);
+        match kb::card(lang, &id) {
+            Some(card) => self.show_article(card),
+            None => leptos::task::spawn_local(async move {
+                match kb::find_card(lang, &id).await {
+                    Some(card) => widget.show_article(card),
+                    None => {
+                        widget.article.set(Shown::Failed(None));
+                        widget.screen.set(Screen::Article { id, lang });
+                    }
+                }
+            }),
+        }
+    }
+
+    fn show_article(&self, card: Hit) {
         self.journey.update(|j| {
             j.record_article(ArticleSeen {
-                id: article.id.clone(),
-                lang: article.lang.code().to_owned(),
-                title: article.title.clone(),
-                team: article.team.clone(),
-                category: Some(article.category.clone()).filter(|c| !c.is_empty()),
+                id: card.id.clone(),
+                lang: card.lang.code().to_owned(),
+                title: card.title.clone(),
+                team: card.team.clone(),
+                category: Some(card.category.clone()).filter(|c| !c.is_empty()),
                 helpful: None,
             })
         });
         bridge::emit(
             "article_view",
-            &ArticleEvent {
-                id: &article.id,
-                lang: article.lang,
-                title: &article.title,
-                url: &article.url,
-                helpful: None,
-            },
+            &ArticleEvent { id: &card.id, lang: card.lang, title: &card.title, url: &card.url, helpful: None },
         );
         self.feedback.set(None);
-        self.screen.set(Screen::Article { id: article.id, lang: article.lang });
+        let (id, lang) = (card.id.clone(), card.lang);
+        self.article.set(Shown::Card(card.clone()));
+        self.screen.set(Screen::Article { id: id.clone(), lang });
         self.set_open(true);
+        let widget = *self;
+        leptos::task::spawn_local(async move {
+            let shown = match kb::article(lang, &id).await {
+                Ok(Some(article)) => Shown::Full(card, article.body_html),
+                Ok(None) | Err(_) => Shown::Failed(Some(card)),
+            };
+            // Only if the visitor is still on this article.
+            if widget.article.with_untracked(|a| a.card().is_some_and(|c| c.id == id && c.lang == lang)) {
+                widget.article.set(shown);
+            }
+        });
     }
 
     /// "Did this answer your question?"
     pub fn give_feedback(&self, helpful: bool) {
         let Screen::Article { id, lang } = self.screen.get_untracked() else { return };
-        let Some(article) = kb::article(lang, &id) else { return };
+        let Some(card) = self.article.with_untracked(|a| a.card().cloned()) else { return };
         self.journey.update(|j| j.record_feedback(&id, lang.code(), helpful));
         self.feedback.set(Some(helpful));
         bridge::emit(
             "helpful",
-            &ArticleEvent { id: &id, lang, title: &article.title, url: &article.url, helpful: Some(helpful) },
+            &ArticleEvent { id: &id, lang, title: &card.title, url: &card.url, helpful: Some(helpful) },
         );
     }
 
@@ -486,27 +617,5 @@ impl Widget {
         if self.open.get_untracked() != open {
             self.open.set(open);
         }
-    }
-
-    /// Hits to show when the query is empty: the suggested articles that exist.
-    pub fn suggested(&self) -> Vec<Hit> {
-        if !matches!(self.kb.get(), KbStatus::Ready(_)) {
-            return Vec::new();
-        }
-        let lang = self.lang.get();
-        self.suggestions
-            .get()
-            .iter()
-            .filter_map(|id| kb::article(lang, id))
-            .map(|a| Hit {
-                id: a.id,
-                lang: a.lang,
-                title: a.title,
-                url: a.url,
-                category: a.category,
-                snippet: kb_core::Snippet { text: a.summary, highlights: Vec::new() },
-                score: 0.0,
-            })
-            .collect()
     }
 }

@@ -27,14 +27,15 @@ pub fn build(dist: &Path) -> anyhow::Result<()> {
     precompress(&dist.join("kb"))
 }
 
-/// Writes `<name>.gz` and `<name>.br` next to each immutable asset (the loader, JS glue, wasm, index
-/// bundles), for hosts that serve precompressed files. The manifest is left alone: it changes with every
+/// Writes `<name>.gz` and `<name>.br` next to each immutable asset (the loader, JS glue, wasm, the index's
+/// entries, chunks and bodies), for hosts that serve precompressed files. The manifest is left alone: it changes with every
 /// help-center build, which would leave a stale `.gz` beside it.
 pub fn precompress(dir: &Path) -> anyhow::Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
     for entry in entries {
         let path = entry?.path();
-        if !path.extension().is_some_and(|e| e == "js" || e == "wasm" || e == "bundle") {
+        let compressed = ["js", "wasm", "entry", "chunk", "body"];
+        if !path.extension().is_some_and(|e| compressed.iter().any(|c| e == *c)) {
             continue;
         }
         let raw = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;

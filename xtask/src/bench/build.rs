@@ -62,12 +62,12 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
 
     let mut md = String::from(
         "## Build: kb-builder vs Pagefind\n\n\
-         kb-builder: `kb-builder build --keep-going` (release), Markdown → sanitized HTML pages + tantivy bundle. \
+         kb-builder: `kb-builder build --keep-going` (release), Markdown → sanitized HTML pages + tantivy index (entries, chunks, bodies). \
          Pagefind: the npm `pagefind` CLI (its bundled binary), fed **the article pages kb-builder rendered in \
          this run** (`--glob '*/*/*/index.html' --root-selector main`). ",
     );
     md.push_str(&format!(
-        "Medians of {repeats} run(s); peak RSS from getrusage of the child. Index = kb bundle / Pagefind \
+        "Medians of {repeats} run(s); peak RSS from getrusage of the child. Index = every file of kb/ / Pagefind \
          index+filter+meta files; pages = kb help-center HTML / Pagefind fragments (its stored page text).\n\n"
     ));
     md.push_str(
@@ -191,7 +191,7 @@ fn kb_run(site: &Path, measured: Measured) -> anyhow::Result<Run> {
         &std::fs::read(site.join("kb/manifest.json")).context("no kb/manifest.json")?,
     )?;
     let total = super::dir_bytes(site, &|_| true);
-    let index = manifest["bundle_bytes"].as_u64().unwrap_or_default();
+    let index = manifest["index_bytes"].as_u64().unwrap_or_default();
     Ok(Run {
         articles: manifest["articles"].as_u64().unwrap_or_default(),
         wall_s: measured.wall.as_secs_f64(),

@@ -6,7 +6,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use kb_core::{KnowledgeBase, Lang, SearchRequest};
+use futures_executor::block_on;
+use kb_core::{Lang, SearchRequest};
 use serde_json::json;
 
 use super::{Options, Section, ms, quantile, thousands};
@@ -69,8 +70,8 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
     );
     let mut rows = Vec::new();
     for case in &cases {
-        let bundle = build_bundle(options, &case.content).with_context(|| case.name)?;
-        let kb = KnowledgeBase::from_bundle(&bundle).with_context(|| format!("opening {}", case.name))?;
+        let site = build_site(options, &case.content).with_context(|| case.name)?;
+        let kb = kb_core::lazy::open_folder(&site.join("kb")).with_context(|| format!("opening {}", case.name))?;
         let queries = read_queries(&shared.join("eval").join(case.queries).join("queries.jsonl"))?;
         // `--quick` (CI smoke) skips the typing pass.
         let modes: &[bool] = if options.quick { &[false] } else { &[false, true] };
@@ -79,16 +80,17 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
                 .iter()
                 .map(|q| SearchRequest::new(q.as_str()).lang(Some(case.lang)).typing(typing))
                 .collect();
+            // The warm-up pass also reads every piece these queries need from disk.
             for request in &requests {
-                kb.search(request)?;
+                block_on(kb.search(request))?;
             }
             let mut samples = Vec::with_capacity(requests.len());
             let mut empty = 0;
             for request in &requests {
                 let started = Instant::now();
-                let hits = kb.search(request)?;
+                let found = block_on(kb.search(request))?;
                 samples.push(started.elapsed());
-                empty += usize::from(hits.is_empty());
+                empty += usize::from(found.hits.is_empty());
             }
             samples.sort();
             let p95 = quantile(&samples, 0.95);
@@ -123,8 +125,8 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
     Ok(Section { name: "query", markdown: md, json: json!(rows) })
 }
 
-/// Builds `content` with release kb-builder and returns the bundle's bytes.
-fn build_bundle(options: &Options, content: &Path) -> anyhow::Result<Vec<u8>> {
+/// Builds `content` with release kb-builder into a scratch site (replaced by the next case).
+fn build_site(options: &Options, content: &Path) -> anyhow::Result<std::path::PathBuf> {
     let site = options.scratch.join("query-site");
     let _ = std::fs::remove_dir_all(&site);
     let status = Command::new(options.bin.join("kb-builder"))
@@ -135,11 +137,7 @@ fn build_bundle(options: &Options, content: &Path) -> anyhow::Result<Vec<u8>> {
         .stderr(std::process::Stdio::null())
         .status()?;
     anyhow::ensure!(status.success(), "kb-builder build {} failed ({status})", content.display());
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(site.join("kb/manifest.json"))?)?;
-    let bundle =
-        std::fs::read(site.join("kb").join(manifest["bundle"].as_str().context("manifest: bundle")?))?;
-    std::fs::remove_dir_all(&site)?;
-    Ok(bundle)
+    Ok(site)
 }
 
 /// The first [`QUERIES`] query texts of an eval set.

@@ -25,11 +25,12 @@ pub struct Weight {
     pub brotli: u64,
 }
 
-/// Weights of a built widget (`<dist>/widget/`: answerdesk.js, the JS glue, the wasm) and its index
-/// bundles (`<dist>/kb/*.bundle`).
+/// Weights of a built widget (`<dist>/widget/`: answerdesk.js, the JS glue, the wasm) and its index's
+/// language entries (`<dist>/kb/*.entry`, what the widget fetches before the first question; the chunks a
+/// question needs are measured by the browser part).
 pub fn measure(dist: &Path) -> anyhow::Result<Vec<Weight>> {
     let mut out = Vec::new();
-    for (folder, what) in [("widget", "widget"), ("kb", "index bundle")] {
+    for (folder, what) in [("widget", "widget"), ("kb", "index entry")] {
         let dir = dist.join(folder);
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         let mut files: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
@@ -37,7 +38,7 @@ pub fn measure(dist: &Path) -> anyhow::Result<Vec<Weight>> {
         for path in files {
             let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
             let what = match () {
-                _ if folder == "kb" && name.ends_with(".bundle") => what.to_string(),
+                _ if folder == "kb" && name.ends_with(".entry") => what.to_string(),
                 _ if name == "answerdesk.js" => "loader".into(),
                 _ if name.ends_with("_bg.wasm") => "wasm".into(),
                 _ if name.ends_with(".js") => "JS glue".into(),
@@ -72,7 +73,7 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
     match &widget {
         Some(dist) => {
             let weights: Vec<Weight> =
-                measure(dist)?.into_iter().filter(|w| w.what != "index bundle").collect();
+                measure(dist)?.into_iter().filter(|w| w.what != "index entry").collect();
             sets.push((format!("widget ({})", dist.display()), weights));
         }
         None => {
@@ -81,7 +82,7 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
     }
     let shared = crate::root().join("../shared/corpora");
     let mut kbs = vec![("sample KB", crate::root().join("content"))];
-    // Brotli -q 11 of the 31 MB bundle takes minutes: not in `--quick`.
+    // Building the 8,714-article corpus takes a while: not in `--quick`.
     if !options.quick {
         kbs.push(("azure-powershell-16.2", shared.join("azure-powershell-16.2")));
     }

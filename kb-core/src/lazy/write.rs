@@ -1,0 +1,298 @@
+//! Cutting a committed index into an entry (layout + hotcache) and chunks (native only: kb-builder).
+//!
+//! The hotcache is whatever opening the index reads, found by opening it once through a directory that logs
+//! every read. The chunk boundaries are found the same way: reading every dictionary block, every term's
+//! postings and positions, every field's norms and every doc-store block once, and cutting between those
+//! reads, so a chunk holds whole units and one lookup needs one chunk.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+
+use tantivy::directory::CompositeFile;
+use tantivy::directory::footer::Footer;
+use tantivy::index::SegmentComponent;
+use tantivy::{DocAddress, Directory, HasLen, Index, ReloadPolicy, TantivyDocument};
+
+use super::{BODY_PREFIX, HOT_PREFIX, LAYOUT_FILE, Layout, LayoutFile, LazyDirectory};
+use crate::bundle::{self, BundleFile};
+use crate::schema::KbSchema;
+use crate::{Lang, Result, Synonyms};
+
+/// How big a chunk may grow from whole units, per index file kind: small where a query needs one unit
+/// among many (a dictionary block, a doc-store block), larger where units are large anyway.
+fn chunk_target(path: &str) -> usize {
+    match Path::new(path).extension().and_then(|e| e.to_str()) {
+        Some("term") => 8 * 1024,
+        Some("store") => 4 * 1024,
+        Some("fieldnorm") => 16 * 1024,
+        _ => 16 * 1024,
+    }
+}
+
+/// A file this small, or read mostly at opening, travels whole in the entry.
+const WHOLE_IN_ENTRY_BELOW: usize = 2 * 1024;
+
+/// The published pieces of one language's index.
+pub(crate) struct LangSplit {
+    pub entry: Vec<u8>,
+    pub chunks: Vec<(String, Vec<u8>)>,
+}
+
+/// Splits the committed `index` of `lang`. `bodies` are the articles' body files (name, bytes); a small
+/// knowledge base carries them in its entry, and they are returned among the chunks otherwise.
+pub(crate) fn split(
+    index: &Index,
+    lang: Lang,
+    articles: u64,
+    synonyms: &Synonyms,
+    bodies: Vec<(String, Vec<u8>)>,
+    all_in_entry_below: usize,
+) -> Result<LangSplit> {
+    let files = read_files(index)?;
+    let total: usize = files.iter().map(|(_, b)| b.len()).sum::<usize>()
+        + bodies.iter().map(|(_, b)| b.len()).sum::<usize>();
+    let synonyms_json = serde_json::to_vec(synonyms).expect("synonyms serialize");
+
+    if total < all_in_entry_below {
+        let layout = Layout {
+            lang,
+            articles,
+            files: files
+                .iter()
+                .map(|(path, bytes)| LayoutFile { path: path.clone(), len: bytes.len(), chunks: Vec::new() })
+                .collect(),
+        };
+        let mut parts: Vec<(String, &[u8])> =
+            files.iter().map(|(path, bytes)| (format!("{HOT_PREFIX}{path}@0"), bytes.as_slice())).collect();
+        parts.extend(bodies.iter().map(|(name, bytes)| (format!("{BODY_PREFIX}{name}"), bytes.as_slice())));
+        return Ok(LangSplit { entry: entry(&layout, &synonyms_json, &parts), chunks: Vec::new() });
+    }
+
+    let directory = LazyDirectory::recording(files.clone());
+    let opened = Index::open(directory.clone())?;
+    let reader = opened.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+    let searcher = reader.searcher();
+    let schema = KbSchema::new();
+    let indexed = schema.indexed_fields();
+    for segment in searcher.segment_readers() {
+        for &field in &indexed {
+            segment.inverted_index(field)?;
+        }
+    }
+    // Counting a language's articles (the confidence needs it) reads the tiny `lang` field.
+    searcher.doc_freq(&tantivy::Term::from_field_text(schema.lang, lang.code()))?;
+    let hot = merged(directory.take_reads());
+
+    // Units: every read a query can make, one at a time.
+    let mut units: BTreeMap<String, Vec<Range<usize>>> = BTreeMap::new();
+    let metas = opened.searchable_segment_metas()?;
+    for (ord, (segment, meta)) in searcher.segment_readers().iter().zip(&metas).enumerate() {
+        for &field in &indexed {
+            let inverted = segment.inverted_index(field)?;
+            let mut terms = inverted.terms().stream().map_err(tantivy::TantivyError::from)?;
+            let mut infos = Vec::new();
+            while terms.advance() {
+                infos.push(terms.value().clone());
+            }
+            segment.get_fieldnorms_reader(field)?;
+            for (component, positions) in
+                [(SegmentComponent::Postings, false), (SegmentComponent::Positions, true)]
+            {
+                let path = meta.relative_path(component).to_string_lossy().into_owned();
+                let Some(section) = section_start(&files, &path, field)? else { continue };
+                let list = units.entry(path).or_default();
+                for info in &infos {
+                    let range = if positions { &info.positions_range } else { &info.postings_range };
+                    if !range.is_empty() {
+                        list.push(section + range.start..section + range.end);
+                    }
+                }
+            }
+        }
+        for doc in 0..segment.max_doc() {
+            searcher.doc::<TantivyDocument>(DocAddress::new(ord as u32, doc))?;
+        }
+    }
+    for (path, range) in directory.take_reads() {
+        units.entry(path).or_default().push(range);
+    }
+
+    let mut layout = Layout { lang, articles, files: Vec::new() };
+    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut chunks = Vec::new();
+    for (path, bytes) in &files {
+        let hot_ranges = hot.get(path).cloned().unwrap_or_default();
+        let hot_len: usize = hot_ranges.iter().map(|r| r.len()).sum();
+        let mut file = LayoutFile { path: path.clone(), len: bytes.len(), chunks: Vec::new() };
+        // (A limit of 0 cuts every file, for tests of the chunked path on tiny indexes.)
+        let whole = bytes.len() < WHOLE_IN_ENTRY_BELOW || hot_len * 2 >= bytes.len();
+        if whole && all_in_entry_below > 0 {
+            parts.push((format!("{HOT_PREFIX}{path}@0"), bytes.clone()));
+            layout.files.push(file);
+            continue;
+        }
+        for range in hot_ranges {
+            parts.push((format!("{HOT_PREFIX}{path}@{}", range.start), bytes[range].to_vec()));
+        }
+        let empty = Vec::new();
+        for range in cut(bytes.len(), units.get(path).unwrap_or(&empty), chunk_target(path)) {
+            let piece = &bytes[range];
+            let name = format!("{}.chunk", content_name(piece));
+            file.chunks.push((name.clone(), piece.len(), crc32fast::hash(piece)));
+            chunks.push((name, piece.to_vec()));
+        }
+        layout.files.push(file);
+    }
+    chunks.extend(bodies);
+    let parts: Vec<(String, &[u8])> = parts.iter().map(|(n, b)| (n.clone(), b.as_slice())).collect();
+    Ok(LangSplit { entry: entry(&layout, &synonyms_json, &parts), chunks })
+}
+
+/// A file name for `bytes`: 128 bits of their BLAKE3 hash, so different contents never share a name
+/// (files are cached forever under it).
+pub(crate) fn content_name(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex()[..32].to_string()
+}
+
+fn entry(layout: &Layout, synonyms: &[u8], parts: &[(String, &[u8])]) -> Vec<u8> {
+    let layout = serde_json::to_vec(layout).expect("layout serializes");
+    let mut files = vec![
+        BundleFile { name: LAYOUT_FILE, bytes: &layout },
+        BundleFile { name: bundle::SYNONYMS_FILE, bytes: synonyms },
+    ];
+    files.extend(parts.iter().map(|(name, bytes)| BundleFile { name, bytes }));
+    bundle::write(&files)
+}
+
+/// Every file of the committed index: `meta.json` and the searchable segments' components.
+fn read_files(index: &Index) -> Result<Vec<(String, Vec<u8>)>> {
+    let directory = index.directory();
+    let mut names = vec![std::path::PathBuf::from("meta.json")];
+    for segment in index.searchable_segment_metas()? {
+        for component in [
+            SegmentComponent::Postings,
+            SegmentComponent::Positions,
+            SegmentComponent::FastFields,
+            SegmentComponent::FieldNorms,
+            SegmentComponent::Terms,
+            SegmentComponent::Store,
+            SegmentComponent::Delete,
+        ] {
+            let path = segment.relative_path(component);
+            if directory.exists(&path).map_err(tantivy::TantivyError::from)? {
+                names.push(path);
+            }
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            // Raw bytes, tantivy's footers included: the reader checks them.
+            let bytes = directory.atomic_read(&name).map_err(tantivy::TantivyError::from)?;
+            Ok((name.to_string_lossy().into_owned(), bytes))
+        })
+        .collect()
+}
+
+/// Where `field`'s section starts in the composite file `path` (postings, positions).
+fn section_start(
+    files: &[(String, Vec<u8>)],
+    path: &str,
+    field: tantivy::schema::Field,
+) -> Result<Option<usize>> {
+    let Some((_, bytes)) = files.iter().find(|(p, _)| p == path) else { return Ok(None) };
+    // tantivy's file footer follows the composite file's own: strip it first, as the reader does.
+    let directory = LazyDirectory::recording(vec![(path.to_string(), bytes.clone())]);
+    let slice = directory.open_read(Path::new(path)).map_err(tantivy::TantivyError::from)?;
+    let (_, slice) = Footer::extract_footer(slice).map_err(tantivy::TantivyError::from)?;
+    let composite = CompositeFile::open(&slice).map_err(tantivy::TantivyError::from)?;
+    let Some(section) = composite.open_read(field) else { return Ok(None) };
+    directory.take_reads();
+    if section.len() == 0 {
+        return Ok(None);
+    }
+    section.read_bytes_slice(0..1).map_err(tantivy::TantivyError::from)?;
+    Ok(directory.take_reads().first().map(|(_, range)| range.start))
+}
+
+
+/// Read ranges per file, sorted, with overlapping and touching ranges merged.
+fn merged(reads: Vec<(String, Range<usize>)>) -> BTreeMap<String, Vec<Range<usize>>> {
+    let mut by_file: BTreeMap<String, Vec<Range<usize>>> = BTreeMap::new();
+    for (path, range) in reads {
+        if !range.is_empty() {
+            by_file.entry(path).or_default().push(range);
+        }
+    }
+    for ranges in by_file.values_mut() {
+        ranges.sort_by_key(|r| (r.start, r.end));
+        let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+        for range in ranges.drain(..) {
+            match out.last_mut() {
+                Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+                _ => out.push(range),
+            }
+        }
+        *ranges = out;
+    }
+    by_file
+}
+
+/// Chunk boundaries for a file of `len` bytes: whole units packed up to `target` bytes, a unit larger than
+/// that on its own (cut at `target` only if it is more than twice as big), gaps between units in the
+/// chunk before them.
+fn cut(len: usize, units: &[Range<usize>], target: usize) -> Vec<Range<usize>> {
+    // Where a unit begins, a chunk may end.
+    let mut starts: Vec<usize> = units.iter().map(|u| u.start).filter(|&s| s > 0 && s < len).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    let mut chunks = Vec::new();
+    let mut begin = 0;
+    let mut i = 0;
+    while begin < len {
+        // The furthest unit boundary within the target, else the next one.
+        while i < starts.len() && starts[i] <= begin {
+            i += 1;
+        }
+        let mut end = None;
+        let mut j = i;
+        while j < starts.len() && starts[j] - begin <= target {
+            end = Some(starts[j]);
+            j += 1;
+        }
+        let end = match end {
+            Some(end) => end,
+            None => {
+                let next = starts.get(i).copied().unwrap_or(len);
+                if next - begin > 2 * target { begin + target } else { next }
+            }
+        };
+        chunks.push(begin..end);
+        begin = end;
+    }
+    chunks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_hold_whole_units_up_to_the_target() {
+        let units = [0..3, 3..5, 5..12, 12..13, 13..40, 40..41];
+        let chunks = cut(41, &units, 6);
+        // The 27-byte unit is cut every 6 bytes until what is left is no more than twice that.
+        assert_eq!(chunks, vec![0..5, 5..12, 12..13, 13..19, 19..25, 25..31, 31..40, 40..41]);
+        assert_eq!(cut(10, &[], 4), vec![0..4, 4..10]);
+        assert_eq!(cut(10, &[0..10], 100), vec![0..10]);
+    }
+
+    #[test]
+    fn reads_are_merged_per_file() {
+        let reads = vec![("a".to_string(), 5..8), ("a".to_string(), 0..2), ("a".to_string(), 2..3), ("b".to_string(), 1..1)];
+        let merged = merged(reads);
+        assert_eq!(merged["a"], vec![0..3, 5..8]);
+        assert!(!merged.contains_key("b"));
+    }
+}

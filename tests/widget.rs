@@ -280,7 +280,9 @@ async fn a_confident_answer_is_marked_and_an_unsure_one_offers_a_person() {
     const UNSURE: &str = "problem with my order";
     let native = native_kb();
     let verdict = |query: &str| {
-        let results = futures_executor::block_on(native.search(&SearchRequest::new(query).lang(Some(Lang::En)))).unwrap();
+        let results =
+            futures_executor::block_on(native.search(&SearchRequest::new(query).lang(Some(Lang::En))))
+                .unwrap();
         assert!(!results.hits.is_empty(), "{query:?} finds nothing in content/; pick a query that does");
         results.confidence.is_confident()
     };
@@ -492,10 +494,13 @@ async fn the_widget_ranks_exactly_like_native_kb_core() {
     ];
     let mut compared = 0;
     for (lang, query) in queries {
-        let script = "const out = []; const f = e => out.push(e); Answerdesk('on', 'search', f);
-                      Answerdesk('setLocale', arguments[0]); Answerdesk('search', arguments[1]);
-                      Answerdesk('off', 'search', f); return out[0];";
-        let event = browser.js(script, vec![json!(lang.code()), json!(query)]).await.unwrap();
+        // The search is async (its pieces may be fetched): its event arrives once the results do.
+        let script =
+            "window.searched = null; const f = e => { searched = e; Answerdesk('off', 'search', f); };
+                      Answerdesk('on', 'search', f);
+                      Answerdesk('setLocale', arguments[0]); Answerdesk('search', arguments[1]);";
+        browser.js(script, vec![json!(lang.code()), json!(query)]).await.unwrap();
+        let event = browser.wait_for("window.searched", "the search event").await.unwrap();
         let in_browser: Vec<(String, f64)> = event["results"]
             .as_array()
             .unwrap_or_else(|| panic!("no search event for {query:?}: {event}"))

@@ -129,7 +129,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         let (config, _) = SiteConfig::load(content)?;
         let temp = tempfile::tempdir()?;
         let out = temp.path().join("dist");
-        let report = pipeline::build(content, &out, &config, true, kb_core::lazy::ALL_IN_ENTRY_BELOW, &Progress::new(args.json))?;
+        let report = pipeline::build(
+            content,
+            &out,
+            &config,
+            true,
+            kb_core::lazy::ALL_IN_ENTRY_BELOW,
+            &Progress::new(args.json),
+        )?;
         if report.loaded.errors() > 0 {
             eprintln!(
                 "eval: {} files were rejected (run `kb-builder check --content {}`)",
@@ -146,7 +153,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("query {}: {e}", query.qid))?;
             // Rankings and confidence are what the first answer has; bodies (snippets) are not needed.
-            let results = rounds.run(kb.search_cards(&SearchRequest::new(&query.query).lang(lang).limit(10)))?;
+            let results =
+                rounds.run(kb.search_cards(&SearchRequest::new(&query.query).lang(lang).limit(10)))?;
             rounds.take();
             let ranked: Vec<String> = results.hits.into_iter().map(|h| h.id).collect();
             let first_right = add(&ranked, query);

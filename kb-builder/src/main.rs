@@ -131,7 +131,14 @@ fn load_config(content: &Path) -> anyhow::Result<SiteConfig> {
 fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
     let config = load_config(&args.content.content)?;
     let progress = Progress::new(args.content.quiet);
-    let report = pipeline::build(&args.content.content, &args.out, &config, args.keep_going, args.all_in_entry_below, &progress)?;
+    let report = pipeline::build(
+        &args.content.content,
+        &args.out,
+        &config,
+        args.keep_going,
+        args.all_in_entry_below,
+        &progress,
+    )?;
     print_diagnostics(&report.loaded.diagnostics, &args.content);
     let errors = report.loaded.errors();
     let built = report.loaded.articles.len();

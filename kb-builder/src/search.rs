@@ -59,7 +59,9 @@ pub fn open(path: &Path) -> anyhow::Result<(KnowledgeBase, Arc<Rounds>)> {
     let kb = KnowledgeBase::new(Arc::new(rounds.clone()), entries);
     // Open every language now, so a corrupt entry is reported as such and not counted as a search's fetch.
     for lang in kb.langs() {
-        rounds.run(kb.open(lang)).with_context(|| format!("cannot open the {lang} index in {}", kb_dir.display()))?;
+        rounds
+            .run(kb.open(lang))
+            .with_context(|| format!("cannot open the {lang} index in {}", kb_dir.display()))?;
     }
     rounds.take();
     Ok((kb, rounds))

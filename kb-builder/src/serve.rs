@@ -113,7 +113,14 @@ async fn rebuild(content: &Path, out: &Path, quiet: bool) {
     let result = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let (config, _) = SiteConfig::load(&content)?;
         // Editors previewing want to see what is valid while they fix the rest.
-        let report = pipeline::build(&content, &out, &config, true, kb_core::lazy::ALL_IN_ENTRY_BELOW, &Progress::new(quiet))?;
+        let report = pipeline::build(
+            &content,
+            &out,
+            &config,
+            true,
+            kb_core::lazy::ALL_IN_ENTRY_BELOW,
+            &Progress::new(quiet),
+        )?;
         for d in report.loaded.diagnostics.iter().filter(|d| d.is_error()) {
             eprintln!("{d}");
         }

@@ -144,7 +144,8 @@ impl Indexer {
         for mut lang in langs {
             let (code, articles, bodies) = (lang.lang, lang.articles, std::mem::take(&mut lang.bodies));
             let index = commit(lang)?;
-            let pieces = write::split(&index, code, articles, &self.synonyms, bodies, self.all_in_entry_below)?;
+            let pieces =
+                write::split(&index, code, articles, &self.synonyms, bodies, self.all_in_entry_below)?;
             let name = format!("{code}-{}.entry", &write::content_name(&pieces.entry)[..16]);
             split.entries.push((code, name, pieces.entry));
             split.files.extend(pieces.chunks);
@@ -251,8 +252,17 @@ mod tests {
         synonyms
     }
 
-    const QUERIES: [&str; 9] =
-        ["doi tra", "hoàn tiền", "tra tien", "refund", "money back", "free 30 days", "phi van chuyen 300.000", "ship", "x"];
+    const QUERIES: [&str; 9] = [
+        "doi tra",
+        "hoàn tiền",
+        "tra tien",
+        "refund",
+        "money back",
+        "free 30 days",
+        "phi van chuyen 300.000",
+        "ship",
+        "x",
+    ];
 
     #[test]
     fn a_small_knowledge_base_travels_whole_in_one_entry_per_language() {
@@ -307,12 +317,15 @@ mod tests {
             let err = KnowledgeBase::from_entry(&old_entry, None).unwrap_err();
             assert_eq!(
                 err.to_string(),
-                format!("index bundle format version {old} is not supported (this build reads version 3); rebuild the index with the same Answerdesk version as the widget")
+                format!(
+                    "index bundle format version {old} is not supported (this build reads version 3); rebuild the index with the same Answerdesk version as the widget"
+                )
             );
         }
 
         // A host that serves something else for a chunk a query needs: the search says which chunk.
-        let entries: Vec<(Lang, String)> = split.entries.iter().map(|(lang, name, _)| (*lang, name.clone())).collect();
+        let entries: Vec<(Lang, String)> =
+            split.entries.iter().map(|(lang, name, _)| (*lang, name.clone())).collect();
         let memory = split.to_memory();
         let rounds = crate::lazy::measure::Rounds::new(move |name| {
             memory.get(name).map(<[u8]>::to_vec).ok_or_else(|| std::io::Error::other("lost"))

@@ -240,7 +240,10 @@ pub(crate) fn build(
                     .iter()
                     .map(|word| {
                         let term = Term::from_field_text(field, word);
-                        (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
+                        (
+                            Occur::Should,
+                            Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                        )
                     })
                     .collect();
                 Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 1.0))

@@ -407,7 +407,8 @@ impl KnowledgeBase {
         let bytes = match index.bodies.get(name) {
             Some(bytes) => bytes.clone(),
             None => {
-                let source = self.source.as_ref().ok_or_else(|| Error::Fetch(format!("{name}: no source")))?;
+                let source =
+                    self.source.as_ref().ok_or_else(|| Error::Fetch(format!("{name}: no source")))?;
                 source.fetch(name).await.map_err(|err| Error::Fetch(format!("cannot fetch {name}: {err}")))?
             }
         };
@@ -574,12 +575,10 @@ impl LangIndex {
                     );
                 }
                 if let Some(prefix) = &prefix {
-                    let slice = inverted
-                        .terms()
-                        .file_slice_for_range(
-                            (Bound::Included(prefix.as_bytes()), Bound::Unbounded),
-                            Some(query::PREFIX_TERMS as u64 + 1),
-                        );
+                    let slice = inverted.terms().file_slice_for_range(
+                        (Bound::Included(prefix.as_bytes()), Bound::Unbounded),
+                        Some(query::PREFIX_TERMS as u64 + 1),
+                    );
                     reads.push(async move { slice.read_bytes_async().await.map(|_| ()) }.boxed());
                 }
             }
@@ -661,7 +660,9 @@ impl LangIndex {
         }
         let query = TermQuery::new(term, IndexRecordOption::Basic);
         let found = self
-            .retrying(|| Ok(Attempt::Done(self.searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?)))
+            .retrying(|| {
+                Ok(Attempt::Done(self.searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?))
+            })
             .await?;
         match found.first() {
             Some(&(_, address)) => self.card(address).await.map(Some),
@@ -865,7 +866,10 @@ fn text(doc: &TantivyDocument, field: Field) -> String {
 fn snippet(generator: &mut SnippetGenerator, body: &str, summary: &str) -> Snippet {
     let from_body = generator.snippet(prefix_within(body, SNIPPET_ANALYZED_BYTES));
     if !from_body.highlighted().is_empty() {
-        return Snippet { text: from_body.fragment().to_string(), highlights: merged(from_body.highlighted()) };
+        return Snippet {
+            text: from_body.fragment().to_string(),
+            highlights: merged(from_body.highlighted()),
+        };
     }
     let from_summary = generator.snippet(summary);
     if from_summary.highlighted().is_empty() {

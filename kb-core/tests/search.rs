@@ -155,7 +155,10 @@ fn no_input_is_a_syntax_error() {
 #[test]
 fn snippets_highlight_the_original_accented_words() {
     let kb = kb();
-    let hit = block_on(kb.search(&SearchRequest::new("duong day nong").lang(Some(Lang::Vi)))).unwrap().hits.remove(0);
+    let hit = block_on(kb.search(&SearchRequest::new("duong day nong").lang(Some(Lang::Vi))))
+        .unwrap()
+        .hits
+        .remove(0);
     assert_eq!(hit.id, "shipping-fees");
     let marked: Vec<&str> = hit.snippet.highlights.iter().map(|r| &hit.snippet.text[r.clone()]).collect();
     assert_eq!(marked, ["Đường", "dây", "nóng"]);
@@ -216,7 +219,8 @@ fn synonyms_from_the_bundle_expand_queries() {
 fn a_synonym_scores_below_the_word_itself() {
     let kb = kb();
     let exact = block_on(kb.search(&SearchRequest::new("refunds").lang(Some(Lang::En)))).unwrap().hits;
-    let synonym = block_on(kb.search(&SearchRequest::new("reimbursement").lang(Some(Lang::En)))).unwrap().hits;
+    let synonym =
+        block_on(kb.search(&SearchRequest::new("reimbursement").lang(Some(Lang::En)))).unwrap().hits;
     assert_eq!(exact[0].id, synonym[0].id);
     assert!(synonym[0].score < exact[0].score, "synonym {} vs exact {}", synonym[0].score, exact[0].score);
 }
@@ -224,13 +228,15 @@ fn a_synonym_scores_below_the_word_itself() {
 #[test]
 fn confidence_separates_answers_from_guesses() {
     let kb = kb();
-    let sure = block_on(kb.search(&SearchRequest::new("how long do refunds take").lang(Some(Lang::En)))).unwrap();
+    let sure =
+        block_on(kb.search(&SearchRequest::new("how long do refunds take").lang(Some(Lang::En)))).unwrap();
     assert_eq!(sure.hits[0].id, "refund-time");
     assert_eq!(sure.confidence.level, ConfidenceLevel::Confident, "{:?}", sure.confidence);
 
     // One word of five matches, somewhere: show it, but offer a person.
     let guess =
-        block_on(kb.search(&SearchRequest::new("my parcel arrived broken and smelly").lang(Some(Lang::En)))).unwrap();
+        block_on(kb.search(&SearchRequest::new("my parcel arrived broken and smelly").lang(Some(Lang::En))))
+            .unwrap();
     assert!(!guess.hits.is_empty());
     assert_eq!(guess.confidence.level, ConfidenceLevel::Unsure, "{:?}", guess.confidence);
 

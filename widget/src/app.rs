@@ -22,6 +22,9 @@ pub fn Panel(widget: Widget) -> impl IntoView {
     let t = move || strings(widget.lang.get());
     let input: NodeRef<html::Input> = NodeRef::new();
     let theme = widget.config.with_value(|c| c.theme);
+    // Searching and looking up suggestions are effects: they live as long as the panel.
+    widget.search_on_change();
+    widget.look_up_suggestions();
 
     // Opening moves focus into the dialog; closing returns it to the launcher and tells the page.
     Effect::new(move |was_open: Option<bool>| {
@@ -387,7 +390,9 @@ fn ArticleScreen(widget: Widget, id: String, lang: Lang) -> impl IntoView {
     let summary = card.summary.clone();
     let body = move || match widget.article.get() {
         // Sanitized by kb-builder at build time (ammonia); nothing the visitor types goes in here.
-        Shown::Full(_, html) => view! { <div class="article-body" inner_html=html on:click=on_body_click></div> }.into_any(),
+        Shown::Full(_, html) => {
+            view! { <div class="article-body" inner_html=html on:click=on_body_click></div> }.into_any()
+        }
         Shown::Failed(_) => view! { <p class="status" role="status">{t().load_failed}</p> }.into_any(),
         _ => view! {
             <p class="article-summary">{summary.clone()}</p>

@@ -56,7 +56,8 @@ impl ChunkSource for HttpSource {
 /// `fetch(url)` → bytes, failing on HTTP errors.
 pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|err| format!("{url}: {err:?}"))?;
+    let response =
+        JsFuture::from(window.fetch_with_str(url)).await.map_err(|err| format!("{url}: {err:?}"))?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| format!("{url}: not a response"))?;
     if !response.ok() {
         return Err(format!("{url}: HTTP {}", response.status()));
@@ -99,6 +100,8 @@ fn kb() -> Option<Rc<KnowledgeBase>> {
 pub struct Results {
     /// The text these results answer.
     pub query: String,
+    /// Which of the widget's searches they answer (it numbers them; see `state::Widget`).
+    pub search: u64,
     pub hits: Vec<Hit>,
     pub other_language: bool,
     pub confident: bool,
@@ -129,6 +132,7 @@ async fn run(kb: &KnowledgeBase, text: &str, lang: Option<Lang>, typing: bool, o
             remember(&found.hits);
             Results {
                 query,
+                search: 0,
                 confident: found.confidence.is_confident(),
                 hits: found.hits,
                 other_language: other,

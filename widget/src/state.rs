@@ -104,6 +104,8 @@ pub struct Widget {
     pub suggested: RwSignal<Vec<Hit>>,
     /// The visitor settled on a query whose results were still coming: report it when they arrive.
     settle_pending: StoredValue<bool>,
+    /// Searches started; `results` answers the latest when its `search` equals this.
+    searches: StoredValue<u64>,
     /// Whether someone can answer, once asked.
     pub reach: RwSignal<Reach>,
     /// The visitor's conversation with chat-server, once started (or resumed after a reload).
@@ -167,7 +169,7 @@ impl Widget {
         let lang = RwSignal::new(lang);
         let results = RwSignal::new(Results::default());
         let settle_pending = StoredValue::new(false);
-        let widget = Widget {
+        Widget {
             config: StoredValue::new(config),
             site: RwSignal::new(Site::default()),
             kb,
@@ -184,24 +186,22 @@ impl Widget {
             article: RwSignal::new(Shown::Nothing),
             suggested: RwSignal::new(Vec::new()),
             settle_pending,
+            searches: StoredValue::new(0),
             reach: RwSignal::new(Reach::Unknown),
             conversation: RwSignal::new(None),
             chat: RwSignal::new(Chat::default()),
             left_email: RwSignal::new(None),
             busy: RwSignal::new(false),
             chat_error: RwSignal::new(None),
-        };
-        widget.search_on_change();
-        widget.look_up_suggestions();
-        widget
+        }
     }
 
     /// Searches whenever the query, its language or the index change. Each search is numbered: an
     /// answer that arrives after a newer query started is dropped. The cards show first, the snippets
     /// cut from the bodies replace the summaries when the bodies have arrived.
-    fn search_on_change(&self) {
+    pub fn search_on_change(&self) {
         let widget = *self;
-        let latest = StoredValue::new(0u64);
+        let latest = self.searches;
         Effect::new(move |_| {
             let ready = matches!(widget.kb.get(), KbStatus::Ready(_));
             let (text, lang, typing) = (widget.query.get(), widget.lang.get(), widget.typing.get());
@@ -212,10 +212,11 @@ impl Widget {
                 return;
             }
             leptos::task::spawn_local(async move {
-                let cards = kb::search(&text, lang, typing).await;
+                let mut cards = kb::search(&text, lang, typing).await;
                 if latest.get_value() != this {
                     return;
                 }
+                cards.search = this;
                 widget.results.set(cards.clone());
                 widget.report_if_settled();
                 if cards.hits.is_empty() {
@@ -230,7 +231,7 @@ impl Widget {
     }
 
     /// Looks up the cards of the suggested articles when the suggestions, the language or the index change.
-    fn look_up_suggestions(&self) {
+    pub fn look_up_suggestions(&self) {
         let widget = *self;
         Effect::new(move |_| {
             let ready = matches!(widget.kb.get(), KbStatus::Ready(_));
@@ -281,7 +282,7 @@ impl Widget {
         }
         self.settled.set(true);
         self.journey.update(|j| j.record_search(&query));
-        if self.results.with_untracked(|r| r.query != query) {
+        if self.results.with_untracked(|r| r.search != self.searches.get_value()) {
             // Its results are still coming: `search_on_change` reports them.
             self.settle_pending.set_value(true);
             return;
@@ -291,7 +292,7 @@ impl Widget {
 
     fn report_if_settled(&self) {
         if self.settle_pending.get_value()
-            && self.results.with_untracked(|r| r.query == self.query.get_untracked())
+            && self.results.with_untracked(|r| r.search == self.searches.get_value())
         {
             self.settle_pending.set_value(false);
             self.report_search();
@@ -346,7 +347,13 @@ impl Widget {
         });
         bridge::emit(
             "article_view",
-            &ArticleEvent { id: &card.id, lang: card.lang, title: &card.title, url: &card.url, helpful: None },
+            &ArticleEvent {
+                id: &card.id,
+                lang: card.lang,
+                title: &card.title,
+                url: &card.url,
+                helpful: None,
+            },
         );
         self.feedback.set(None);
         let (id, lang) = (card.id.clone(), card.lang);

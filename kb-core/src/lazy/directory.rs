@@ -156,43 +156,42 @@ impl LazyFile {
         }
         Ok(OwnedBytes::new(joined))
     }
-
 }
 
 /// The chunk's bytes, fetched once however many reads wait for them at the same time.
 fn load(chunk: &Arc<Chunk>, common: &Arc<Common>) -> ChunkFuture {
-        let mut inflight = lock(&chunk.inflight);
-        if let Some(future) = &*inflight {
-            return future.clone();
+    let mut inflight = lock(&chunk.inflight);
+    if let Some(future) = &*inflight {
+        return future.clone();
+    }
+    let shared = common.clone();
+    let chunk_for_future = chunk.clone();
+    let future = async move {
+        let chunk = chunk_for_future;
+        let Some(source) = &shared.source else {
+            return Err(Arc::from(format!("{} is not in memory and there is no source", chunk.spec.name)));
+        };
+        let bytes = source.fetch(&chunk.spec.name).await.map_err(|err| {
+            Arc::<str>::from(format!("cannot fetch index chunk {}: {err}", chunk.spec.name))
+        })?;
+        if bytes.len() != chunk.spec.len || crc32fast::hash(&bytes) != chunk.spec.crc {
+            return Err(Arc::from(format!(
+                "index chunk {} is corrupt ({} bytes, expected {}); rebuild or redeploy the help center",
+                chunk.spec.name,
+                bytes.len(),
+                chunk.spec.len
+            )));
         }
-        let shared = common.clone();
-        let chunk_for_future = chunk.clone();
-        let future = async move {
-            let chunk = chunk_for_future;
-            let Some(source) = &shared.source else {
-                return Err(Arc::from(format!("{} is not in memory and there is no source", chunk.spec.name)));
-            };
-            let bytes = source.fetch(&chunk.spec.name).await.map_err(|err| {
-                Arc::<str>::from(format!("cannot fetch index chunk {}: {err}", chunk.spec.name))
-            })?;
-            if bytes.len() != chunk.spec.len || crc32fast::hash(&bytes) != chunk.spec.crc {
-                return Err(Arc::from(format!(
-                    "index chunk {} is corrupt ({} bytes, expected {}); rebuild or redeploy the help center",
-                    chunk.spec.name,
-                    bytes.len(),
-                    chunk.spec.len
-                )));
-            }
-            lock(&shared.stats).record(bytes.len());
-            let bytes = OwnedBytes::new(bytes);
-            *lock(&chunk.bytes) = Some(bytes.clone());
-            *lock(&chunk.inflight) = None;
-            Ok(bytes)
-        }
-        .boxed()
-        .shared();
-        *inflight = Some(future.clone());
-        future
+        lock(&shared.stats).record(bytes.len());
+        let bytes = OwnedBytes::new(bytes);
+        *lock(&chunk.bytes) = Some(bytes.clone());
+        *lock(&chunk.inflight) = None;
+        Ok(bytes)
+    }
+    .boxed()
+    .shared();
+    *inflight = Some(future.clone());
+    future
 }
 
 #[async_trait::async_trait]
@@ -269,12 +268,8 @@ impl LazyDirectory {
                     .chunks
                     .into_iter()
                     .map(|spec| {
-                        let chunk = Chunk {
-                            start,
-                            bytes: Mutex::new(None),
-                            inflight: Mutex::new(None),
-                            spec,
-                        };
+                        let chunk =
+                            Chunk { start, bytes: Mutex::new(None), inflight: Mutex::new(None), spec };
                         start += chunk.spec.len;
                         Arc::new(chunk)
                     })

@@ -47,7 +47,11 @@ impl std::fmt::Debug for Rounds {
 impl Rounds {
     /// Answers requests with `load` (reading a folder, say).
     pub fn new(load: impl Fn(&str) -> io::Result<Vec<u8>> + Send + Sync + 'static) -> Arc<Self> {
-        Arc::new(Rounds { load: Box::new(load), waiting: Mutex::new(Vec::new()), log: Mutex::new(Vec::new()) })
+        Arc::new(Rounds {
+            load: Box::new(load),
+            waiting: Mutex::new(Vec::new()),
+            log: Mutex::new(Vec::new()),
+        })
     }
 
     /// Runs `future` to its end, answering the requests it makes through this source round by round.

@@ -31,9 +31,9 @@ use serde::{Deserialize, Serialize};
 use tantivy::directory::OwnedBytes;
 
 pub(crate) use directory::{ChunkSpec, FileParts, LazyDirectory, is_not_loaded};
-pub use source::{ChunkSource, FetchStats, MemorySource};
 #[cfg(not(target_arch = "wasm32"))]
 pub use source::FolderSource;
+pub use source::{ChunkSource, FetchStats, MemorySource};
 
 use crate::bundle::{self, BundleError};
 use crate::{Lang, Synonyms};
@@ -129,7 +129,10 @@ impl Entry {
     }
 
     /// Opens the directory these parts describe.
-    pub fn directory(self, source: Option<Arc<dyn ChunkSource>>) -> (LazyDirectory, Layout, Synonyms, Vec<(String, Vec<u8>)>) {
+    pub fn directory(
+        self,
+        source: Option<Arc<dyn ChunkSource>>,
+    ) -> (LazyDirectory, Layout, Synonyms, Vec<(String, Vec<u8>)>) {
         (LazyDirectory::new(self.files, source), self.layout, self.synonyms, self.bodies)
     }
 }
@@ -170,9 +173,11 @@ impl Split {
 #[cfg(not(target_arch = "wasm32"))]
 pub fn open_folder(kb_dir: &std::path::Path) -> crate::Result<crate::KnowledgeBase> {
     let path = kb_dir.join("manifest.json");
-    let unreadable = |why: String| crate::Error::Fetch(format!("{}: {why} (run `kb-builder build`)", path.display()));
+    let unreadable =
+        |why: String| crate::Error::Fetch(format!("{}: {why} (run `kb-builder build`)", path.display()));
     let bytes = std::fs::read(&path).map_err(|err| unreadable(err.to_string()))?;
-    let manifest: serde_json::Value = serde_json::from_slice(&bytes).map_err(|err| unreadable(err.to_string()))?;
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|err| unreadable(err.to_string()))?;
     let entries = manifest["entries"]
         .as_object()
         .ok_or_else(|| unreadable("no `entries`: built by an older kb-builder".into()))?

@@ -90,7 +90,8 @@ impl ChunkSource for FolderSource {
             Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{name}: not a file name")))
         } else {
             let path = self.folder.join(name);
-            std::fs::read(&path).map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", path.display())))
+            std::fs::read(&path)
+                .map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", path.display())))
         };
         Box::pin(std::future::ready(read))
     }

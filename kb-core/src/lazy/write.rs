@@ -12,7 +12,7 @@ use std::path::Path;
 use tantivy::directory::CompositeFile;
 use tantivy::directory::footer::Footer;
 use tantivy::index::SegmentComponent;
-use tantivy::{DocAddress, Directory, HasLen, Index, ReloadPolicy, TantivyDocument};
+use tantivy::{Directory, DocAddress, HasLen, Index, ReloadPolicy, TantivyDocument};
 
 use super::{BODY_PREFIX, HOT_PREFIX, LAYOUT_FILE, Layout, LayoutFile, LazyDirectory};
 use crate::bundle::{self, BundleFile};
@@ -216,7 +216,6 @@ fn section_start(
     Ok(directory.take_reads().first().map(|(_, range)| range.start))
 }
 
-
 /// Read ranges per file, sorted, with overlapping and touching ranges merged.
 fn merged(reads: Vec<(String, Range<usize>)>) -> BTreeMap<String, Vec<Range<usize>>> {
     let mut by_file: BTreeMap<String, Vec<Range<usize>>> = BTreeMap::new();
@@ -290,7 +289,12 @@ mod tests {
 
     #[test]
     fn reads_are_merged_per_file() {
-        let reads = vec![("a".to_string(), 5..8), ("a".to_string(), 0..2), ("a".to_string(), 2..3), ("b".to_string(), 1..1)];
+        let reads = vec![
+            ("a".to_string(), 5..8),
+            ("a".to_string(), 0..2),
+            ("a".to_string(), 2..3),
+            ("b".to_string(), 1..1),
+        ];
         let merged = merged(reads);
         assert_eq!(merged["a"], vec![0..3, 5..8]);
         assert!(!merged.contains_key("b"));

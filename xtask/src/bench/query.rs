@@ -71,7 +71,8 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
     let mut rows = Vec::new();
     for case in &cases {
         let site = build_site(options, &case.content).with_context(|| case.name)?;
-        let kb = kb_core::lazy::open_folder(&site.join("kb")).with_context(|| format!("opening {}", case.name))?;
+        let kb =
+            kb_core::lazy::open_folder(&site.join("kb")).with_context(|| format!("opening {}", case.name))?;
         let queries = read_queries(&shared.join("eval").join(case.queries).join("queries.jsonl"))?;
         // `--quick` (CI smoke) skips the typing pass.
         let modes: &[bool] = if options.quick { &[false] } else { &[false, true] };

@@ -100,8 +100,8 @@ fn kb() -> Option<Rc<KnowledgeBase>> {
 pub struct Results {
     /// The text these results answer.
     pub query: String,
-    /// Which of the widget's searches they answer (it numbers them; see `state::Widget`).
-    pub search: u64,
+    /// The language and typing mode searched (`None` until a search ran).
+    pub asked: Option<(Lang, bool)>,
     pub hits: Vec<Hit>,
     pub other_language: bool,
     pub confident: bool,
@@ -114,11 +114,19 @@ pub struct Results {
 /// snippets come from [`with_snippets`].
 pub async fn search(text: &str, lang: Lang, typing: bool) -> Results {
     let Some(kb) = kb() else { return Results::default() };
-    let results = run(&kb, text, Some(lang), typing, false).await;
-    if !results.hits.is_empty() || results.failed || text.trim().is_empty() {
-        return results;
+    let mut results = run(&kb, text, Some(lang), typing, false).await;
+    if results.hits.is_empty() && !results.failed && !text.trim().is_empty() {
+        results = run(&kb, text, None, typing, true).await;
     }
-    run(&kb, text, None, typing, true).await
+    results.asked = Some((lang, typing));
+    results
+}
+
+impl Results {
+    /// Whether these are the results of `query` in `lang` (typed or complete).
+    pub fn answer(&self, query: &str, lang: Lang, typing: bool) -> bool {
+        self.query == query && self.asked == Some((lang, typing))
+    }
 }
 
 fn request(text: &str, lang: Option<Lang>, typing: bool) -> SearchRequest {
@@ -132,7 +140,7 @@ async fn run(kb: &KnowledgeBase, text: &str, lang: Option<Lang>, typing: bool, o
             remember(&found.hits);
             Results {
                 query,
-                search: 0,
+                asked: None,
                 confident: found.confidence.is_confident(),
                 hits: found.hits,
                 other_language: other,

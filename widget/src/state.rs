@@ -104,8 +104,6 @@ pub struct Widget {
     pub suggested: RwSignal<Vec<Hit>>,
     /// The visitor settled on a query whose results were still coming: report it when they arrive.
     settle_pending: StoredValue<bool>,
-    /// Searches started; `results` answers the latest when its `search` equals this.
-    searches: StoredValue<u64>,
     /// Whether someone can answer, once asked.
     pub reach: RwSignal<Reach>,
     /// The visitor's conversation with chat-server, once started (or resumed after a reload).
@@ -186,7 +184,6 @@ impl Widget {
             article: RwSignal::new(Shown::Nothing),
             suggested: RwSignal::new(Vec::new()),
             settle_pending,
-            searches: StoredValue::new(0),
             reach: RwSignal::new(Reach::Unknown),
             conversation: RwSignal::new(None),
             chat: RwSignal::new(Chat::default()),
@@ -201,7 +198,7 @@ impl Widget {
     /// cut from the bodies replace the summaries when the bodies have arrived.
     pub fn search_on_change(&self) {
         let widget = *self;
-        let latest = self.searches;
+        let latest = StoredValue::new(0u64);
         Effect::new(move |_| {
             let ready = matches!(widget.kb.get(), KbStatus::Ready(_));
             let (text, lang, typing) = (widget.query.get(), widget.lang.get(), widget.typing.get());
@@ -212,11 +209,10 @@ impl Widget {
                 return;
             }
             leptos::task::spawn_local(async move {
-                let mut cards = kb::search(&text, lang, typing).await;
+                let cards = kb::search(&text, lang, typing).await;
                 if latest.get_value() != this {
                     return;
                 }
-                cards.search = this;
                 widget.results.set(cards.clone());
                 widget.report_if_settled();
                 if cards.hits.is_empty() {
@@ -282,7 +278,7 @@ impl Widget {
         }
         self.settled.set(true);
         self.journey.update(|j| j.record_search(&query));
-        if self.results.with_untracked(|r| r.search != self.searches.get_value()) {
+        if !self.results_are_current() {
             // Its results are still coming: `search_on_change` reports them.
             self.settle_pending.set_value(true);
             return;
@@ -291,12 +287,17 @@ impl Widget {
     }
 
     fn report_if_settled(&self) {
-        if self.settle_pending.get_value()
-            && self.results.with_untracked(|r| r.search == self.searches.get_value())
-        {
+        if self.settle_pending.get_value() && self.results_are_current() {
             self.settle_pending.set_value(false);
             self.report_search();
         }
+    }
+
+    /// Whether `results` answer what the search box holds now (not the previous text or language).
+    fn results_are_current(&self) -> bool {
+        let (query, lang, typing) =
+            (self.query.get_untracked(), self.lang.get_untracked(), self.typing.get_untracked());
+        self.results.with_untracked(|r| r.answer(&query, lang, typing))
     }
 
     /// The `search` event for the current results.

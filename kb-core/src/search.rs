@@ -384,9 +384,9 @@ impl KnowledgeBase {
         let mut generators: HashMap<Lang, Option<SnippetGenerator>> = HashMap::new();
         let mut snippets = Vec::with_capacity(hits.len());
         for (hit, body) in hits.iter().zip(bodies) {
-            if !generators.contains_key(&hit.lang) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = generators.entry(hit.lang) {
                 let index = self.index(hit.lang).await?;
-                generators.insert(hit.lang, index.snippet_generator(request)?);
+                slot.insert(index.snippet_generator(request)?);
             }
             let snippet = match generators.get_mut(&hit.lang).and_then(Option::as_mut) {
                 Some(generator) => snippet(generator, &body.text, &hit.summary),

@@ -74,6 +74,9 @@ pub(crate) fn is_not_loaded(error: &(dyn std::error::Error + 'static)) -> bool {
     error.to_string().contains("index bytes not loaded yet")
 }
 
+/// One logged read: a file and a byte range.
+type Read = (String, Range<usize>);
+
 type ChunkFuture = Shared<BoxFuture<'static, Result<OwnedBytes, Arc<str>>>>;
 
 struct Chunk {
@@ -89,7 +92,7 @@ struct Common {
     source: Option<Arc<dyn ChunkSource>>,
     missed: Mutex<Vec<Arc<Chunk>>>,
     stats: Mutex<FetchStats>,
-    reads: Option<Mutex<Vec<(String, Range<usize>)>>>,
+    reads: Option<Mutex<Vec<Read>>>,
 }
 
 struct LazyFile {
@@ -126,7 +129,7 @@ impl LazyFile {
         &self.chunks[first..last.max(first)]
     }
 
-    fn from_memory(&self, range: &Range<usize>) -> Result<OwnedBytes, Vec<Arc<Chunk>>> {
+    fn in_memory(&self, range: &Range<usize>) -> Result<OwnedBytes, Vec<Arc<Chunk>>> {
         if range.is_empty() {
             return Ok(OwnedBytes::empty());
         }
@@ -200,14 +203,14 @@ impl FileHandle for LazyFile {
         if let Some(reads) = &self.shared.reads {
             lock(reads).push((self.path.clone(), range.clone()));
         }
-        self.from_memory(&range).map_err(|missing| {
+        self.in_memory(&range).map_err(|missing| {
             lock(&self.shared.missed).extend(missing);
             io::Error::other(NotLoaded)
         })
     }
 
     async fn read_bytes_async(&self, range: Range<usize>) -> io::Result<OwnedBytes> {
-        let missing = match self.from_memory(&range) {
+        let missing = match self.in_memory(&range) {
             Ok(bytes) => return Ok(bytes),
             Err(missing) => missing,
         };
@@ -215,7 +218,7 @@ impl FileHandle for LazyFile {
         for result in futures_util::future::join_all(loads).await {
             result.map_err(|err| io::Error::other(err.to_string()))?;
         }
-        self.from_memory(&range).map_err(|_| io::Error::other(NotLoaded))
+        self.in_memory(&range).map_err(|_| io::Error::other(NotLoaded))
     }
 }
 

@@ -278,6 +278,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::single_range_in_vec_init)] // One range meant: a single chunk of all ten bytes.
     fn chunks_hold_whole_units_up_to_the_target() {
         let units = [0..3, 3..5, 5..12, 12..13, 13..40, 40..41];
         let chunks = cut(41, &units, 6);

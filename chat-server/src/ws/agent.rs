@@ -77,6 +77,11 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, csrf
     }
     tracing::info!(agent = %agent.username, "agent connected");
     let mut shutdown = state.shutdown.clone();
+    // A shutdown that began before this clone would never show up as a change: check it once.
+    if *shutdown.borrow_and_update() {
+        let _ = socket.send(close(1001, "server restarting; reconnect")).await;
+        return;
+    }
     loop {
         tokio::select! {
             incoming = next_frame(&mut socket, ServerFrame::Error) => match incoming {

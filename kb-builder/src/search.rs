@@ -79,9 +79,12 @@ fn folder_rounds(folder: PathBuf) -> Arc<Rounds> {
 pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
     let (kb, rounds) = open(&args.index)?;
     let request = SearchRequest::new(&args.query).lang(args.lang).limit(args.limit).typing(args.typing);
-    let cards = rounds.run(kb.search_cards(&request))?;
+    let SearchResults { mut hits, confidence } = rounds.run(kb.search_cards(&request))?;
     let first_answer = rounds.take();
-    let SearchResults { hits, confidence } = rounds.run(kb.search(&request))?;
+    let cut = rounds.run(kb.snippets(&request, &hits))?;
+    for (hit, snippet) in hits.iter_mut().zip(cut) {
+        hit.snippet = snippet;
+    }
     let snippets = rounds.take();
     if args.fetches {
         let summary = |rounds: &[kb_core::lazy::measure::Round]| {
@@ -89,7 +92,7 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
             let bytes: u64 = rounds.iter().map(|r| r.bytes).sum();
             format!("{} round trips, {files} files, {}", rounds.len(), crate::pipeline::human_bytes(bytes))
         };
-        eprintln!("first answer ({} hits): {}", cards.hits.len(), summary(&first_answer));
+        eprintln!("first answer ({} hits): {}", hits.len(), summary(&first_answer));
         for (i, round) in first_answer.iter().enumerate() {
             eprintln!("  round {}: {}", i + 1, round.files.join(" "));
         }

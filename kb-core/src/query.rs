@@ -122,12 +122,18 @@ fn searchable_words(lang: Lang, tokens: &[AnalyzedTerm]) -> Vec<&AnalyzedTerm> {
     if content.is_empty() { words.collect() } else { content }
 }
 
-/// The word being typed (the last one, unless a space or punctuation ended it), which matches as a prefix.
-pub(crate) fn typed_prefix(lang: Lang, text: &str) -> Option<String> {
-    if text.chars().last().is_none_or(|c| !c.is_alphanumeric()) {
+/// The word being typed among `tokens` of `text` (the last one, unless a space or punctuation ended it),
+/// which matches as a prefix.
+fn prefix_token<'t>(tokens: &'t [AnalyzedTerm], text: &str, typing: bool) -> Option<&'t AnalyzedTerm> {
+    if !typing || text.chars().last().is_none_or(|c| !c.is_alphanumeric()) {
         return None;
     }
-    analysis::tokens(lang, text).into_iter().rev().find(|t| t.kind == TermKind::Word).map(|t| t.text)
+    tokens.iter().rev().find(|t| t.kind == TermKind::Word)
+}
+
+/// The word being typed, as [`build`] matches it as a prefix.
+pub(crate) fn typed_prefix(lang: Lang, text: &str) -> Option<String> {
+    prefix_token(&analysis::tokens(lang, text), text, true).map(|t| t.text.clone())
 }
 
 /// Whether `word` gets near spellings: long enough for a typo, not the word being typed, and in no zone.
@@ -138,10 +144,8 @@ fn wants_near(lang: Lang, word: &AnalyzedTerm, prefix: Option<&AnalyzedTerm>, le
 
 /// The words of `text` that [`build`] will replace by their near spellings.
 pub(crate) fn unknown_words(lang: Lang, text: &str, typing: bool, lexicon: &dyn Lexicon) -> Vec<String> {
-    let last_word_complete = text.chars().last().is_none_or(|c| !c.is_alphanumeric());
     let tokens = analysis::tokens(lang, text);
-    let last = tokens.iter().rev().find(|t| t.kind == TermKind::Word);
-    let prefix = (typing && !last_word_complete).then_some(last).flatten();
+    let prefix = prefix_token(&tokens, text, typing);
     let mut words: Vec<String> = searchable_words(lang, &tokens)
         .into_iter()
         .filter(|word| wants_near(lang, word, prefix, lexicon))
@@ -163,12 +167,13 @@ pub(crate) fn build(
     lexicon: &dyn Lexicon,
     synonyms: &SynonymTable,
 ) -> Option<Box<dyn Query>> {
-    let last_word_complete = text.chars().last().is_none_or(|c| !c.is_alphanumeric());
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for &lang in langs {
         let tokens = analysis::tokens(lang, text);
-        let Some(last) = tokens.iter().rev().find(|t| t.kind == TermKind::Word) else { continue };
-        let prefix = (typing && !last_word_complete).then_some(last);
+        if !tokens.iter().any(|t| t.kind == TermKind::Word) {
+            continue;
+        }
+        let prefix = prefix_token(&tokens, text, typing);
         let mut add = |query: Box<dyn Query>| clauses.push((Occur::Should, query));
 
         let words = searchable_words(lang, &tokens);

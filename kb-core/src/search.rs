@@ -541,14 +541,10 @@ impl LangIndex {
 
     /// Round trip 1: the dictionary blocks of every term the query may look up, in every zone.
     async fn warm_dictionary(&self, request: &SearchRequest) -> Result<()> {
-        let mut terms: Vec<String> =
-            analysis::tokens(self.lang, &request.text).into_iter().map(|token| token.text).collect();
-        let typed: Vec<String> = analysis::tokens(self.lang, &request.text)
-            .into_iter()
-            .filter(|t| t.kind == analysis::TermKind::Word)
-            .map(|t| t.text)
-            .collect();
-        let typed: Vec<&str> = typed.iter().map(String::as_str).collect();
+        let tokens = analysis::tokens(self.lang, &request.text);
+        let typed: Vec<&str> =
+            tokens.iter().filter(|t| t.kind == analysis::TermKind::Word).map(|t| t.text.as_str()).collect();
+        let mut terms: Vec<String> = tokens.iter().map(|token| token.text.clone()).collect();
         for alternatives in self.synonym_table.alternatives(self.lang, &typed) {
             for phrase in alternatives {
                 terms.extend(phrase.iter().map(|(_, word)| word.clone()));

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use answerdesk_e2e::{Browser, ROOT, artifacts, dist, help_center, storefront};
+use answerdesk_e2e::{Browser, ROOT, Server, artifacts, dist, help_center, large_dist, storefront};
 use fantoccini::Locator;
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::key::Key;
@@ -526,4 +526,104 @@ async fn the_widget_ranks_exactly_like_native_kb_core() {
     }
     assert_eq!(compared, queries.len());
     browser.quit().await.unwrap();
+}
+
+/// Asks the widget `query` through `Answerdesk('search', …)` and waits for its `search` event.
+async fn search_event(browser: &Browser, lang: Lang, query: &str) -> Value {
+    let script = "window.searched = null;
+                  const f = e => { if (e.query === arguments[1]) { searched = e; Answerdesk('off', 'search', f); } };
+                  Answerdesk('on', 'search', f);
+                  Answerdesk('setLocale', arguments[0]); Answerdesk('search', arguments[1]);";
+    browser.js(script, vec![json!(lang.code()), json!(query)]).await.unwrap();
+    browser.wait_for("window.searched", "the search event").await.unwrap()
+}
+
+/// On a help center of 8,714 articles the widget fetches a small part of the index, not all of it, and
+/// still ranks exactly like native kb-core.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_large_help_center_the_widget_fetches_a_small_part_of_the_index() {
+    let large = large_dist();
+    let native = kb_core::lazy::open_folder(&large.join("kb")).unwrap();
+    let help = Server::start(large.clone(), &[("access-control-allow-origin", "*".into())]).await.unwrap();
+    let (store, _pages) = storefront(&help, &[]).await.unwrap();
+    let browser = Browser::start(1280, 900).await.unwrap();
+    browser.client.goto(&format!("{}/en.html", store.origin())).await.unwrap();
+    browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
+    browser
+        .js(
+            "window.readyEvent = null; Answerdesk('on', 'ready', e => readyEvent = e); Answerdesk('open')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.wait_for_within("window.readyEvent", "the index", Duration::from_secs(60)).await.unwrap();
+
+    let queries = [
+        "Get-AzStorageAccount",
+        "create a virtual machine",
+        "set storage account network rules",
+        "key vault secret",
+        "Get-AzStorageAcount", // a typo
+        "remove resource group",
+    ];
+    for query in queries {
+        let event = search_event(&browser, Lang::En, query).await;
+        let in_browser: Vec<String> = event["results"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no search event for {query:?}: {event}"))
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_owned())
+            .collect();
+        let request = SearchRequest::new(query).lang(Some(Lang::En)).limit(8);
+        let natively = futures_executor::block_on(native.search(&request)).unwrap();
+        let natively: Vec<String> = natively.hits.into_iter().map(|h| h.id).collect();
+        assert!(!natively.is_empty(), "{query:?} finds nothing natively; pick a query that does");
+        assert_eq!(in_browser, natively, "ranking differs for {query:?}");
+    }
+    // The snippets' bodies are fetched after each search's event: let the last ones land.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let requests = help.requests();
+
+    // A host that lost the index's chunks (a half-finished deploy): the question gets no answer, the
+    // panel says so and offers a person; it does not break.
+    help.refuse(".chunk");
+    let event = search_event(&browser, Lang::En, "Invoke-AzVMRunCommand linux script").await;
+    assert_eq!(event["results"], json!([]), "{event}");
+    assert_eq!(event["answered"], json!(false), "{event}");
+    let status =
+        browser.js(&format!("return {ROOT}.querySelector('#ad-status').textContent"), vec![]).await.unwrap();
+    assert!(status.as_str().unwrap().contains("couldn't load"), "{status}");
+    browser
+        .wait_for(&format!("{ROOT}.querySelector('.ask-us .cta')"), "the offer of a person")
+        .await
+        .unwrap();
+    browser.quit().await.unwrap();
+
+    let size = |name: &str| std::fs::metadata(large.join("kb").join(name)).unwrap().len();
+    // The index this build wrote (kb/ also keeps the previous build's files, for pages opened before it).
+    let built = std::fs::read_to_string(large.join("kb/files.txt")).unwrap();
+    let index_bytes: u64 =
+        built.lines().filter(|name| name.ends_with(".entry") || name.ends_with(".chunk")).map(size).sum();
+    let mut fetched: Vec<String> =
+        requests.into_iter().filter_map(|path| path.strip_prefix("/kb/").map(str::to_owned)).collect();
+    fetched.sort();
+    fetched.dedup();
+    let of = |ext: &str| fetched.iter().filter(|f| f.ends_with(ext)).map(|f| size(f)).sum::<u64>();
+    let (searched, bodies) =
+        (of(".entry") + of(".chunk"), fetched.iter().filter(|f| f.ends_with(".body")).count());
+    let share = searched as f64 / index_bytes as f64;
+    eprintln!(
+        "{} questions fetched {searched} of {index_bytes} index bytes ({:.2}%) in {} files, and {bodies} bodies",
+        queries.len(),
+        share * 100.0,
+        fetched.len()
+    );
+    assert!(
+        share < 0.10,
+        "the widget fetched {:.1}% of the index for {} questions",
+        share * 100.0,
+        queries.len()
+    );
+    // Bodies only for the results shown (8 per question at most), never the whole help center's.
+    assert!(bodies <= 8 * queries.len(), "{bodies} article bodies fetched");
 }

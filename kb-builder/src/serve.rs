@@ -169,15 +169,56 @@ async fn static_file(State(state): State<AppState>, request: Request) -> Respons
                 .into_response();
         }
     }
-    match ServeDir::new(&state.out).oneshot(request).await {
+    // As a production host serves it: `.br`/`.gz` next to a file (what `cargo xtask` writes for the widget
+    // and the index) when the browser accepts them, with the cache rules the README gives.
+    let files = ServeDir::new(&state.out).precompressed_br().precompressed_gzip();
+    match files.oneshot(request).await {
         Ok(response) => {
             let mut response = response.map(Body::new);
+            let headers = response.headers_mut();
             // The widget is embedded on other origins: its module, wasm and index are fetched with CORS.
-            response
-                .headers_mut()
-                .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, header::HeaderValue::from_static("*"));
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, header::HeaderValue::from_static("*"));
+            if response.status().is_success() {
+                let cache = header::HeaderValue::from_static(cache_control(&relative));
+                response.headers_mut().insert(header::CACHE_CONTROL, cache);
+            }
             response
         }
         Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
+    }
+}
+
+/// Content-hashed files never change under their name; everything else is revalidated, so a rebuild is
+/// seen at once.
+fn cache_control(path: &str) -> &'static str {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let hashed = match path.split('/').next() {
+        Some("kb") => [".entry", ".chunk", ".body"].iter().any(|ext| name.ends_with(ext)),
+        Some("assets") => true,
+        // Trunk names the module and the wasm after their hash; the loader keeps its name.
+        Some("widget") => name.starts_with("answerdesk-widget-"),
+        _ => false,
+    };
+    if hashed { "public, max-age=31536000, immutable" } else { "no-cache" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cache_control;
+
+    #[test]
+    fn content_hashed_files_are_immutable_and_the_rest_revalidated() {
+        for immutable in [
+            "kb/en-0123456789abcdef.entry",
+            "kb/0a1b.chunk",
+            "kb/0a1b.body",
+            "assets/help-9f3e.css",
+            "widget/answerdesk-widget-2663260c9c688191_bg.wasm",
+        ] {
+            assert_eq!(cache_control(immutable), "public, max-age=31536000, immutable", "{immutable}");
+        }
+        for revalidated in ["kb/manifest.json", "widget/answerdesk.js", "sitemap.xml", "en/returns/"] {
+            assert_eq!(cache_control(revalidated), "no-cache", "{revalidated}");
+        }
     }
 }

@@ -26,8 +26,13 @@ fn free_port() -> u16 {
 
 /// Sends a GET and reads the head; the reader is positioned at the start of the body.
 fn get(port: u16, path: &str) -> (String, BufReader<TcpStream>) {
+    get_with(port, path, "")
+}
+
+/// Like [`get`], with more header lines (each ending in CRLF).
+fn get_with(port: u16, path: &str, headers: &str) -> (String, BufReader<TcpStream>) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}Connection: close\r\n\r\n").unwrap();
     let mut head = String::new();
     let mut reader = BufReader::new(stream);
     loop {
@@ -70,6 +75,27 @@ fn serve_reloads_open_pages_after_a_content_change() {
     assert!(page.contains("What is the return policy?"), "{head}\n{page}");
     assert!(page.contains("new EventSource(\"/__answerdesk/events\")"), "reload script missing");
     assert!(get(port, "/missing/").0.starts_with("HTTP/1.1 404"));
+
+    // The widget as a production host serves it: precompressed when accepted, cached forever when hashed.
+    let widget = temp.path().join("dist/widget");
+    std::fs::create_dir_all(&widget).unwrap();
+    std::fs::write(widget.join("answerdesk-widget-0a1b_bg.wasm"), "raw wasm").unwrap();
+    std::fs::write(widget.join("answerdesk-widget-0a1b_bg.wasm.br"), "brotli wasm").unwrap();
+    let wasm = "/widget/answerdesk-widget-0a1b_bg.wasm";
+    let (head, mut body) = get_with(port, wasm, "Accept-Encoding: gzip, br\r\n");
+    let mut bytes = String::new();
+    body.read_to_string(&mut bytes).unwrap();
+    assert_eq!(bytes, "brotli wasm", "{head}");
+    let head = head.to_ascii_lowercase();
+    assert!(head.contains("content-encoding: br"), "{head}");
+    assert!(head.contains("cache-control: public, max-age=31536000, immutable"), "{head}");
+    assert!(head.contains("content-type: application/wasm"), "streaming compilation needs it: {head}");
+    let (head, mut body) = get(port, wasm);
+    let mut bytes = String::new();
+    body.read_to_string(&mut bytes).unwrap();
+    assert_eq!(bytes, "raw wasm", "without Accept-Encoding: {head}");
+    let (head, _) = get(port, "/kb/manifest.json");
+    assert!(head.to_ascii_lowercase().contains("cache-control: no-cache"), "{head}");
 
     let (head, events) = get(port, "/__answerdesk/events");
     assert!(head.contains("text/event-stream"), "{head}");

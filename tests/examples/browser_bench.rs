@@ -1,8 +1,9 @@
 //! What `cargo xtask bench browser` measures in a real headless Chromium. Prints one JSON object.
 //!
 //! ```text
-//! browser_bench first-answer SITE QUERY RUNS   time to first answer, Answerdesk and Pagefind's UI, on 4G
-//! browser_bench query-latency SITE QUERIES     Answerdesk('search', q) timed in the page, per query
+//! browser_bench first-answer SITE QUERY SECOND RUNS   time to first answer, Answerdesk and Pagefind's UI,
+//!                                                  on 4G, then to the answer of a second question
+//! browser_bench query-latency SITE QUERIES           Answerdesk('search', q) timed in the page, per query
 //! ```
 //!
 //! SITE is laid out like a deployed help center: kb-builder's output (`kb/`, the article pages), the
@@ -19,7 +20,8 @@ use fantoccini::Locator;
 use fantoccini::elements::Element;
 use serde_json::{Value, json};
 
-const USAGE: &str = "usage: browser_bench first-answer SITE QUERY RUNS | query-latency SITE QUERIES.json";
+const USAGE: &str =
+    "usage: browser_bench first-answer SITE QUERY SECOND RUNS | query-latency SITE QUERIES.json";
 
 /// Lighthouse's mobile throttling preset "Slow 4G" (`mobileSlow4G` in lighthouse
 /// core/config/constants.js): 150 ms round trip, 1.6 Mbps down, 750 kbps up.
@@ -60,12 +62,15 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let report = match args.as_slice() {
-        ["first-answer", site, query, runs] => {
-            first_answer(Path::new(site), query, runs.parse().context("RUNS is a number")?).await?
+        ["first-answer", site, query, second, runs] => {
+            let runs = runs.parse().context("RUNS is a number")?;
+            first_answer(Path::new(site), [query, second], runs).await?
         }
         ["query-latency", site, queries] => {
             let text = std::fs::read_to_string(queries).with_context(|| format!("cannot read {queries}"))?;
             let queries: Vec<String> = serde_json::from_str(&text)?;
+            // A blank query is not searched (the widget shows its suggestions): nothing to time.
+            let queries: Vec<String> = queries.into_iter().filter(|q| !q.trim().is_empty()).collect();
             query_latency(Path::new(site), &queries).await?
         }
         _ => bail!("{USAGE}"),
@@ -162,8 +167,8 @@ fn network() -> (Value, Value) {
     (devtools, stated)
 }
 
-/// `runs` cold-cache runs of each engine, alternating, on the same articles and query.
-async fn first_answer(site: &Path, query: &str, runs: usize) -> anyhow::Result<Value> {
+/// `runs` cold-cache runs of each engine, alternating, on the same articles and questions.
+async fn first_answer(site: &Path, queries: [&str; 2], runs: usize) -> anyhow::Result<Value> {
     let help = Server::start_precompressed(
         site.to_path_buf(),
         &[("access-control-allow-origin", "*".into()), ("timing-allow-origin", "*".into())],
@@ -178,7 +183,7 @@ async fn first_answer(site: &Path, query: &str, runs: usize) -> anyhow::Result<V
     let mut report = json!({ "network": network().1, "answerdesk": [], "pagefind": [] });
     for run in 1..=runs {
         for (engine, url) in &pages {
-            let measured = first_answer_once(*engine, url, query, &help, site)
+            let measured = first_answer_once(*engine, url, queries, &help, site)
                 .await
                 .with_context(|| format!("{} run {run}", engine.name()))?;
             eprintln!("  {} run {run}/{runs}: {measured}", engine.name());
@@ -189,11 +194,12 @@ async fn first_answer(site: &Path, query: &str, runs: usize) -> anyhow::Result<V
 }
 
 /// One run in a fresh browser (new profile, cache disabled, throttled before the page loads): click,
-/// type `query` once the search box has focus, wait for the first result title painted.
+/// type the first question once the search box has focus, wait for the first result title painted; then
+/// select the text, type the second question and wait for its first result.
 async fn first_answer_once(
     engine: Engine,
     url: &str,
-    query: &str,
+    [query, second]: [&str; 2],
     help: &Server,
     site: &Path,
 ) -> anyhow::Result<Value> {
@@ -205,25 +211,28 @@ async fn first_answer_once(
     let trigger = format!("{}?.querySelector('{}')", engine.root(), engine.trigger());
     browser.wait_for_within(&trigger, "the page", LIMIT).await?;
     // The clock: the first click on the trigger and the first key pressed, both caught before the
-    // engine's own handlers; the first result title with text while the search box holds a query (so
-    // not a suggestion shown before typing), at the next animation frame (painted).
+    // engine's own handlers; the first result title with text while the search box holds the question
+    // (so not a suggestion shown before typing, nor the previous question's results), at the next
+    // animation frame (painted).
     let instrument = format!(
         "const root = {root}, t = window.ttfa = {{}};
+         performance.setResourceTimingBufferSize(100000);
          root.querySelector('{trigger}').addEventListener('click', () => t.click ??= performance.now(), {{ capture: true }});
          document.addEventListener('keydown', () => t.key ??= performance.now(), {{ capture: true }});
-         new MutationObserver((_, observer) => {{
-           const hit = root.querySelector('{result}');
-           if (!hit || !hit.textContent.trim() || !root.querySelector('{search_box}')?.value) return;
+         window.watchAnswer = (query, previous, done) => new MutationObserver((_, observer) => {{
+           const hit = root.querySelector('{result}'), text = hit?.textContent.trim();
+           if (!text || text === previous || root.querySelector('{search_box}')?.value !== query) return;
            observer.disconnect();
-           t.first = hit.textContent.trim();
-           requestAnimationFrame(() => t.painted = performance.now());
-         }}).observe(root, {{ childList: true, subtree: true, characterData: true }});",
+           done.first = text;
+           requestAnimationFrame(() => done.painted = performance.now());
+         }}).observe(root, {{ childList: true, subtree: true, characterData: true }});
+         watchAnswer(arguments[0], null, t);",
         root = engine.root(),
         trigger = engine.trigger(),
         result = engine.result(),
         search_box = engine.search_box(),
     );
-    browser.js(&instrument, vec![]).await?;
+    browser.js(&instrument, vec![json!(query)]).await?;
     let before = help.requests().len();
     engine.trigger_element(&browser).await?.click().await?;
     browser.wait_for_within(&engine.typing_ready(), "the search box", LIMIT).await?;
@@ -231,15 +240,85 @@ async fn first_answer_once(
     let t = browser.wait_for_within("window.ttfa.painted && window.ttfa", "the first result", LIMIT).await?;
     // What the help center sent from the click on (Pagefind fetches from a worker, out of the page's
     // resource timing): brotli files where the server has them, as Chromium accepts brotli.
-    let fetched = help.requests().split_off(before);
-    let bytes: u64 = fetched.iter().map(|path| served_bytes(site, path)).sum();
+    let first = help.requests().split_off(before);
+    let answered_at = help.requests().len();
+
+    let previous = t["first"].clone();
+    browser
+        .js(
+            "window.ttsa = { start: performance.now() }; watchAnswer(arguments[0], arguments[1], ttsa);",
+            vec![json!(second), previous],
+        )
+        .await?;
+    browser.chord(&[fantoccini::key::Key::Control.into(), 'a']).await?;
+    browser.type_text(second).await?;
+    let t2 =
+        browser.wait_for_within("window.ttsa.painted && window.ttsa", "the second result", LIMIT).await?;
+    let then = help.requests().split_off(answered_at);
+    let timeline = browser.js(RESOURCES, vec![]).await?;
     browser.quit().await?;
-    let at = |name: &str| t[name].as_f64().with_context(|| format!("no {name} time: {t}"));
+    let at = |t: &Value, name: &str| t[name].as_f64().with_context(|| format!("no {name} time: {t}"));
+    let index = |paths: &[String]| {
+        let index: Vec<&String> = paths.iter().filter(|p| p.starts_with("/kb/")).collect();
+        (index.len(), index.iter().map(|path| served_bytes(site, path)).sum::<u64>())
+    };
+    let (index_requests, index_bytes) = index(&first);
+    let (second_requests, second_bytes) = index(&then);
+    let resources: Vec<Resource> = timeline
+        .as_array()
+        .context("a resource list")?
+        .iter()
+        .map(|r| Resource {
+            name: r["name"].as_str().unwrap_or_default().to_owned(),
+            start: r["start"].as_f64().unwrap_or_default(),
+            end: r["end"].as_f64().unwrap_or_default(),
+        })
+        .collect();
+    let wasm_ready =
+        resources.iter().filter(|r| r.name.ends_with(".wasm")).map(|r| r.end).fold(0.0, f64::max);
+    let in_kb = |from: f64, to: f64| -> Vec<&Resource> {
+        resources.iter().filter(|r| r.name.contains("/kb/") && r.start >= from && r.start < to).collect()
+    };
     Ok(json!({
-        "click_to_answer_ms": at("painted")? - at("click")?,
-        "keystroke_to_answer_ms": at("painted")? - at("key")?,
-        "requests": fetched.len(), "bytes": bytes, "first_result": t["first"],
+        "click_to_answer_ms": at(&t, "painted")? - at(&t, "click")?,
+        "keystroke_to_answer_ms": at(&t, "painted")? - at(&t, "key")?,
+        "requests": first.len(), "bytes": first.iter().map(|path| served_bytes(site, path)).sum::<u64>(),
+        "index_requests": index_requests, "index_bytes": index_bytes,
+        "index_waves_after_wasm": waves(&in_kb(wasm_ready, at(&t, "painted")?)),
+        "first_result": t["first"],
+        "second_ms": at(&t2, "painted")? - at(&t2, "start")?,
+        "second_index_requests": second_requests, "second_index_bytes": second_bytes,
+        "second_index_waves": waves(&in_kb(at(&t2, "start")?, at(&t2, "painted")?)),
+        "second_result": t2["first"],
     }))
+}
+
+/// The page's resource timeline (the widget fetches in the page; Pagefind's worker is not in it).
+const RESOURCES: &str = "return performance.getEntriesByType('resource')
+    .map(e => ({ name: e.name, start: e.startTime, end: e.responseEnd }));";
+
+#[derive(Debug)]
+struct Resource {
+    name: String,
+    start: f64,
+    end: f64,
+}
+
+/// Dependent round trips seen in a timeline: a request starts a new wave when it starts after a response
+/// of the current wave has ended (it may have waited for it). Requests issued together are one wave.
+fn waves(requests: &[&Resource]) -> usize {
+    let mut sorted: Vec<&&Resource> = requests.iter().collect();
+    sorted.sort_by(|a, b| a.start.total_cmp(&b.start));
+    let (mut waves, mut first_end) = (0, f64::NEG_INFINITY);
+    for request in sorted {
+        if waves == 0 || request.start >= first_end {
+            waves += 1;
+            first_end = request.end;
+        } else {
+            first_end = first_end.min(request.end);
+        }
+    }
+    waves
 }
 
 /// Size of the file the precompressing server sends for `path` (URL path, no query string).
@@ -270,11 +349,7 @@ async fn query_latency(site: &Path, queries: &[String]) -> anyhow::Result<Value>
     browser.client.goto(&format!("{}/en.html", store.origin())).await?;
     browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await?;
     browser
-        .js(
-            "window.ready = null; Answerdesk('on', 'ready', e => ready = e); \
-             Answerdesk('on', 'search', e => window.hits = e.results.length); Answerdesk('open');",
-            vec![],
-        )
+        .js("window.ready = null; Answerdesk('on', 'ready', e => ready = e); Answerdesk('open');", vec![])
         .await?;
     browser.wait_for_within("window.ready", "the widget and its index", LIMIT).await?;
     let clock = browser
@@ -288,25 +363,36 @@ async fn query_latency(site: &Path, queries: &[String]) -> anyhow::Result<Value>
             vec![],
         )
         .await?;
+    // The search is async (a query may fetch pieces of the index): each call is timed until its `search`
+    // event, which the widget sends once the results are in its state. Blank queries send none.
     let time_all = async || -> anyhow::Result<(Vec<f64>, usize)> {
         let (mut samples, mut no_hits) = (Vec::with_capacity(queries.len()), 0);
         for batch in queries.chunks(BATCH) {
             let timed = browser
                 .js(
-                    "const out = [];
-                     for (const q of arguments[0]) {
-                       window.hits = null;
-                       const start = performance.now();
-                       Answerdesk('search', q);
-                       out.push([performance.now() - start, window.hits]);
-                     }
-                     return out;",
+                    "return (async () => {
+                       const out = [];
+                       for (const q of arguments[0]) {
+                         const start = performance.now();
+                         const hits = await new Promise(resolve => {
+                           const timer = setTimeout(() => done(null), 10000);
+                           const f = e => { if (e.query === q) done(e.results.length); };
+                           const done = n => { clearTimeout(timer); Answerdesk('off', 'search', f); resolve(n); };
+                           Answerdesk('on', 'search', f);
+                           Answerdesk('search', q);
+                         });
+                         out.push([performance.now() - start, hits]);
+                       }
+                       return out;
+                     })();",
                     vec![json!(batch)],
                 )
                 .await?;
-            // No `search` event (null) only for a blank query: it counts as no hits.
             let timed: Vec<(f64, Option<usize>)> = serde_json::from_value(timed)?;
-            no_hits += timed.iter().filter(|(_, hits)| hits.unwrap_or(0) == 0).count();
+            if let Some(lost) = timed.iter().zip(batch).find(|((_, hits), _)| hits.is_none()) {
+                bail!("no search event within 10 s for {:?}", lost.1);
+            }
+            no_hits += timed.iter().filter(|(_, hits)| *hits == Some(0)).count();
             samples.extend(timed.into_iter().map(|(ms, _)| ms));
         }
         Ok((samples, no_hits))

@@ -32,6 +32,20 @@ pub fn dist() -> PathBuf {
     dist
 }
 
+/// Where `cargo xtask test` put a large help center (the 8,714-article azure-powershell corpus from
+/// `../shared/corpora`, built by kb-builder) with the same widget.
+pub fn large_dist() -> PathBuf {
+    let dist = std::env::var_os("ANSWERDESK_E2E_LARGE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/e2e/large"));
+    assert!(
+        dist.join("widget/answerdesk.js").is_file() && dist.join("kb/manifest.json").is_file(),
+        "{} has no built widget and index: run the browser tests with `cargo xtask test`, which builds them",
+        dist.display()
+    );
+    dist
+}
+
 /// The workspace root.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
@@ -49,6 +63,7 @@ pub fn artifacts() -> PathBuf {
 pub struct Server {
     pub addr: SocketAddr,
     requests: Arc<Mutex<Vec<String>>>,
+    refused: Arc<Mutex<Vec<String>>>,
     _task: tokio::task::JoinHandle<()>,
 }
 
@@ -58,6 +73,8 @@ struct ServerState {
     headers: Arc<Vec<(HeaderName, HeaderValue)>>,
     precompressed: bool,
     requests: Arc<Mutex<Vec<String>>>,
+    /// Paths ending in one of these get a 404, as from a host that lost them.
+    refused: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -86,20 +103,33 @@ impl Server {
             .map(|(name, value)| Ok((HeaderName::from_static(name), HeaderValue::from_str(value)?)))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let state =
-            ServerState { root, headers: Arc::new(headers), precompressed, requests: requests.clone() };
+        let refused = Arc::new(Mutex::new(Vec::new()));
+        let state = ServerState {
+            root,
+            headers: Arc::new(headers),
+            precompressed,
+            requests: requests.clone(),
+            refused: refused.clone(),
+        };
         let app = Router::new().fallback(serve_file).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Server { addr, requests, _task: task })
+        Ok(Server { addr, requests, refused, _task: task })
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn origin(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// From now on, answers 404 for every path ending in `suffix` (e.g. `.chunk`).
+    pub fn refuse(&self, suffix: &str) {
+        if let Ok(mut refused) = self.refused.lock() {
+            refused.push(suffix.to_owned());
+        }
     }
 
     /// Paths requested so far.
@@ -111,6 +141,16 @@ impl Server {
 async fn serve_file(State(state): State<ServerState>, request: Request) -> Response {
     if let Ok(mut log) = state.requests.lock() {
         log.push(request.uri().path().to_owned());
+    }
+    let path = request.uri().path();
+    if state.refused.lock().is_ok_and(|refused| refused.iter().any(|suffix| path.ends_with(suffix.as_str())))
+    {
+        let mut response = Response::new(Body::from("gone"));
+        *response.status_mut() = axum::http::StatusCode::NOT_FOUND;
+        for (name, value) in state.headers.iter() {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+        return response;
     }
     let files = ServeDir::new(&state.root);
     let files = if state.precompressed { files.precompressed_br().precompressed_gzip() } else { files };

@@ -1,6 +1,7 @@
 //! The widget's state and the actions on it, shared by the panel's components and the JavaScript API
 //! (`Answerdesk('open')`, `Answerdesk('search', text)`, …), so both behave identically.
 
+use futures_util::future::{AbortHandle, Abortable};
 use kb_core::{Hit, Lang};
 use leptos::prelude::*;
 use protocol::rest::{Availability, LeaveMessage, StartConversation};
@@ -193,35 +194,37 @@ impl Widget {
         }
     }
 
-    /// Searches whenever the query, its language or the index change. Each search is numbered: an
-    /// answer that arrives after a newer query started is dropped. The cards show first, the snippets
-    /// cut from the bodies replace the summaries when the bodies have arrived.
+    /// Searches whenever the query, its language or the index change. A newer query cancels the search
+    /// still running for an older one, so keystrokes on a slow network do not queue up fetches for words
+    /// nobody asks any more (pieces already on their way still arrive and are kept). The cards show
+    /// first, the snippets cut from the bodies replace the summaries when the bodies have arrived.
     pub fn search_on_change(&self) {
         let widget = *self;
-        let latest = StoredValue::new(0u64);
+        let running = StoredValue::new(None::<AbortHandle>);
         Effect::new(move |_| {
             let ready = matches!(widget.kb.get(), KbStatus::Ready(_));
             let (text, lang, typing) = (widget.query.get(), widget.lang.get(), widget.typing.get());
-            let this = latest.get_value() + 1;
-            latest.set_value(this);
+            if let Some(previous) = running.get_value() {
+                previous.abort();
+            }
             if !ready {
+                running.set_value(None);
                 widget.results.set(Results::default());
                 return;
             }
-            leptos::task::spawn_local(async move {
+            let (cancel, registration) = AbortHandle::new_pair();
+            running.set_value(Some(cancel));
+            let search = async move {
                 let cards = kb::search(&text, lang, typing).await;
-                if latest.get_value() != this {
-                    return;
-                }
                 widget.results.set(cards.clone());
                 widget.report_if_settled();
                 if cards.hits.is_empty() {
                     return;
                 }
-                let full = kb::with_snippets(lang, typing, cards).await;
-                if latest.get_value() == this {
-                    widget.results.set(full);
-                }
+                widget.results.set(kb::with_snippets(lang, typing, cards).await);
+            };
+            leptos::task::spawn_local(async move {
+                let _ = Abortable::new(search, registration).await;
             });
         });
     }

@@ -72,15 +72,16 @@ fn cargo() -> Command {
 fn test() -> anyhow::Result<()> {
     tools::ensure_wasm_target()?;
     tools::ensure_postgres()?;
-    // Two chat-server nodes on one real Postgres must be tested, not skipped.
+    // Unit, integration and doc tests in one cargo run: one feature resolution, so one build of the
+    // dependencies. Two chat-server nodes on one real Postgres must be tested, not skipped.
     run(cargo()
-        .args(["test", "--workspace", "--all-targets", "--exclude", E2E_PACKAGE])
+        .args(["test", "--workspace", "--exclude", E2E_PACKAGE])
         .env("CHAT_SERVER_REQUIRE_POSTGRES", "1"))?;
-    run(cargo().args(["test", "--workspace", "--doc"]))?;
-    // The widget runs kb-core in the browser: it must compile for wasm32 and rank exactly as natively.
-    run(cargo().args(["build", "--package", "kb-core", "--target", "wasm32-unknown-unknown"]))?;
-    run(cargo().args(["build", "--package", "kb-builder"]))?;
+    // That run built kb-builder for its CLI tests (a separate `cargo build` would resolve features
+    // differently and build everything again).
     let kb_builder = root().join("target/debug/kb-builder");
+    anyhow::ensure!(kb_builder.is_file(), "cargo test did not build {}", kb_builder.display());
+    // The widget runs kb-core in the browser: it must compile for wasm32 and rank exactly as natively.
     wasm_parity::run(&root(), &kb_builder)?;
 
     // Real-browser tests against the release widget and the sample help center, built like `demo` does
@@ -88,10 +89,47 @@ fn test() -> anyhow::Result<()> {
     let dist = root().join("target/e2e/dist");
     run(Command::new(&kb_builder).args(["build", "--quiet", "--content", "content", "--out"]).arg(&dist))?;
     widget::build(&dist)?;
+    let large = build_large_help_center(&kb_builder, &dist)?;
     tools::ensure_chromium()?;
-    run(cargo().args(["test", "--package", E2E_PACKAGE]).env("ANSWERDESK_E2E_DIST", &dist))?;
+    run(cargo()
+        .args(["test", "--package", E2E_PACKAGE])
+        .env("ANSWERDESK_E2E_DIST", &dist)
+        .env("ANSWERDESK_E2E_LARGE", &large))?;
     eprintln!("all tests passed; screenshots and timings in target/e2e-artifacts/");
     Ok(())
+}
+
+/// The 8,714-article corpus the lazy index is tested on in the browser, built into target/e2e/large with
+/// the widget from `dist` beside it. Its third-party content has real errors: they are kept going past
+/// and not printed (a failed build prints its last lines).
+fn build_large_help_center(kb_builder: &Path, dist: &Path) -> anyhow::Result<PathBuf> {
+    let large = root().join("target/e2e/large");
+    let corpus = root().join("../shared/corpora/azure-powershell-16.2");
+    eprintln!("$ kb-builder build --keep-going --content {} --out {}", corpus.display(), large.display());
+    let output = Command::new(kb_builder)
+        .args(["build", "--quiet", "--keep-going", "--content"])
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&large)
+        .output()
+        .context("cannot start kb-builder")?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
+        bail!(
+            "kb-builder build {} failed ({}):\n{}",
+            corpus.display(),
+            output.status,
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+    let widget = large.join("widget");
+    std::fs::create_dir_all(&widget)?;
+    for file in std::fs::read_dir(dist.join("widget"))? {
+        let file = file?;
+        std::fs::copy(file.path(), widget.join(file.file_name()))?;
+    }
+    Ok(large)
 }
 
 /// The crate of real-browser tests; it needs the built widget, so `test` runs it last.

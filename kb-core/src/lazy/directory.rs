@@ -174,7 +174,10 @@ fn load(chunk: &Arc<Chunk>, common: &Arc<Common>) -> ChunkFuture {
         let Some(source) = &shared.source else {
             return Err(Arc::from(format!("{} is not in memory and there is no source", chunk.spec.name)));
         };
-        let bytes = source.fetch(&chunk.spec.name).await.map_err(|err| {
+        let fetched = source.fetch(&chunk.spec.name).await;
+        // Done either way: a failed fetch (404, network) is tried again by the next read, not cached.
+        *lock(&chunk.inflight) = None;
+        let bytes = fetched.map_err(|err| {
             Arc::<str>::from(format!("cannot fetch index chunk {}: {err}", chunk.spec.name))
         })?;
         if bytes.len() != chunk.spec.len || crc32fast::hash(&bytes) != chunk.spec.crc {
@@ -188,7 +191,6 @@ fn load(chunk: &Arc<Chunk>, common: &Arc<Common>) -> ChunkFuture {
         lock(&shared.stats).record(bytes.len());
         let bytes = OwnedBytes::new(bytes);
         *lock(&chunk.bytes) = Some(bytes.clone());
-        *lock(&chunk.inflight) = None;
         Ok(bytes)
     }
     .boxed()
@@ -429,5 +431,34 @@ mod tests {
         assert!(err.to_string().contains("index chunk c1 is corrupt"), "{err}");
         let err = futures_executor::block_on(file.read_bytes_async(35..40)).unwrap_err();
         assert!(err.to_string().contains("cannot fetch index chunk c2"), "{err}");
+    }
+
+    /// A host that fails the first fetches (a dropped connection), then serves.
+    struct Flaky {
+        files: MemorySource,
+        failures: std::sync::atomic::AtomicUsize,
+    }
+
+    impl ChunkSource for Flaky {
+        fn fetch(&self, name: &str) -> futures_util::future::BoxFuture<'static, io::Result<Vec<u8>>> {
+            use std::sync::atomic::Ordering;
+            if self.failures.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+                return Box::pin(std::future::ready(Err(io::Error::other("connection reset"))));
+            }
+            self.files.fetch(name)
+        }
+    }
+
+    #[test]
+    fn a_chunk_that_failed_to_load_is_fetched_again_by_the_next_read() {
+        let bytes: Vec<u8> = (0..40u8).collect();
+        let (file, files) = parts(&bytes, 0..1, 16);
+        let source = Flaky { files, failures: 1.into() };
+        let dir = LazyDirectory::new(vec![file], Some(Arc::new(source)));
+        let file = handle(&dir);
+        let err = futures_executor::block_on(file.read_bytes_async(16..20)).unwrap_err();
+        assert!(err.to_string().contains("connection reset"), "{err}");
+        let read = futures_executor::block_on(file.read_bytes_async(16..20)).unwrap();
+        assert_eq!(read.as_slice(), &bytes[16..20]);
     }
 }

@@ -19,14 +19,16 @@ use crate::bundle::{self, BundleFile};
 use crate::schema::KbSchema;
 use crate::{Lang, Result, Synonyms};
 
-/// How big a chunk may grow from whole units, per index file kind: small where a query needs one unit
-/// among many (a dictionary block, a doc-store block), larger where units are large anyway.
+/// How big a chunk may grow from whole units, per index file kind: one dictionary block or doc-store
+/// block (a query needs one among many), a few terms' postings or positions, a field's norms whole.
+/// Measured on the 8,714-article corpus, six questions: 16 KB postings and positions chunks and 8 KB
+/// dictionary chunks fetched 11.4% of the index; these fetch 8.8%, at about half again as many files
+/// (4 KB postings chunks: 8.2%, a third more files again).
 fn chunk_target(path: &str) -> usize {
     match Path::new(path).extension().and_then(|e| e.to_str()) {
-        Some("term") => 8 * 1024,
-        Some("store") => 4 * 1024,
+        Some("term") | Some("store") => 4 * 1024,
         Some("fieldnorm") => 16 * 1024,
-        _ => 16 * 1024,
+        _ => 8 * 1024,
     }
 }
 

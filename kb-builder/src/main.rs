@@ -78,7 +78,8 @@ struct BuildArgs {
     #[arg(long)]
     keep_going: bool,
     /// A language whose index and bodies take fewer bytes than this travels whole in its entry (one
-    /// fetch answers everything); larger ones are cut into chunks fetched on demand. 0 always cuts.
+    /// fetch answers everything); one whose index alone is under twice this, whole with its bodies
+    /// apart; larger ones are cut into chunks fetched on demand. 0 always cuts.
     #[arg(long, value_name = "BYTES", default_value_t = kb_core::lazy::ALL_IN_ENTRY_BELOW)]
     all_in_entry_below: usize,
 }

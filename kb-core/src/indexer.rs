@@ -120,7 +120,8 @@ impl Indexer {
     }
 
     /// A language whose index and bodies take fewer bytes than this travels whole in its entry
-    /// (default [`crate::lazy::ALL_IN_ENTRY_BELOW`]); 0 always cuts it into chunks.
+    /// (default [`crate::lazy::ALL_IN_ENTRY_BELOW`]); one whose index alone is under twice this, whole
+    /// in its entry with its bodies apart; 0 always cuts it into chunks.
     pub fn set_all_in_entry_below(&mut self, bytes: usize) {
         self.all_in_entry_below = bytes;
     }
@@ -243,6 +244,37 @@ mod tests {
             indexer.add(&article(lang, &format!("a{i}"), title, body)).unwrap();
         }
         indexer.finish().unwrap()
+    }
+
+    #[test]
+    fn an_index_small_enough_travels_whole_in_its_entry_with_only_its_bodies_apart() {
+        // Each language's index with its bodies, measured by putting everything in the entries.
+        let whole = sample(usize::MAX / 4);
+        let largest = whole.entries.iter().map(|(_, _, bytes)| bytes.len()).max().unwrap();
+        let limit = largest * 3 / 5;
+        let split = sample(limit);
+        assert!(!split.files.is_empty(), "the bodies are apart");
+        assert!(split.files.iter().all(|(name, _)| name.ends_with(".body")), "and nothing else");
+
+        let entries: Vec<(Lang, String)> =
+            split.entries.iter().map(|(lang, name, _)| (*lang, name.clone())).collect();
+        let memory = split.to_memory();
+        let rounds = crate::lazy::measure::Rounds::new(move |name| {
+            memory.get(name).map(<[u8]>::to_vec).ok_or_else(|| std::io::Error::other("lost"))
+        });
+        let kb = KnowledgeBase::new(std::sync::Arc::new(rounds.clone()), entries);
+        for lang in kb.langs() {
+            rounds.run(kb.open(lang)).unwrap();
+            assert!(kb.searches_offline(lang), "{lang}");
+        }
+        rounds.take();
+        let request = SearchRequest::new("refund").lang(Some(Lang::En));
+        let cards = rounds.run(kb.search_cards(&request)).unwrap();
+        assert!(!cards.hits.is_empty());
+        assert_eq!(rounds.take(), Vec::new(), "the cards need no fetch");
+        rounds.run(kb.snippets(&request, &cards.hits)).unwrap();
+        let fetched: Vec<String> = rounds.take().into_iter().flat_map(|round| round.files).collect();
+        assert!(!fetched.is_empty() && fetched.iter().all(|name| name.ends_with(".body")), "{fetched:?}");
     }
 
     fn sample_synonyms() -> Synonyms {

@@ -320,6 +320,12 @@ impl KnowledgeBase {
         self.len() == 0
     }
 
+    /// Whether `lang` is open and searches it without fetching anything: its entry held the whole index
+    /// (a small knowledge base). Snippets may still fetch bodies.
+    pub fn searches_offline(&self, lang: Lang) -> bool {
+        self.opened().iter().any(|index| index.lang == lang && index.directory.is_whole())
+    }
+
     /// Index chunks fetched so far, every language together.
     pub fn fetched(&self) -> FetchStats {
         self.opened().iter().fold(FetchStats::default(), |total, index| {

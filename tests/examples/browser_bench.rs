@@ -259,7 +259,7 @@ async fn first_answer_once(
     browser.quit().await?;
     let at = |t: &Value, name: &str| t[name].as_f64().with_context(|| format!("no {name} time: {t}"));
     let index = |paths: &[String]| {
-        let index: Vec<&String> = paths.iter().filter(|p| p.starts_with("/kb/")).collect();
+        let index: Vec<&String> = paths.iter().filter(|p| is_index(p)).collect();
         (index.len(), index.iter().map(|path| served_bytes(site, path)).sum::<u64>())
     };
     let (index_requests, index_bytes) = index(&first);
@@ -291,6 +291,18 @@ async fn first_answer_once(
         "second_index_waves": waves(&in_kb(at(&t2, "start")?, at(&t2, "painted")?)),
         "second_result": t2["first"],
     }))
+}
+
+/// Whether `path` is a piece of a search index, not of the UI: the widget's `kb/` folder (manifest,
+/// entries, chunks, bodies), Pagefind's entry, metadata, index chunks and fragments (not its scripts,
+/// styles and wasm).
+fn is_index(path: &str) -> bool {
+    path.starts_with("/kb/")
+        || (path.starts_with("/pagefind/")
+            && (path.ends_with("pagefind-entry.json")
+                || [".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter"]
+                    .iter()
+                    .any(|ext| path.ends_with(ext))))
 }
 
 /// The page's resource timeline (the widget fetches in the page; Pagefind's worker is not in it).

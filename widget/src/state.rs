@@ -158,6 +158,10 @@ struct ArticleEvent<'a> {
     helpful: Option<bool>,
 }
 
+/// How long typing must pause before a search that fetches pieces of the index starts (Pagefind's UI
+/// waits 300 ms before every search).
+const TYPING_PAUSE_MS: i32 = 150;
+
 impl Widget {
     /// Creates the state for `config`, in `lang`.
     pub fn new(config: Config, lang: Lang) -> Self {
@@ -195,9 +199,11 @@ impl Widget {
     }
 
     /// Searches whenever the query, its language or the index change. A newer query cancels the search
-    /// still running for an older one, so keystrokes on a slow network do not queue up fetches for words
-    /// nobody asks any more (pieces already on their way still arrive and are kept). The cards show
-    /// first, the snippets cut from the bodies replace the summaries when the bodies have arrived.
+    /// still running for an older one, and while the visitor types in an index that fetches its pieces,
+    /// a search waits for a short pause in the typing first: keystrokes on a slow network must not queue
+    /// fetches for words nobody asks any more ahead of the one asked (pieces already on their way still
+    /// arrive and are kept). The cards show first, the snippets cut from the bodies replace the
+    /// summaries when the bodies have arrived.
     pub fn search_on_change(&self) {
         let widget = *self;
         let running = StoredValue::new(None::<AbortHandle>);
@@ -214,7 +220,11 @@ impl Widget {
             }
             let (cancel, registration) = AbortHandle::new_pair();
             running.set_value(Some(cancel));
+            let wait = typing && !kb::searches_offline(lang);
             let search = async move {
+                if wait {
+                    kb::pause(TYPING_PAUSE_MS).await;
+                }
                 let cards = kb::search(&text, lang, typing).await;
                 widget.results.set(cards.clone());
                 widget.report_if_settled();

@@ -292,6 +292,11 @@ impl LazyDirectory {
         LazyDirectory { files: Arc::new(files), shared }
     }
 
+    /// Whether every byte of every file is in memory from the start (the entry held the whole index).
+    pub fn is_whole(&self) -> bool {
+        self.files.values().all(|file| file.chunks.is_empty())
+    }
+
     /// Fetches every chunk a synchronous read missed since the last call; whether there was any.
     pub async fn fetch_missed(&self) -> io::Result<bool> {
         let missed: Vec<Arc<Chunk>> = std::mem::take(&mut *lock(&self.shared.missed));

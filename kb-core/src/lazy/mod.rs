@@ -12,7 +12,9 @@
 //!   snippet is drawn. The doc store holds only what a result card shows.
 //!
 //! A knowledge base below [`ALL_IN_ENTRY_BELOW`] bytes has no chunks: its entry holds every byte and every
-//! body, so it answers after one fetch. Nothing depends on HTTP Range requests.
+//! body, so it answers after one fetch. One whose index alone is under twice that has no chunks either,
+//! only its bodies apart: every question is answered from the entry, the snippets follow. Nothing depends
+//! on HTTP Range requests.
 //!
 //! A search then costs: the dictionary blocks of its words (one round trip, all in parallel), their
 //! postings, positions and the fields' norms (a second), the doc-store blocks of the hits shown (a third).

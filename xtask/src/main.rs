@@ -123,7 +123,9 @@ fn build_large_help_center(kb_builder: &Path, dist: &Path) -> anyhow::Result<Pat
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         );
     }
+    // The same widget as the sample's, none of an earlier run's (kb-builder leaves `widget/` alone).
     let widget = large.join("widget");
+    let _ = std::fs::remove_dir_all(&widget);
     std::fs::create_dir_all(&widget)?;
     for file in std::fs::read_dir(dist.join("widget"))? {
         let file = file?;

@@ -463,16 +463,7 @@ async fn the_widget_ranks_exactly_like_native_kb_core() {
     let help = help_center().await.unwrap();
     let (store, _pages) = storefront(&help, &[]).await.unwrap();
     let browser = Browser::start(1280, 900).await.unwrap();
-    browser.client.goto(&format!("{}/index.html", store.origin())).await.unwrap();
-    browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
-    browser
-        .js(
-            "window.readyEvent = null; Answerdesk('on', 'ready', e => readyEvent = e); Answerdesk('open')",
-            vec![],
-        )
-        .await
-        .unwrap();
-    browser.wait_for("window.readyEvent", "the index").await.unwrap();
+    open_until_ready(&browser, &format!("{}/index.html", store.origin())).await;
 
     let queries = [
         (Lang::Vi, "chinh sach doi tra"),
@@ -494,13 +485,7 @@ async fn the_widget_ranks_exactly_like_native_kb_core() {
     ];
     let mut compared = 0;
     for (lang, query) in queries {
-        // The search is async (its pieces may be fetched): its event arrives once the results do.
-        let script =
-            "window.searched = null; const f = e => { searched = e; Answerdesk('off', 'search', f); };
-                      Answerdesk('on', 'search', f);
-                      Answerdesk('setLocale', arguments[0]); Answerdesk('search', arguments[1]);";
-        browser.js(script, vec![json!(lang.code()), json!(query)]).await.unwrap();
-        let event = browser.wait_for("window.searched", "the search event").await.unwrap();
+        let event = search_event(&browser, lang, query).await;
         let in_browser: Vec<(String, f64)> = event["results"]
             .as_array()
             .unwrap_or_else(|| panic!("no search event for {query:?}: {event}"))
@@ -528,7 +513,22 @@ async fn the_widget_ranks_exactly_like_native_kb_core() {
     browser.quit().await.unwrap();
 }
 
-/// Asks the widget `query` through `Answerdesk('search', …)` and waits for its `search` event.
+/// Opens the storefront page `url`, opens the widget from the page and waits until its index is ready.
+async fn open_until_ready(browser: &Browser, url: &str) {
+    browser.client.goto(url).await.unwrap();
+    browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
+    browser
+        .js(
+            "window.readyEvent = null; Answerdesk('on', 'ready', e => readyEvent = e); Answerdesk('open')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.wait_for_within("window.readyEvent", "the index", Duration::from_secs(60)).await.unwrap();
+}
+
+/// Asks the widget `query` through `Answerdesk('search', …)` and waits for its `search` event (the search
+/// is async: the event arrives once the results do, pieces of the index fetched or not).
 async fn search_event(browser: &Browser, lang: Lang, query: &str) -> Value {
     let script = "window.searched = null;
                   const f = e => { if (e.query === arguments[1]) { searched = e; Answerdesk('off', 'search', f); } };
@@ -547,16 +547,7 @@ async fn on_a_large_help_center_the_widget_fetches_a_small_part_of_the_index() {
     let help = Server::start(large.clone(), &[("access-control-allow-origin", "*".into())]).await.unwrap();
     let (store, _pages) = storefront(&help, &[]).await.unwrap();
     let browser = Browser::start(1280, 900).await.unwrap();
-    browser.client.goto(&format!("{}/en.html", store.origin())).await.unwrap();
-    browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
-    browser
-        .js(
-            "window.readyEvent = null; Answerdesk('on', 'ready', e => readyEvent = e); Answerdesk('open')",
-            vec![],
-        )
-        .await
-        .unwrap();
-    browser.wait_for_within("window.readyEvent", "the index", Duration::from_secs(60)).await.unwrap();
+    open_until_ready(&browser, &format!("{}/en.html", store.origin())).await;
 
     let queries = [
         "Get-AzStorageAccount",

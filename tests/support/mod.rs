@@ -21,23 +21,19 @@ use tower_http::services::ServeDir;
 
 /// Where `cargo xtask test` put the help center and the widget it built for these tests.
 pub fn dist() -> PathBuf {
-    let dist = std::env::var_os("ANSWERDESK_E2E_DIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("dist"));
-    assert!(
-        dist.join("widget/answerdesk.js").is_file() && dist.join("kb/manifest.json").is_file(),
-        "{} has no built widget and index: run the browser tests with `cargo xtask test`, which builds them",
-        dist.display()
-    );
-    dist
+    built("ANSWERDESK_E2E_DIST", workspace().join("dist"))
 }
 
 /// Where `cargo xtask test` put a large help center (the 8,714-article azure-powershell corpus from
 /// `../shared/corpora`, built by kb-builder) with the same widget.
 pub fn large_dist() -> PathBuf {
-    let dist = std::env::var_os("ANSWERDESK_E2E_LARGE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target/e2e/large"));
+    built("ANSWERDESK_E2E_LARGE", workspace().join("target/e2e/large"))
+}
+
+/// The folder named by the environment variable `var` (else `default`), checked to hold a built widget
+/// and index.
+fn built(var: &str, default: PathBuf) -> PathBuf {
+    let dist = std::env::var_os(var).map(PathBuf::from).unwrap_or(default);
     assert!(
         dist.join("widget/answerdesk.js").is_file() && dist.join("kb/manifest.json").is_file(),
         "{} has no built widget and index: run the browser tests with `cargo xtask test`, which builds them",

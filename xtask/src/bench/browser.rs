@@ -238,11 +238,11 @@ fn first_answer_tables(cells: &[FirstAnswer], runs: usize) -> anyhow::Result<(St
             let key = spread(runs, "keystroke_to_answer_ms")?;
             let median_of = |key: &str| spread(runs, key).map(|s| s.0);
             let first = runs[0]["first_result"].as_str().unwrap_or_default();
-            let waves = if engine == "answerdesk" {
-                format!("{:.0}", median_of("index_waves_after_wasm")?)
-            } else {
-                "—".into()
+            // Only the widget fetches in the page, where its timeline can be read.
+            let waves_of = |key: &str| -> anyhow::Result<String> {
+                Ok(if engine == "answerdesk" { format!("{:.0}", median_of(key)?) } else { "—".into() })
             };
+            let waves = waves_of("index_waves_after_wasm")?;
             md.push_str(&format!(
                 "| {corpus} | {} | `{query}` | {label} | {} | {} | {:.0} | {} | {:.0} | {} | {waves} | {first} |\n",
                 thousands(cell.articles),
@@ -253,11 +253,7 @@ fn first_answer_tables(cells: &[FirstAnswer], runs: usize) -> anyhow::Result<(St
                 median_of("index_requests")?,
                 super::bytes(median_of("index_bytes")? as u64),
             ));
-            let second_waves = if engine == "answerdesk" {
-                format!("{:.0}", median_of("second_index_waves")?)
-            } else {
-                "—".into()
-            };
+            let second_waves = waves_of("second_index_waves")?;
             second_md.push_str(&format!(
                 "| {corpus} | `{}` | {label} | {} | {:.0} | {} | {second_waves} | {} |\n",
                 cell.second,

@@ -201,7 +201,7 @@ fn fetches(kb: &Path, [query, second]: [&str; 2]) -> anyhow::Result<Fetched> {
     let entry = manifest["entries"]["en"]["file"].as_str().context("manifest.json: entries.en.file")?;
     let folder = kb.to_path_buf();
     let rounds = Rounds::new(move |name| std::fs::read(folder.join(name)));
-    let kb_handle =
+    let knowledge =
         KnowledgeBase::new(std::sync::Arc::new(rounds.clone()), vec![(Lang::En, entry.to_string())]);
     let brotli_of =
         |name: &str| -> anyhow::Result<u64> { Ok(brotli(&std::fs::read(kb.join(name))?)?.len() as u64) };
@@ -216,16 +216,16 @@ fn fetches(kb: &Path, [query, second]: [&str; 2]) -> anyhow::Result<Fetched> {
             })
             .collect()
     };
-    rounds.run(kb_handle.open(Lang::En))?;
+    rounds.run(knowledge.open(Lang::En))?;
     rounds.take();
     let entry_brotli = brotli_of(entry)?;
     let ask = |text: &str| SearchRequest::new(text).lang(Some(Lang::En)).limit(8).typing(true);
-    let cards = rounds.run(kb_handle.search_cards(&ask(query)))?;
+    let cards = rounds.run(knowledge.search_cards(&ask(query)))?;
     anyhow::ensure!(!cards.hits.is_empty(), "{query:?} finds nothing in {}", kb.display());
     let first = weigh(rounds.take())?;
-    rounds.run(kb_handle.snippets(&ask(query), &cards.hits))?;
+    rounds.run(knowledge.snippets(&ask(query), &cards.hits))?;
     let snippets = weigh(rounds.take())?;
-    let cards = rounds.run(kb_handle.search_cards(&ask(second)))?;
+    let cards = rounds.run(knowledge.search_cards(&ask(second)))?;
     anyhow::ensure!(!cards.hits.is_empty(), "{second:?} finds nothing in {}", kb.display());
     let second = weigh(rounds.take())?;
     // The whole index a visitor could fetch (every language's entry and every chunk; bodies not counted).

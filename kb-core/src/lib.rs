@@ -43,6 +43,7 @@ pub mod confidence;
 mod indexer;
 mod lang;
 pub mod lazy;
+mod plan;
 mod query;
 pub mod schema;
 mod search;

@@ -1,4 +1,4 @@
-//! Turning what a visitor typed into a tantivy query. There is no query syntax: quotes, `?`, `-` and `:`
+//! Turning what a visitor typed into a query plan ([`Node`]). There is no query syntax: quotes, `?`, `-` and `:`
 //! are ordinary characters, so no input can be a syntax error.
 //!
 //! Every clause is a BM25 match, and the clauses add up:
@@ -15,13 +15,11 @@
 //!   from costing the postings of thousands of words, in the browser as natively.
 
 use tantivy::Term;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
-};
-use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::schema::Field;
 
 use crate::Lang;
 use crate::analysis::{self, AnalyzedTerm, TermKind};
+use crate::plan::Node;
 use crate::schema::{KbSchema, Zone};
 use crate::synonyms::SynonymTable;
 
@@ -156,7 +154,7 @@ pub(crate) fn unknown_words(lang: Lang, text: &str, typing: bool, lexicon: &dyn 
     words
 }
 
-/// Builds the query for `text` over the fields of `langs`. `None` when the text has no searchable word.
+/// Builds the plan for `text` over the fields of `langs`. `None` when the text has no searchable word.
 ///
 /// `typing`: the visitor is still typing, so the last word also matches as a prefix ("ref" → refund).
 pub(crate) fn build(
@@ -166,15 +164,15 @@ pub(crate) fn build(
     typing: bool,
     lexicon: &dyn Lexicon,
     synonyms: &SynonymTable,
-) -> Option<Box<dyn Query>> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+) -> Option<Node> {
+    let mut clauses: Vec<Node> = Vec::new();
     for &lang in langs {
         let tokens = analysis::tokens(lang, text);
         if !tokens.iter().any(|t| t.kind == TermKind::Word) {
             continue;
         }
         let prefix = prefix_token(&tokens, text, typing);
-        let mut add = |query: Box<dyn Query>| clauses.push((Occur::Should, query));
+        let mut add = |node: Node| clauses.push(node);
 
         let words = searchable_words(lang, &tokens);
         let mut seen: Vec<&str> = Vec::new();
@@ -183,38 +181,38 @@ pub(crate) fn build(
                 continue;
             }
             seen.push(&word.text);
-            add(zones(schema, lang, 1.0, |field| term_query(field, &word.text)));
+            add(zones(schema, lang, 1.0, |field, boost| term(field, &word.text, boost)));
             let distance = typo_distance(&word.text);
             if wants_near(lang, word, prefix, lexicon) {
                 let near = lexicon.near(lang, &word.text, distance, FUZZY_EXPANSIONS);
-                let alternatives: Vec<Box<dyn Query>> = near
+                let alternatives: Vec<Node> = near
                     .iter()
-                    .map(|t| zones(schema, lang, FUZZY_BOOST[usize::from(distance)], |f| term_query(f, t)))
+                    .map(|t| zones(schema, lang, FUZZY_BOOST[usize::from(distance)], |f, b| term(f, t, b)))
                     .collect();
                 if !alternatives.is_empty() {
-                    add(Box::new(DisjunctionMaxQuery::new(alternatives)));
+                    add(best(alternatives));
                 }
             }
         }
         let searched = |position: usize| words.iter().any(|w| w.position == position);
-        for term in &tokens {
-            let boost = match term.kind {
-                TermKind::Accented if searched(term.position) => ACCENT_BOOST,
+        for token in &tokens {
+            let boost = match token.kind {
+                TermKind::Accented if searched(token.position) => ACCENT_BOOST,
                 TermKind::Pair => PAIR_BOOST,
                 TermKind::Code => CODE_BOOST,
                 _ => continue,
             };
-            if !seen.contains(&term.text.as_str()) {
-                seen.push(&term.text);
-                add(zones(schema, lang, boost, |field| term_query(field, &term.text)));
+            if !seen.contains(&token.text.as_str()) {
+                seen.push(&token.text);
+                add(zones(schema, lang, boost, |field, boost| term(field, &token.text, boost)));
             }
         }
         if lang == Lang::En {
             for pair in words.windows(2) {
                 let gap = pair[1].position - pair[0].position;
                 if gap <= 1 + PHRASE_SLOP as usize && pair[0].text != pair[1].text {
-                    add(zones(schema, lang, PHRASE_BOOST, |field| {
-                        phrase_query(field, &[(0, &pair[0].text), (gap, &pair[1].text)])
+                    add(zones(schema, lang, PHRASE_BOOST, |field, boost| {
+                        phrase(field, &[(0, &pair[0].text), (gap, &pair[1].text)], boost)
                     }));
                 }
             }
@@ -222,66 +220,55 @@ pub(crate) fn build(
         let typed: Vec<&str> =
             tokens.iter().filter(|t| t.kind == TermKind::Word).map(|t| t.text.as_str()).collect();
         for alternatives in synonyms.alternatives(lang, &typed) {
-            let queries: Vec<Box<dyn Query>> = alternatives
+            let phrases: Vec<Node> = alternatives
                 .iter()
-                .map(|phrase| {
-                    zones(schema, lang, SYNONYM_BOOST, |field| match phrase.as_slice() {
-                        [(_, word)] => term_query(field, word),
+                .map(|words| {
+                    zones(schema, lang, SYNONYM_BOOST, |field, boost| match words.as_slice() {
+                        [(_, word)] => term(field, word, boost),
                         // Two syllables are a pair term: cheaper than a phrase and scored the same way.
-                        [(_, a), (_, b)] if lang == Lang::Vi => term_query(field, &format!("{a} {b}")),
-                        words => phrase_query(
+                        [(_, a), (_, b)] if lang == Lang::Vi => term(field, &format!("{a} {b}"), boost),
+                        words => phrase(
                             field,
                             &words.iter().map(|(p, w)| (*p, w.as_str())).collect::<Vec<_>>(),
+                            boost,
                         ),
                     })
                 })
                 .collect();
-            add(Box::new(DisjunctionMaxQuery::new(queries)));
+            add(best(phrases));
         }
         if let Some(prefix) = prefix {
-            add(zones(schema, lang, PREFIX_BOOST, |field| {
+            add(zones(schema, lang, PREFIX_BOOST, |field, boost| {
                 let words = lexicon.prefixed(field, &prefix.text, PREFIX_TERMS);
-                let any: Vec<(Occur, Box<dyn Query>)> = words
-                    .iter()
-                    .map(|word| {
-                        let term = Term::from_field_text(field, word);
-                        (
-                            Occur::Should,
-                            Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-                        )
-                    })
-                    .collect();
-                Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 1.0))
+                let terms = words.iter().map(|word| Term::from_field_text(field, word)).collect();
+                Node::AnyOf { terms, score: boost }
             }));
         }
     }
-    if clauses.is_empty() { None } else { Some(Box::new(BooleanQuery::new(clauses))) }
+    if clauses.is_empty() { None } else { Some(Node::Sum(clauses)) }
 }
 
-fn term_query(field: Field, text: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+fn term(field: Field, text: &str, boost: f32) -> Node {
+    Node::Term { term: Term::from_field_text(field, text), boost }
 }
 
-fn phrase_query(field: Field, words: &[(usize, &str)]) -> Box<dyn Query> {
+fn phrase(field: Field, words: &[(usize, &str)], boost: f32) -> Node {
     let terms = words.iter().map(|&(offset, word)| (offset, Term::from_field_text(field, word))).collect();
-    Box::new(PhraseQuery::new_with_offset_and_slop(terms, PHRASE_SLOP))
+    Node::Phrase { terms, slop: PHRASE_SLOP, boost }
+}
+
+/// The best of `alternatives`, nothing of the others.
+fn best(alternatives: Vec<Node>) -> Node {
+    Node::Best { children: alternatives, tie_breaker: 0.0 }
 }
 
 /// `leaf` in every zone of `lang`, each zone weighted by [`zone_boost`] times `boost`; the best zone counts.
-fn zones(
-    schema: &KbSchema,
-    lang: Lang,
-    boost: f32,
-    leaf: impl Fn(Field) -> Box<dyn Query>,
-) -> Box<dyn Query> {
-    let per_zone: Vec<Box<dyn Query>> = Zone::ALL
+fn zones(schema: &KbSchema, lang: Lang, boost: f32, leaf: impl Fn(Field, f32) -> Node) -> Node {
+    let per_zone = Zone::ALL
         .into_iter()
-        .map(|zone| {
-            Box::new(BoostQuery::new(leaf(schema.text_field(lang, zone)), zone_boost(zone) * boost))
-                as Box<dyn Query>
-        })
+        .map(|zone| leaf(schema.text_field(lang, zone), zone_boost(zone) * boost))
         .collect();
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(per_zone, TIE_BREAKER))
+    Node::Best { children: per_zone, tie_breaker: TIE_BREAKER }
 }
 
 #[cfg(test)]
@@ -323,7 +310,7 @@ mod tests {
     #[test]
     fn the_word_being_typed_is_a_prefix_not_a_typo() {
         let typing = debug(Lang::En, "refu", true, false);
-        assert!(typing.contains("Const(score=1") && typing.contains("refu-then-50"), "{typing}");
+        assert!(typing.contains("AnyOf") && typing.contains("refu-then-50"), "{typing}");
         assert!(!typing.contains("near-"), "{typing}");
     }
 
@@ -339,8 +326,8 @@ mod tests {
 
     #[test]
     fn english_neighbours_are_searched_as_phrases() {
-        assert!(debug(Lang::En, "refund policy", false, true).contains("PhraseQuery"));
-        assert!(!debug(Lang::En, "refund", false, true).contains("PhraseQuery"));
+        assert!(debug(Lang::En, "refund policy", false, true).contains("Phrase {"));
+        assert!(!debug(Lang::En, "refund", false, true).contains("Phrase {"));
     }
 
     #[test]

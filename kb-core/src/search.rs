@@ -20,14 +20,16 @@ use std::sync::{Arc, Mutex};
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared, join_all, try_join_all};
 use serde::{Deserialize, Serialize};
-use tantivy::collector::TopDocs;
-use tantivy::query::{FuzzyTermQuery, Query, TermQuery};
+use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, DocSet, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocSet, Index, IndexReader, ReloadPolicy, Searcher, TERMINATED, TantivyDocument, Term,
+};
 
 use crate::confidence::{self, Confidence};
 use crate::lazy::{Body, ChunkSource, Entry, FetchStats, LazyDirectory, Split, is_not_loaded};
+use crate::plan::{self, Node, TermInfos};
 use crate::schema::{KbSchema, Zone};
 use crate::synonyms::{SynonymTable, Synonyms};
 use crate::{Error, Lang, Result, analysis, query};
@@ -470,6 +472,7 @@ struct LangIndex {
     directory: LazyDirectory,
     synonyms: Synonyms,
     synonym_table: SynonymTable,
+    infos: TermInfos,
     bodies: HashMap<String, Vec<u8>>,
     // The reader owns the index the searcher reads; dropping it would close the index.
     _reader: IndexReader,
@@ -496,13 +499,19 @@ impl LangIndex {
             directory,
             synonyms,
             synonym_table,
+            infos: TermInfos::default(),
             bodies: bodies.into_iter().collect(),
             _reader: reader,
         })
     }
 
     fn lexicon(&self) -> IndexLexicon<'_> {
-        IndexLexicon { searcher: &self.searcher, schema: &self.schema, missed: Mutex::new(false) }
+        IndexLexicon {
+            searcher: &self.searcher,
+            schema: &self.schema,
+            infos: &self.infos,
+            missed: Mutex::new(false),
+        }
     }
 
     /// Runs `attempt` until it no longer misses bytes, fetching what each try missed.
@@ -519,10 +528,10 @@ impl LangIndex {
         Err(Error::Fetch("the index kept asking for bytes it had just fetched".into()))
     }
 
-    /// The query for `request`'s text in this language, its lexicon lookups served from memory (warm first).
-    fn build_query(&self, request: &SearchRequest) -> Result<Attempt<Option<Box<dyn Query>>>> {
+    /// The plan for `request`'s text in this language, its lexicon lookups served from memory (warm first).
+    fn build_plan(&self, request: &SearchRequest) -> Result<Attempt<Option<Node>>> {
         let lexicon = self.lexicon();
-        let query = query::build(
+        let plan = query::build(
             &self.schema,
             &[self.lang],
             &request.text,
@@ -530,19 +539,16 @@ impl LangIndex {
             &lexicon,
             &self.synonym_table,
         );
-        Ok(if lexicon.missed() { Attempt::Missed } else { Attempt::Done(query) })
+        Ok(if lexicon.missed() { Attempt::Missed } else { Attempt::Done(plan) })
     }
 
     /// The best `limit` documents for `request`, scored.
     async fn top(&self, request: &SearchRequest, limit: usize) -> Result<Vec<(f32, DocAddress)>> {
         self.warm_dictionary(request).await?;
         self.warm_near_spellings(request).await?;
-        let Some(query) = self.retrying(|| self.build_query(request)).await? else { return Ok(Vec::new()) };
-        self.warm_postings(&*query).await?;
-        self.retrying(|| {
-            Ok(Attempt::Done(self.searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?))
-        })
-        .await
+        let Some(plan) = self.retrying(|| self.build_plan(request)).await? else { return Ok(Vec::new()) };
+        self.warm_postings(&plan).await?;
+        self.retrying(|| Ok(Attempt::Done(plan::top(&self.searcher, &self.infos, &plan, limit)?))).await
     }
 
     /// Round trip 1: the dictionary blocks of every term the query may look up, in every zone.
@@ -565,15 +571,21 @@ impl LangIndex {
         let mut reads: Vec<BoxFuture<'_, std::io::Result<()>>> = Vec::new();
         for zone in Zone::ALL {
             let field = self.schema.text_field(self.lang, zone);
-            let inverted = self.searcher.segment_readers().iter().map(|s| s.inverted_index(field));
-            for inverted in inverted {
-                let inverted = inverted?;
+            for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
+                let (segment, inverted) = (segment as u32, reader.inverted_index(field)?);
                 for term in &terms {
-                    let inverted = inverted.clone();
                     let key = Term::from_field_text(field, term);
+                    if self.infos.cached(segment, &key).is_some() {
+                        continue;
+                    }
+                    let inverted = inverted.clone();
                     reads.push(
-                        async move { inverted.terms().get_async(key.serialized_value_bytes()).await.map(|_| ()) }
-                            .boxed(),
+                        async move {
+                            let info = inverted.terms().get_async(key.serialized_value_bytes()).await?;
+                            self.infos.keep(segment, &key, info);
+                            Ok(())
+                        }
+                        .boxed(),
                     );
                 }
                 if let Some(prefix) = &prefix {
@@ -616,36 +628,10 @@ impl LangIndex {
         settle(join_all(reads).await)
     }
 
-    /// Round trip 3: postings (positions for phrases) of the query's terms and the norms of their zones.
-    async fn warm_postings(&self, query: &dyn Query) -> Result<()> {
-        // Each term once, with positions if any clause needs them.
-        let mut wanted: Vec<(Term, bool)> = Vec::new();
-        query.query_terms(&mut |term, positions| wanted.push((term.clone(), positions)));
-        wanted.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        let mut terms: Vec<(Term, bool)> = Vec::with_capacity(wanted.len());
-        for (term, positions) in wanted {
-            if terms.last().is_none_or(|(last, _)| *last != term) {
-                terms.push((term, positions));
-            }
-        }
-        let mut fields: Vec<Field> = terms.iter().map(|(t, _)| t.field()).collect();
-        fields.sort();
-        fields.dedup();
-        let mut reads: Vec<BoxFuture<'_, std::io::Result<()>>> = Vec::new();
-        for segment in self.searcher.segment_readers() {
-            for (term, positions) in &terms {
-                let inverted = segment.inverted_index(term.field())?;
-                let term = term.clone();
-                let positions = *positions;
-                reads.push(async move { inverted.warm_postings(&term, positions).await.map(|_| ()) }.boxed());
-            }
-            for &field in &fields {
-                if let Some(norms) = segment.fieldnorms_readers().get_inner_file().open_read(field) {
-                    reads.push(async move { norms.read_bytes_async().await.map(|_| ()) }.boxed());
-                }
-            }
-        }
-        settle(join_all(reads).await)
+    /// Round trip 3: postings (positions for phrases) of the plan's terms and the norms of their zones.
+    async fn warm_postings(&self, plan: &Node) -> Result<()> {
+        plan::touch(&self.searcher, &self.infos, plan)?;
+        self.directory.fetch_missed().await.map(|_| ()).map_err(|err| Error::Fetch(err.to_string()))
     }
 
     /// Round trip 4: a hit's stored card.
@@ -656,18 +642,33 @@ impl LangIndex {
     /// The stored card of the article `id`, if this language has it.
     async fn find(&self, id: &str) -> Result<Option<TantivyDocument>> {
         let term = Term::from_field_text(self.schema.id, id);
-        for segment in self.searcher.segment_readers() {
-            let inverted = segment.inverted_index(self.schema.id)?;
+        for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
+            let inverted = reader.inverted_index(self.schema.id)?;
+            let info = inverted
+                .terms()
+                .get_async(term.serialized_value_bytes())
+                .await
+                .map_err(|err| Error::Fetch(err.to_string()))?;
+            self.infos.keep(segment as u32, &term, info);
             inverted.warm_postings(&term, false).await.map_err(|err| Error::Fetch(err.to_string()))?;
         }
-        let query = TermQuery::new(term, IndexRecordOption::Basic);
         let found = self
             .retrying(|| {
-                Ok(Attempt::Done(self.searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?))
+                for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
+                    let Some(info) = self.infos.get(&self.searcher, segment as u32, &term)? else { continue };
+                    let postings = reader
+                        .inverted_index(self.schema.id)?
+                        .read_postings_from_terminfo(&info, IndexRecordOption::Basic)
+                        .map_err(tantivy::TantivyError::from)?;
+                    if postings.doc() != TERMINATED {
+                        return Ok(Attempt::Done(Some(DocAddress::new(segment as u32, postings.doc()))));
+                    }
+                }
+                Ok(Attempt::Done(None))
             })
             .await?;
-        match found.first() {
-            Some(&(_, address)) => self.card(address).await.map(Some),
+        match found {
+            Some(address) => self.card(address).await.map(Some),
             None => Ok(None),
         }
     }
@@ -692,17 +693,30 @@ impl LangIndex {
 
     /// The snippet generator for `request` over bodies of this language (`None`: no searchable word).
     fn snippet_generator(&self, request: &SearchRequest) -> Result<Option<SnippetGenerator>> {
-        let Some(query) = (match self.build_query(request)? {
-            Attempt::Done(query) => query,
-            // Everything the query reads was read by its search.
+        let Some(plan) = (match self.build_plan(request)? {
+            Attempt::Done(plan) => plan,
+            // Everything the plan reads was read by its search.
             Attempt::Missed => return Err(Error::Fetch("snippets before the search".into())),
         }) else {
             return Ok(None);
         };
         let body = self.schema.text_field(self.lang, Zone::Body);
-        let mut generator = SnippetGenerator::create(&self.searcher, &*query, body)?;
-        generator.set_max_num_chars(SNIPPET_CHARS);
-        Ok(Some(generator))
+        let mut words: Vec<Term> = Vec::new();
+        plan.terms(&mut |term, _| {
+            if term.field() == body {
+                words.push(term.clone());
+            }
+        });
+        // Rarer words count more when the generator picks the excerpt, as tantivy's own generator weighs.
+        let mut weights = std::collections::BTreeMap::new();
+        for term in words {
+            let doc_freq = self.infos.doc_freq(&self.searcher, &term)?;
+            if let (Some(word), true) = (term.value().as_str(), doc_freq > 0) {
+                weights.insert(word.to_string(), 1.0 / (1.0 + doc_freq as f32));
+            }
+        }
+        let tokenizer = self.searcher.index().tokenizer_for_field(body)?;
+        Ok(Some(SnippetGenerator::new(weights, tokenizer, body, SNIPPET_CHARS)))
     }
 
     /// The share of the query's meaning the article at `address` contains: its content words weighted by
@@ -722,10 +736,15 @@ impl LangIndex {
             for zone in Zone::ALL {
                 let field = self.schema.text_field(lang, zone);
                 let term = Term::from_field_text(field, word);
-                let postings = segment
-                    .inverted_index(field)?
-                    .read_postings(&term, IndexRecordOption::Basic)
-                    .map_err(tantivy::TantivyError::from)?;
+                let postings = match self.infos.get(&self.searcher, address.segment_ord, &term)? {
+                    Some(info) => Some(
+                        segment
+                            .inverted_index(field)?
+                            .read_postings_from_terminfo(&info, IndexRecordOption::Basic)
+                            .map_err(tantivy::TantivyError::from)?,
+                    ),
+                    None => None,
+                };
                 // Postings start on their first document; seeking backwards is not allowed.
                 let id = address.doc_id;
                 if postings.is_some_and(|mut p| p.doc() == id || (p.doc() < id && p.seek(id) == id)) {
@@ -771,6 +790,7 @@ impl Error {
 struct IndexLexicon<'a> {
     searcher: &'a Searcher,
     schema: &'a KbSchema,
+    infos: &'a TermInfos,
     missed: Mutex<bool>,
 }
 
@@ -795,7 +815,7 @@ impl query::Lexicon for IndexLexicon<'_> {
             .iter()
             .map(|&zone| {
                 let term = Term::from_field_text(self.schema.text_field(lang, zone), term);
-                self.note(self.searcher.doc_freq(&term))
+                self.note(self.infos.doc_freq(self.searcher, &term))
             })
             .max()
             .unwrap_or(0)
@@ -808,8 +828,8 @@ impl query::Lexicon for IndexLexicon<'_> {
         for zone in Zone::ALL {
             let field = self.schema.text_field(lang, zone);
             let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, term), distance, true);
-            for segment in self.searcher.segment_readers() {
-                let (Ok(automaton), Ok(inverted)) = (fuzzy.automaton(), segment.inverted_index(field)) else {
+            for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
+                let (Ok(automaton), Ok(inverted)) = (fuzzy.automaton(), reader.inverted_index(field)) else {
                     continue;
                 };
                 let near = inverted.terms().search(automaton).ge(&low).lt(&high);
@@ -823,7 +843,9 @@ impl query::Lexicon for IndexLexicon<'_> {
                     if word == term || word.contains(' ') || folded != word {
                         continue;
                     }
-                    let df = u64::from(stream.value().doc_freq);
+                    let info = stream.value();
+                    self.infos.keep(segment as u32, &Term::from_field_text(field, word), Some(info.clone()));
+                    let df = u64::from(info.doc_freq);
                     match found.iter_mut().find(|(_, w)| w == word) {
                         Some(entry) => entry.0 = entry.0.max(df),
                         None => found.push((df, word.to_string())),
@@ -837,13 +859,17 @@ impl query::Lexicon for IndexLexicon<'_> {
 
     fn prefixed(&self, field: Field, prefix: &str, limit: usize) -> Vec<String> {
         let mut words = Vec::new();
-        for segment in self.searcher.segment_readers() {
-            let Some(inverted) = self.note(segment.inverted_index(field).map(Some)) else { continue };
+        for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
+            let Some(inverted) = self.note(reader.inverted_index(field).map(Some)) else { continue };
             let range = inverted.terms().range().ge(prefix.as_bytes()).limit(limit as u64 + 1);
             let Some(mut stream) = self.note(range.into_stream().map(Some)) else { continue };
             while words.len() < limit && stream.advance() {
                 match std::str::from_utf8(stream.key()) {
-                    Ok(word) if word.starts_with(prefix) => words.push(word.to_string()),
+                    Ok(word) if word.starts_with(prefix) => {
+                        let term = Term::from_field_text(field, word);
+                        self.infos.keep(segment as u32, &term, Some(stream.value().clone()));
+                        words.push(word.to_string());
+                    }
                     Ok(_) => break,
                     Err(_) => {}
                 }

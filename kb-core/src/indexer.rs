@@ -277,6 +277,27 @@ mod tests {
         assert!(!fetched.is_empty() && fetched.iter().all(|name| name.ends_with(".body")), "{fetched:?}");
     }
 
+    #[test]
+    fn a_question_costs_the_dictionary_then_postings_and_positions_then_cards() {
+        // Everything in chunks: each round trip is one dependent step of the search.
+        let split = sample(0);
+        let entries: Vec<(Lang, String)> =
+            split.entries.iter().map(|(lang, name, _)| (*lang, name.clone())).collect();
+        let memory = split.to_memory();
+        let rounds = crate::lazy::measure::Rounds::new(move |name| {
+            memory.get(name).map(<[u8]>::to_vec).ok_or_else(|| std::io::Error::other("lost"))
+        });
+        let kb = KnowledgeBase::new(std::sync::Arc::new(rounds.clone()), entries);
+        rounds.run(kb.open(Lang::En)).unwrap();
+        rounds.take();
+        // Two English words: their postings, and their positions for the phrase of the pair, in one trip.
+        let request = SearchRequest::new("free returns within days").lang(Some(Lang::En));
+        let cards = rounds.run(kb.search_cards(&request)).unwrap();
+        assert_eq!(cards.hits[0].id, "a3");
+        let trips = rounds.take();
+        assert_eq!(trips.len(), 3, "dictionary, postings with positions and norms, cards: {trips:?}");
+    }
+
     fn sample_synonyms() -> Synonyms {
         let mut synonyms = Synonyms::new();
         synonyms.add_group(Lang::Vi, ["hoàn tiền", "trả tiền"]);

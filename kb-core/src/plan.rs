@@ -100,46 +100,52 @@ impl TermInfos {
     }
 }
 
-/// Reads, for every segment, the postings (and positions) and the norms `plan` scores with, without
-/// stopping at a read of bytes not in memory: each one is remembered by the directory, so one fetch of
-/// what was missed brings everything the plan needs.
-pub(crate) fn touch(searcher: &Searcher, infos: &TermInfos, plan: &Node) -> tantivy::Result<()> {
+/// The plan's terms, per segment, whose postings (or positions, when a phrase needs them) are not all in
+/// memory yet, for `InvertedIndexReader::warm_postings` to fetch: postings and positions in parallel,
+/// where a synchronous read stops at the postings and finds the positions missing only on the next try.
+/// The norms the plan scores with, when missing, are recorded in the directory as missed.
+pub(crate) fn cold_terms(
+    searcher: &Searcher,
+    infos: &TermInfos,
+    plan: &Node,
+) -> tantivy::Result<Vec<(u32, Term, bool)>> {
     let mut terms: Vec<(Term, bool)> = Vec::new();
     plan.terms(&mut |term, positions| terms.push((term.clone(), positions)));
     // Each term once, with positions if any clause needs them.
     terms.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    terms.dedup_by(|b, a| a.0 == b.0);
+    terms.dedup_by(|later, kept| later.0 == kept.0);
     let mut fields: Vec<Field> = terms.iter().map(|(term, _)| term.field()).collect();
     fields.sort();
     fields.dedup();
+    let mut cold = Vec::new();
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let ord = ord as u32;
         for (term, positions) in &terms {
             let option = if *positions {
                 IndexRecordOption::WithFreqsAndPositions
             } else {
                 IndexRecordOption::WithFreqs
             };
-            let read = infos.get(searcher, ord as u32, term).and_then(|info| match info {
+            let read = infos.get(searcher, ord, term).and_then(|info| match info {
                 Some(info) => {
                     segment.inverted_index(term.field())?.read_postings_from_terminfo(&info, option)?;
                     Ok(())
                 }
                 None => Ok(()),
             });
-            tolerate_not_loaded(read)?;
+            match read {
+                Err(err) if is_not_loaded(&err) => cold.push((ord, term.clone(), *positions)),
+                other => other?,
+            }
         }
         for &field in &fields {
-            tolerate_not_loaded(segment.get_fieldnorms_reader(field).map(|_| ()))?;
+            match segment.get_fieldnorms_reader(field) {
+                Err(err) if !is_not_loaded(&err) => return Err(err),
+                _ => {}
+            }
         }
     }
-    Ok(())
-}
-
-fn tolerate_not_loaded(result: tantivy::Result<()>) -> tantivy::Result<()> {
-    match result {
-        Err(err) if !is_not_loaded(&err) => Err(err),
-        _ => Ok(()),
-    }
+    Ok(cold)
 }
 
 /// Documents with their scores, in document order.

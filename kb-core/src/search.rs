@@ -630,8 +630,15 @@ impl LangIndex {
 
     /// Round trip 3: postings (positions for phrases) of the plan's terms and the norms of their zones.
     async fn warm_postings(&self, plan: &Node) -> Result<()> {
-        plan::touch(&self.searcher, &self.infos, plan)?;
-        self.directory.fetch_missed().await.map(|_| ()).map_err(|err| Error::Fetch(err.to_string()))
+        let cold = plan::cold_terms(&self.searcher, &self.infos, plan)?;
+        let mut reads: Vec<BoxFuture<'_, std::io::Result<()>>> = Vec::new();
+        for (segment, term, positions) in cold {
+            let inverted = self.searcher.segment_reader(segment).inverted_index(term.field())?;
+            reads.push(async move { inverted.warm_postings(&term, positions).await.map(|_| ()) }.boxed());
+        }
+        // The norms the plan found missing.
+        reads.push(async { self.directory.fetch_missed().await.map(|_| ()) }.boxed());
+        settle(join_all(reads).await)
     }
 
     /// Round trip 4: a hit's stored card.

@@ -205,6 +205,64 @@ async fn keyboard_only_search_read_and_close_in_unaccented_vietnamese() {
     browser.quit().await.unwrap();
 }
 
+/// Until the widget's code has arrived, the launcher opens the loader's shell: a search box that takes
+/// keystrokes at once, with Esc and Tab as in the panel. The widget takes over what was typed, caret and
+/// focus included, and answers it without the visitor doing anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_is_typed_before_the_widget_arrives_is_kept_and_answered() {
+    let help = help_center().await.unwrap();
+    help.hold(".wasm");
+    let (store, _pages) = storefront(&help, &[]).await.unwrap();
+    let browser = Browser::start(1280, 900).await.unwrap();
+    browser.client.goto(&format!("{}/index.html", store.origin())).await.unwrap();
+    open_panel(&browser).await;
+    let in_shell = format!("return !!{ROOT}.querySelector('.shell .panel:not([hidden])')");
+    assert_eq!(browser.js(&in_shell, vec![]).await.unwrap(), json!(true), "the shell is open");
+    let status = format!("return {ROOT}.querySelector('.shell [aria-live]').textContent");
+    let status = browser.js(&status, vec![]).await.unwrap();
+    assert_eq!(status, json!("Đang tải câu trả lời…"), "the wait is announced");
+
+    // Tab keeps to the box and the close button; Esc closes and gives focus back to the launcher.
+    browser.keys(&[Key::Tab.into()]).await.unwrap();
+    assert_eq!(focused(&browser).await, "icon close");
+    browser.chord(&[Key::Shift.into(), Key::Tab.into()]).await.unwrap();
+    assert_eq!(focused(&browser).await, "query");
+    browser.keys(&[Key::Escape.into()]).await.unwrap();
+    assert!(!panel_open(&browser).await, "Esc closes the shell");
+    assert_eq!(focused(&browser).await, "launcher");
+    let expanded = format!("return {ROOT}.querySelector('.launcher').getAttribute('aria-expanded')");
+    assert_eq!(browser.js(&expanded, vec![]).await.unwrap(), json!("false"));
+
+    // Reopened, it types; the caret goes back two characters.
+    browser.keys(&[Key::Enter.into()]).await.unwrap();
+    assert_eq!(focused(&browser).await, "query");
+    browser.type_text("chinh sach doi tra").await.unwrap();
+    browser.keys(&[Key::Left.into(), Key::Left.into()]).await.unwrap();
+    assert!(help.requests().iter().any(|path| path.ends_with(".wasm")), "the code is on its way, held");
+
+    help.release();
+    browser
+        .wait_for(
+            &format!("!{ROOT}.querySelector('.shell') && {ROOT}.querySelector('.hit-title')"),
+            "results",
+        )
+        .await
+        .unwrap();
+    let input = browser
+        .js(&format!("const q = {ROOT}.querySelector('.query'); return [q.value, q.selectionStart]"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(input, json!(["chinh sach doi tra", 16]), "text and caret kept");
+    assert_eq!(focused(&browser).await, "query", "focus kept");
+    let titles = result_titles(&browser).await;
+    assert!(titles[0].contains("đổi trả"), "answered without another keystroke: {titles:?}");
+    // Typing goes on in the panel, where the caret was.
+    browser.type_text("x").await.unwrap();
+    let value = browser.js(&format!("return {ROOT}.querySelector('.query').value"), vec![]).await.unwrap();
+    assert_eq!(value, json!("chinh sach doi txra"));
+    browser.quit().await.unwrap();
+}
+
 /// An English visitor finds the English article; "No" offers other articles and a person, and the
 /// hand-over carries what they searched and read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,8 +1,9 @@
 //! What `cargo xtask bench browser` measures in a real headless Chromium. Prints one JSON object.
 //!
 //! ```text
-//! browser_bench first-answer SITE QUERY SECOND RUNS   time to first answer, Answerdesk and Pagefind's UI,
-//!                                                  on 4G, then to the answer of a second question
+//! browser_bench first-answer SITE QUERY SECOND RUNS [CPS]   time to first answer, Answerdesk and
+//!                                      Pagefind's UI, on 4G, then to the answer of a second question;
+//!                                      with CPS, the first question is typed at CPS characters a second
 //! browser_bench query-latency SITE QUERIES           Answerdesk('search', q) timed in the page, per query
 //! ```
 //!
@@ -21,7 +22,7 @@ use fantoccini::elements::Element;
 use serde_json::{Value, json};
 
 const USAGE: &str =
-    "usage: browser_bench first-answer SITE QUERY SECOND RUNS | query-latency SITE QUERIES.json";
+    "usage: browser_bench first-answer SITE QUERY SECOND RUNS [CPS] | query-latency SITE QUERIES.json";
 
 /// Lighthouse's mobile throttling preset "Slow 4G" (`mobileSlow4G` in lighthouse
 /// core/config/constants.js): 150 ms round trip, 1.6 Mbps down, 750 kbps up.
@@ -62,9 +63,10 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let report = match args.as_slice() {
-        ["first-answer", site, query, second, runs] => {
+        ["first-answer", site, query, second, runs, pace @ ..] if pace.len() <= 1 => {
             let runs = runs.parse().context("RUNS is a number")?;
-            first_answer(Path::new(site), [query, second], runs).await?
+            let pace = pace.first().map(|cps| cps.parse::<f64>()).transpose().context("CPS is a number")?;
+            first_answer(Path::new(site), [query, second], runs, pace).await?
         }
         ["query-latency", site, queries] => {
             let text = std::fs::read_to_string(queries).with_context(|| format!("cannot read {queries}"))?;
@@ -168,7 +170,12 @@ fn network() -> (Value, Value) {
 }
 
 /// `runs` cold-cache runs of each engine, alternating, on the same articles and questions.
-async fn first_answer(site: &Path, queries: [&str; 2], runs: usize) -> anyhow::Result<Value> {
+async fn first_answer(
+    site: &Path,
+    queries: [&str; 2],
+    runs: usize,
+    pace: Option<f64>,
+) -> anyhow::Result<Value> {
     let help = Server::start_precompressed(
         site.to_path_buf(),
         &[("access-control-allow-origin", "*".into()), ("timing-allow-origin", "*".into())],
@@ -183,7 +190,7 @@ async fn first_answer(site: &Path, queries: [&str; 2], runs: usize) -> anyhow::R
     let mut report = json!({ "network": network().1, "answerdesk": [], "pagefind": [] });
     for run in 1..=runs {
         for (engine, url) in &pages {
-            let measured = first_answer_once(*engine, url, queries, &help, site)
+            let measured = first_answer_once(*engine, url, queries, pace, &help, site)
                 .await
                 .with_context(|| format!("{} run {run}", engine.name()))?;
             eprintln!("  {} run {run}/{runs}: {measured}", engine.name());
@@ -194,12 +201,14 @@ async fn first_answer(site: &Path, queries: [&str; 2], runs: usize) -> anyhow::R
 }
 
 /// One run in a fresh browser (new profile, cache disabled, throttled before the page loads): click,
-/// type the first question once the search box has focus, wait for the first result title painted; then
-/// select the text, type the second question and wait for its first result.
+/// type the first question once the search box has focus (at once, or `pace` characters a second), wait
+/// for the first result title painted; then select the text, type the second question and wait for its
+/// first result.
 async fn first_answer_once(
     engine: Engine,
     url: &str,
     [query, second]: [&str; 2],
+    pace: Option<f64>,
     help: &Server,
     site: &Path,
 ) -> anyhow::Result<Value> {
@@ -218,7 +227,8 @@ async fn first_answer_once(
         "const root = {root}, t = window.ttfa = {{}};
          performance.setResourceTimingBufferSize(100000);
          root.querySelector('{trigger}').addEventListener('click', () => t.click ??= performance.now(), {{ capture: true }});
-         document.addEventListener('keydown', () => t.key ??= performance.now(), {{ capture: true }});
+         document.addEventListener('keydown', () => {{ t.key ??= performance.now(); t.lastKey = performance.now(); }}, {{ capture: true }});
+         document.addEventListener('focusin', () => {{ if ({ready}) t.box ??= performance.now(); }}, {{ capture: true }});
          window.watchAnswer = (query, previous, done) => new MutationObserver((_, observer) => {{
            const hit = root.querySelector('{result}'), text = hit?.textContent.trim();
            if (!text || text === previous || root.querySelector('{search_box}')?.value !== query) return;
@@ -231,12 +241,21 @@ async fn first_answer_once(
         trigger = engine.trigger(),
         result = engine.result(),
         search_box = engine.search_box(),
+        ready = engine.typing_ready(),
     );
     browser.js(&instrument, vec![json!(query)]).await?;
     let before = help.requests().len();
     engine.trigger_element(&browser).await?.click().await?;
     browser.wait_for_within(&engine.typing_ready(), "the search box", LIMIT).await?;
-    browser.type_text(query).await?;
+    match pace {
+        Some(cps) => {
+            for c in query.chars() {
+                browser.keys(&[c]).await?;
+                tokio::time::sleep(Duration::from_secs_f64(1.0 / cps)).await;
+            }
+        }
+        None => browser.type_text(query).await?,
+    }
     let t = browser.wait_for_within("window.ttfa.painted && window.ttfa", "the first result", LIMIT).await?;
     // What the help center sent from the click on (Pagefind fetches from a worker, out of the page's
     // resource timing): brotli files where the server has them, as Chromium accepts brotli.
@@ -281,6 +300,8 @@ async fn first_answer_once(
     };
     Ok(json!({
         "click_to_answer_ms": at(&t, "painted")? - at(&t, "click")?,
+        "click_to_box_ms": at(&t, "box")? - at(&t, "click")?,
+        "last_key_to_answer_ms": at(&t, "painted")? - at(&t, "lastKey")?,
         "keystroke_to_answer_ms": at(&t, "painted")? - at(&t, "key")?,
         "requests": first.len(), "bytes": first.iter().map(|path| served_bytes(site, path)).sum::<u64>(),
         "index_requests": index_requests, "index_bytes": index_bytes,

@@ -60,6 +60,7 @@ pub struct Server {
     pub addr: SocketAddr,
     requests: Arc<Mutex<Vec<String>>>,
     refused: Arc<Mutex<Vec<String>>>,
+    held: Arc<tokio::sync::watch::Sender<Vec<String>>>,
     _task: tokio::task::JoinHandle<()>,
 }
 
@@ -71,6 +72,8 @@ struct ServerState {
     requests: Arc<Mutex<Vec<String>>>,
     /// Paths ending in one of these get a 404, as from a host that lost them.
     refused: Arc<Mutex<Vec<String>>>,
+    /// Paths ending in one of these wait until [`Server::release`], as on a very slow network.
+    held: Arc<tokio::sync::watch::Sender<Vec<String>>>,
 }
 
 impl Server {
@@ -100,12 +103,14 @@ impl Server {
             .collect::<anyhow::Result<Vec<_>>>()?;
         let requests = Arc::new(Mutex::new(Vec::new()));
         let refused = Arc::new(Mutex::new(Vec::new()));
+        let held = Arc::new(tokio::sync::watch::Sender::new(Vec::new()));
         let state = ServerState {
             root,
             headers: Arc::new(headers),
             precompressed,
             requests: requests.clone(),
             refused: refused.clone(),
+            held: held.clone(),
         };
         let app = Router::new().fallback(serve_file).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -113,7 +118,7 @@ impl Server {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Server { addr, requests, refused, _task: task })
+        Ok(Server { addr, requests, refused, held, _task: task })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -128,6 +133,17 @@ impl Server {
         }
     }
 
+    /// From now on, holds every response for a path ending in `suffix` (e.g. `.wasm`) until
+    /// [`Server::release`].
+    pub fn hold(&self, suffix: &str) {
+        self.held.send_modify(|held| held.push(suffix.to_owned()));
+    }
+
+    /// Sends what [`Server::hold`] held, and holds nothing more.
+    pub fn release(&self) {
+        self.held.send_replace(Vec::new());
+    }
+
     /// Paths requested so far.
     pub fn requests(&self) -> Vec<String> {
         self.requests.lock().map(|r| r.clone()).unwrap_or_default()
@@ -138,7 +154,9 @@ async fn serve_file(State(state): State<ServerState>, request: Request) -> Respo
     if let Ok(mut log) = state.requests.lock() {
         log.push(request.uri().path().to_owned());
     }
-    let path = request.uri().path();
+    let path = request.uri().path().to_owned();
+    let mut held = state.held.subscribe();
+    let _ = held.wait_for(|held| !held.iter().any(|suffix| path.ends_with(suffix.as_str()))).await;
     if state.refused.lock().is_ok_and(|refused| refused.iter().any(|suffix| path.ends_with(suffix.as_str())))
     {
         let mut response = Response::new(Body::from("gone"));

@@ -2,29 +2,46 @@
 // embed snippet, draws the launcher in a shadow root, and fetches the widget (wasm) and the knowledge
 // base only when the visitor shows intent (hover, focus, touch or click on the launcher), or when the
 // page is idle if the site owner asks for it (`preload: 'idle'`). It sets no cookies and uses no storage.
+// A click before the widget is ready opens the shell: the panel's frame with a working search box, so the
+// visitor types at once; the widget takes over the text, the caret and the open state when it starts.
+// The frame's styles live here, once, for the shell and the widget's panel alike.
 // `cargo xtask` fills in the hashed file names below after Trunk builds the widget.
 (function () {
   var w = window, d = document, A = w.Answerdesk;
   if (A && A.loaded) return;
   var queue = (A && A.q) || [];
+  // The launcher's label, then the panel's title, close, search label, placeholder and loading status:
+  // the widget's own words (i18n.rs; a test keeps them equal).
+  var WORDS = {
+    en: ['Open help', 'How can we help?', 'Close help', 'Search the help center', 'Type your question…', 'Loading answers…'],
+    vi: ['Mở trợ giúp', 'Chúng tôi có thể giúp gì?', 'Đóng trợ giúp', 'Tìm trong trung tâm trợ giúp', 'Nhập câu hỏi của bạn…',
+      'Đang tải câu trả lời…']
+  };
+  var DARK = '--bg:#16191d;--fg:#e8eaed;--muted:#a3acb5;--line:#30363d;--soft:#21262d';
   var script = d.currentScript;
   var base = script ? new URL('.', script.src).href : '';
   var config = {}, listeners = {}, pending = [];
-  var widget, loading, host, launcher, readyPayload;
+  var widget, loading, host, launcher, readyPayload, shell, typed, lang;
 
   function emit(name, payload) {
     if (name === 'ready') readyPayload = payload;
-    (listeners[name] || []).forEach(function (fn) {
+    (listeners[name] || []).forEach((fn) => {
       try { fn(payload); } catch (e) { console.error(e); }
     });
   }
 
   // fetch() that fails on HTTP errors too.
   function fetchOk(url) {
-    return fetch(url).then(function (r) {
+    return fetch(url).then((r) => {
       if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
       return r;
     });
+  }
+
+  // The visitor's language as the widget chooses it: configured, the page's, the browser's; else Vietnamese.
+  function pickLang() {
+    var tags = [config.lang, d.documentElement.lang].concat(navigator.languages || [navigator.language]);
+    return tags.map((tag) => (tag || '').slice(0, 2).toLowerCase()).find((tag) => tag === 'vi' || tag === 'en') || 'vi';
   }
 
   // The wasm module and the index's entry for the visitor's language (its hotcache: what opening the
@@ -32,22 +49,21 @@
   function load() {
     if (loading) return loading;
     var kb = new URL(config.kb || '/kb/', location.href).href.replace(/\/?$/, '/');
-    var index = fetchOk(kb + 'manifest.json').then(function (r) { return r.json(); }).then(function (m) {
-      var e = m.entries || {}, lang = (config.lang || d.documentElement.lang || navigator.language || '').slice(0, 2).toLowerCase();
-      var entry = e[lang] || e[Object.keys(e)[0]];
+    var index = fetchOk(kb + 'manifest.json').then((r) => r.json()).then((m) => {
+      var e = m.entries || {}, entry = e[lang] || e[Object.keys(e)[0]];
       if (!entry) return [m, null];
-      return fetchOk(kb + entry.file).then(function (r) { return r.arrayBuffer(); }).then(function (b) { return [m, b]; });
+      return fetchOk(kb + entry.file).then((r) => r.arrayBuffer()).then((b) => [m, b]);
     });
     launcher.setAttribute('aria-busy', 'true');
-    loading = import(base + '__WIDGET_JS__').then(function (m) {
-      return m.default({ module_or_path: base + '__WIDGET_WASM__' }).then(function () {
+    loading = import(base + '__WIDGET_JS__').then((m) =>
+      m.default({ module_or_path: base + '__WIDGET_WASM__' }).then(() => {
         config.kb = kb;
         widget = m.start(host.shadowRoot, launcher, config, emit, index);
         launcher.removeAttribute('aria-busy');
-        pending.splice(0).forEach(function (c) { widget.call(c[0], c[1]); });
+        pending.splice(0).forEach((c) => widget.call(c[0], c[1]));
         return widget;
-      });
-    }).catch(function (e) {
+      })
+    ).catch((e) => {
       loading = null;
       launcher.removeAttribute('aria-busy');
       console.error('Answerdesk: could not load the widget', e);
@@ -64,21 +80,30 @@
       ':host{all:initial!important}' +
       '.launcher{position:fixed;z-index:2147483647;right:20px;bottom:20px;width:56px;height:56px;' +
       'border:0;border-radius:50%;background:var(--ad-accent,#0b6e4f);color:#fff;cursor:pointer;' +
-      'box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}' +
+      'box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center}' +
       '.launcher:focus-visible{outline:3px solid #fff;box-shadow:0 0 0 6px var(--ad-accent,#0b6e4f)}' +
       '.launcher[aria-busy]{opacity:.8;cursor:progress}.launcher svg{width:28px;height:28px;fill:currentColor}' +
+      // The panel's frame: the shell's and the widget's (whose own sheet styles what is inside).
+      '.answerdesk{--accent:var(--ad-accent,#0b6e4f);--bg:#fff;--fg:#1b1f23;--muted:#5c6670;--line:#dde2e6;' +
+      '--soft:#f3f5f7;font:16px/1.5 system-ui,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:var(--fg)}' +
+      '@media (prefers-color-scheme:dark){.panel:not(.light){' + DARK + '}}.panel.dark{' + DARK + '}' +
+      '.panel{position:fixed;z-index:2147483646;right:20px;bottom:92px;width:380px;max-height:min(640px,calc(100vh - 120px));' +
+      'display:flex;flex-direction:column;box-sizing:border-box;background:var(--bg);color:var(--fg);border:1px solid var(--line);' +
+      'border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.22);overflow:hidden;text-align:left}.panel[hidden]{display:none}' +
       // On phones the open panel fills the screen and has its own close button.
-      '@media (max-width:480px){.launcher[aria-expanded=true]{display:none}}'
+      '@media (max-width:480px){.panel{inset:0;width:auto;max-height:none;border-radius:0;border:0}.launcher[aria-expanded=true]{display:none}}' +
+      '.bar{display:flex;align-items:center;gap:8px;padding:10px 12px;background:var(--accent);color:#fff}' +
+      '.bar h2{flex:1;margin:0;font-size:17px;font-weight:600}.spacer{width:4px}' +
+      '.icon{font:inherit;width:36px;height:36px;border:0;border-radius:8px;background:none;color:inherit;font-size:22px;line-height:1;cursor:pointer}' +
+      '.body{flex:1;overflow-y:auto;padding:12px 14px 14px}' +
+      ':focus-visible{outline:3px solid var(--accent);outline-offset:2px}' +
+      '.query{font:inherit;box-sizing:border-box;width:100%;font-size:16px;padding:10px 12px;border:1px solid var(--line);' +
+      'border-radius:10px;background:var(--soft);color:var(--fg)}.status{margin:8px 2px;color:var(--muted);font-size:14px}'
     );
     root.adoptedStyleSheets = [sheet];
     if (config.color) host.style.setProperty('--ad-accent', config.color);
-    launcher = d.createElement('button');
-    launcher.className = 'launcher';
-    launcher.type = 'button';
-    var lang = config.lang || d.documentElement.lang || navigator.language || '';
-    launcher.setAttribute('aria-label', /^vi/i.test(lang) ? 'Mở trợ giúp' : 'Open help');
-    launcher.setAttribute('aria-haspopup', 'dialog');
-    launcher.setAttribute('aria-expanded', 'false');
+    lang = pickLang();
+    launcher = el('button', { class: 'launcher', type: 'button', 'aria-label': WORDS[lang][0], 'aria-haspopup': 'dialog', 'aria-expanded': 'false' });
     // Built node by node: innerHTML would be refused on pages that enforce Trusted Types.
     var ns = 'http://www.w3.org/2000/svg', svg = d.createElementNS(ns, 'svg'), path = d.createElementNS(ns, 'path');
     svg.setAttribute('viewBox', '0 0 24 24');
@@ -86,16 +111,56 @@
     path.setAttribute('d', 'M12 2a10 10 0 0 0-8.7 14.9L2 22l5.3-1.3A10 10 0 1 0 12 2zm1 15h-2v-2h2zm2.1-7.7-.9.9c-.7.7-1.2 1.3-1.2 2.8h-2v-.5c0-1.1.5-2.1 1.2-2.8l1.2-1.3A2 2 0 1 0 10 7H8a4 4 0 1 1 7.1 2.3z');
     svg.appendChild(path);
     launcher.appendChild(svg);
-    ['pointerenter', 'focus', 'touchstart'].forEach(function (type) {
-      launcher.addEventListener(type, load, { once: true, passive: true });
-    });
-    launcher.addEventListener('click', function () { call('toggle', []); });
+    ['pointerenter', 'focus', 'touchstart'].forEach((type) => launcher.addEventListener(type, load, { once: true, passive: true }));
+    launcher.addEventListener('click', () => call('toggle', []));
     root.appendChild(launcher);
     d.body.appendChild(host);
     if (config.preload === 'idle') {
-      var idle = w.requestIdleCallback || function (f) { setTimeout(f, 2000); };
+      var idle = w.requestIdleCallback || ((f) => setTimeout(f, 2000));
       idle(load);
     }
+  }
+
+  // An element with attributes (`class` among them), in `parent`, holding `text`.
+  function el(tag, attrs, parent, text) {
+    var e = d.createElement(tag);
+    for (var name in attrs) e.setAttribute(name, attrs[name]);
+    if (text) e.textContent = text;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+
+  // The shell, built on first use (node by node, for Trusted Types) and shown or hidden.
+  function toggleShell(open) {
+    var words = WORDS[lang];
+    if (!shell) {
+      shell = el('div', { class: 'answerdesk shell' }, host.shadowRoot);
+      var panel = el('div', { class: 'panel ' + (config.theme || ''), role: 'dialog', 'aria-modal': 'true', 'aria-label': words[1] }, shell);
+      var bar = el('header', { class: 'bar' }, panel);
+      el('span', { class: 'spacer' }, bar);
+      el('h2', {}, bar, words[1]);
+      var close = el('button', { class: 'icon close', 'aria-label': words[2] }, bar, '\u00d7');
+      close.onclick = () => toggleShell(false);
+      var body = el('div', { class: 'body' }, panel);
+      typed = el('input', { class: 'query', type: 'search', autocomplete: 'off', 'aria-label': words[3], placeholder: words[4] },
+        el('div', { class: 'search' }, body));
+      el('p', { class: 'status', 'aria-live': 'polite' }, body, words[5]);
+      panel.onkeydown = (e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          e.stopPropagation();
+          toggleShell(false);
+          launcher.focus();
+        } else if (e.key === 'Tab') {
+          // Two stops, the box and the close button: Tab keeps to them, as in the panel.
+          e.preventDefault();
+          (host.shadowRoot.activeElement === typed ? close : typed).focus();
+        }
+      };
+    }
+    shell.firstChild.hidden = !open;
+    launcher.setAttribute('aria-expanded', open);
+    if (open) typed.focus();
   }
 
   function call(method, args) {
@@ -107,18 +172,21 @@
       // Subscribing to `ready` after it happened still gets it, so no listener can miss it.
       if (args[0] === 'ready' && readyPayload) args[1](readyPayload);
     } else if (method === 'off') {
-      listeners[args[0]] = (listeners[args[0]] || []).filter(function (fn) { return fn !== args[1]; });
+      listeners[args[0]] = (listeners[args[0]] || []).filter((fn) => fn !== args[1]);
     } else if (widget) {
       widget.call(method, args);
+    } else if (/^(open|close|toggle)$/.test(method) && host) {
+      toggleShell(method === 'toggle' ? !shell || shell.firstChild.hidden : method === 'open');
+      load();
     } else {
       pending.push([method, args]);
       // Calls that show something need the widget now; the rest wait for it.
-      if (/^(open|toggle|search|escalate)$/.test(method) && host) load();
+      if (/^(search|escalate)$/.test(method) && host) load();
     }
   }
 
   function Answerdesk() { call(arguments[0], [].slice.call(arguments, 1)); }
   Answerdesk.loaded = true;
   w.Answerdesk = Answerdesk;
-  queue.forEach(function (args) { call(args[0], [].slice.call(args, 1)); });
+  queue.forEach((args) => call(args[0], [].slice.call(args, 1)));
 })();

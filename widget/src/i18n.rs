@@ -276,4 +276,17 @@ mod tests {
         assert_eq!(strings(Lang::En).results(3), "3 articles found");
         assert_eq!(strings(Lang::Vi).results(3), "Tìm thấy 3 bài viết");
     }
+
+    #[test]
+    fn the_loaders_shell_says_what_the_panel_says() {
+        // The shell (loader/answerdesk.js) shows these words until the panel replaces it: any difference
+        // would flash.
+        let loader = include_str!("../loader/answerdesk.js");
+        for lang in [Lang::En, Lang::Vi] {
+            let t = strings(lang);
+            for words in [t.title, t.close, t.search_label, t.search_placeholder, t.loading] {
+                assert!(loader.contains(&format!("'{words}'")), "the shell lacks {lang:?} {words:?}");
+            }
+        }
+    }
 }

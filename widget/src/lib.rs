@@ -4,7 +4,9 @@
 //! The loader (`loader/answerdesk.js`, a few KB) draws the launcher in a shadow root and, once the visitor
 //! shows intent, imports this module and calls [`start`] with that shadow root, the launcher, the site
 //! owner's options, a function to emit events, and a promise of the index bundle (fetched in parallel with
-//! this module). Every later `Answerdesk(method, ...args)` call arrives through [`Handle::call`].
+//! this module). Every later `Answerdesk(method, ...args)` call arrives through [`Handle::call`]. A visitor
+//! who clicked before this module arrived has been typing into the loader's shell, which the panel takes
+//! over ([`shell`]).
 
 pub mod app;
 pub mod bridge;
@@ -15,6 +17,7 @@ pub mod config;
 pub mod i18n;
 pub mod journey;
 pub mod kb;
+pub mod shell;
 pub mod state;
 
 use js_sys::{Array, Promise, Uint8Array};
@@ -68,8 +71,12 @@ pub fn start(
     mount.set_class_name("answerdesk");
     root.append_child(&mount)?;
 
+    let shell = shell::Shell::find(&root);
     let widget = Widget::new(config, lang);
     leptos::mount::mount_to(mount, move || view! { <app::Panel widget/> }).forget();
+    if let Some(shell) = shell {
+        shell.hand_over(widget, root);
+    }
     leptos::task::spawn_local(open_index(widget, index, lang));
     Ok(Handle { widget })
 }

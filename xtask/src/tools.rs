@@ -121,6 +121,21 @@ pub fn ensure_wasm_opt() -> anyhow::Result<std::path::PathBuf> {
     Ok(bin)
 }
 
+/// Minifies the loader, whose budget (3 KB gzip) the readable source with the shell's styles exceeds.
+pub const TERSER_VERSION: &str = "5.51.4";
+
+/// terser from npm, installed into `.tools/terser` when missing or at another version. Returns the program.
+pub fn ensure_terser() -> anyhow::Result<std::path::PathBuf> {
+    let prefix = tools_dir().join("terser");
+    let terser = prefix.join("node_modules/.bin/terser");
+    let current = Command::new(&terser).arg("--version").output().ok();
+    if current.is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains(TERSER_VERSION)) {
+        return Ok(terser);
+    }
+    npm_install(&prefix, &[&format!("terser@{TERSER_VERSION}")])?;
+    Ok(terser)
+}
+
 /// The peers `cargo xtask eval` compares kb-core with.
 pub const MINISEARCH_VERSION: &str = "7.2.0";
 /// Pagefind ships its indexer binary inside the npm package (no download at run time).

@@ -1,7 +1,8 @@
 //! Building the widget with Trunk, and writing its loader (`answerdesk.js`) with the hashed file names.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
 
@@ -48,7 +49,6 @@ pub fn precompress(dir: &Path) -> anyhow::Result<()> {
 
 /// gzip at the highest level (what a host would precompress with).
 pub fn gzip(raw: &[u8]) -> anyhow::Result<Vec<u8>> {
-    use std::io::Write;
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(raw)?;
     Ok(encoder.finish()?)
@@ -56,7 +56,6 @@ pub fn gzip(raw: &[u8]) -> anyhow::Result<Vec<u8>> {
 
 /// Brotli at quality 11 with a 4 MiB window (the usual static-asset settings).
 pub fn brotli(raw: &[u8]) -> anyhow::Result<Vec<u8>> {
-    use std::io::Write;
     let mut out = Vec::new();
     {
         let mut encoder = brotli::CompressorWriter::new(&mut out, 64 * 1024, 11, 22);
@@ -75,9 +74,26 @@ pub fn write_loader() -> anyhow::Result<()> {
     let (js, wasm) = built_files(&staging)?;
     let source = std::fs::read_to_string(crate::root().join(LOADER_SOURCE))
         .with_context(|| format!("cannot read {LOADER_SOURCE}"))?;
-    let loader = loader(&source, &js, &wasm)?;
+    let loader = minified(&loader(&source, &js, &wasm)?)?;
     std::fs::write(staging.join("answerdesk.js"), loader).context("cannot write answerdesk.js")?;
     Ok(())
+}
+
+/// `loader` through terser (compressed, names mangled, no comments).
+fn minified(loader: &str) -> anyhow::Result<String> {
+    let terser = tools::ensure_terser()?;
+    let mut child = Command::new(&terser)
+        .args(["--compress", "--mangle", "--comments", "false"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {}", terser.display()))?;
+    child.stdin.take().context("terser's stdin")?.write_all(loader.as_bytes())?;
+    let output = child.wait_with_output()?;
+    if !output.status.success() {
+        bail!("terser could not minify the loader ({})", output.status);
+    }
+    String::from_utf8(output.stdout).context("terser wrote something that is not UTF-8")
 }
 
 /// The hashed JS glue and wasm file names Trunk wrote.

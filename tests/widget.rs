@@ -457,31 +457,47 @@ async fn screenshots_and_time_to_first_results() {
     eprintln!("time to first results: {report}");
 }
 
-/// `* { all: unset }` and `div { display: none }` on the host page do not reach the widget.
+/// `* { all: unset }` and `div { display: none }` on the host page do not reach the widget: neither the
+/// loader's shell (the widget's code held back) nor the panel.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_host_stylesheet_does_not_break_the_widget() {
     let help = help_center().await.unwrap();
     let (store, _pages) = storefront(&help, &[]).await.unwrap();
-    let (_, browser) =
-        open_and_search(&format!("{}/hostile.html", store.origin()), 1280, 900, "refund").await;
+    let url = format!("{}/hostile.html", store.origin());
+
+    help.hold(".wasm");
+    let browser = Browser::start(1280, 900).await.unwrap();
+    browser.client.goto(&url).await.unwrap();
+    open_panel(&browser).await;
+    keeps_its_shape(&browser, ".shell").await;
+    browser.screenshot("widget-hostile-css-shell.png").await.unwrap();
+    browser.quit().await.unwrap();
+    help.release();
+
+    let (_, browser) = open_and_search(&url, 1280, 900, "refund").await;
+    keeps_its_shape(&browser, ".answerdesk:not(.shell)").await;
+    assert!(!result_titles(&browser).await.is_empty());
+    browser.screenshot("widget-hostile-css.png").await.unwrap();
+    browser.quit().await.unwrap();
+}
+
+/// The launcher, and the open panel inside `scope`, have their own size, fonts and colours.
+async fn keeps_its_shape(browser: &Browser, scope: &str) {
     let geometry = browser
         .js(&format!(
             "const r = {ROOT}; const l = r.querySelector('.launcher').getBoundingClientRect();
-             const p = r.querySelector('.panel').getBoundingClientRect();
-             const q = getComputedStyle(r.querySelector('.query'));
-             return [l.width, l.height, p.width > 300 && p.height > 200, p.right <= innerWidth, q.fontSize, q.backgroundColor];"
+             const p = r.querySelector('{scope} .panel').getBoundingClientRect();
+             const q = getComputedStyle(r.querySelector('{scope} .query'));
+             return [l.width, l.height, p.width > 300 && p.height > 100, p.right <= innerWidth, q.fontSize, q.backgroundColor];"
         ), vec![])
         .await
         .unwrap();
     assert_eq!(geometry[0], json!(56), "launcher keeps its size: {geometry}");
     assert_eq!(geometry[1], json!(56));
-    assert_eq!(geometry[2], json!(true), "panel keeps its size: {geometry}");
-    assert_eq!(geometry[3], json!(true), "panel stays on screen: {geometry}");
+    assert_eq!(geometry[2], json!(true), "{scope} panel keeps its size: {geometry}");
+    assert_eq!(geometry[3], json!(true), "{scope} panel stays on screen: {geometry}");
     assert_eq!(geometry[4], json!("16px"), "host font rules do not leak in: {geometry}");
     assert_ne!(geometry[5], json!("rgb(255, 0, 0)"), "host colours do not leak in: {geometry}");
-    assert!(!result_titles(&browser).await.is_empty());
-    browser.screenshot("widget-hostile-css.png").await.unwrap();
-    browser.quit().await.unwrap();
 }
 
 /// The Content-Security-Policy the README documents is enough, and nothing is blocked under it.
@@ -494,8 +510,19 @@ async fn the_widget_works_under_a_strict_content_security_policy() {
         help = help.origin()
     );
     let (store, _pages) = storefront(&help, &[("content-security-policy", policy)]).await.unwrap();
-    let (_, browser) =
-        open_and_search(&format!("{}/csp.html", store.origin()), 1280, 900, "payment failed").await;
+    let url = format!("{}/csp.html", store.origin());
+    // The loader's shell (the widget's code held back) needs nothing the policy forbids either.
+    help.hold(".wasm");
+    let browser = Browser::start(1280, 900).await.unwrap();
+    browser.client.goto(&url).await.unwrap();
+    open_panel(&browser).await;
+    browser.type_text("payment").await.unwrap();
+    let violations = browser.js("return window.violations", vec![]).await.unwrap();
+    assert_eq!(violations, json!([]), "CSP violations in the shell");
+    browser.quit().await.unwrap();
+    help.release();
+
+    let (_, browser) = open_and_search(&url, 1280, 900, "payment failed").await;
     assert!(!result_titles(&browser).await.is_empty());
     let violations = browser.js("return window.violations", vec![]).await.unwrap();
     assert_eq!(violations, json!([]), "CSP violations");

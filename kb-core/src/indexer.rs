@@ -256,13 +256,7 @@ mod tests {
         assert!(!split.files.is_empty(), "the bodies are apart");
         assert!(split.files.iter().all(|(name, _)| name.ends_with(".body")), "and nothing else");
 
-        let entries: Vec<(Lang, String)> =
-            split.entries.iter().map(|(lang, name, _)| (*lang, name.clone())).collect();
-        let memory = split.to_memory();
-        let rounds = crate::lazy::measure::Rounds::new(move |name| {
-            memory.get(name).map(<[u8]>::to_vec).ok_or_else(|| std::io::Error::other("lost"))
-        });
-        let kb = KnowledgeBase::new(std::sync::Arc::new(rounds.clone()), entries);
+        let (kb, rounds) = counting_round_trips(&split);
         for lang in kb.langs() {
             rounds.run(kb.open(lang)).unwrap();
             assert!(kb.searches_offline(lang), "{lang}");
@@ -281,13 +275,7 @@ mod tests {
     fn a_question_costs_the_dictionary_then_postings_and_positions_then_cards() {
         // Everything in chunks: each round trip is one dependent step of the search.
         let split = sample(0);
-        let entries: Vec<(Lang, String)> =
-            split.entries.iter().map(|(lang, name, _)| (*lang, name.clone())).collect();
-        let memory = split.to_memory();
-        let rounds = crate::lazy::measure::Rounds::new(move |name| {
-            memory.get(name).map(<[u8]>::to_vec).ok_or_else(|| std::io::Error::other("lost"))
-        });
-        let kb = KnowledgeBase::new(std::sync::Arc::new(rounds.clone()), entries);
+        let (kb, rounds) = counting_round_trips(&split);
         rounds.run(kb.open(Lang::En)).unwrap();
         rounds.take();
         // Two English words: their postings, and their positions for the phrase of the pair, in one trip.
@@ -296,6 +284,18 @@ mod tests {
         assert_eq!(cards.hits[0].id, "a3");
         let trips = rounds.take();
         assert_eq!(trips.len(), 3, "dictionary, postings with positions and norms, cards: {trips:?}");
+    }
+
+    /// A knowledge base over `split`'s files in memory, opening nothing yet, whose fetches are counted in
+    /// round trips.
+    fn counting_round_trips(split: &Split) -> (KnowledgeBase, std::sync::Arc<crate::lazy::measure::Rounds>) {
+        let entries: Vec<(Lang, String)> =
+            split.entries.iter().map(|(lang, name, _)| (*lang, name.clone())).collect();
+        let memory = split.to_memory();
+        let rounds = crate::lazy::measure::Rounds::new(move |name| {
+            memory.get(name).map(<[u8]>::to_vec).ok_or_else(|| std::io::Error::other("lost"))
+        });
+        (KnowledgeBase::new(std::sync::Arc::new(rounds.clone()), entries), rounds)
     }
 
     fn sample_synonyms() -> Synonyms {
@@ -377,13 +377,9 @@ mod tests {
         }
 
         // A host that serves something else for a chunk a query needs: the search says which chunk.
+        let (kb, rounds) = counting_round_trips(&split);
         let entries: Vec<(Lang, String)> =
             split.entries.iter().map(|(lang, name, _)| (*lang, name.clone())).collect();
-        let memory = split.to_memory();
-        let rounds = crate::lazy::measure::Rounds::new(move |name| {
-            memory.get(name).map(<[u8]>::to_vec).ok_or_else(|| std::io::Error::other("lost"))
-        });
-        let kb = KnowledgeBase::new(std::sync::Arc::new(rounds.clone()), entries.clone());
         let request = SearchRequest::new("refund").lang(Some(Lang::En));
         rounds.run(kb.search(&request)).unwrap();
         let fetched: Vec<String> = rounds.take().into_iter().flat_map(|round| round.files).collect();

@@ -57,7 +57,8 @@ impl Node {
 /// confidence, cutting snippets). An opened index never changes, so what is kept stays true.
 #[derive(Default)]
 pub(crate) struct TermInfos {
-    known: Mutex<HashMap<(u32, Term), Option<TermInfo>>>,
+    /// Per segment, by term.
+    known: Mutex<Vec<HashMap<Term, Option<TermInfo>>>>,
 }
 
 /// Enough for every word of many searches; past it the cache starts afresh.
@@ -66,16 +67,19 @@ const TERM_INFOS_KEPT: usize = 50_000;
 impl TermInfos {
     /// What a lookup already found, if it was made.
     pub fn cached(&self, segment: u32, term: &Term) -> Option<Option<TermInfo>> {
-        lock(&self.known).get(&(segment, term.clone())).cloned()
+        lock(&self.known).get(segment as usize)?.get(term).cloned()
     }
 
     /// Keeps what a lookup (or a dictionary stream) found for `term` in `segment`.
     pub fn keep(&self, segment: u32, term: &Term, info: Option<TermInfo>) {
         let mut known = lock(&self.known);
-        if known.len() >= TERM_INFOS_KEPT {
+        if known.iter().map(HashMap::len).sum::<usize>() >= TERM_INFOS_KEPT {
             known.clear();
         }
-        known.insert((segment, term.clone()), info);
+        if known.len() <= segment as usize {
+            known.resize_with(segment as usize + 1, HashMap::new);
+        }
+        known[segment as usize].insert(term.clone(), info);
     }
 
     /// `term`'s info in `segment`, from the cache or from the dictionary (whose block must be in memory:
@@ -216,15 +220,12 @@ impl Scoring<'_> {
                 let scored =
                     children.iter().map(|child| self.score(child)).collect::<tantivy::Result<_>>()?;
                 let tie_breaker = *tie_breaker;
-                Ok(combine(scored, |scores| {
-                    let (max, sum) = scores.fold((0.0f32, 0.0f32), |(max, sum), s| (max.max(s), sum + s));
-                    max + (sum - max) * tie_breaker
-                }))
+                Ok(combine(scored, |best, sum| best + (sum - best) * tie_breaker))
             }
             Node::Sum(children) => {
                 let scored =
                     children.iter().map(|child| self.score(child)).collect::<tantivy::Result<_>>()?;
-                Ok(combine(scored, |scores| scores.fold(0.0, |sum, s| sum + s)))
+                Ok(combine(scored, |_, sum| sum))
             }
         }
     }
@@ -351,23 +352,41 @@ fn within_slop(left: &[u32], right: &[u32], slop: u32) -> Vec<u32> {
     out
 }
 
-/// Merges lists in document order into one, each document's scores (in the lists' order) folded by
-/// `fold`.
-fn combine(lists: Vec<Scored>, fold: impl Fn(&mut dyn Iterator<Item = f32>) -> f32) -> Scored {
-    let mut all: Vec<(DocId, u32, f32)> = Vec::with_capacity(lists.iter().map(Vec::len).sum());
-    for (i, list) in lists.into_iter().enumerate() {
-        all.extend(list.into_iter().map(|(doc, score)| (doc, i as u32, score)));
+/// Merges lists (each in document order) into one, in document order: each document's best score and
+/// the sum of its scores (added in the lists' order), made one by `finish(best, sum)`. Merging pair by
+/// pair keeps it linear in the lists' lengths, where sorting everything cost a tenth of a search.
+fn combine(lists: Vec<Scored>, finish: impl Fn(f32, f32) -> f32) -> Scored {
+    let mut merged: Vec<(DocId, f32, f32)> = Vec::new();
+    for list in lists {
+        if merged.is_empty() {
+            merged = list.into_iter().map(|(doc, score)| (doc, score, score)).collect();
+            continue;
+        }
+        let mut next = Vec::with_capacity(merged.len() + list.len());
+        let (mut i, mut j) = (0, 0);
+        while i < merged.len() && j < list.len() {
+            let ((doc, best, sum), (other, score)) = (merged[i], list[j]);
+            match doc.cmp(&other) {
+                std::cmp::Ordering::Less => {
+                    next.push(merged[i]);
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    next.push((other, score, score));
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    next.push((doc, best.max(score), sum + score));
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        next.extend_from_slice(&merged[i..]);
+        next.extend(list[j..].iter().map(|&(doc, score)| (doc, score, score)));
+        merged = next;
     }
-    all.sort_unstable_by_key(|&(doc, i, _)| (doc, i));
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < all.len() {
-        let doc = all[start].0;
-        let end = start + all[start..].partition_point(|&(d, _, _)| d == doc);
-        out.push((doc, fold(&mut all[start..end].iter().map(|&(_, _, score)| score))));
-        start = end;
-    }
-    out
+    merged.into_iter().map(|(doc, best, sum)| (doc, finish(best, sum))).collect()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -390,11 +409,8 @@ mod tests {
     #[test]
     fn best_adds_a_share_of_the_others_and_sum_adds_all() {
         let lists = vec![vec![(1, 2.0), (3, 1.0)], vec![(1, 1.0), (2, 5.0)]];
-        let best = combine(lists.clone(), |s| {
-            let (max, sum) = s.fold((0.0f32, 0.0f32), |(m, t), x| (m.max(x), t + x));
-            max + (sum - max) * 0.5
-        });
+        let best = combine(lists.clone(), |best, sum| best + (sum - best) * 0.5);
         assert_eq!(best, vec![(1, 2.5), (2, 5.0), (3, 1.0)]);
-        assert_eq!(combine(lists, |s| s.fold(0.0, |t, x| t + x)), vec![(1, 3.0), (2, 5.0), (3, 1.0)]);
+        assert_eq!(combine(lists, |_, sum| sum), vec![(1, 3.0), (2, 5.0), (3, 1.0)]);
     }
 }

@@ -228,7 +228,9 @@ async fn first_answer_once(
          performance.setResourceTimingBufferSize(100000);
          root.querySelector('{trigger}').addEventListener('click', () => t.click ??= performance.now(), {{ capture: true }});
          document.addEventListener('keydown', () => {{ t.key ??= performance.now(); t.lastKey = performance.now(); }}, {{ capture: true }});
-         document.addEventListener('focusin', () => {{ if ({ready}) t.box ??= performance.now(); }}, {{ capture: true }});
+         // The search box counts as usable from the first frame it has focus (checked from the click on).
+         const untilUsable = () => {{ if ({ready}) t.box ??= performance.now(); else requestAnimationFrame(untilUsable); }};
+         root.querySelector('{trigger}').addEventListener('click', untilUsable, {{ capture: true }});
          window.watchAnswer = (query, previous, done) => new MutationObserver((_, observer) => {{
            const hit = root.querySelector('{result}'), text = hit?.textContent.trim();
            if (!text || text === previous || root.querySelector('{search_box}')?.value !== query) return;

@@ -175,9 +175,12 @@
       listeners[args[0]] = (listeners[args[0]] || []).filter((fn) => fn !== args[1]);
     } else if (widget) {
       widget.call(method, args);
-    } else if (/^(open|close|toggle)$/.test(method) && host) {
-      toggleShell(method === 'toggle' ? !shell || shell.firstChild.hidden : method === 'open');
+    } else if (/^(open|toggle)$/.test(method) && host) {
+      toggleShell(method === 'open' || !shell || shell.firstChild.hidden);
       load();
+    } else if (method === 'close') {
+      // Closing is no intent: nothing to fetch.
+      if (shell) toggleShell(false);
     } else {
       pending.push([method, args]);
       // Calls that show something need the widget now; the rest wait for it.

@@ -10,6 +10,7 @@
 //! ranks as the equivalent `BooleanQuery` of `DisjunctionMaxQuery`s did (sums may differ in the last bit,
 //! as tantivy's own order of addition varies).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -94,6 +95,20 @@ impl TermInfos {
         Ok(info)
     }
 
+    /// `term`'s postings in `segment` as `option` asks (`None`: the segment does not have it), read from
+    /// memory (else the error says "not loaded").
+    pub fn postings(
+        &self,
+        searcher: &Searcher,
+        segment: u32,
+        term: &Term,
+        option: IndexRecordOption,
+    ) -> tantivy::Result<Option<SegmentPostings>> {
+        let Some(info) = self.get(searcher, segment, term)? else { return Ok(None) };
+        let inverted = searcher.segment_reader(segment).inverted_index(term.field())?;
+        Ok(Some(inverted.read_postings_from_terminfo(&info, option)?))
+    }
+
     /// In how many documents of the whole index `term` occurs.
     pub fn doc_freq(&self, searcher: &Searcher, term: &Term) -> tantivy::Result<u64> {
         let mut total = 0;
@@ -130,16 +145,9 @@ pub(crate) fn cold_terms(
             } else {
                 IndexRecordOption::WithFreqs
             };
-            let read = infos.get(searcher, ord, term).and_then(|info| match info {
-                Some(info) => {
-                    segment.inverted_index(term.field())?.read_postings_from_terminfo(&info, option)?;
-                    Ok(())
-                }
-                None => Ok(()),
-            });
-            match read {
+            match infos.postings(searcher, ord, term, option) {
                 Err(err) if is_not_loaded(&err) => cold.push((ord, term.clone(), *positions)),
-                other => other?,
+                other => drop(other?),
             }
         }
         for &field in &fields {
@@ -164,7 +172,7 @@ pub(crate) fn top(
 ) -> tantivy::Result<Vec<(f32, DocAddress)>> {
     let mut found: Vec<(f32, DocAddress)> = Vec::new();
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-        let scoring = Scoring { searcher, segment, ord: ord as u32, infos, norms: Mutex::default() };
+        let scoring = Scoring { searcher, segment, ord: ord as u32, infos, norms: RefCell::default() };
         let scored = scoring.score(plan)?;
         found.extend(scored.into_iter().map(|(doc, score)| (score, DocAddress::new(ord as u32, doc))));
     }
@@ -207,7 +215,7 @@ struct Scoring<'a> {
     segment: &'a SegmentReader,
     ord: u32,
     infos: &'a TermInfos,
-    norms: Mutex<HashMap<Field, FieldNormReader>>,
+    norms: RefCell<HashMap<Field, FieldNormReader>>,
 }
 
 impl Scoring<'_> {
@@ -232,11 +240,11 @@ impl Scoring<'_> {
 
     /// The norms of `field`: how long each document's field is, for BM25.
     fn norms(&self, field: Field) -> tantivy::Result<FieldNormReader> {
-        if let Some(norms) = lock(&self.norms).get(&field) {
+        if let Some(norms) = self.norms.borrow().get(&field) {
             return Ok(norms.clone());
         }
         let norms = self.segment.get_fieldnorms_reader(field)?;
-        lock(&self.norms).insert(field, norms.clone());
+        self.norms.borrow_mut().insert(field, norms.clone());
         Ok(norms)
     }
 
@@ -245,9 +253,7 @@ impl Scoring<'_> {
     }
 
     fn postings(&self, term: &Term, option: IndexRecordOption) -> tantivy::Result<Option<SegmentPostings>> {
-        let Some(info) = self.infos.get(self.searcher, self.ord, term)? else { return Ok(None) };
-        let inverted = self.segment.inverted_index(term.field())?;
-        Ok(Some(inverted.read_postings_from_terminfo(&info, option)?))
+        self.infos.postings(self.searcher, self.ord, term, option)
     }
 
     fn term(&self, term: &Term, boost: f32) -> tantivy::Result<Scored> {

@@ -661,14 +661,11 @@ impl LangIndex {
         }
         let found = self
             .retrying(|| {
-                for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
-                    let Some(info) = self.infos.get(&self.searcher, segment as u32, &term)? else { continue };
-                    let postings = reader
-                        .inverted_index(self.schema.id)?
-                        .read_postings_from_terminfo(&info, IndexRecordOption::Basic)
-                        .map_err(tantivy::TantivyError::from)?;
-                    if postings.doc() != TERMINATED {
-                        return Ok(Attempt::Done(Some(DocAddress::new(segment as u32, postings.doc()))));
+                for segment in 0..self.searcher.segment_readers().len() as u32 {
+                    let postings =
+                        self.infos.postings(&self.searcher, segment, &term, IndexRecordOption::Basic)?;
+                    if let Some(doc) = postings.map(|p| p.doc()).filter(|&doc| doc != TERMINATED) {
+                        return Ok(Attempt::Done(Some(DocAddress::new(segment, doc))));
                     }
                 }
                 Ok(Attempt::Done(None))
@@ -734,7 +731,6 @@ impl LangIndex {
         let words = query::content_words(lang, text);
         let lexicon = self.lexicon();
         let articles = self.articles as f32;
-        let segment = self.searcher.segment_reader(address.segment_ord);
         let (mut total, mut found) = (0.0f32, 0.0f32);
         for word in &words {
             let df = query::Lexicon::doc_freq(&lexicon, lang, word) as f32;
@@ -743,15 +739,12 @@ impl LangIndex {
             for zone in Zone::ALL {
                 let field = self.schema.text_field(lang, zone);
                 let term = Term::from_field_text(field, word);
-                let postings = match self.infos.get(&self.searcher, address.segment_ord, &term)? {
-                    Some(info) => Some(
-                        segment
-                            .inverted_index(field)?
-                            .read_postings_from_terminfo(&info, IndexRecordOption::Basic)
-                            .map_err(tantivy::TantivyError::from)?,
-                    ),
-                    None => None,
-                };
+                let postings = self.infos.postings(
+                    &self.searcher,
+                    address.segment_ord,
+                    &term,
+                    IndexRecordOption::Basic,
+                )?;
                 // Postings start on their first document; seeking backwards is not allowed.
                 let id = address.doc_id;
                 if postings.is_some_and(|mut p| p.doc() == id || (p.doc() < id && p.seek(id) == id)) {

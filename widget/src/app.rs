@@ -138,8 +138,7 @@ fn SearchScreen(widget: Widget, input: NodeRef<html::Input>) -> impl IntoView {
         if let Some(handle) = pause.get_value() {
             handle.clear();
         }
-        let handle =
-            set_timeout_with_handle(move || widget.settle_search(), std::time::Duration::from_millis(800));
+        let handle = set_timeout_with_handle(move || widget.settle_search(), crate::state::SETTLE_AFTER);
         pause.set_value(handle.ok());
     };
     let on_keydown = move |event: ev::KeyboardEvent| match event.key().as_str() {

@@ -30,15 +30,13 @@ impl Shell {
         let typed = self.input.value();
         if !typed.is_empty() {
             widget.type_query(typed.clone());
-        }
-        if open {
-            widget.set_open(true);
-        }
-        if !typed.is_empty() {
             // The visitor may have stopped typing long ago: the question counts as asked once answered,
             // as after a pause in the panel.
             let settle = move || widget.settle_search();
-            let _ = leptos::prelude::set_timeout_with_handle(settle, std::time::Duration::from_millis(800));
+            let _ = leptos::prelude::set_timeout_with_handle(settle, crate::state::SETTLE_AFTER);
+        }
+        if open {
+            widget.set_open(true);
         }
         leptos::prelude::request_animation_frame(move || {
             let text = self.input.value();

@@ -161,6 +161,8 @@ struct ArticleEvent<'a> {
 /// How long typing must pause before a search that fetches pieces of the index starts (Pagefind's UI
 /// waits 300 ms before every search).
 const TYPING_PAUSE_MS: i32 = 150;
+/// A pause this long in typing makes the query count as asked (recorded, reported to the page).
+pub const SETTLE_AFTER: std::time::Duration = std::time::Duration::from_millis(800);
 
 impl Widget {
     /// Creates the state for `config`, in `lang`.

@@ -1,9 +1,13 @@
 //! What `cargo xtask bench browser` measures in a real headless Chromium. Prints one JSON object.
 //!
 //! ```text
-//! browser_bench first-answer SITE QUERY SECOND RUNS [CPS]   time to first answer, Answerdesk and
-//!                                      Pagefind's UI, on 4G, then to the answer of a second question;
-//!                                      with CPS, the first question is typed at CPS characters a second
+//! browser_bench first-answer SITE QUERY SECOND RUNS [cps=N] [hover=MS] [link=devtools|server]
+//!                                      time to first answer, Answerdesk and Pagefind's UI, on 4G, then to
+//!                                      the answer of a second question; with cps, the first question is
+//!                                      typed at N characters a second; with hover, the pointer rests on
+//!                                      the launcher (the search input) MS ms before the click; with
+//!                                      link=server, the help center's server shapes the network itself
+//!                                      (every request, a worker's too) instead of DevTools
 //! browser_bench query-latency SITE QUERIES           Answerdesk('search', q) timed in the page, per query
 //! ```
 //!
@@ -15,14 +19,46 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use answerdesk_e2e::{Browser, ROOT, Server, storefront};
+use answerdesk_e2e::{Browser, Link, ROOT, Server, storefront};
 use anyhow::{Context, bail};
 use fantoccini::Locator;
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::elements::Element;
 use serde_json::{Value, json};
 
-const USAGE: &str =
-    "usage: browser_bench first-answer SITE QUERY SECOND RUNS [CPS] | query-latency SITE QUERIES.json";
+const USAGE: &str = "usage: browser_bench first-answer SITE QUERY SECOND RUNS [cps=N] [hover=MS] [link=devtools|server] | query-latency SITE QUERIES.json";
+
+/// How the visitor gets to the first question: how fast they type, and how long the pointer rests on the
+/// trigger before the click (the loader starts fetching on hover, so that is a head start); and who slows
+/// the network down.
+#[derive(Debug, Clone, Copy, Default)]
+struct Visitor {
+    /// Characters a second; typed at once without.
+    pace: Option<f64>,
+    hover: Option<Duration>,
+    /// The help center's server shapes the network ([`Link`]) rather than DevTools' emulation, which does
+    /// not reach requests made from a dedicated worker (Pagefind fetches its wasm and index from one).
+    server_link: bool,
+}
+
+impl Visitor {
+    fn parse(options: &[&str]) -> anyhow::Result<Self> {
+        let mut visitor = Visitor::default();
+        for option in options {
+            match option.split_once('=') {
+                Some(("cps", n)) => visitor.pace = Some(n.parse().context("cps=N: N is a number")?),
+                Some(("hover", ms)) => {
+                    visitor.hover =
+                        Some(Duration::from_millis(ms.parse().context("hover=MS: MS is a number")?))
+                }
+                Some(("link", "server")) => visitor.server_link = true,
+                Some(("link", "devtools")) => visitor.server_link = false,
+                _ => bail!("unknown option {option:?}\n{USAGE}"),
+            }
+        }
+        Ok(visitor)
+    }
+}
 
 /// Lighthouse's mobile throttling preset "Slow 4G" (`mobileSlow4G` in lighthouse
 /// core/config/constants.js): 150 ms round trip, 1.6 Mbps down, 750 kbps up.
@@ -63,10 +99,9 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let report = match args.as_slice() {
-        ["first-answer", site, query, second, runs, pace @ ..] if pace.len() <= 1 => {
+        ["first-answer", site, query, second, runs, options @ ..] => {
             let runs = runs.parse().context("RUNS is a number")?;
-            let pace = pace.first().map(|cps| cps.parse::<f64>()).transpose().context("CPS is a number")?;
-            first_answer(Path::new(site), [query, second], runs, pace).await?
+            first_answer(Path::new(site), [query, second], runs, Visitor::parse(options)?).await?
         }
         ["query-latency", site, queries] => {
             let text = std::fs::read_to_string(queries).with_context(|| format!("cannot read {queries}"))?;
@@ -169,28 +204,38 @@ fn network() -> (Value, Value) {
     (devtools, stated)
 }
 
+/// The same throttling as [`network`], made by the server.
+fn link() -> Link {
+    Link {
+        latency: Duration::from_secs_f64(RTT_MS * LATENCY_FACTOR / 1e3),
+        bytes_per_second: DOWN_KBPS * THROUGHPUT_FACTOR * 1024.0 / 8.0,
+    }
+}
+
 /// `runs` cold-cache runs of each engine, alternating, on the same articles and questions.
 async fn first_answer(
     site: &Path,
     queries: [&str; 2],
     runs: usize,
-    pace: Option<f64>,
+    visitor: Visitor,
 ) -> anyhow::Result<Value> {
-    let help = Server::start_precompressed(
-        site.to_path_buf(),
-        &[("access-control-allow-origin", "*".into()), ("timing-allow-origin", "*".into())],
-    )
-    .await?;
+    let headers = [("access-control-allow-origin", "*".into()), ("timing-allow-origin", "*".into())];
+    let help = if visitor.server_link {
+        Server::start_shaped(site.to_path_buf(), &headers, link()).await?
+    } else {
+        Server::start_precompressed(site.to_path_buf(), &headers).await?
+    };
     let (store, _pages) = storefront(&help, &[]).await?;
     std::fs::write(site.join(PAGEFIND_PAGE), PAGEFIND_HTML)?;
     let pages = [
         (Engine::Answerdesk, format!("{}/en.html", store.origin())),
         (Engine::Pagefind, format!("{}/{PAGEFIND_PAGE}", help.origin())),
     ];
-    let mut report = json!({ "network": network().1, "answerdesk": [], "pagefind": [] });
+    let link = if visitor.server_link { "the help center's server" } else { "DevTools" };
+    let mut report = json!({ "network": network().1, "shaped_by": link, "answerdesk": [], "pagefind": [] });
     for run in 1..=runs {
         for (engine, url) in &pages {
-            let measured = first_answer_once(*engine, url, queries, pace, &help, site)
+            let measured = first_answer_once(*engine, url, queries, visitor, &help, site)
                 .await
                 .with_context(|| format!("{} run {run}", engine.name()))?;
             eprintln!("  {} run {run}/{runs}: {measured}", engine.name());
@@ -200,7 +245,8 @@ async fn first_answer(
     Ok(report)
 }
 
-/// One run in a fresh browser (new profile, cache disabled, throttled before the page loads): click,
+/// One run in a fresh browser (new profile, cache disabled, throttled before the page loads): with a
+/// hover, the pointer moved onto the trigger that long before the click; click,
 /// type the first question once the search box has focus (at once, or `pace` characters a second), wait
 /// for the first result title painted; then select the text, type the second question and wait for its
 /// first result.
@@ -208,14 +254,16 @@ async fn first_answer_once(
     engine: Engine,
     url: &str,
     [query, second]: [&str; 2],
-    pace: Option<f64>,
+    visitor: Visitor,
     help: &Server,
     site: &Path,
 ) -> anyhow::Result<Value> {
     let browser = Browser::start(1280, 900).await?;
     browser.cdp("Network.enable", json!({})).await?;
     browser.cdp("Network.setCacheDisabled", json!({ "cacheDisabled": true })).await?;
-    browser.cdp("Network.emulateNetworkConditions", network().0).await?;
+    if !visitor.server_link {
+        browser.cdp("Network.emulateNetworkConditions", network().0).await?;
+    }
     browser.client.goto(url).await?;
     let trigger = format!("{}?.querySelector('{}')", engine.root(), engine.trigger());
     browser.wait_for_within(&trigger, "the page", LIMIT).await?;
@@ -247,9 +295,15 @@ async fn first_answer_once(
     );
     browser.js(&instrument, vec![json!(query)]).await?;
     let before = help.requests().len();
-    engine.trigger_element(&browser).await?.click().await?;
+    let trigger = engine.trigger_element(&browser).await?;
+    if let Some(hover) = visitor.hover {
+        let onto = PointerAction::MoveToElement { element: trigger.clone(), duration: None, x: 0.0, y: 0.0 };
+        browser.client.perform_actions(MouseActions::new("mouse".into()).then(onto)).await?;
+        tokio::time::sleep(hover).await;
+    }
+    trigger.click().await?;
     browser.wait_for_within(&engine.typing_ready(), "the search box", LIMIT).await?;
-    match pace {
+    match visitor.pace {
         Some(cps) => {
             for c in query.chars() {
                 browser.keys(&[c]).await?;

@@ -15,6 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::Response;
 use fantoccini::{Client, ClientBuilder};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
@@ -74,12 +75,65 @@ struct ServerState {
     refused: Arc<Mutex<Vec<String>>>,
     /// Paths ending in one of these wait until [`Server::release`], as on a very slow network.
     held: Arc<tokio::sync::watch::Sender<Vec<String>>>,
+    link: Option<Arc<Shaper>>,
+}
+
+/// A slow network made by the server itself: each response starts `latency` after its request, and the
+/// bytes of all responses share one link of `bytes_per_second`. It reaches every request, the page's and
+/// a worker's alike; DevTools' network emulation, set on the page, does not reach a dedicated worker's.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    pub latency: Duration,
+    pub bytes_per_second: f64,
+}
+
+#[derive(Debug)]
+struct Shaper {
+    link: Link,
+    /// When the link has sent everything handed to it so far.
+    free_at: tokio::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Shaper {
+    /// Slices of one response's chunk that interleave with other responses' (as TCP segments would).
+    const SLICE: usize = 8 * 1024;
+
+    /// Waits until `len` more bytes have crossed the link, after what is already queued on it.
+    async fn send(&self, len: usize) {
+        let mut left = len;
+        while left > 0 {
+            let slice = left.min(Self::SLICE);
+            left -= slice;
+            let done = {
+                let mut free_at = self.free_at.lock().await;
+                let start = (*free_at).max(tokio::time::Instant::now());
+                *free_at = start + Duration::from_secs_f64(slice as f64 / self.link.bytes_per_second);
+                *free_at
+            };
+            tokio::time::sleep_until(done).await;
+        }
+    }
+
+    async fn shape(self: Arc<Self>, response: Response) -> Response {
+        tokio::time::sleep(self.link.latency).await;
+        let (parts, body) = response.into_parts();
+        let body = body.into_data_stream().then(move |chunk| {
+            let shaper = self.clone();
+            async move {
+                if let Ok(bytes) = &chunk {
+                    shaper.send(bytes.len()).await;
+                }
+                chunk
+            }
+        });
+        Response::from_parts(parts, Body::from_stream(body))
+    }
 }
 
 impl Server {
     /// Serves `root`, adding `headers` to every response.
     pub async fn start(root: PathBuf, headers: &[(&'static str, String)]) -> anyhow::Result<Self> {
-        Self::serve(root, headers, false).await
+        Self::serve(root, headers, false, None).await
     }
 
     /// Like [`Server::start`], but serves `<file>.br` or `<file>.gz` instead of `<file>` when the browser
@@ -89,13 +143,23 @@ impl Server {
         root: PathBuf,
         headers: &[(&'static str, String)],
     ) -> anyhow::Result<Self> {
-        Self::serve(root, headers, true).await
+        Self::serve(root, headers, true, None).await
+    }
+
+    /// Like [`Server::start_precompressed`], every response going through `link`.
+    pub async fn start_shaped(
+        root: PathBuf,
+        headers: &[(&'static str, String)],
+        link: Link,
+    ) -> anyhow::Result<Self> {
+        Self::serve(root, headers, true, Some(link)).await
     }
 
     async fn serve(
         root: PathBuf,
         headers: &[(&'static str, String)],
         precompressed: bool,
+        link: Option<Link>,
     ) -> anyhow::Result<Self> {
         let headers = headers
             .iter()
@@ -111,6 +175,9 @@ impl Server {
             requests: requests.clone(),
             refused: refused.clone(),
             held: held.clone(),
+            link: link.map(|link| {
+                Arc::new(Shaper { link, free_at: tokio::sync::Mutex::new(tokio::time::Instant::now()) })
+            }),
         };
         let app = Router::new().fallback(serve_file).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -175,7 +242,10 @@ async fn serve_file(State(state): State<ServerState>, request: Request) -> Respo
     for (name, value) in state.headers.iter() {
         response.headers_mut().insert(name.clone(), value.clone());
     }
-    response
+    match state.link {
+        Some(link) => link.shape(response).await,
+        None => response,
+    }
 }
 
 /// The help center (`dist/`) as a static host serves it to other origins (with CORS).

@@ -28,11 +28,11 @@ use serde_json::{Value, json};
 
 const USAGE: &str = "usage: browser_bench first-answer SITE QUERY SECOND RUNS [cps=N] [hover=MS] [link=devtools|server] | query-latency SITE QUERIES.json";
 
-/// How the visitor gets to the first question: how fast they type, and how long the pointer rests on the
-/// trigger before the click (the loader starts fetching on hover, so that is a head start); and who slows
-/// the network down.
+/// A first-answer run's options: how the visitor gets to the first question (how fast they type, how long
+/// the pointer rests on the trigger before the click: the loader starts fetching on hover, so that is a
+/// head start), and who slows the network down.
 #[derive(Debug, Clone, Copy, Default)]
-struct Visitor {
+struct RunOptions {
     /// Characters a second; typed at once without.
     pace: Option<f64>,
     hover: Option<Duration>,
@@ -41,22 +41,21 @@ struct Visitor {
     server_link: bool,
 }
 
-impl Visitor {
+impl RunOptions {
     fn parse(options: &[&str]) -> anyhow::Result<Self> {
-        let mut visitor = Visitor::default();
+        let mut run = RunOptions::default();
         for option in options {
             match option.split_once('=') {
-                Some(("cps", n)) => visitor.pace = Some(n.parse().context("cps=N: N is a number")?),
+                Some(("cps", n)) => run.pace = Some(n.parse().context("cps=N: N is a number")?),
                 Some(("hover", ms)) => {
-                    visitor.hover =
-                        Some(Duration::from_millis(ms.parse().context("hover=MS: MS is a number")?))
+                    run.hover = Some(Duration::from_millis(ms.parse().context("hover=MS: MS is a number")?))
                 }
-                Some(("link", "server")) => visitor.server_link = true,
-                Some(("link", "devtools")) => visitor.server_link = false,
+                Some(("link", "server")) => run.server_link = true,
+                Some(("link", "devtools")) => run.server_link = false,
                 _ => bail!("unknown option {option:?}\n{USAGE}"),
             }
         }
-        Ok(visitor)
+        Ok(run)
     }
 }
 
@@ -101,7 +100,7 @@ async fn main() -> anyhow::Result<()> {
     let report = match args.as_slice() {
         ["first-answer", site, query, second, runs, options @ ..] => {
             let runs = runs.parse().context("RUNS is a number")?;
-            first_answer(Path::new(site), [query, second], runs, Visitor::parse(options)?).await?
+            first_answer(Path::new(site), [query, second], runs, RunOptions::parse(options)?).await?
         }
         ["query-latency", site, queries] => {
             let text = std::fs::read_to_string(queries).with_context(|| format!("cannot read {queries}"))?;
@@ -217,10 +216,10 @@ async fn first_answer(
     site: &Path,
     queries: [&str; 2],
     runs: usize,
-    visitor: Visitor,
+    options: RunOptions,
 ) -> anyhow::Result<Value> {
     let headers = [("access-control-allow-origin", "*".into()), ("timing-allow-origin", "*".into())];
-    let help = if visitor.server_link {
+    let help = if options.server_link {
         Server::start_shaped(site.to_path_buf(), &headers, link()).await?
     } else {
         Server::start_precompressed(site.to_path_buf(), &headers).await?
@@ -231,11 +230,11 @@ async fn first_answer(
         (Engine::Answerdesk, format!("{}/en.html", store.origin())),
         (Engine::Pagefind, format!("{}/{PAGEFIND_PAGE}", help.origin())),
     ];
-    let link = if visitor.server_link { "the help center's server" } else { "DevTools" };
+    let link = if options.server_link { "the help center's server" } else { "DevTools" };
     let mut report = json!({ "network": network().1, "shaped_by": link, "answerdesk": [], "pagefind": [] });
     for run in 1..=runs {
         for (engine, url) in &pages {
-            let measured = first_answer_once(*engine, url, queries, visitor, &help, site)
+            let measured = first_answer_once(*engine, url, queries, options, &help, site)
                 .await
                 .with_context(|| format!("{} run {run}", engine.name()))?;
             eprintln!("  {} run {run}/{runs}: {measured}", engine.name());
@@ -254,14 +253,14 @@ async fn first_answer_once(
     engine: Engine,
     url: &str,
     [query, second]: [&str; 2],
-    visitor: Visitor,
+    options: RunOptions,
     help: &Server,
     site: &Path,
 ) -> anyhow::Result<Value> {
     let browser = Browser::start(1280, 900).await?;
     browser.cdp("Network.enable", json!({})).await?;
     browser.cdp("Network.setCacheDisabled", json!({ "cacheDisabled": true })).await?;
-    if !visitor.server_link {
+    if !options.server_link {
         browser.cdp("Network.emulateNetworkConditions", network().0).await?;
     }
     browser.client.goto(url).await?;
@@ -296,14 +295,14 @@ async fn first_answer_once(
     browser.js(&instrument, vec![json!(query)]).await?;
     let before = help.requests().len();
     let trigger = engine.trigger_element(&browser).await?;
-    if let Some(hover) = visitor.hover {
+    if let Some(hover) = options.hover {
         let onto = PointerAction::MoveToElement { element: trigger.clone(), duration: None, x: 0.0, y: 0.0 };
         browser.client.perform_actions(MouseActions::new("mouse".into()).then(onto)).await?;
         tokio::time::sleep(hover).await;
     }
     trigger.click().await?;
     browser.wait_for_within(&engine.typing_ready(), "the search box", LIMIT).await?;
-    match visitor.pace {
+    match options.pace {
         Some(cps) => {
             for c in query.chars() {
                 browser.keys(&[c]).await?;

@@ -32,11 +32,6 @@ pub(super) const FIRST_ANSWER: [(&str, &str, &str, &str); 4] = [
 /// instant-panel issue's case: the first answer should follow the last keystroke within 300 ms.
 const PACED: (&str, f64, f64) = ("how to claim the warranty", 6.0, 300.0);
 
-/// Who slows the network down: the help center's server, for every request. DevTools' emulation, set on
-/// the page, leaves a dedicated worker's requests at full speed, and Pagefind's UI fetches its wasm and
-/// index from one: with it Pagefind answered the sample in 1.4 s, with the server's link in 4.1 s.
-const LINK: &str = "link=server";
-
 /// How long a visitor's pointer rests on the launcher before the click (a deliberate move and click
 /// is a few hundred milliseconds), and the corpora (of `FIRST_ANSWER`) where that head start is measured.
 const HOVER: (u64, [&str; 2]) = (300, ["sample content/", "azure-powershell-16.2"]);
@@ -64,14 +59,7 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
         eprintln!(
             "browser: time to first answer on {name}, query {query:?} then {second:?}, {runs} runs per UI"
         );
-        let report = harness_json(
-            Command::new(&harness)
-                .arg("first-answer")
-                .arg(&site.dir)
-                .args([query, second])
-                .arg(runs.to_string())
-                .arg(LINK),
-        )?;
+        let report = first_answer_runs(&harness, &site, [query, second], runs, None)?;
         first_answer.push(FirstAnswer { corpus: name, query, second, articles: site.articles, report });
         sites.push(site);
     }
@@ -80,29 +68,20 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
         "browser: {paced_query:?} typed at {cps} characters a second on the sample, {runs} runs per UI"
     );
     let sample = &sites[0];
-    let paced = harness_json(
-        Command::new(&harness)
-            .arg("first-answer")
-            .arg(&sample.dir)
-            .args([paced_query, FIRST_ANSWER[0].3])
-            .arg(runs.to_string())
-            .arg(format!("cps={cps}"))
-            .arg(LINK),
+    let paced = first_answer_runs(
+        &harness,
+        sample,
+        [paced_query, FIRST_ANSWER[0].3],
+        runs,
+        Some(format!("cps={cps}")),
     )?;
     let (hover_ms, hover_corpora) = HOVER;
     let mut hovered = Vec::new();
     for cell in first_answer.iter().filter(|cell| hover_corpora.contains(&cell.corpus)) {
         let site = sites.iter().find(|site| site.name == cell.corpus).context("the corpus's site")?;
         eprintln!("browser: the pointer on the launcher {hover_ms} ms before the click, on {}", cell.corpus);
-        let report = harness_json(
-            Command::new(&harness)
-                .arg("first-answer")
-                .arg(&site.dir)
-                .args([cell.query, cell.second])
-                .arg(runs.to_string())
-                .arg(format!("hover={hover_ms}"))
-                .arg(LINK),
-        )?;
+        let questions = [cell.query, cell.second];
+        let report = first_answer_runs(&harness, site, questions, runs, Some(format!("hover={hover_ms}")))?;
         hovered.push((cell, report));
     }
 
@@ -139,6 +118,25 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
             "query_latency": latency_json,
         }),
     })
+}
+
+/// The harness's `first-answer` on `site`: `runs` runs per UI of the two questions, with one more option
+/// (`cps=N`, `hover=MS`) when given.
+fn first_answer_runs(
+    harness: &Path,
+    site: &Site,
+    questions: [&str; 2],
+    runs: usize,
+    option: Option<String>,
+) -> anyhow::Result<Value> {
+    harness_json(
+        Command::new(harness)
+            .arg("first-answer")
+            .arg(&site.dir)
+            .args(questions)
+            .arg(runs.to_string())
+            .args(option),
+    )
 }
 
 /// A folder served like a deployed help center.
@@ -247,8 +245,8 @@ fn first_answer_tables(cells: &[FirstAnswer], runs: usize) -> anyhow::Result<(St
          center's server: each response starts that latency after its request and all responses share one \
          link of that speed. DevTools' own emulation does not slow a dedicated worker's requests, and \
          Pagefind fetches its wasm and index from one (with it, Pagefind answered the sample in 1.4 s; \
-         with the server's link, 4.1 s). Uploads are not throttled. CPU not throttled. Every run starts a fresh browser (new profile) \
-         with `Network.setCacheDisabled`, 1280×900. Median of {runs} runs per cell (min–max).\n\n\
+         with the server's link, 4.1 s). Uploads are not throttled. CPU not throttled. Every run starts a \
+         fresh browser (new profile) with `Network.setCacheDisabled`, 1280×900. Median of {runs} runs per cell (min–max).\n\n\
          - **Answerdesk**: the storefront page embedding the widget with its one script tag, on another origin \
          than the help center that serves the widget and index. Clock: the click on the launcher, then the \
          query is typed as soon as the search box has focus.\n\
@@ -344,8 +342,8 @@ fn first_answer_tables(cells: &[FirstAnswer], runs: usize) -> anyhow::Result<(St
     md.push_str(
         "\nNotes: the widget starts downloading its wasm and index on the launcher's `pointerenter`, which \
          WebDriver's click fires a few milliseconds before the click, so there is no head start from \
-         hovering in this table (a real visitor's hover gives one: measured below). Pagefind's UI loads its script and \
-         wasm when its input gets focus and waits 300 ms after the last keystroke before it searches (its \
+         hovering in this table (a real visitor's hover gives one: measured below). Pagefind's UI loads \
+         its script and wasm when its input gets focus and waits 300 ms after the last keystroke before it searches (its \
          default `debounceTimeoutMs`); that wait is part of its time to first answer, as it is for its \
          visitors. The widget searches on every keystroke (in a lazy index, after a 150 ms pause in typing). \
          Its search box is the loader's shell until the wasm has started, so the visitor types from the \

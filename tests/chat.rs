@@ -9,7 +9,8 @@ use answerdesk_e2e::{Browser, ROOT, Server, help_center, storefront_with};
 use fantoccini::Locator;
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
-use protocol::rest::AgentInfo;
+use protocol::rest::{AgentInfo, CannedReply, LeaveMessage};
+use protocol::{ArticleSeen, EscalationContext, Identity};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery";
@@ -31,6 +32,7 @@ async fn desk(help: &Server, tweak: impl FnOnce(&mut chat_server::Config)) -> De
     let mut config = chat_server::Config {
         database_url: data.path().join("chat.db").display().to_string(),
         allowed_origins: vec![store.origin()],
+        console_dir: Some(answerdesk_e2e::console_dist()),
         ..chat_server::Config::default()
     };
     tweak(&mut config);
@@ -76,34 +78,48 @@ async fn search_and_read(browser: &Browser, desk: &Desk, query: &str) {
     browser.wait_for(&format!("{ROOT}.querySelector('.article-body p')"), "the article").await.unwrap();
 }
 
-/// The agent logs in to the inbox and waits until its socket is up.
+/// The agent logs in to the console and waits until its socket is up.
 async fn agent_login(agent: &Browser, desk: &Desk) {
     agent.client.goto(&format!("{}/agent", desk.url)).await.unwrap();
-    agent.wait_for("!document.getElementById('login').hidden", "the login form").await.unwrap();
-    let form = agent.client.find(Locator::Id("login")).await.unwrap();
+    agent.wait_for("document.querySelector('.login [name=username]')", "the login form").await.unwrap();
+    let form = agent.client.find(Locator::Css(".login form")).await.unwrap();
     form.find(Locator::Css("[name=username]")).await.unwrap().send_keys("lan").await.unwrap();
     form.find(Locator::Css("[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     agent
-        .wait_for("document.getElementById('connection').textContent === 'online'", "the inbox online")
+        .wait_for("document.querySelector('.topbar .link[data-state=online]')", "the console online")
         .await
         .unwrap();
 }
 
-/// The agent opens the conversation whose list entry mentions `text`.
-async fn agent_open(agent: &Browser, text: &str) {
-    let find = format!(
-        "[...document.querySelectorAll('#queues button')].find(b => b.textContent.includes({text:?}))"
-    );
-    agent.wait_for(&find, "the conversation in the inbox").await.unwrap();
+/// The agent shows `queue` (`mine`, `unassigned:returns`, `all`, `closed`) and opens the conversation
+/// whose row mentions `text`.
+async fn agent_open(agent: &Browser, queue: &str, text: &str) {
+    let button = format!("document.querySelector('.queue[data-queue=\"{queue}\"]')");
+    agent.wait_for(&button, "the queue").await.unwrap();
+    agent.js(&format!("{button}.click()"), vec![]).await.unwrap();
+    let find =
+        format!("[...document.querySelectorAll('.rows .row')].find(r => r.textContent.includes({text:?}))");
+    agent.wait_for(&find, "the conversation in the list").await.unwrap();
     agent.js(&format!("{find}.click()"), vec![]).await.unwrap();
-    agent.wait_for("!document.getElementById('detail').hidden", "the conversation").await.unwrap();
+    agent
+        .wait_for(
+            "document.querySelector('.messages .msg') && !document.querySelector('.messages .loading')",
+            "the conversation",
+        )
+        .await
+        .unwrap();
 }
 
 async fn agent_reply(agent: &Browser, text: &str) {
-    let body = agent.client.find(Locator::Id("body")).await.unwrap();
+    let body = agent.client.find(Locator::Css(".composer textarea")).await.unwrap();
     body.send_keys(text).await.unwrap();
     body.send_keys(&char::from(Key::Enter).to_string()).await.unwrap();
+}
+
+async fn console_text(agent: &Browser, selector: &str) -> String {
+    let script = format!("return document.querySelector({selector:?})?.textContent ?? ''");
+    text_of(agent.js(&script, vec![]).await.unwrap())
 }
 
 fn text_of(value: Value) -> String {
@@ -144,20 +160,16 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     assert!(saved.contains("\"token\""), "the visitor token is stored once the chat starts: {saved}");
 
     // The agent sees it in the returns queue with what the visitor searched and read.
-    agent_open(&agent, "chinh sach doi tra").await;
-    agent
-        .wait_for("document.getElementById('context').textContent.includes('👎')", "the context")
-        .await
-        .unwrap();
-    let context =
-        text_of(agent.js("return document.getElementById('context').textContent", vec![]).await.unwrap());
+    agent_open(&agent, "unassigned:returns", "chinh sach doi tra").await;
+    agent.wait_for("document.querySelector('.context .verdict.unhelpful')", "the context").await.unwrap();
+    let context = console_text(&agent, ".context").await;
     assert!(context.contains("“chinh sach doi tra”"), "{context}");
     assert!(context.contains("Chính sách đổi trả"), "the article read: {context}");
     assert!(context.contains("/chat.html"), "the page: {context}");
     assert!(context.contains("returns"), "routed to the article's team: {context}");
 
     // Typing shows on the visitor's side; the reply arrives live, as text, with the agent's name.
-    agent.client.find(Locator::Id("body")).await.unwrap().send_keys("Chào bạn").await.unwrap();
+    agent.client.find(Locator::Css(".composer textarea")).await.unwrap().send_keys("Chào bạn").await.unwrap();
     visitor
         .wait_for(&format!("{ROOT}.querySelector('.typing').textContent"), "the typing indicator")
         .await
@@ -180,7 +192,7 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     visitor.type_text("Cảm ơn bạn").await.unwrap();
     visitor.keys(&[char::from(Key::Enter)]).await.unwrap();
     agent
-        .wait_for("[...document.querySelectorAll('#messages li.visitor')].some(li => li.textContent.includes('Cảm ơn bạn'))", "the visitor's answer")
+        .wait_for("[...document.querySelectorAll('.messages .msg.visitor')].some(li => li.textContent.includes('Cảm ơn bạn'))", "the visitor's answer")
         .await
         .unwrap();
 
@@ -205,24 +217,22 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     assert_eq!(history, format!("chinh sach doi tra|{reply}|Cảm ơn bạn"));
 
     // The agent closes; the visitor is asked to rate; the rating shows in the agent's ratings.
-    agent.client.find(Locator::Id("close")).await.unwrap().click().await.unwrap();
-    agent.client.accept_alert().await.unwrap();
+    agent.client.find(Locator::Css(".thread-head .close")).await.unwrap().click().await.unwrap();
+    agent.client.wait().for_element(Locator::Css(".confirm-close")).await.unwrap().click().await.unwrap();
     in_widget(&visitor, ".rating").await;
     shadow(&visitor).await.find_all(Locator::Css(".star")).await.unwrap().remove(4).click().await.unwrap();
     in_widget(&visitor, ".rating textarea").await.send_keys("Nhanh và rõ ràng").await.unwrap();
     in_widget(&visitor, ".rating .cta").await.click().await.unwrap();
     in_widget(&visitor, ".thanks").await;
-    agent.client.find(Locator::Id("show-ratings")).await.unwrap().click().await.unwrap();
+    agent.client.find(Locator::Css(".topbar .ratings-open")).await.unwrap().click().await.unwrap();
     agent
         .wait_for(
-            "document.getElementById('ratings-body').textContent.includes('lan: 5.00 / 5 (1)')",
+            "document.querySelector('.dialog')?.textContent.includes('lan: 5.00 / 5 (1)')",
             "the rating",
         )
         .await
         .unwrap();
-    let ratings = text_of(
-        agent.js("return document.getElementById('ratings-body').textContent", vec![]).await.unwrap(),
-    );
+    let ratings = console_text(&agent, ".dialog").await;
     assert!(ratings.contains("Nhanh và rõ ràng"), "{ratings}");
     visitor.screenshot("widget-chat-rated.png").await.unwrap();
     agent.quit().await.unwrap();
@@ -271,10 +281,10 @@ async fn offline_the_visitor_leaves_a_message_and_the_answer_reaches_their_email
 
     // Later an agent finds it in the inbox, with the address, and answers.
     agent_login(&agent, &desk).await;
-    agent_open(&agent, "nứt men").await;
+    agent_open(&agent, "all", "nứt men").await;
     agent
         .wait_for(
-            "document.getElementById('context').textContent.includes('hoa@example.com')",
+            "document.querySelector('.context')?.textContent.includes('hoa@example.com')",
             "the visitor's email",
         )
         .await
@@ -287,5 +297,245 @@ async fn offline_the_visitor_leaves_a_message_and_the_answer_reaches_their_email
     assert!(mail.contains("To: hoa@example.com"), "{mail}");
     assert!(mail.contains("hotro@senmarket.example"), "{mail}");
     assert!(mail.contains("cracked glaze within 12 months is covered"), "{mail}");
+    agent.quit().await.unwrap();
+}
+
+/// Leaves a message through the widget's REST endpoint (what its offline form sends).
+async fn leave_message(desk: &Desk, name: &str, email: &str, message: &str, context: EscalationContext) {
+    let request = LeaveMessage {
+        version: protocol::PROTOCOL_VERSION,
+        email: email.into(),
+        name: Some(name.into()),
+        message: message.into(),
+        context,
+    };
+    let response =
+        reqwest::Client::new().post(format!("{}/api/tickets", desk.url)).json(&request).send().await.unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+
+fn returns_context(searches: &[&str], title: &str, page_url: &str) -> EscalationContext {
+    EscalationContext {
+        searches: searches.iter().map(|s| s.to_string()).collect(),
+        articles: vec![ArticleSeen {
+            id: "return-policy".into(),
+            lang: "vi".into(),
+            title: title.into(),
+            team: Some("returns".into()),
+            category: None,
+            helpful: Some(false),
+        }],
+        page_url: page_url.into(),
+        lang: "vi".into(),
+        identity: None,
+    }
+}
+
+async fn press(agent: &Browser, keys: &str) {
+    agent.type_text(keys).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_agent_works_the_console_by_keyboard_and_visitor_text_stays_text() {
+    let help = help_center().await.unwrap();
+    let desk = desk(&help, |config| {
+        config.canned = vec![
+            CannedReply {
+                title: "Chào hỏi".into(), body: "Xin chào! Mình có thể giúp gì cho bạn?".into()
+            },
+            CannedReply {
+                title: "Đổi trả".into(), body: "Bạn được đổi trả miễn phí trong 30 ngày.".into()
+            },
+        ];
+    })
+    .await;
+    // A hostile visitor puts markup in every field they control.
+    let payload = "<img src=x onerror=window.pwned=1>";
+    let mut hostile = returns_context(
+        &["<svg onload=window.pwned=1>"],
+        "<iframe src=javascript:window.pwned=1></iframe>",
+        "javascript:window.pwned=1",
+    );
+    hostile.lang = "<b>vi</b>".into();
+    hostile.identity = Some(Identity { id: "<u>u1</u>".into(), name: None, email: None, signature: None });
+    leave_message(&desk, payload, "<b>x</b>@evil.example", "<script>window.pwned=1</script>", hostile).await;
+    leave_message(
+        &desk,
+        "Trần Văn Bảo",
+        "bao@example.com",
+        "Máy giặt kêu to, bảo hành thế nào?",
+        returns_context(&["bao hanh may giat"], "Bảo hành", "https://shop.example/bao-hanh"),
+    )
+    .await;
+
+    let agent = Browser::start(1280, 800).await.unwrap();
+    agent_login(&agent, &desk).await;
+    // Nothing is assigned to lan, so the console opens on the returns queue, where both wait.
+    agent
+        .wait_for("document.querySelectorAll('.rows .row').length === 2", "the two waiting conversations")
+        .await
+        .unwrap();
+    assert!(console_text(&agent, ".queue[data-queue=\"unassigned:returns\"]").await.contains('2'));
+
+    // A new escalation arrives live, with its unread badge and the tab's count.
+    leave_message(
+        &desk,
+        "Nguyễn Thị Hoa",
+        "hoa@example.com",
+        "Tôi muốn đổi trả đơn hàng SM-1234",
+        returns_context(&["chinh sach doi tra"], "Chính sách đổi trả", "https://shop.example/don-hang"),
+    )
+    .await;
+    agent
+        .wait_for("document.querySelectorAll('.rows .row.unread').length === 3", "the new conversation, live")
+        .await
+        .unwrap();
+    assert_eq!(text_of(agent.js("return document.title", vec![]).await.unwrap()), "(3) Answerdesk");
+
+    // Keyboard only: search without tone marks, move, open.
+    press(&agent, "/").await;
+    press(&agent, "doi tra").await;
+    agent
+        .wait_for(
+            "document.querySelectorAll('.rows .row').length === 1",
+            "the one conversation about returns",
+        )
+        .await
+        .unwrap();
+    assert!(console_text(&agent, ".rows").await.contains("Nguyễn Thị Hoa"));
+    agent.keys(&[char::from(Key::Escape)]).await.unwrap();
+    press(&agent, "j").await;
+    agent.keys(&[char::from(Key::Enter)]).await.unwrap();
+    agent
+        .wait_for(
+            "document.querySelector('.thread-head h2')?.textContent === 'Nguyễn Thị Hoa'",
+            "the conversation",
+        )
+        .await
+        .unwrap();
+    agent.wait_for("document.querySelector('.messages .msg.visitor')", "its first message").await.unwrap();
+    let context = console_text(&agent, ".context").await;
+    for fact in
+        ["hoa@example.com", "“chinh sach doi tra”", "Chính sách đổi trả", "https://shop.example/don-hang"]
+    {
+        assert!(context.contains(fact), "{fact} in {context}");
+    }
+    assert!(context.contains("not verified") || context.contains("chưa xác minh"), "{context}");
+
+    // r, then a canned reply through "/", sent with Enter.
+    press(&agent, "r").await;
+    agent.wait_for("document.activeElement?.matches('.composer textarea')", "the reply box").await.unwrap();
+    press(&agent, "/doi").await;
+    agent.wait_for("document.querySelector('.canned li.picked')", "the canned replies").await.unwrap();
+    assert!(console_text(&agent, ".canned").await.contains("Đổi trả"));
+    agent.keys(&[char::from(Key::Enter)]).await.unwrap();
+    let area = agent.client.find(Locator::Css(".composer textarea")).await.unwrap();
+    assert_eq!(
+        area.prop("value").await.unwrap().as_deref(),
+        Some("Bạn được đổi trả miễn phí trong 30 ngày.")
+    );
+    agent.keys(&[char::from(Key::Enter)]).await.unwrap();
+    agent
+        .wait_for(
+            "[...document.querySelectorAll('.messages .msg.agent:not(.pending)')].some(m => m.textContent.includes('miễn phí trong 30 ngày'))",
+            "the reply, acknowledged",
+        )
+        .await
+        .unwrap();
+    // Replying took the conversation: it is lan's now. u gives it back, a takes it again.
+    agent
+        .wait_for(
+            "document.querySelector('.thread-head .status')?.textContent.includes('lan')",
+            "assigned to lan",
+        )
+        .await
+        .unwrap();
+    agent.keys(&[char::from(Key::Escape)]).await.unwrap();
+    press(&agent, "u").await;
+    agent
+        .wait_for(
+            "!document.querySelector('.thread-head .status')?.textContent.includes('lan')",
+            "unassigned",
+        )
+        .await
+        .unwrap();
+    press(&agent, "a").await;
+    agent
+        .wait_for(
+            "document.querySelector('.thread-head .status')?.textContent.includes('lan')",
+            "assigned again",
+        )
+        .await
+        .unwrap();
+    // n writes a private note.
+    press(&agent, "n").await;
+    press(&agent, "Khách quen, ưu tiên").await;
+    agent.keys(&[char::from(Key::Enter)]).await.unwrap();
+    agent
+        .wait_for(
+            "document.querySelector('.messages .msg.note:not(.pending)')?.textContent.includes('ưu tiên')",
+            "the note",
+        )
+        .await
+        .unwrap();
+    agent.screenshot("console-desktop.png").await.unwrap();
+
+    // ? lists the shortcuts; Escape closes the list.
+    agent.keys(&[char::from(Key::Escape)]).await.unwrap();
+    press(&agent, "?").await;
+    agent.wait_for("document.querySelector('.dialog .keys')", "the shortcuts").await.unwrap();
+    agent.keys(&[char::from(Key::Escape)]).await.unwrap();
+    agent.wait_for("!document.querySelector('.dialog')", "the shortcuts closed").await.unwrap();
+    // e asks, Enter confirms: closed.
+    press(&agent, "e").await;
+    agent.wait_for("document.activeElement?.matches('.confirm-close')", "the confirmation").await.unwrap();
+    agent.keys(&[char::from(Key::Enter)]).await.unwrap();
+    agent.wait_for("document.querySelector('.closed-notice')", "the conversation closed").await.unwrap();
+
+    // The hostile conversation: every field on the page as the text it was, nothing run, no link.
+    let search = agent.client.find(Locator::Css(".list .search input")).await.unwrap();
+    search.clear().await.unwrap();
+    agent
+        .js("document.querySelector('.list .search input').dispatchEvent(new Event('input'))", vec![])
+        .await
+        .unwrap();
+    agent_open(&agent, "unassigned:returns", payload).await;
+    let shown = console_text(&agent, ".desk").await;
+    for raw in
+        [payload, "<script>window.pwned=1</script>", "<svg onload=window.pwned=1>", "<u>u1</u>", "<b>vi</b>"]
+    {
+        assert!(shown.contains(raw), "{raw} shown as text");
+    }
+    assert!(shown.contains("<iframe src=javascript:window.pwned=1></iframe>"));
+    assert!(shown.contains("<b>x</b>@evil.example"));
+    let injected = agent
+        .js(
+            "return [document.querySelectorAll('.desk img, .desk script, .desk svg, .desk iframe, .desk b, .desk u').length, \
+             window.pwned === undefined, document.querySelector('.context .not-a-link')?.textContent, \
+             document.querySelectorAll('.context a[href^=javascript]').length]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(injected, json!([0, true, "javascript:window.pwned=1", 0]));
+
+    // Tablet and dark.
+    agent.client.set_window_size(1024, 768).await.unwrap();
+    agent.screenshot("console-tablet.png").await.unwrap();
+    let layout = agent
+        .js(
+            "const r = s => document.querySelector(s).getBoundingClientRect(); \
+             return [r('.list').right <= r('.thread').left + 1, r('.thread').right <= innerWidth + 1, r('.context').bottom <= r('.thread').top + 1]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(layout, json!([true, true, true]), "on a tablet the context sits above the conversation");
+    agent.client.set_window_size(1280, 800).await.unwrap();
+    agent.client.find(Locator::Css(".topbar .theme")).await.unwrap().select_by_value("dark").await.unwrap();
+    let background =
+        agent.js("return getComputedStyle(document.body).backgroundColor", vec![]).await.unwrap();
+    assert_eq!(background, json!("rgb(17, 21, 28)"), "the dark theme");
+    agent.screenshot("console-dark.png").await.unwrap();
     agent.quit().await.unwrap();
 }

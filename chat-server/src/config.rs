@@ -33,6 +33,8 @@ pub struct Config {
     pub canned: Vec<CannedReply>,
     /// Email for replies to visitors who have left.
     pub email: Email,
+    /// The agent console's build (`trunk --config console/Trunk.toml build`), served at `/agent`.
+    pub console_dir: Option<std::path::PathBuf>,
 }
 
 /// Outgoing email. Without `smtp_url`, nothing is sent.
@@ -74,6 +76,7 @@ impl Default for Config {
             routing: Routing::default(),
             canned: Vec::new(),
             email: Email::default(),
+            console_dir: None,
         }
     }
 }

@@ -7,7 +7,7 @@ use chat_server::Config;
 use clap::{Parser, Subcommand};
 use protocol::rest::AgentInfo;
 
-/// Answerdesk live chat: visitor and agent WebSockets, REST, the agent inbox at /agent.
+/// Answerdesk live chat: visitor and agent WebSockets, REST, the agent console at /agent.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Cli {
@@ -23,6 +23,9 @@ struct Cli {
     /// Origins allowed to open the visitor socket, comma-separated (`*` for any); overrides the file.
     #[arg(long, env = "CHAT_SERVER_ALLOWED_ORIGINS", value_delimiter = ',', global = true)]
     allowed_origins: Option<Vec<String>>,
+    /// The agent console's build folder, served at /agent; overrides the file.
+    #[arg(long, env = "CHAT_SERVER_CONSOLE_DIR", global = true)]
+    console_dir: Option<PathBuf>,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "CHAT_SERVER_LOG_JSON", global = true)]
     log_json: bool,
@@ -96,6 +99,9 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     }
     if let Some(origins) = &cli.allowed_origins {
         config.allowed_origins = origins.clone();
+    }
+    if let Some(dir) = &cli.console_dir {
+        config.console_dir = Some(dir.clone());
     }
     Ok(config)
 }

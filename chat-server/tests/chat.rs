@@ -403,19 +403,44 @@ async fn offline_visitors_leave_a_message() {
 }
 
 #[tokio::test]
-async fn inbox_page_is_served_with_a_strict_policy_and_renders_text_only() {
-    let server = start(|_| {}).await;
+async fn the_console_is_served_under_a_strict_policy_with_its_assets_cached_for_good() {
+    let build = tempfile::tempdir().unwrap();
+    let boot = "import init from '/agent/console-1a2b.js'; await init();";
+    std::fs::write(
+        build.path().join("index.html"),
+        format!("<html><head><script type=\"module\">{boot}</script></head></html>"),
+    )
+    .unwrap();
+    std::fs::write(build.path().join("console-1a2b.js"), "export default () => {};").unwrap();
+    let dir = build.path().to_path_buf();
+    let server = start(move |c| c.console_dir = Some(dir)).await;
+
     let page = reqwest::get(format!("{}/agent", server.http)).await.unwrap();
     assert_eq!(page.status(), 200);
     let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(policy.contains("default-src 'self'") && !policy.contains("unsafe-inline"), "{policy}");
-    assert!(page.text().await.unwrap().contains("/agent/inbox.js"));
-    let script = reqwest::get(format!("{}/agent/inbox.js", server.http)).await.unwrap().text().await.unwrap();
-    for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"] {
-        assert!(!script.contains(sink), "inbox.js must not use {sink}");
+    assert!(policy.contains("'sha256-") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    assert!(page.text().await.unwrap().contains(boot));
+
+    let asset = reqwest::get(format!("{}/agent/console-1a2b.js", server.http)).await.unwrap();
+    assert_eq!(asset.status(), 200);
+    assert!(asset.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    for outside in ["/agent/../Cargo.toml", "/agent/%2e%2e/Cargo.toml", "/agent/missing.js"] {
+        let response = reqwest::get(format!("{}{outside}", server.http)).await.unwrap();
+        assert!(response.status().is_client_error(), "{outside}: {}", response.status());
     }
     let health = reqwest::get(format!("{}/healthz", server.http)).await.unwrap();
     assert_eq!(health.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn without_a_console_build_the_page_says_how_to_make_one() {
+    let server = start(|_| {}).await;
+    let page = reqwest::get(format!("{}/agent", server.http)).await.unwrap();
+    assert_eq!(page.status(), 503);
+    let text = page.text().await.unwrap();
+    assert!(text.contains("--console-dir") && text.contains("cargo xtask demo"), "{text}");
 }
 
 #[tokio::test]

@@ -31,6 +31,18 @@ pub fn large_dist() -> PathBuf {
     built("ANSWERDESK_E2E_LARGE", workspace().join("target/e2e/large"))
 }
 
+/// Where `cargo xtask test` put the agent console Trunk built (chat-server serves it at `/agent`).
+pub fn console_dist() -> PathBuf {
+    let dir = std::env::var_os("ANSWERDESK_E2E_CONSOLE")
+        .map_or_else(|| workspace().join("target/e2e/console"), PathBuf::from);
+    assert!(
+        dir.join("index.html").is_file(),
+        "{} has no built console: run the browser tests with `cargo xtask test`, which builds it",
+        dir.display()
+    );
+    dir
+}
+
 /// The folder named by the environment variable `var` (else `default`), checked to hold a built widget
 /// and index.
 fn built(var: &str, default: PathBuf) -> PathBuf {

@@ -2,7 +2,7 @@
 //!
 //! - `demo`: installs what is missing, builds the help center and the widget, serves a demo storefront that
 //!   embeds the widget (127.0.0.1:8081), the help center (127.0.0.1:8080) and chat-server with its agent
-//!   inbox (127.0.0.1:8787).
+//!   console (127.0.0.1:8787/agent).
 //! - `test`: every test: unit, fixture, corpus, kb-core in wasm32 ranking like native, chat-server (with two
 //!   nodes on a real Postgres), and the widget in a real headless Chromium.
 //! - `eval`: search quality of kb-core on every set in ../shared/eval.
@@ -89,11 +89,14 @@ fn test() -> anyhow::Result<()> {
     let dist = root().join("target/e2e/dist");
     run(Command::new(&kb_builder).args(["build", "--quiet", "--content", "content", "--out"]).arg(&dist))?;
     widget::build(&dist)?;
+    let console = root().join("target/e2e/console");
+    widget::build_console(&console)?;
     let large = build_large_help_center(&kb_builder, &dist)?;
     tools::ensure_chromium()?;
     run(cargo()
         .args(["test", "--package", E2E_PACKAGE])
         .env("ANSWERDESK_E2E_DIST", &dist)
+        .env("ANSWERDESK_E2E_CONSOLE", &console)
         .env("ANSWERDESK_E2E_LARGE", &large))?;
     eprintln!("all tests passed; screenshots and timings in target/e2e-artifacts/");
     Ok(())
@@ -152,7 +155,9 @@ fn demo() -> anyhow::Result<()> {
     let dist = root().join("dist");
     run(Command::new(&kb_builder).args(["build", "--content", "content", "--out"]).arg(&dist))?;
     widget::build(&dist)?;
-    let mut chat = start_demo_chat()?;
+    let console = root().join("target/demo/console");
+    widget::build_console(&console)?;
+    let mut chat = start_demo_chat(&console)?;
     let pages = storefront::prepare(&root().join("site/demo"), &format!("http://{HELP_CENTER}"))?;
 
     let mut help_center = Command::new(&kb_builder)
@@ -173,7 +178,7 @@ fn demo() -> anyhow::Result<()> {
         "  search from the terminal: target/debug/kb-builder search --index dist \"chinh sach doi tra\""
     );
     println!(
-        "  agent inbox (live chat): http://{CHAT}/agent  user {}  password {}",
+        "  agent console (live chat): http://{CHAT}/agent  user {}  password {}",
         DEMO_AGENT.0, DEMO_AGENT.1
     );
     println!("  Ctrl+C stops the servers.");
@@ -185,8 +190,9 @@ fn demo() -> anyhow::Result<()> {
 }
 
 /// chat-server on [`CHAT`] with its SQLite file under target/ (never inside dist/, which is published),
-/// taking the storefront's visitors, with the demo agent in every team the sample articles name.
-fn start_demo_chat() -> anyhow::Result<std::process::Child> {
+/// taking the storefront's visitors, with the demo agent in every team the sample articles name, and the
+/// agent console built into `console`.
+fn start_demo_chat(console: &Path) -> anyhow::Result<std::process::Child> {
     let chat_server = root().join("target/debug/chat-server");
     let data = root().join("target/demo");
     std::fs::create_dir_all(&data)?;
@@ -199,6 +205,8 @@ fn start_demo_chat() -> anyhow::Result<std::process::Child> {
     Command::new(&chat_server)
         .args(["--listen", CHAT, "--allowed-origins", &format!("http://{STOREFRONT}"), "--database-url"])
         .arg(&database)
+        .arg("--console-dir")
+        .arg(console)
         .spawn()
         .context("cannot start chat-server")
 }

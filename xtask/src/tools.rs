@@ -89,15 +89,18 @@ pub fn ensure_trunk() -> anyhow::Result<()> {
     })
 }
 
-/// Trunk.toml names the wasm-bindgen CLI version Trunk must use; it has to be the one Cargo.lock locks.
+/// Each Trunk.toml (the widget's and the console's) names the wasm-bindgen CLI version Trunk must use; it
+/// has to be the one Cargo.lock locks.
 pub fn check_trunk_toml() -> anyhow::Result<()> {
     let version = locked_wasm_bindgen_version()?;
-    let trunk_toml =
-        std::fs::read_to_string(crate::root().join("Trunk.toml")).context("cannot read Trunk.toml")?;
-    if !trunk_toml.contains(&format!("wasm_bindgen = \"{version}\"")) {
-        anyhow::bail!(
-            "Trunk.toml: [tools] wasm_bindgen must be \"{version}\", the wasm-bindgen version in Cargo.lock"
-        );
+    for file in ["Trunk.toml", "console/Trunk.toml"] {
+        let trunk_toml = std::fs::read_to_string(crate::root().join(file))
+            .with_context(|| format!("cannot read {file}"))?;
+        if !trunk_toml.contains(&format!("wasm_bindgen = \"{version}\"")) {
+            anyhow::bail!(
+                "{file}: [tools] wasm_bindgen must be \"{version}\", the wasm-bindgen version in Cargo.lock"
+            );
+        }
     }
     Ok(())
 }

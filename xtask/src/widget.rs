@@ -1,4 +1,5 @@
-//! Building the widget with Trunk, and writing its loader (`answerdesk.js`) with the hashed file names.
+//! Building the widget and the agent console with Trunk, and writing the widget's loader (`answerdesk.js`)
+//! with the hashed file names.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,21 @@ pub fn build(dist: &Path) -> anyhow::Result<()> {
     )?;
     precompress(&dist.join("widget"))?;
     precompress(&dist.join("kb"))
+}
+
+/// Builds the agent console in release mode into `out` (chat-server serves it with `--console-dir`).
+pub fn build_console(out: &Path) -> anyhow::Result<()> {
+    tools::ensure_wasm_target()?;
+    tools::ensure_wasm_bindgen_cli()?;
+    tools::check_trunk_toml()?;
+    tools::ensure_trunk()?;
+    let wasm_opt = tools::ensure_wasm_opt()?;
+    crate::run(
+        Command::new("trunk")
+            .args(["--config", "console/Trunk.toml", "build", "--release", "--dist"])
+            .arg(out)
+            .env("PATH", tools::path_with(&wasm_opt)),
+    )
 }
 
 /// Writes `<name>.gz` and `<name>.br` next to each immutable asset (the loader, JS glue, wasm, the index's

@@ -1,7 +1,7 @@
-//! HTTP: the router, REST handlers and the agent inbox page.
+//! HTTP: the router, REST handlers and the agent console's files.
 
 mod agent;
-mod inbox;
+mod console;
 mod visitor;
 
 use std::sync::Arc;
@@ -40,9 +40,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/agent/session", get(agent::session))
         .route("/api/agent/ratings", get(agent::ratings))
         .route("/api/agent/canned", get(agent::canned))
-        .route("/agent", get(inbox::page))
-        .route("/agent/inbox.js", get(inbox::script))
-        .route("/agent/inbox.css", get(inbox::style))
+        .merge(console::routes())
         .route("/ws/visitor", get(crate::ws::visitor::upgrade))
         .route("/ws/agent", get(crate::ws::agent::upgrade))
         .layer(DefaultBodyLimit::max(body_limit))

@@ -1,0 +1,50 @@
+//! chat-server's agent REST endpoints (same origin; the session travels in its HttpOnly cookie).
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use protocol::chat::ErrorFrame;
+use protocol::rest::{AgentLogin, AgentRatings, AgentSession, CannedReply};
+use serde::de::DeserializeOwned;
+
+async fn answer<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<T, String> {
+    let response = response.map_err(|e| e.to_string())?;
+    if response.ok() {
+        return response.json::<T>().await.map_err(|e| e.to_string());
+    }
+    // chat-server explains refusals with an error frame; anything else gets its status line.
+    match response.json::<ErrorFrame>().await {
+        Ok(error) => Err(error.message),
+        Err(_) => Err(format!("HTTP {} {}", response.status(), response.status_text())),
+    }
+}
+
+fn with_csrf(request: RequestBuilder, csrf: &str) -> RequestBuilder {
+    request.header("x-csrf-token", csrf)
+}
+
+/// The session the cookie carries, if the agent is logged in.
+pub async fn session() -> Result<AgentSession, String> {
+    answer(Request::get("/api/agent/session").send().await).await
+}
+
+/// Logs in; the server sets the session cookie.
+pub async fn login(username: String, password: String) -> Result<AgentSession, String> {
+    let request = Request::post("/api/agent/login").json(&AgentLogin { username, password });
+    answer(request.map_err(|e| e.to_string())?.send().await).await
+}
+
+/// Ends the session (the cookie is cleared by the server).
+pub async fn logout(csrf: &str) -> Result<(), String> {
+    let response = with_csrf(Request::post("/api/agent/logout"), csrf).send().await;
+    let response = response.map_err(|e| e.to_string())?;
+    if response.ok() { Ok(()) } else { Err(format!("HTTP {}", response.status())) }
+}
+
+/// The prepared answers configured on the server.
+pub async fn canned() -> Result<Vec<CannedReply>, String> {
+    answer(Request::get("/api/agent/canned").send().await).await
+}
+
+/// Every agent's ratings.
+pub async fn ratings() -> Result<Vec<AgentRatings>, String> {
+    answer(Request::get("/api/agent/ratings").send().await).await
+}

@@ -338,7 +338,9 @@ async fn press(agent: &Browser, keys: &str) {
 #[tokio::test]
 async fn an_agent_works_the_console_by_keyboard_and_visitor_text_stays_text() {
     let help = help_center().await.unwrap();
+    let secret = "host-site-secret";
     let desk = desk(&help, |config| {
+        config.identity_secret = Some(secret.into());
         config.canned = vec![
             CannedReply {
                 title: "Chào hỏi".into(), body: "Xin chào! Mình có thể giúp gì cho bạn?".into()
@@ -367,30 +369,35 @@ async fn an_agent_works_the_console_by_keyboard_and_visitor_text_stays_text() {
         returns_context(&["bao hanh may giat"], "Bảo hành", "https://shop.example/bao-hanh"),
     )
     .await;
+    // Hoa is signed in on the shop, which vouches for her id: her conversations are linked.
+    let hoa = || {
+        let signature = chat_server::auth::sign_identity(secret, "hoa-1");
+        Some(Identity { id: "hoa-1".into(), name: None, email: None, signature: Some(signature) })
+    };
+    let mut earlier = returns_context(&["giao hang cham"], "Giao hàng", "https://shop.example/don-hang");
+    earlier.identity = hoa();
+    leave_message(&desk, "Nguyễn Thị Hoa", "hoa@example.com", "Đơn SM-1100 giao trễ 3 ngày", earlier).await;
 
     let agent = Browser::start(1280, 800).await.unwrap();
     agent_login(&agent, &desk).await;
-    // Nothing is assigned to lan, so the console opens on the returns queue, where both wait.
+    // Nothing is assigned to lan, so the console opens on the returns queue, where the three wait.
     agent
-        .wait_for("document.querySelectorAll('.rows .row').length === 2", "the two waiting conversations")
+        .wait_for("document.querySelectorAll('.rows .row').length === 3", "the three waiting conversations")
         .await
         .unwrap();
-    assert!(console_text(&agent, ".queue[data-queue=\"unassigned:returns\"]").await.contains('2'));
+    assert!(console_text(&agent, ".queue[data-queue=\"unassigned:returns\"]").await.contains('3'));
 
     // A new escalation arrives live, with its unread badge and the tab's count.
-    leave_message(
-        &desk,
-        "Nguyễn Thị Hoa",
-        "hoa@example.com",
-        "Tôi muốn đổi trả đơn hàng SM-1234",
-        returns_context(&["chinh sach doi tra"], "Chính sách đổi trả", "https://shop.example/don-hang"),
-    )
-    .await;
+    let mut returns =
+        returns_context(&["chinh sach doi tra"], "Chính sách đổi trả", "https://shop.example/don-hang");
+    returns.identity = hoa();
+    leave_message(&desk, "Nguyễn Thị Hoa", "hoa@example.com", "Tôi muốn đổi trả đơn hàng SM-1234", returns)
+        .await;
     agent
-        .wait_for("document.querySelectorAll('.rows .row.unread').length === 3", "the new conversation, live")
+        .wait_for("document.querySelectorAll('.rows .row.unread').length === 4", "the new conversation, live")
         .await
         .unwrap();
-    assert_eq!(text_of(agent.js("return document.title", vec![]).await.unwrap()), "(3) Answerdesk");
+    assert_eq!(text_of(agent.js("return document.title", vec![]).await.unwrap()), "(4) Answerdesk");
 
     // Keyboard only: search without tone marks, move, open.
     press(&agent, "/").await;
@@ -420,7 +427,15 @@ async fn an_agent_works_the_console_by_keyboard_and_visitor_text_stays_text() {
     {
         assert!(context.contains(fact), "{fact} in {context}");
     }
-    assert!(context.contains("not verified") || context.contains("chưa xác minh"), "{context}");
+    agent
+        .wait_for("document.querySelector('.context .identity.verified')", "her identity, verified")
+        .await
+        .unwrap();
+    agent
+        .wait_for("document.querySelector('.context .earlier-open')", "her earlier conversation")
+        .await
+        .unwrap();
+    assert!(console_text(&agent, ".context .earlier").await.contains("SM-1100"));
 
     // r, then a canned reply through "/", sent with Enter.
     press(&agent, "r").await;
@@ -478,6 +493,16 @@ async fn an_agent_works_the_console_by_keyboard_and_visitor_text_stays_text() {
         )
         .await
         .unwrap();
+    // The README's picture: the agent's own queue, unfiltered.
+    agent
+        .js(
+            "const s = document.querySelector('.list .search input'); s.value = ''; s.dispatchEvent(new Event('input')); \
+             document.querySelector('.queue[data-queue=mine]').click()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    agent.wait_for("document.querySelectorAll('.rows .row').length === 1", "lan's own queue").await.unwrap();
     agent.screenshot("console-desktop.png").await.unwrap();
 
     // ? lists the shortcuts; Escape closes the list.
@@ -492,13 +517,17 @@ async fn an_agent_works_the_console_by_keyboard_and_visitor_text_stays_text() {
     agent.keys(&[char::from(Key::Enter)]).await.unwrap();
     agent.wait_for("document.querySelector('.closed-notice')", "the conversation closed").await.unwrap();
 
-    // The hostile conversation: every field on the page as the text it was, nothing run, no link.
-    let search = agent.client.find(Locator::Css(".list .search input")).await.unwrap();
-    search.clear().await.unwrap();
+    // Her earlier conversation opens from the context panel.
+    agent.client.find(Locator::Css(".context .earlier-open")).await.unwrap().click().await.unwrap();
     agent
-        .js("document.querySelector('.list .search input').dispatchEvent(new Event('input'))", vec![])
+        .wait_for(
+            "document.querySelector('.messages .msg.visitor')?.textContent.includes('SM-1100')",
+            "the earlier one",
+        )
         .await
         .unwrap();
+
+    // The hostile conversation: every field on the page as the text it was, nothing run, no link.
     agent_open(&agent, "unassigned:returns", payload).await;
     let shown = console_text(&agent, ".desk").await;
     for raw in
@@ -508,6 +537,10 @@ async fn an_agent_works_the_console_by_keyboard_and_visitor_text_stays_text() {
     }
     assert!(shown.contains("<iframe src=javascript:window.pwned=1></iframe>"));
     assert!(shown.contains("<b>x</b>@evil.example"));
+    assert!(
+        console_text(&agent, ".context .identity").await.contains("not verified"),
+        "a typed id is unverified"
+    );
     let injected = agent
         .js(
             "return [document.querySelectorAll('.desk img, .desk script, .desk svg, .desk iframe, .desk b, .desk u').length, \

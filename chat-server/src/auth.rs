@@ -46,6 +46,13 @@ pub fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("not a real password").unwrap_or_default())
 }
 
+/// HMAC-SHA256(secret, user_id) in hex: what the host site's server puts in `identify`'s `signature`.
+pub fn sign_identity(secret: &str, user_id: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(user_id.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
 /// Whether `signature` is HMAC-SHA256(secret, user_id) in hex (compared in constant time).
 pub fn identity_signature_valid(secret: &str, user_id: &str, signature: &str) -> bool {
     let Ok(expected) = hex::decode(signature.trim()) else { return false };

@@ -464,3 +464,56 @@ async fn widget_rest_calls_pass_cors_for_allowed_origins_only() {
         "agent routes are same-origin only"
     );
 }
+
+#[tokio::test]
+async fn a_verified_visitors_earlier_conversations_come_with_its_history_and_closed_ones_with_the_inbox() {
+    let secret = "host-site-secret";
+    let server = start(|c| c.identity_secret = Some(secret.into())).await;
+    let identity = |id: &str, signed: bool| protocol::Identity {
+        id: id.into(),
+        name: Some("An".into()),
+        email: None,
+        signature: signed.then(|| chat_server::auth::sign_identity(secret, id)),
+    };
+    let begin = |identity: protocol::Identity| {
+        let mut context = support::context(Some("returns"));
+        context.identity = Some(identity);
+        let http = server.http.clone();
+        async move {
+            let response = support::start_conversation_raw(&http, context).await;
+            response.json::<protocol::rest::ConversationStarted>().await.unwrap().conversation_id
+        }
+    };
+    let first = begin(identity("u-1", true)).await;
+    let second = begin(identity("u-1", true)).await;
+    let forged = begin(identity("u-1", false)).await;
+    begin(identity("u-2", true)).await;
+
+    let (mut lan, _, _) = agent(&server, "lan").await;
+    lan.send(&agent::ClientFrame::Close { conversation_id: first.clone() }).await;
+    lan.until(|f| match f {
+        agent::ServerFrame::Updated(s) if s.id == first && s.status == ConversationStatus::Closed => Some(()),
+        _ => None,
+    })
+    .await;
+    let history = |conversation: String| agent::ClientFrame::Open { conversation_id: conversation };
+    let earlier_of = |f: agent::ServerFrame| match f {
+        agent::ServerFrame::History { earlier, .. } => {
+            Some(earlier.into_iter().map(|c| c.id).collect::<Vec<_>>())
+        }
+        _ => None,
+    };
+    lan.send(&history(second.clone())).await;
+    assert_eq!(
+        lan.until(earlier_of).await,
+        [first.as_str()],
+        "the same verified visitor, the other conversation"
+    );
+    lan.send(&history(forged)).await;
+    assert!(lan.until(earlier_of).await.is_empty(), "an unverified id opens nobody's history");
+
+    let (_, inbox, _) = agent(&server, "lan").await;
+    let agent::ServerFrame::Inbox { conversations, closed, .. } = inbox else { panic!("{inbox:?}") };
+    assert_eq!(closed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [first.as_str()]);
+    assert_eq!(conversations.len(), 3);
+}

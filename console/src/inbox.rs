@@ -79,6 +79,8 @@ struct History {
     messages: BTreeMap<u64, ChatMessage>,
     /// Highest seq the visitor has read.
     visitor_read: u64,
+    /// The visitor's other conversations (verified visitors only), newest first.
+    earlier: Vec<String>,
 }
 
 /// What happened, for the view to react to (sound, focus, re-opening the selected conversation).
@@ -96,10 +98,10 @@ impl Inbox {
     /// Takes one frame from chat-server.
     pub fn apply(&mut self, frame: ServerFrame) -> News {
         match frame {
-            ServerFrame::Inbox { agent, conversations, .. } => {
-                // Closed ones are kept: the server lists only open conversations.
+            ServerFrame::Inbox { agent, conversations, closed, .. } => {
+                // Closed ones seen earlier are kept: the server lists only the latest few.
                 self.conversations.retain(|_, c| c.status == ConversationStatus::Closed);
-                for conversation in conversations {
+                for conversation in closed.into_iter().chain(conversations) {
                     self.conversations.insert(conversation.id.clone(), conversation);
                 }
                 self.me = Some(agent);
@@ -113,10 +115,15 @@ impl Inbox {
                 self.conversations.insert(summary.id.clone(), summary);
                 if new { News::VisitorSpoke } else { News::Quiet }
             }
-            ServerFrame::History { conversation_id, context, messages } => {
+            ServerFrame::History { conversation_id, context, messages, earlier } => {
                 let history = self.histories.entry(conversation_id).or_default();
                 history.context = context;
                 history.messages = messages.into_iter().map(|m| (m.seq, m)).collect();
+                history.earlier = earlier.iter().map(|c| c.id.clone()).collect();
+                // So that each can be opened from the context panel.
+                for conversation in earlier {
+                    self.conversations.entry(conversation.id.clone()).or_insert(conversation);
+                }
                 News::Quiet
             }
             ServerFrame::Message { conversation_id, message } => {
@@ -258,6 +265,12 @@ impl Inbox {
         self.histories.get(id).map(|h| &h.context).or_else(|| self.conversations.get(id).map(|c| &c.context))
     }
 
+    /// The visitor's other conversations, newest first (known only for verified visitors).
+    pub fn earlier(&self, id: &str) -> Vec<ConversationSummary> {
+        let ids = self.histories.get(id).map(|h| h.earlier.as_slice()).unwrap_or_default();
+        ids.iter().filter_map(|id| self.conversations.get(id).cloned()).collect()
+    }
+
     /// Whether the history of a conversation has arrived.
     pub fn loaded(&self, id: &str) -> bool {
         self.histories.contains_key(id)
@@ -376,7 +389,7 @@ mod tests {
 
     fn inbox(conversations: Vec<ConversationSummary>) -> Inbox {
         let mut inbox = Inbox::default();
-        let news = inbox.apply(ServerFrame::Inbox { version: 1, agent: me(), conversations });
+        let news = inbox.apply(ServerFrame::Inbox { version: 1, agent: me(), conversations, closed: vec![] });
         assert_eq!(news, News::Connected);
         inbox
     }
@@ -417,7 +430,7 @@ mod tests {
         assert_eq!(inbox.apply(ServerFrame::Updated(closed)), News::Quiet);
         assert_eq!(inbox.count(&Queue::Closed), (1, 1));
         assert_eq!(inbox.count(&Queue::All), (2, 2));
-        inbox.apply(ServerFrame::Inbox { version: 1, agent: me(), conversations: vec![] });
+        inbox.apply(ServerFrame::Inbox { version: 1, agent: me(), conversations: vec![], closed: vec![] });
         assert_eq!(inbox.count(&Queue::Closed), (1, 1));
         assert_eq!(inbox.count(&Queue::All), (0, 0));
     }
@@ -444,6 +457,7 @@ mod tests {
             conversation_id: "c1".into(),
             context: summary("c1", "").context,
             messages: vec![message(1, Author::Visitor, "Bảo hành máy giặt")],
+            earlier: vec![],
         });
         assert_eq!(inbox.listed().len(), 1);
     }
@@ -478,6 +492,7 @@ mod tests {
             conversation_id: "c1".into(),
             context: EscalationContext::default(),
             messages: vec![message(1, Author::Visitor, "hi")],
+            earlier: vec![],
         });
         inbox.apply(ServerFrame::Typing { conversation_id: "c1".into(), typing: true });
         assert!(inbox.visitor_typing("c1"));
@@ -496,6 +511,24 @@ mod tests {
         );
         inbox.apply(ServerFrame::Read { conversation_id: "c1".into(), up_to_seq: 3 });
         assert_eq!(inbox.visitor_read("c1"), 3);
+    }
+
+    #[test]
+    fn a_history_brings_the_visitors_earlier_conversations_which_can_be_opened() {
+        let mut old = summary("c0", "2026-11-01T08:00:00Z");
+        old.status = ConversationStatus::Closed;
+        old.rating = Some(4);
+        let mut inbox = inbox(vec![summary("c1", "2026-12-01T08:00:00Z")]);
+        inbox.apply(ServerFrame::History {
+            conversation_id: "c1".into(),
+            context: EscalationContext::default(),
+            messages: vec![],
+            earlier: vec![old],
+        });
+        let earlier: Vec<String> = inbox.earlier("c1").into_iter().map(|c| c.id).collect();
+        assert_eq!(earlier, ["c0"]);
+        assert_eq!(inbox.count(&Queue::Closed), (1, 1));
+        assert!(inbox.conversation("c0").is_some());
     }
 
     #[test]

@@ -88,6 +88,9 @@ pub enum ServerFrame {
         agent: AgentInfo,
         /// Open conversations, newest first.
         conversations: Vec<ConversationSummary>,
+        /// The most recently started closed conversations, newest first (a few dozen).
+        #[serde(default)]
+        closed: Vec<ConversationSummary>,
     },
     /// A conversation was started or changed (new message, assignment, read, close, rating).
     Updated(ConversationSummary),
@@ -99,6 +102,10 @@ pub enum ServerFrame {
         context: EscalationContext,
         /// Every message including private notes, in `seq` order.
         messages: Vec<ChatMessage>,
+        /// The visitor's other conversations, newest first, when the host site vouched for who they are
+        /// (a verified identity); empty otherwise.
+        #[serde(default)]
+        earlier: Vec<ConversationSummary>,
     },
     /// A new message in any open conversation (notes included).
     Message {

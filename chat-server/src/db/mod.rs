@@ -143,6 +143,11 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn summary(&self, conversation_id: &str) -> Result<ConversationSummary>;
     /// Summaries of all open conversations, newest first.
     async fn open_summaries(&self) -> Result<Vec<ConversationSummary>>;
+    /// The `limit` most recently started closed conversations, newest first.
+    async fn closed_summaries(&self, limit: u32) -> Result<Vec<ConversationSummary>>;
+    /// The other conversations of this conversation's visitor, newest first, when the host site vouched
+    /// for them (a verified identity); none for anonymous or unverified visitors.
+    async fn earlier_summaries(&self, conversation_id: &str, limit: u32) -> Result<Vec<ConversationSummary>>;
     /// The escalation context of a conversation.
     async fn context(&self, conversation_id: &str) -> Result<EscalationContext>;
     /// Creates or replaces an agent.

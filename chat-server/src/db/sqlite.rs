@@ -232,8 +232,8 @@ fn agent_from(row: &SqliteRow) -> Result<AgentInfo> {
 impl Database for SqliteDatabase {
     async fn create_conversation(&self, new: NewConversation) -> Result<()> {
         sqlx::query(
-            "INSERT INTO conversations (id, visitor_token_hash, team, context, identity_verified, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO conversations (id, visitor_token_hash, team, context, identity_verified, created_at, visitor_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&new.id)
         .bind(&new.token_hash)
@@ -241,6 +241,7 @@ impl Database for SqliteDatabase {
         .bind(serde_json::to_string(&new.context)?)
         .bind(new.identity_verified)
         .bind(now())
+        .bind(new.identity_verified.then(|| new.context.identity.as_ref().map(|i| i.id.clone())).flatten())
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -373,6 +374,22 @@ impl Database for SqliteDatabase {
     async fn open_summaries(&self) -> Result<Vec<ConversationSummary>> {
         let sql = format!("{SUMMARY_SELECT} WHERE c.status = 'open' ORDER BY c.created_at DESC");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        rows.iter().map(summary_from).collect()
+    }
+
+    async fn closed_summaries(&self, limit: u32) -> Result<Vec<ConversationSummary>> {
+        let sql = format!("{SUMMARY_SELECT} WHERE c.status = 'closed' ORDER BY c.created_at DESC LIMIT ?");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        rows.iter().map(summary_from).collect()
+    }
+
+    async fn earlier_summaries(&self, conversation_id: &str, limit: u32) -> Result<Vec<ConversationSummary>> {
+        let sql = format!(
+            "{SUMMARY_SELECT} WHERE c.visitor_id = (SELECT visitor_id FROM conversations WHERE id = ?)
+             AND c.id <> ? ORDER BY c.created_at DESC LIMIT ?"
+        );
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(conversation_id).bind(conversation_id);
+        let rows = query.bind(i64::from(limit)).fetch_all(&self.pool).await?;
         rows.iter().map(summary_from).collect()
     }
 

@@ -36,6 +36,11 @@ pub async fn upgrade(
     super::limited(ws, max).on_upgrade(move |socket| run(socket, state, agent, csrf))
 }
 
+/// How many closed conversations the inbox lists, and how many of a visitor's earlier ones a history
+/// carries: enough for the agent's day, small enough for every (re)connect.
+const CLOSED_LISTED: u32 = 50;
+const EARLIER_LISTED: u32 = 10;
+
 fn refuse(code: ErrorCode, message: impl Into<String>) -> ServerFrame {
     ServerFrame::Error(error(code, message))
 }
@@ -64,14 +69,20 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, csrf
     }
     let _present = state.hub.agent_present();
     let mut live = state.hub.subscribe_agents();
-    let conversations = match state.db.open_summaries().await {
-        Ok(list) => list,
+    let listed = async {
+        Ok::<_, crate::db::DbError>((
+            state.db.open_summaries().await?,
+            state.db.closed_summaries(CLOSED_LISTED).await?,
+        ))
+    };
+    let (conversations, closed) = match listed.await {
+        Ok(lists) => lists,
         Err(e) => {
             let _ = send(&mut socket, &ServerFrame::Error(db_error(e, None))).await;
             return;
         }
     };
-    let inbox = ServerFrame::Inbox { version: PROTOCOL_VERSION, agent: agent.clone(), conversations };
+    let inbox = ServerFrame::Inbox { version: PROTOCOL_VERSION, agent: agent.clone(), conversations, closed };
     if send(&mut socket, &inbox).await.is_err() {
         return;
     }
@@ -127,10 +138,13 @@ async fn handle(
             let loaded = async {
                 let context = state.db.context(&conversation_id).await?;
                 let messages = state.db.messages_after(&conversation_id, 0, true).await?;
-                Ok::<_, crate::db::DbError>((context, messages))
+                let earlier = state.db.earlier_summaries(&conversation_id, EARLIER_LISTED).await?;
+                Ok::<_, crate::db::DbError>((context, messages, earlier))
             };
             match loaded.await {
-                Ok((context, messages)) => ServerFrame::History { conversation_id, context, messages },
+                Ok((context, messages, earlier)) => {
+                    ServerFrame::History { conversation_id, context, messages, earlier }
+                }
                 Err(e) => ServerFrame::Error(db_error(e, None)),
             }
         }

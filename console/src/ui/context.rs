@@ -3,7 +3,7 @@
 //! only when it is http(s).
 
 use leptos::prelude::*;
-use protocol::chat::ConversationSummary;
+use protocol::chat::{ConversationStatus, ConversationSummary};
 
 use crate::desk::Desk;
 use crate::i18n::{Strings, locale, strings};
@@ -16,24 +16,63 @@ pub fn Context(desk: Desk) -> impl IntoView {
         desk.inbox.with(|inbox| {
             let summary = inbox.current().cloned();
             let context = summary.as_ref().and_then(|s| inbox.context(&s.id).cloned());
-            (summary, context)
+            let earlier = summary.as_ref().map(|s| inbox.earlier(&s.id)).unwrap_or_default();
+            (summary, context, earlier)
         })
     });
     let body = move || {
-        let (summary, context) = shown.get();
+        let (summary, context, earlier) = shown.get();
         let (summary, context) = (summary?, context?);
-        Some(details(
-            t(),
-            &summary,
-            context,
-            &locale(desk.lang.get(), crate::prefs::browser_locale().as_deref()),
-        ))
+        let here = locale(desk.lang.get(), crate::prefs::browser_locale().as_deref());
+        let identified = context.identity.is_some();
+        let history = history(desk, t(), &summary, earlier, identified, &here);
+        Some(view! { {details(t(), &summary, context, &here)} {history} })
     };
     view! {
         <aside class="context" aria-label=move || t().context>
             {body}
         </aside>
     }
+}
+
+/// The visitor's other conversations, each opened with a click; for an unverified identity, why there
+/// is no history.
+fn history(
+    desk: Desk,
+    t: &'static Strings,
+    summary: &ConversationSummary,
+    earlier: Vec<ConversationSummary>,
+    identified: bool,
+    here: &str,
+) -> Option<impl IntoView + use<>> {
+    if earlier.is_empty() {
+        return (identified && !summary.identity_verified).then(|| {
+            view! { <section class="earlier"><h4>{t.earlier}</h4><p class="hint">{t.earlier_unverified}</p></section> }
+                .into_any()
+        });
+    }
+    let items = earlier
+        .into_iter()
+        .map(|c| {
+            let when = crate::clock::short(&c.started_at, here);
+            let closed = c.status == ConversationStatus::Closed;
+            let preview =
+                c.preview.clone().or_else(|| c.context.searches.last().cloned()).unwrap_or_default();
+            let stars = c.rating.map(|score| "★".repeat(score.into()));
+            let id = c.id.clone();
+            view! {
+                <li>
+                    <button type="button" class="ghost earlier-open" on:click=move |_| desk.open(id.clone())>
+                        <span class="when">{when}</span>
+                        <span class="state">{if closed { t.closed } else { t.still_open }}</span>
+                        {stars.map(|s| view! { <span class="stars">{s}</span> })}
+                        <span class="preview">{preview}</span>
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    Some(view! { <section class="earlier"><h4>{t.earlier}</h4><ul>{items}</ul></section> }.into_any())
 }
 
 fn details(
@@ -47,12 +86,14 @@ fn details(
             let verified = summary.identity_verified;
             let name = identity.name.filter(|n| !n.trim().is_empty());
             let email = identity.email.filter(|e| !e.trim().is_empty());
+            // A message left offline is identified by its email: say it once.
+            let id = (Some(&identity.id) != email.as_ref()).then_some(identity.id);
             view! {
                 <section class="who">
                     <h3>{name.clone().unwrap_or_else(|| t.anonymous.to_owned())}</h3>
                     {email.map(|email| view! { <p class="email">{email}</p> })}
                     <p class="identity" class:verified=verified>
-                        <span class="id">{identity.id}</span>
+                        {id.map(|id| view! { <span class="id">{id}</span> })}
                         <span class="badge-text">{if verified { t.verified } else { t.unverified }}</span>
                     </p>
                 </section>

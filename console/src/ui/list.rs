@@ -49,6 +49,7 @@ pub fn Queues(desk: Desk) -> impl IntoView {
                     move || queue_name(t(), &queue)
                 };
                 let key = queue_key(&queue);
+                let title = name.clone();
                 let on_click = move |_| desk.show_queue(queue.clone());
                 view! {
                     <li>
@@ -56,6 +57,7 @@ pub fn Queues(desk: Desk) -> impl IntoView {
                             type="button"
                             class="queue"
                             data-queue=key
+                            title=title
                             class:shown=shown.clone()
                             aria-current=move || shown().then_some("true")
                             aria-keyshortcuts=(n + 1).to_string()

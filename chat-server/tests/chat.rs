@@ -412,6 +412,7 @@ async fn the_console_is_served_under_a_strict_policy_with_its_assets_cached_for_
     )
     .unwrap();
     std::fs::write(build.path().join("console-1a2b.js"), "export default () => {};").unwrap();
+    std::fs::write(build.path().join("console-1a2b.js.br"), b"brotli bytes").unwrap();
     let dir = build.path().to_path_buf();
     let server = start(move |c| c.console_dir = Some(dir)).await;
 
@@ -426,6 +427,14 @@ async fn the_console_is_served_under_a_strict_policy_with_its_assets_cached_for_
     let asset = reqwest::get(format!("{}/agent/console-1a2b.js", server.http)).await.unwrap();
     assert_eq!(asset.status(), 200);
     assert!(asset.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert_eq!(asset.text().await.unwrap(), "export default () => {};");
+    let compressed = reqwest::Client::new()
+        .get(format!("{}/agent/console-1a2b.js", server.http))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "br", "the precompressed file beside it");
     for outside in ["/agent/../Cargo.toml", "/agent/%2e%2e/Cargo.toml", "/agent/missing.js"] {
         let response = reqwest::get(format!("{}{outside}", server.http)).await.unwrap();
         assert!(response.status().is_client_error(), "{outside}: {}", response.status());

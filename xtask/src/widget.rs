@@ -41,17 +41,20 @@ pub fn build_console(out: &Path) -> anyhow::Result<()> {
             .args(["--config", "console/Trunk.toml", "build", "--release", "--dist"])
             .arg(out)
             .env("PATH", tools::path_with(&wasm_opt)),
-    )
+    )?;
+    // chat-server sends these instead when the browser accepts them (757 KB of wasm: 249 KB brotli,
+    // 318 KB gzip).
+    precompress(out)
 }
 
-/// Writes `<name>.gz` and `<name>.br` next to each immutable asset (the loader, JS glue, wasm, the index's
-/// entries, chunks and bodies), for hosts that serve precompressed files. The manifest is left alone: it changes with every
+/// Writes `<name>.gz` and `<name>.br` next to each immutable asset (the loader, JS glue, styles, wasm, the
+/// index's entries, chunks and bodies), for hosts that serve precompressed files. The manifest is left alone: it changes with every
 /// help-center build, which would leave a stale `.gz` beside it.
 pub fn precompress(dir: &Path) -> anyhow::Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
     for entry in entries {
         let path = entry?.path();
-        let compressed = ["js", "wasm", "entry", "chunk", "body"];
+        let compressed = ["js", "css", "wasm", "entry", "chunk", "body"];
         if !path.extension().is_some_and(|e| compressed.iter().any(|c| e == *c)) {
             continue;
         }

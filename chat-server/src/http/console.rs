@@ -31,8 +31,10 @@ async fn asset(State(state): State<Arc<AppState>>, Path(file): Path<String>, req
     let (mut parts, body) = request.into_parts();
     let Ok(uri) = format!("/{file}").parse() else { return StatusCode::NOT_FOUND.into_response() };
     parts.uri = uri;
-    // ServeDir refuses `..` and anything outside `dir`.
-    let Ok(mut response) = ServeDir::new(dir).oneshot(Request::from_parts(parts, body)).await;
+    // ServeDir refuses `..` and anything outside `dir`, and sends the `.br`/`.gz` beside a file (written by
+    // `cargo xtask`) to browsers that accept it.
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    let Ok(mut response) = files.oneshot(Request::from_parts(parts, body)).await;
     if response.status().is_success() {
         response
             .headers_mut()

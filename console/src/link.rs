@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 
-use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use futures_channel::mpsc::{TryRecvError, UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::future::{Either, select};
 use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::Message;
@@ -105,7 +105,8 @@ async fn run(
         on_state(LinkState::Reconnecting);
         sleep(retry).await;
         retry = (retry * 2).min(LAST_RETRY_MS);
-        if OUTGOING.with(|outgoing| outgoing.borrow().is_none()) {
+        // Logged out (or logged in again, with a new task) while we waited.
+        if matches!(outgoing.try_recv(), Err(TryRecvError::Closed)) {
             return;
         }
     }

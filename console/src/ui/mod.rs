@@ -77,6 +77,12 @@ fn typing_in(target: Option<web_sys::EventTarget>) -> bool {
         || element.get_attribute("contenteditable").is_some()
 }
 
+/// Whether the focus is on a button or link.
+fn on_control(target: Option<web_sys::EventTarget>) -> bool {
+    let Some(element) = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return false };
+    matches!(element.tag_name().as_str(), "BUTTON" | "A")
+}
+
 fn on_key(desk: Desk, event: &web_sys::KeyboardEvent) {
     if desk.session.with_untracked(Option::is_none) {
         return;
@@ -85,6 +91,10 @@ fn on_key(desk: Desk, event: &web_sys::KeyboardEvent) {
         if event.key() == "Escape" {
             desk.dialog.set(None);
         }
+        return;
+    }
+    // Enter on a focused button or link activates it, as keyboard users expect.
+    if event.key() == "Enter" && on_control(event.target()) {
         return;
     }
     let modified = event.ctrl_key() || event.alt_key() || event.meta_key();

@@ -251,6 +251,11 @@ impl Desk {
         }
     }
 
+    /// The locale dates and times are written in (reactive: follows the interface language).
+    pub fn locale(self) -> String {
+        crate::i18n::locale(self.lang.get(), prefs::browser_locale().as_deref())
+    }
+
     /// Remembers and applies the interface language.
     pub fn set_lang(self, lang: Lang) {
         prefs::set_lang(lang);

@@ -14,23 +14,21 @@ const LOADER_SOURCE: &str = "widget/loader/answerdesk.js";
 
 /// Builds the widget in release mode into `<dist>/widget/` (Trunk's post-build hook writes the loader).
 pub fn build(dist: &Path) -> anyhow::Result<()> {
-    tools::ensure_wasm_target()?;
-    tools::ensure_wasm_bindgen_cli()?;
-    tools::check_trunk_toml()?;
-    tools::ensure_trunk()?;
-    let wasm_opt = tools::ensure_wasm_opt()?;
-    crate::run(
-        Command::new("trunk")
-            .args(["build", "--release", "--dist"])
-            .arg(dist.join("widget"))
-            .env("PATH", tools::path_with(&wasm_opt)),
-    )?;
+    trunk_build(&[], &dist.join("widget"))?;
     precompress(&dist.join("widget"))?;
     precompress(&dist.join("kb"))
 }
 
 /// Builds the agent console in release mode into `out` (chat-server serves it with `--console-dir`).
 pub fn build_console(out: &Path) -> anyhow::Result<()> {
+    trunk_build(&["--config", "console/Trunk.toml"], out)?;
+    // chat-server sends these instead when the browser accepts them (757 KB of wasm: 249 KB brotli,
+    // 318 KB gzip).
+    precompress(out)
+}
+
+/// `trunk <options> build --release --dist <out>` with the pinned tools, installed when missing.
+fn trunk_build(options: &[&str], out: &Path) -> anyhow::Result<()> {
     tools::ensure_wasm_target()?;
     tools::ensure_wasm_bindgen_cli()?;
     tools::check_trunk_toml()?;
@@ -38,13 +36,11 @@ pub fn build_console(out: &Path) -> anyhow::Result<()> {
     let wasm_opt = tools::ensure_wasm_opt()?;
     crate::run(
         Command::new("trunk")
-            .args(["--config", "console/Trunk.toml", "build", "--release", "--dist"])
+            .args(options)
+            .args(["build", "--release", "--dist"])
             .arg(out)
             .env("PATH", tools::path_with(&wasm_opt)),
-    )?;
-    // chat-server sends these instead when the browser accepts them (757 KB of wasm: 249 KB brotli,
-    // 318 KB gzip).
-    precompress(out)
+    )
 }
 
 /// Writes `<name>.gz` and `<name>.br` next to each immutable asset (the loader, JS glue, styles, wasm, the

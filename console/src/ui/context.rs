@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use protocol::chat::{ConversationStatus, ConversationSummary};
 
 use crate::desk::Desk;
-use crate::i18n::{Strings, locale, strings};
+use crate::i18n::{Strings, strings};
 use crate::inbox::linkable;
 
 #[component]
@@ -23,7 +23,7 @@ pub fn Context(desk: Desk) -> impl IntoView {
     let body = move || {
         let (summary, context, earlier) = shown.get();
         let (summary, context) = (summary?, context?);
-        let here = locale(desk.lang.get(), crate::prefs::browser_locale().as_deref());
+        let here = desk.locale();
         let identified = context.identity.is_some();
         let history = history(desk, t(), &summary, earlier, identified, &here);
         Some(view! { {details(t(), &summary, context, &here)} {history} })

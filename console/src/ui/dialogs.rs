@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use protocol::rest::AgentRatings;
 
 use crate::desk::{Desk, Dialog};
-use crate::i18n::{locale, strings};
+use crate::i18n::strings;
 
 #[component]
 pub fn Dialogs(desk: Desk) -> impl IntoView {
@@ -84,7 +84,7 @@ fn Ratings(desk: Desk) -> impl IntoView {
     leptos::task::spawn_local(async move { loaded.set(Some(crate::api::ratings().await)) });
     let close = NodeRef::<html::Button>::new();
     focus_on_mount(close);
-    let here = move || locale(desk.lang.get(), crate::prefs::browser_locale().as_deref());
+    let here = move || desk.locale();
     let body = move || {
         match loaded.get() {
         None => view! { <p>{t().loading}</p> }.into_any(),

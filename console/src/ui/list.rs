@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use protocol::chat::ConversationSummary;
 
 use crate::desk::Desk;
-use crate::i18n::{Strings, locale, strings};
+use crate::i18n::{Strings, strings};
 use crate::inbox::{Queue, visitor_label};
 
 /// A stable name for a queue, on its button (`mine`, `unassigned:returns`, `all`, `closed`).
@@ -138,9 +138,7 @@ fn Row(desk: Desk, conversation: ConversationSummary) -> impl IntoView {
     let assignee = conversation.assignee.clone().filter(|a| *a != me);
     let preview = conversation.preview.clone().or_else(|| conversation.context.searches.last().cloned());
     let started = conversation.started_at.clone();
-    let time = move || {
-        crate::clock::short(&started, &locale(desk.lang.get(), crate::prefs::browser_locale().as_deref()))
-    };
+    let time = move || crate::clock::short(&started, &desk.locale());
     let verified = conversation.context.identity.is_some().then_some(conversation.identity_verified);
     let unread = conversation.unread;
     let on_click = {

@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 
 use crate::canned::{matching, slash_query};
 use crate::desk::{Desk, Dialog, Mode};
-use crate::i18n::{locale, strings};
+use crate::i18n::strings;
 use crate::inbox::visitor_label;
 
 /// Gaps between the agent's "typing" reports, and how long after the last keystroke it stops.
@@ -116,7 +116,7 @@ fn Messages(desk: Desk, id: String) -> impl IntoView {
             if !loaded {
                 return view! { <li class="loading">{t().loading}</li> }.into_any();
             }
-            let here = locale(desk.lang.get(), crate::prefs::browser_locale().as_deref());
+            let here = desk.locale();
             // "seen" goes under the last reply the visitor has read.
             let seen_at = messages
                 .iter()

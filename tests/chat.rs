@@ -38,7 +38,7 @@ async fn desk(help: &Server, tweak: impl FnOnce(&mut chat_server::Config)) -> De
     tweak(&mut config);
     let db = chat_server::db::connect(&config.database_url).await.unwrap();
     let lan = AgentInfo { username: "lan".into(), display_name: "Lan".into(), teams: vec!["returns".into()] };
-    db.upsert_agent(&lan, &chat_server::auth::hash_password(PASSWORD).unwrap()).await.unwrap();
+    db.upsert_agent(&lan, &chat_server::auth::hash_password(PASSWORD).unwrap(), None).await.unwrap();
     drop(db);
     tokio::spawn(chat_server::serve(config, listener, std::future::pending()));
     Desk { url, store, _pages: pages, _data: data }

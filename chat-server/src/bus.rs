@@ -21,7 +21,7 @@ const MAX_PAYLOAD: usize = 7900;
 /// Events sent in one statement at most.
 const MAX_BATCH: usize = 256;
 
-/// How often a node reports its agent count even when it does not change.
+/// How often a node reports its agents even when they do not change.
 pub const PRESENCE_EVERY: Duration = Duration::from_secs(15);
 
 /// A node whose last report is older than this counts as gone (crashed without saying so).
@@ -63,7 +63,7 @@ pub async fn start(state: Arc<AppState>, pool: PgPool) -> Result<(), DbError> {
         loop {
             let agents = reporter.hub.local_agents();
             let now = jiff::Timestamp::now().as_second();
-            if let Err(e) = reporter.db.report_presence(&node, agents, now).await {
+            if let Err(e) = reporter.db.report_presence(&node, &agents, now).await {
                 tracing::error!(error = %e, "presence report failed");
             }
             tokio::select! {

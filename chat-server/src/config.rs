@@ -29,6 +29,8 @@ pub struct Config {
     pub hours: BusinessHours,
     /// Which team gets a conversation.
     pub routing: Routing,
+    /// Who gets a conversation within its team.
+    pub assignment: Assignment,
     /// Prepared answers shown in the inbox.
     pub canned: Vec<CannedReply>,
     /// Email for replies to visitors who have left.
@@ -74,6 +76,7 @@ impl Default for Config {
             limits: Limits::default(),
             hours: BusinessHours::default(),
             routing: Routing::default(),
+            assignment: Assignment::default(),
             canned: Vec::new(),
             email: Email::default(),
             console_dir: None,
@@ -134,6 +137,23 @@ impl Default for BusinessHours {
             close: "23:59".into(),
             expected_reply: "We usually reply within one business day.".into(),
         }
+    }
+}
+
+/// Auto-assignment (see [`crate::assignment`]). Off by default: agents pick from the team's queue, and the
+/// first to reply takes the conversation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Assignment {
+    /// Hand waiting conversations to online agents of their team, fewest open conversations first.
+    pub auto: bool,
+    /// Open conversations an agent holds at most, unless `chat-server agent add --capacity` says otherwise.
+    pub capacity: u32,
+}
+
+impl Default for Assignment {
+    fn default() -> Self {
+        Assignment { auto: false, capacity: 3 }
     }
 }
 

@@ -6,13 +6,12 @@
 //! With several nodes (Postgres), publishing goes out through [`crate::bus`] instead, and every node,
 //! this one included, delivers what comes back in; so all nodes see events in the same order.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, OnceLock};
 
 use protocol::{agent, visitor};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{Notify, broadcast, mpsc};
+use tokio::sync::{Notify, broadcast, mpsc, watch};
 
 /// Frames buffered per subscriber before it counts as lagging.
 const CAPACITY: usize = 256;
@@ -22,10 +21,14 @@ const CAPACITY: usize = 256;
 pub struct Hub {
     conversations: Mutex<HashMap<String, broadcast::Sender<visitor::ServerFrame>>>,
     agents: broadcast::Sender<agent::ServerFrame>,
-    agents_online: AtomicUsize,
+    /// Agent sockets open on this node, by username (an agent may have several tabs).
+    agents_online: Mutex<BTreeMap<String, usize>>,
     remote: OnceLock<mpsc::UnboundedSender<Wire>>,
-    /// Woken whenever this node's agent count changes, so the bus can report it at once.
+    /// Woken whenever this node's agents come or go, so the bus can report it at once.
     pub presence_changed: Notify,
+    /// Counts conversation changes seen by this node's agents (from any node), so visitors waiting in
+    /// line learn when their place may have moved.
+    queue_moved: watch::Sender<u64>,
 }
 
 /// An event as it crosses nodes. Frames travel whole, so the receiving node only delivers them; Postgres
@@ -72,9 +75,10 @@ impl Default for Hub {
         Hub {
             conversations: Mutex::new(HashMap::new()),
             agents: broadcast::channel(CAPACITY).0,
-            agents_online: AtomicUsize::new(0),
+            agents_online: Mutex::new(BTreeMap::new()),
             remote: OnceLock::new(),
             presence_changed: Notify::new(),
+            queue_moved: watch::channel(0).0,
         }
     }
 }
@@ -133,25 +137,38 @@ impl Hub {
 
     /// Delivers to this node's agent sockets.
     pub fn deliver_to_agents(&self, frame: agent::ServerFrame) {
+        if matches!(frame, agent::ServerFrame::Updated(_)) {
+            // Every start, assignment and close reaches every node as a summary: the line may have moved.
+            self.queue_moved.send_modify(|n| *n = n.wrapping_add(1));
+        }
         // No agent connected is fine: they load the inbox from the database when they connect.
         let _ = self.agents.send(frame);
     }
 
+    /// Wakes whenever a conversation changed anywhere (see [`Hub::deliver_to_agents`]).
+    pub fn watch_queue(&self) -> watch::Receiver<u64> {
+        self.queue_moved.subscribe()
+    }
+
     /// Counts an agent socket as present until the guard drops.
-    pub fn agent_present(&self) -> PresenceGuard<'_> {
-        self.agents_online.fetch_add(1, Ordering::SeqCst);
+    pub fn agent_present(&self, username: &str) -> PresenceGuard<'_> {
+        *self.online().entry(username.to_owned()).or_default() += 1;
         self.presence_changed.notify_one();
-        PresenceGuard { hub: self }
+        PresenceGuard { hub: self, username: username.to_owned() }
+    }
+
+    fn online(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, usize>> {
+        self.agents_online.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether any agent is connected to this node.
     pub fn any_agent_online(&self) -> bool {
-        self.local_agents() > 0
+        !self.online().is_empty()
     }
 
-    /// Agents connected to this node.
-    pub fn local_agents(&self) -> u64 {
-        self.agents_online.load(Ordering::SeqCst) as u64
+    /// Usernames of the agents connected to this node, sorted.
+    pub fn local_agents(&self) -> Vec<String> {
+        self.online().keys().cloned().collect()
     }
 
     /// Whether events cross nodes (Postgres).
@@ -164,11 +181,19 @@ impl Hub {
 #[derive(Debug)]
 pub struct PresenceGuard<'a> {
     hub: &'a Hub,
+    username: String,
 }
 
 impl Drop for PresenceGuard<'_> {
     fn drop(&mut self) {
-        self.hub.agents_online.fetch_sub(1, Ordering::SeqCst);
+        let mut online = self.hub.online();
+        if let Some(sockets) = online.get_mut(&self.username) {
+            *sockets -= 1;
+            if *sockets == 0 {
+                online.remove(&self.username);
+            }
+        }
+        drop(online);
         self.hub.presence_changed.notify_one();
     }
 }

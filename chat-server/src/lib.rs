@@ -6,9 +6,11 @@
 //! sequence number that clients resume from.
 //!
 //! Layout: [`config`] settings, [`db`] storage seam, [`hub`] live fan-out, [`bus`] fan-out across nodes (Postgres), [`http`] REST and the inbox
-//! page, [`ws`] the two sockets, [`auth`] secrets, [`limits`] rate limits, [`hours`] business hours.
+//! page, [`ws`] the two sockets, [`auth`] secrets, [`limits`] rate limits, [`hours`] business hours, [`assignment`] who gets a
+//! conversation and the visitor's place in line.
 #![warn(missing_docs)]
 
+pub mod assignment;
 pub mod auth;
 pub mod bus;
 pub mod config;
@@ -47,6 +49,8 @@ pub struct AppState {
     pub message_limit: limits::RateLimiter,
     /// Login attempts per IP.
     pub login_limit: limits::RateLimiter,
+    /// The expected wait shown to visitors in line, and when it was worked out.
+    pub expected_wait: std::sync::Mutex<Option<(std::time::Instant, Option<u64>)>>,
     /// Flips to true when the server shuts down, so sockets close instead of holding shutdown up.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -72,6 +76,7 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
         message_limit: limits::RateLimiter::new(limits.messages_per_minute, Duration::from_secs(60)),
         login_limit: limits::RateLimiter::new(limits.logins_per_15_minutes, Duration::from_secs(900)),
         hub: hub::Hub::default(),
+        expected_wait: std::sync::Mutex::new(None),
         db,
         config,
         shutdown,
@@ -79,7 +84,22 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
     if let Some(pool) = bus {
         bus::start(state.clone(), pool).await?;
     }
+    if state.config.assignment.auto {
+        tokio::spawn(sweep(state.clone()));
+    }
     Ok(state)
+}
+
+/// Hands out waiting conversations every [`assignment::SWEEP_EVERY`] until shutdown, for what no event
+/// announced (an agent who freed up on a node that crashed before handing out).
+async fn sweep(state: Arc<AppState>) {
+    let mut shutdown = state.shutdown.clone();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(assignment::SWEEP_EVERY) => assignment::balance(&state).await,
+            _ = shutdown.changed() => return,
+        }
+    }
 }
 
 /// Serves on `listener` until `stop` completes, then closes sockets and drains requests.

@@ -57,6 +57,9 @@ enum AgentCommand {
         /// Teams whose queues the agent works, comma-separated.
         #[arg(long, value_delimiter = ',')]
         teams: Vec<String>,
+        /// Most open conversations auto-assignment gives them at once (default: `[assignment] capacity`).
+        #[arg(long)]
+        capacity: Option<u32>,
     },
 }
 
@@ -110,8 +113,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = load_config(&cli)?;
     match cli.command {
         None | Some(Command::Serve) => serve(config).await,
-        Some(Command::Agent { command: AgentCommand::Add { username, name, teams } }) => {
-            add_agent(config, username, name, teams).await
+        Some(Command::Agent { command: AgentCommand::Add { username, name, teams, capacity } }) => {
+            add_agent(config, username, name, teams, capacity).await
         }
     }
 }
@@ -157,6 +160,7 @@ async fn add_agent(
     username: String,
     name: Option<String>,
     teams: Vec<String>,
+    capacity: Option<u32>,
 ) -> anyhow::Result<()> {
     let username = username.trim().to_owned();
     if username.is_empty() || username.len() > 64 {
@@ -182,7 +186,9 @@ async fn add_agent(
     let teams: Vec<String> =
         teams.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
     let info = AgentInfo { display_name: name.unwrap_or_else(|| username.clone()), username, teams };
-    db.upsert_agent(&info, &hash).await?;
-    println!("agent {} saved (teams: {})", info.username, info.teams.join(", "));
+    db.upsert_agent(&info, &hash, capacity).await?;
+    let capacity =
+        capacity.map_or_else(|| format!("{} (the default)", config.assignment.capacity), |n| n.to_string());
+    println!("agent {} saved (teams: {}; capacity: {capacity})", info.username, info.teams.join(", "));
     Ok(())
 }

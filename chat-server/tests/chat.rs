@@ -526,3 +526,65 @@ async fn a_verified_visitors_earlier_conversations_come_with_its_history_and_clo
     assert_eq!(closed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [first.as_str()]);
     assert_eq!(conversations.len(), 3);
 }
+
+#[tokio::test]
+async fn auto_assignment_fills_the_least_busy_agent_up_to_capacity_and_tells_visitors_their_place() {
+    // vy works returns but takes one conversation at a time; lan takes the configured two.
+    let server = start_with_agents(
+        |c| {
+            c.assignment.auto = true;
+            c.assignment.capacity = 2;
+        },
+        &[("vy", &["returns"], Some(1))],
+    )
+    .await;
+    let place = |f: visitor::ServerFrame| match f {
+        visitor::ServerFrame::Queue(status) => Some(status),
+        _ => None,
+    };
+    let mut visitors = Vec::new();
+    for _ in 0..2 {
+        let started = start_conversation(&server.http).await;
+        let (client, _) = visitor(&server, &started.visitor_token, 0).await;
+        visitors.push((started.conversation_id, client));
+    }
+    // Nobody online: both wait, in order, and no wait is promised from a desk with no answers yet.
+    for (n, (_, client)) in visitors.iter_mut().enumerate() {
+        let status = client.until(place).await;
+        assert_eq!((status.position, status.expected_wait_secs), (n as u32 + 1, None));
+    }
+
+    // vy comes online: the oldest goes to her; she is then full, so the second moves up to first.
+    let (mut vy, _, _) = agent(&server, "vy").await;
+    let assigned_to = |id: String, who: &'static str| {
+        move |f: agent::ServerFrame| match f {
+            agent::ServerFrame::Updated(s) if s.id == id && s.assignee.as_deref() == Some(who) => Some(()),
+            _ => None,
+        }
+    };
+    let (first, second) = (visitors[0].0.clone(), visitors[1].0.clone());
+    vy.until(assigned_to(first.clone(), "vy")).await;
+    assert_eq!(visitors[0].1.until(place).await.position, 0, "taken");
+    assert_eq!(visitors[1].1.until(place).await.position, 1, "moved up");
+
+    // lan comes online and takes the second; a third conversation also goes to lan, who holds more than
+    // vy but is below capacity, while vy is at hers.
+    let (mut lan, _, _) = agent(&server, "lan").await;
+    lan.until(assigned_to(second, "lan")).await;
+    let third = start_conversation(&server.http).await;
+    lan.until(assigned_to(third.conversation_id.clone(), "lan")).await;
+
+    // Everyone is full: a fourth waits until vy closes hers, then goes to vy.
+    let fourth = start_conversation(&server.http).await;
+    let (mut waiting, _) = visitor(&server, &fourth.visitor_token, 0).await;
+    assert_eq!(waiting.until(place).await.position, 1);
+    vy.send(&agent::ClientFrame::Close { conversation_id: first }).await;
+    vy.until(assigned_to(fourth.conversation_id.clone(), "vy")).await;
+    assert_eq!(waiting.until(place).await.position, 0);
+
+    // minh (shipping) never got a returns conversation, online or not.
+    let (_, inbox, _) = agent(&server, "minh").await;
+    let agent::ServerFrame::Inbox { conversations, .. } = inbox else { panic!("{inbox:?}") };
+    assert!(conversations.iter().all(|c| c.assignee.as_deref() != Some("minh")));
+    assert_eq!(conversations.iter().filter(|c| c.assignee.as_deref() == Some("lan")).count(), 2);
+}

@@ -129,10 +129,13 @@ async fn visitor_on_one_node_and_agent_on_another_talk_live_and_unseen_replies_g
     let url = postgres.url();
     let (smtp_port, mut mailbox) = smtp_sink().await.unwrap();
     let config = tempfile::NamedTempFile::new().unwrap();
-    let email = format!("[email]\nsmtp_url = \"smtp://127.0.0.1:{smtp_port}\"\nunseen_after_secs = 1\n");
+    let email = format!(
+        "[assignment]\nauto = true\n[email]\nsmtp_url = \"smtp://127.0.0.1:{smtp_port}\"\nunseen_after_secs = 1\n"
+    );
     std::fs::write(config.path(), email).unwrap();
     let added = Command::new(env!("CARGO_BIN_EXE_chat-server"))
-        .args(["agent", "add", "lan", "--name", "Lan", "--teams", "returns", "--database-url", &url])
+        .args(["agent", "add", "lan", "--name", "Lan", "--teams", "returns", "--capacity", "1"])
+        .args(["--database-url", &url])
         .env("CHAT_SERVER_AGENT_PASSWORD", PASSWORD)
         .env("RUST_LOG", "warn")
         .output()
@@ -178,6 +181,15 @@ async fn visitor_on_one_node_and_agent_on_another_talk_live_and_unseen_replies_g
     assert!(matches!(guest.recv().await, visitor::ServerFrame::Welcome { .. }));
     let summary = lan.until(|f| if let agent::ServerFrame::Updated(s) = f { Some(s) } else { None }).await;
     assert_eq!(summary.id, started.conversation_id);
+    // Node A hands it to the agent it only knows from node B's presence report.
+    let taken_by_lan = |id: String| {
+        move |f: agent::ServerFrame| match f {
+            agent::ServerFrame::Updated(s) if s.id == id && s.assignee.as_deref() == Some("lan") => Some(()),
+            _ => None,
+        }
+    };
+    lan.until(taken_by_lan(started.conversation_id.clone())).await;
+    let first = started.conversation_id.clone();
 
     // 3000 characters, 9000 bytes: more than a NOTIFY payload may carry.
     let long = "ữ".repeat(3000);
@@ -224,6 +236,14 @@ async fn visitor_on_one_node_and_agent_on_another_talk_live_and_unseen_replies_g
         visitor::ClientFrame::Hello { version: PROTOCOL_VERSION, token: started.visitor_token, after_seq: 0 };
     hoa.send(&hello).await;
     assert!(matches!(hoa.recv().await, visitor::ServerFrame::Welcome { .. }));
+    // lan's capacity is one: Hoa waits first in line, on node A, until lan closes the first on node B.
+    let place = |f: visitor::ServerFrame| {
+        if let visitor::ServerFrame::Queue(q) = f { Some(q.position) } else { None }
+    };
+    assert_eq!(hoa.until(place).await, 1);
+    lan.send(&agent::ClientFrame::Close { conversation_id: first }).await;
+    lan.until(taken_by_lan(started.conversation_id.clone())).await;
+    assert_eq!(hoa.until(place).await, 0, "the line moved across nodes");
     let reply = |client_id: &str, body: &str| agent::ClientFrame::Reply {
         conversation_id: started.conversation_id.clone(),
         client_id: client_id.into(),

@@ -126,6 +126,12 @@ mod tests {
         let json = serde_json::to_string(&message).unwrap();
         assert!(json.contains(r#""author":{"kind":"agent","name":"Lan"}"#), "{json}");
         assert_eq!(serde_json::from_str::<visitor::ServerFrame>(&json).unwrap(), message);
+        let queue =
+            visitor::ServerFrame::Queue(visitor::QueueStatus { position: 2, expected_wait_secs: Some(240) });
+        assert_eq!(
+            serde_json::to_string(&queue).unwrap(),
+            r#"{"type":"queue","position":2,"expected_wait_secs":240}"#
+        );
     }
 
     #[test]

@@ -50,6 +50,17 @@ pub enum ClientFrame {
     },
 }
 
+/// The visitor's place in line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueStatus {
+    /// 1 for next in line; 0 once an agent has taken the conversation.
+    pub position: u32,
+    /// The median time to a first reply over the last 7 days, for conversations started within business
+    /// hours; `None` when too few were answered to say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_wait_secs: Option<u64>,
+}
+
 /// A frame the server sends to the widget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -82,6 +93,10 @@ pub enum ServerFrame {
         /// Highest `seq` read.
         up_to_seq: u64,
     },
+    /// Where the conversation stands in its team's queue: sent after the replay while nobody has taken it,
+    /// again whenever the queue moves, and once with `position: 0` when an agent takes it. Older widgets
+    /// skip frames they do not know, so this needs no new protocol version.
+    Queue(QueueStatus),
     /// An agent closed the conversation; ask the visitor for a rating.
     Closed,
     /// The rating is stored.

@@ -3,7 +3,7 @@
 //! no message lost, none shown twice, resends after a reconnect — are unit-tested natively.
 
 use protocol::chat::{Author, ChatMessage, ConversationStatus, ErrorCode};
-use protocol::visitor::ServerFrame;
+use protocol::visitor::{QueueStatus, ServerFrame};
 
 /// The conversation in the panel.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +31,8 @@ pub struct Chat {
     pub history_up_to: u64,
     /// The last refusal not tied to one message, in the server's words.
     pub problem: Option<String>,
+    /// The visitor's place in line while nobody has taken the conversation.
+    pub queue: Option<QueueStatus>,
 }
 
 impl Default for Chat {
@@ -47,6 +49,7 @@ impl Default for Chat {
             read_reported: 0,
             history_up_to: 0,
             problem: None,
+            queue: None,
         }
     }
 }
@@ -139,6 +142,8 @@ impl Chat {
                 self.link = Link::Online;
                 self.history_up_to = last_seq;
                 self.problem = None;
+                // The server says again where the conversation stands in line, if it still waits.
+                self.queue = None;
                 self.set_status(status, rated);
             }
             ServerFrame::Message(message) => {
@@ -149,6 +154,7 @@ impl Chat {
                 }
                 if from_agent {
                     self.agent_typing = false;
+                    self.queue = None;
                 }
                 self.insert(message.clone());
                 if live && from_agent {
@@ -172,9 +178,13 @@ impl Chat {
                     });
                 }
             }
+            ServerFrame::Queue(status) => self.queue = (status.position > 0).then_some(status),
             ServerFrame::Typing { typing } => self.agent_typing = typing,
             ServerFrame::Read { up_to_seq } => self.agent_read_up_to = self.agent_read_up_to.max(up_to_seq),
-            ServerFrame::Closed => self.set_status(ConversationStatus::Closed, false),
+            ServerFrame::Closed => {
+                self.queue = None;
+                self.set_status(ConversationStatus::Closed, false);
+            }
             ServerFrame::Rated => self.rating = RatingStep::Thanked,
             ServerFrame::Error(error) => {
                 if let Some(client_id) = &error.client_id
@@ -334,6 +344,23 @@ mod tests {
         assert_eq!(chat.seen(), Some(3));
         assert_eq!(chat.unread, 0);
         assert_eq!(chat.seen(), None, "reported once");
+    }
+
+    #[test]
+    fn the_place_in_line_shows_until_an_agent_takes_the_conversation_or_answers() {
+        use protocol::visitor::QueueStatus;
+        let mut chat = Chat::default();
+        let place = |position| ServerFrame::Queue(QueueStatus { position, expected_wait_secs: Some(120) });
+        chat.apply(place(2), true);
+        assert_eq!(chat.queue.as_ref().map(|q| q.position), Some(2));
+        chat.apply(place(0), true);
+        assert_eq!(chat.queue, None, "taken by an agent");
+        chat.apply(place(1), true);
+        chat.apply(ServerFrame::Message(message(4, agent("Lan"), None, "Chào bạn")), true);
+        assert_eq!(chat.queue, None, "an agent's answer ends the wait");
+        chat.apply(place(1), true);
+        chat.apply(welcome(ConversationStatus::Open, false), true);
+        assert_eq!(chat.queue, None, "a reconnect waits for the server to say again");
     }
 
     #[test]

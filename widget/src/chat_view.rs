@@ -211,6 +211,9 @@ pub fn ChatScreen(widget: Widget) -> impl IntoView {
             <p class="typing" aria-live="polite">
                 {move || widget.chat.with(|c| c.agent_typing).then(|| t().agent_typing)}
             </p>
+            <p class="queue" role="status">
+                {move || widget.chat.with(|c| c.queue.as_ref().map(|q| t().queue(q)))}
+            </p>
             {move || {
                 // Only a change of phase redraws this part, so the composer keeps what is being typed.
                 let (link, status, rating, problem) = phase.get();

@@ -65,6 +65,12 @@ pub struct Strings {
     pub retry: &'static str,
     pub seen: &'static str,
     pub agent_typing: &'static str,
+    /// `{n}` is the visitor's place in line (2 or more).
+    pub queue_place: &'static str,
+    pub queue_next: &'static str,
+    /// `{n}` is whole minutes (2 or more).
+    pub queue_wait_minutes: &'static str,
+    pub queue_wait_minute: &'static str,
     pub reconnecting: &'static str,
     pub send: &'static str,
     pub composer_label: &'static str,
@@ -137,6 +143,10 @@ const EN: Strings = Strings {
     retry: "Try again",
     seen: "Seen",
     agent_typing: "Our team is typing…",
+    queue_place: "You are number {n} in line.",
+    queue_next: "You are next in line.",
+    queue_wait_minutes: "A reply usually comes within {n} minutes.",
+    queue_wait_minute: "A reply usually comes within a minute.",
     reconnecting: "Reconnecting…",
     send: "Send",
     composer_label: "Write a message",
@@ -207,6 +217,10 @@ const VI: Strings = Strings {
     retry: "Thử lại",
     seen: "Đã xem",
     agent_typing: "Nhân viên đang nhập…",
+    queue_place: "Bạn đang ở vị trí thứ {n} trong hàng chờ.",
+    queue_next: "Bạn là người tiếp theo.",
+    queue_wait_minutes: "Thường có trả lời trong khoảng {n} phút.",
+    queue_wait_minute: "Thường có trả lời trong vòng một phút.",
     reconnecting: "Đang kết nối lại…",
     send: "Gửi",
     composer_label: "Nhập tin nhắn",
@@ -234,6 +248,22 @@ impl Strings {
     /// "1 article found" / "7 articles found".
     pub fn results(&self, n: usize) -> String {
         if n == 1 { self.results_one.to_owned() } else { self.results_many.replace("{n}", &n.to_string()) }
+    }
+
+    /// The visitor's place in line and the expected wait, in one sentence each ("You are number 3 in
+    /// line. A reply usually comes within 4 minutes."); the wait is rounded up to whole minutes.
+    pub fn queue(&self, status: &protocol::visitor::QueueStatus) -> String {
+        let place = match status.position {
+            0 | 1 => self.queue_next.to_owned(),
+            n => self.queue_place.replace("{n}", &n.to_string()),
+        };
+        match status.expected_wait_secs {
+            None => place,
+            Some(secs) if secs <= 60 => format!("{place} {}", self.queue_wait_minute),
+            Some(secs) => {
+                format!("{place} {}", self.queue_wait_minutes.replace("{n}", &secs.div_ceil(60).to_string()))
+            }
+        }
     }
 }
 
@@ -275,6 +305,26 @@ mod tests {
         assert_eq!(strings(Lang::En).results(1), "1 article found");
         assert_eq!(strings(Lang::En).results(3), "3 articles found");
         assert_eq!(strings(Lang::Vi).results(3), "Tìm thấy 3 bài viết");
+    }
+
+    #[test]
+    fn the_place_in_line_reads_naturally_in_both_languages() {
+        use protocol::visitor::QueueStatus;
+        let status = |position, expected_wait_secs| QueueStatus { position, expected_wait_secs };
+        let en = strings(Lang::En);
+        assert_eq!(en.queue(&status(1, None)), "You are next in line.");
+        assert_eq!(
+            en.queue(&status(3, Some(185))),
+            "You are number 3 in line. A reply usually comes within 4 minutes."
+        );
+        assert_eq!(
+            en.queue(&status(2, Some(40))),
+            "You are number 2 in line. A reply usually comes within a minute."
+        );
+        assert_eq!(
+            strings(Lang::Vi).queue(&status(2, Some(600))),
+            "Bạn đang ở vị trí thứ 2 trong hàng chờ. Thường có trả lời trong khoảng 10 phút."
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@ use protocol::EscalationContext;
 use protocol::chat::{Author, ChatMessage, ConversationStatus, ConversationSummary};
 use protocol::rest::{AgentInfo, AgentRatings};
 
+use crate::assignment::Slot;
+
 /// What can go wrong in storage.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -110,6 +112,8 @@ pub struct AgentRecord {
     pub info: AgentInfo,
     /// Argon2 PHC string.
     pub password_hash: String,
+    /// Most open conversations auto-assignment gives them; `None` takes `[assignment] capacity`.
+    pub capacity: Option<u32>,
 }
 
 /// Everything chat-server stores. Implementations commit before returning: a returned message is durable.
@@ -151,7 +155,7 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     /// The escalation context of a conversation.
     async fn context(&self, conversation_id: &str) -> Result<EscalationContext>;
     /// Creates or replaces an agent.
-    async fn upsert_agent(&self, info: &AgentInfo, password_hash: &str) -> Result<()>;
+    async fn upsert_agent(&self, info: &AgentInfo, password_hash: &str, capacity: Option<u32>) -> Result<()>;
     /// An agent by username.
     async fn agent(&self, username: &str) -> Result<AgentRecord>;
     /// Stores a login session.
@@ -168,10 +172,32 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
     /// Ratings grouped by the agent the conversation was assigned to.
     async fn ratings_by_agent(&self) -> Result<Vec<AgentRatings>>;
-    /// Records how many agents `node` has connected, at `now` (Unix seconds).
-    async fn report_presence(&self, node: &str, agents: u64, now: i64) -> Result<()>;
-    /// Agents connected on nodes that reported since `since` (Unix seconds).
-    async fn agents_online(&self, since: i64) -> Result<u64>;
+    /// Records which agents `node` has connected, at `now` (Unix seconds), replacing its last report.
+    async fn report_presence(&self, node: &str, agents: &[String], now: i64) -> Result<()>;
+    /// Usernames of agents connected to nodes that reported since `since` (Unix seconds), each once.
+    async fn agents_online(&self, since: i64) -> Result<Vec<String>>;
+    /// Hands waiting conversations to `slots` as [`crate::assignment::plan`] decides, in one transaction
+    /// that no other node runs at the same time; returns `(conversation id, username)` for each.
+    async fn auto_assign(&self, slots: &[Slot]) -> Result<Vec<(String, String)>>;
+    /// A conversation's place in line: 1 + the unassigned open conversations of its team started before
+    /// it; 0 once assigned; `None` when closed.
+    async fn queue_position(&self, conversation_id: &str) -> Result<Option<u32>>;
+    /// `(started, first agent reply)` of the conversations started since `since` (RFC 3339).
+    async fn first_replies(&self, since: &str) -> Result<Vec<(String, Option<String>)>>;
+}
+
+/// How many waiting conversations one hand-out looks at: more than any desk has agents free for.
+const WAITING_CONSIDERED: i64 = 500;
+
+/// Open conversations per assignee, as [`crate::assignment::plan`] takes them.
+fn load_from(
+    rows: Vec<(String, i64, Option<String>)>,
+) -> std::collections::BTreeMap<String, crate::assignment::Load> {
+    rows.into_iter()
+        .map(|(agent, open, latest)| {
+            (agent, crate::assignment::Load { open: u32::try_from(open).unwrap_or(u32::MAX), latest })
+        })
+        .collect()
 }
 
 /// Opens the database named by `url`: a SQLite file path or `sqlite://` URL, or `postgres://…`.

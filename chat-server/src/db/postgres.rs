@@ -8,6 +8,7 @@ use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 
 use super::{AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Result};
+use crate::assignment::{self, Slot, Waiting};
 
 /// chat-server's storage in Postgres.
 #[derive(Debug, Clone)]
@@ -319,17 +320,19 @@ impl Database for PostgresDatabase {
         Ok(serde_json::from_str(&context)?)
     }
 
-    async fn upsert_agent(&self, info: &AgentInfo, password_hash: &str) -> Result<()> {
+    async fn upsert_agent(&self, info: &AgentInfo, password_hash: &str, capacity: Option<u32>) -> Result<()> {
         sqlx::query(
-            "INSERT INTO agents (username, display_name, password_hash, teams, created_at) VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO agents (username, display_name, password_hash, teams, created_at, capacity)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name,
-                password_hash = excluded.password_hash, teams = excluded.teams",
+                password_hash = excluded.password_hash, teams = excluded.teams, capacity = excluded.capacity",
         )
         .bind(&info.username)
         .bind(&info.display_name)
         .bind(password_hash)
         .bind(serde_json::to_string(&info.teams)?)
         .bind(now())
+        .bind(capacity.map(i64::from))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -340,7 +343,8 @@ impl Database for PostgresDatabase {
             .bind(username)
             .fetch_one(&self.pool)
             .await?;
-        Ok(AgentRecord { info: agent_from(&row)?, password_hash: row.try_get("password_hash")? })
+        let capacity = row.try_get::<Option<i64>, _>("capacity")?.map(|n| u32::try_from(n).unwrap_or(0));
+        Ok(AgentRecord { info: agent_from(&row)?, password_hash: row.try_get("password_hash")?, capacity })
     }
 
     async fn create_session(
@@ -408,25 +412,94 @@ impl Database for PostgresDatabase {
         Ok(grouped)
     }
 
-    async fn report_presence(&self, node: &str, agents: u64, now: i64) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO presence (node, agents, seen_at) VALUES ($1, $2, $3)
-             ON CONFLICT (node) DO UPDATE SET agents = excluded.agents, seen_at = excluded.seen_at",
-        )
-        .bind(node)
-        .bind(i64::try_from(agents).unwrap_or(i64::MAX))
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+    async fn report_presence(&self, node: &str, agents: &[String], now: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM agent_presence WHERE node = $1").bind(node).execute(&mut *tx).await?;
+        for username in agents {
+            sqlx::query("INSERT INTO agent_presence (node, username, seen_at) VALUES ($1, $2, $3)")
+                .bind(node)
+                .bind(username)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn agents_online(&self, since: i64) -> Result<u64> {
-        let total: Option<i64> =
-            sqlx::query_scalar("SELECT CAST(SUM(agents) AS BIGINT) FROM presence WHERE seen_at >= $1")
-                .bind(since)
+    async fn agents_online(&self, since: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT username FROM agent_presence WHERE seen_at >= $1 ORDER BY username",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn auto_assign(&self, slots: &[Slot]) -> Result<Vec<(String, String)>> {
+        let mut tx = self.pool.begin().await?;
+        // One hand-out at a time across nodes, so two never fill the same agent past capacity.
+        sqlx::query("SELECT pg_advisory_xact_lock(2061)").execute(&mut *tx).await?;
+        let load: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT assignee, COUNT(*), MAX(created_at) FROM conversations
+             WHERE status = 'open' AND assignee IS NOT NULL GROUP BY assignee",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let waiting: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT id, team FROM conversations WHERE status = 'open' AND assignee IS NULL
+             ORDER BY created_at, id LIMIT $1",
+        )
+        .bind(super::WAITING_CONSIDERED)
+        .fetch_all(&mut *tx)
+        .await?;
+        let waiting: Vec<Waiting> = waiting.into_iter().map(|(id, team)| Waiting { id, team }).collect();
+        let handed = assignment::plan(slots, &super::load_from(load), &waiting);
+        for (conversation, agent) in &handed {
+            sqlx::query(
+                "UPDATE conversations SET assignee = $1 WHERE id = $2 AND assignee IS NULL AND status = 'open'",
+            )
+            .bind(agent)
+            .bind(conversation)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(handed)
+    }
+
+    async fn queue_position(&self, conversation_id: &str) -> Result<Option<u32>> {
+        let (status, assignee, team, created_at): (String, Option<String>, Option<String>, String) =
+            sqlx::query_as("SELECT status, assignee, team, created_at FROM conversations WHERE id = $1")
+                .bind(conversation_id)
                 .fetch_one(&self.pool)
                 .await?;
-        Ok(total.unwrap_or(0).max(0) as u64)
+        if status_from(&status) == ConversationStatus::Closed {
+            return Ok(None);
+        }
+        if assignee.is_some() {
+            return Ok(Some(0));
+        }
+        let ahead: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM conversations WHERE status = 'open' AND assignee IS NULL AND team IS NOT DISTINCT FROM $1
+             AND (created_at < $2 OR (created_at = $2 AND id < $3))",
+        )
+        .bind(&team)
+        .bind(&created_at)
+        .bind(conversation_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Some(u32::try_from(ahead + 1).unwrap_or(u32::MAX)))
+    }
+
+    async fn first_replies(&self, since: &str) -> Result<Vec<(String, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT c.created_at, (SELECT MIN(m.sent_at) FROM messages m WHERE m.conversation_id = c.id
+                AND m.author_kind = 'agent' AND NOT m.private) AS first_reply
+             FROM conversations c WHERE c.created_at >= $1",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?)
     }
 }

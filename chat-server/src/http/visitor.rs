@@ -24,7 +24,7 @@ pub async fn availability_now(state: &AppState) -> Availability {
         true
     } else if state.hub.is_remote() {
         let since = jiff::Timestamp::now().as_second() - crate::bus::PRESENCE_STALE;
-        state.db.agents_online(since).await.is_ok_and(|n| n > 0)
+        state.db.agents_online(since).await.is_ok_and(|online| !online.is_empty())
     } else {
         false
     };
@@ -82,6 +82,7 @@ pub(super) async fn start(
     state.db.create_conversation(new).await?;
     tracing::info!(conversation = %id, team = ?team, "conversation started");
     state.hub.to_agents(agent::ServerFrame::Updated(state.db.summary(&id).await?));
+    crate::assignment::balance(&state).await;
     Ok(Json(ConversationStarted {
         conversation_id: id,
         visitor_token: token,
@@ -188,6 +189,7 @@ pub(super) async fn leave_message(
     state.db.append_message(&id, first).await?;
     tracing::info!(conversation = %id, "message left while offline");
     state.hub.to_agents(agent::ServerFrame::Updated(state.db.summary(&id).await?));
+    crate::assignment::balance(&state).await;
     Ok((
         StatusCode::CREATED,
         Json(TicketCreated {

@@ -67,8 +67,10 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, csrf
         // A rejected frame has had its error already; without a hello there is nothing to keep open.
         Ok(Incoming::Rejected | Incoming::Gone) | Err(_) => return,
     }
-    let _present = state.hub.agent_present();
+    let _present = state.hub.agent_present(&agent.username);
     let mut live = state.hub.subscribe_agents();
+    // Someone is free now: the line may move before the inbox is listed.
+    crate::assignment::balance(&state).await;
     let listed = async {
         Ok::<_, crate::db::DbError>((
             state.db.open_summaries().await?,
@@ -184,6 +186,8 @@ async fn handle(
                 Ok(()) => {
                     tracing::info!(conversation = %conversation_id, by = %agent.username, ?assignee, ?team, "assigned");
                     publish_summary(state, &conversation_id).await;
+                    // Given back, moved or taken from someone: whoever has room now may get the next one.
+                    crate::assignment::balance(state).await;
                     return Ok(());
                 }
                 Err(e) => ServerFrame::Error(db_error(e, None)),
@@ -194,6 +198,7 @@ async fn handle(
                 tracing::info!(conversation = %conversation_id, by = %agent.username, "closed");
                 state.hub.to_visitor(&conversation_id, visitor::ServerFrame::Closed);
                 publish_summary(state, &conversation_id).await;
+                crate::assignment::balance(state).await;
                 return Ok(());
             }
             Err(e) => ServerFrame::Error(db_error(e, None)),

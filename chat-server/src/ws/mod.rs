@@ -7,6 +7,8 @@
 pub mod agent;
 pub mod visitor;
 
+pub(crate) use visitor::publish_summary;
+
 use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};

@@ -6,8 +6,8 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use protocol::chat::{Ack, Author, ErrorCode, ErrorFrame};
-use protocol::visitor::{ClientFrame, ServerFrame};
+use protocol::chat::{Ack, Author, ConversationStatus, ErrorCode, ErrorFrame};
+use protocol::visitor::{ClientFrame, QueueStatus, ServerFrame};
 use protocol::{PROTOCOL_VERSION, agent};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -106,6 +106,17 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
             return;
         }
     }
+    // Watch before the first look, so a move in between still wakes us.
+    let mut queue = state.hub.watch_queue();
+    let mut place = None;
+    let mut waiting = conversation.status == ConversationStatus::Open;
+    if waiting {
+        match tell_place(&state, &id, &mut socket, &mut place).await {
+            Ok(still) => waiting = still,
+            Err(()) => return,
+        }
+    }
+    let mut look_at = None;
     tracing::debug!(conversation = %id, after_seq, "visitor connected");
     let mut shutdown = state.shutdown.clone();
     // A shutdown that began before this clone would never show up as a change: check it once.
@@ -142,12 +153,45 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
                     break;
                 }
             }
+            moved = queue.changed(), if waiting && look_at.is_none() => match moved {
+                // Changes come in bursts (a hand-out touches several conversations): look once after them.
+                Ok(()) => look_at = Some(tokio::time::Instant::now() + QUEUE_SETTLE),
+                Err(_) => waiting = false,
+            },
+            _ = tokio::time::sleep_until(look_at.unwrap_or_else(tokio::time::Instant::now)), if look_at.is_some() => {
+                look_at = None;
+                match tell_place(&state, &id, &mut socket, &mut place).await {
+                    Ok(still) => waiting = still,
+                    Err(()) => break,
+                }
+            }
             _ = shutdown.changed() => {
                 let _ = socket.send(close(1001, "server restarting; reconnect and resume")).await;
                 break;
             }
         }
     }
+}
+
+/// The longest a visitor's place in line lags behind the queue, so a busy desk costs one look per second
+/// per waiting visitor, not one per change.
+const QUEUE_SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Sends the visitor's place in line if it changed since `place`; says whether they are still waiting.
+/// Nothing is sent for a conversation that was never in line (already taken when the socket opened).
+async fn tell_place(
+    state: &AppState,
+    id: &str,
+    socket: &mut WebSocket,
+    place: &mut Option<QueueStatus>,
+) -> Result<bool, ()> {
+    let Some(now) = crate::assignment::queue_status(state, id).await else { return Ok(false) };
+    let taken = now.position == 0;
+    if place.as_ref() != Some(&now) && !(taken && place.is_none()) {
+        send(socket, &ServerFrame::Queue(now.clone())).await?;
+    }
+    *place = Some(now);
+    Ok(!taken)
 }
 
 pub(super) fn close(code: u16, reason: &'static str) -> Message {
@@ -241,7 +285,7 @@ pub(super) async fn publish_message(state: &AppState, id: &str, message: protoco
 }
 
 /// Pushes a conversation's fresh summary (unread count, preview, assignee) to agents.
-pub(super) async fn publish_summary(state: &AppState, id: &str) {
+pub(crate) async fn publish_summary(state: &AppState, id: &str) {
     match state.db.summary(id).await {
         Ok(summary) => state.hub.to_agents(agent::ServerFrame::Updated(summary)),
         Err(e) => tracing::error!(conversation = %id, error = %e, "summary failed"),

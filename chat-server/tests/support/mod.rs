@@ -49,6 +49,14 @@ async fn database_url(sqlite: &std::path::Path) -> String {
 
 /// Starts a server; `tweak` adjusts the settings (limits, hours, origins).
 pub async fn start(tweak: impl FnOnce(&mut Config)) -> Server {
+    start_with_agents(tweak, &[]).await
+}
+
+/// An agent besides lan (returns) and minh (shipping): username, teams, capacity.
+pub type ExtraAgent<'a> = (&'a str, &'a [&'a str], Option<u32>);
+
+/// Like [`start`], with more agents.
+pub async fn start_with_agents(tweak: impl FnOnce(&mut Config), extra: &[ExtraAgent<'_>]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("chat.db");
     let mut config = Config { database_url: database_url(&db_path).await, ..Config::default() };
@@ -56,10 +64,13 @@ pub async fn start(tweak: impl FnOnce(&mut Config)) -> Server {
     // Agents are created through the same storage code `chat-server agent add` uses.
     let db = chat_server::db::connect(&config.database_url).await.unwrap();
     let hash = chat_server::auth::hash_password(PASSWORD).unwrap();
-    for (username, name, team) in [("lan", "Lan", "returns"), ("minh", "Minh", "shipping")] {
-        let info =
-            AgentInfo { username: username.into(), display_name: name.into(), teams: vec![team.into()] };
-        db.upsert_agent(&info, &hash).await.unwrap();
+    let agents = [("lan", &["returns"][..], None), ("minh", &["shipping"][..], None)];
+    for &(username, teams, capacity) in agents.iter().chain(extra) {
+        let teams = teams.iter().map(|t| t.to_string()).collect();
+        let mut display_name = username.to_owned();
+        display_name[..1].make_ascii_uppercase();
+        let info = AgentInfo { username: username.into(), display_name, teams };
+        db.upsert_agent(&info, &hash, capacity).await.unwrap();
     }
     drop(db);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

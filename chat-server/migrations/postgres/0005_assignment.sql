@@ -1,0 +1,14 @@
+-- How many open conversations auto-assignment may give an agent at once; NULL takes the configured default.
+ALTER TABLE agents ADD COLUMN capacity BIGINT;
+
+-- Which agents each node has connected (a node's count alone cannot say who is free to take a conversation).
+DROP TABLE presence;
+CREATE TABLE agent_presence (
+    node TEXT NOT NULL,
+    username TEXT NOT NULL,
+    seen_at BIGINT NOT NULL,
+    PRIMARY KEY (node, username)
+);
+
+-- The waiting line: unassigned open conversations, oldest first.
+CREATE INDEX conversations_waiting ON conversations (status, assignee, created_at);

@@ -1,0 +1,280 @@
+//! Fair assignment and the visitor's place in line.
+//!
+//! With `[assignment] auto = true`, a waiting (open, unassigned) conversation goes to the online agent of
+//! its team with the fewest open conversations, as long as that is below the agent's capacity; ties go to
+//! the agent who has waited longest for one (then by username, so the choice is deterministic). Waiting
+//! conversations are handed out oldest first whenever that can change: a conversation starts, an agent
+//! comes online, closes or gives one back, and every [`SWEEP_EVERY`] as a safety net (a node that crashed
+//! mid-hand-out, an agent on another node who freed up).
+//!
+//! The choice ([`plan`]) is pure; each backend runs it inside one transaction that also locks out the
+//! other nodes ([`crate::db::Database::auto_assign`]), so two nodes never overfill one agent.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use protocol::visitor::QueueStatus;
+
+use crate::AppState;
+
+/// How often waiting conversations are handed out even when nothing said so.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(20);
+
+/// The expected wait is worked out at most this often: it is a median over 7 days.
+const EXPECTED_WAIT_FRESH: Duration = Duration::from_secs(60);
+
+/// Fewer answered conversations than this, and the median says too little to show.
+const MIN_ANSWERED: usize = 3;
+
+/// An online agent who may be given conversations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    /// Username.
+    pub username: String,
+    /// Teams whose queues the agent works; none means every team.
+    pub teams: Vec<String>,
+    /// Most open conversations at once.
+    pub capacity: u32,
+}
+
+impl Slot {
+    fn works(&self, team: Option<&str>) -> bool {
+        match team {
+            None => true,
+            Some(team) => self.teams.is_empty() || self.teams.iter().any(|t| t == team),
+        }
+    }
+}
+
+/// A conversation waiting for an agent, as the plan sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    /// Conversation id.
+    pub id: String,
+    /// Its team, if routed.
+    pub team: Option<String>,
+}
+
+/// What an agent already holds: open conversations, and when the latest was given to them (any
+/// sortable text; an agent given none yet sorts first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Load {
+    /// Open conversations assigned.
+    pub open: u32,
+    /// When the latest one started.
+    pub latest: Option<String>,
+}
+
+/// Which waiting conversation goes to whom, as `(conversation id, username)`. `waiting` is oldest first;
+/// `load` is by username (an agent missing from it holds nothing).
+pub fn plan(slots: &[Slot], load: &BTreeMap<String, Load>, waiting: &[Waiting]) -> Vec<(String, String)> {
+    // The order among agents who could take one: fewest open, then who was given one longest ago (given
+    // none ever first; given one in this very plan last, in the order given), then the username.
+    let mut rank: BTreeMap<&str, (u32, u64, Option<String>)> = slots
+        .iter()
+        .map(|slot| {
+            let held = load.get(&slot.username).cloned().unwrap_or_default();
+            (slot.username.as_str(), (held.open, 0, held.latest))
+        })
+        .collect();
+    let mut handed = Vec::new();
+    for (turn, conversation) in (1u64..).zip(waiting) {
+        let chosen = slots
+            .iter()
+            .filter(|slot| slot.works(conversation.team.as_deref()))
+            .filter(|slot| rank[slot.username.as_str()].0 < slot.capacity)
+            .min_by(|a, b| {
+                let key = |slot: &Slot| (rank[slot.username.as_str()].clone(), slot.username.clone());
+                key(a).cmp(&key(b))
+            });
+        let Some(slot) = chosen else { continue };
+        if let Some(entry) = rank.get_mut(slot.username.as_str()) {
+            entry.0 += 1;
+            entry.1 = turn;
+        }
+        handed.push((conversation.id.clone(), slot.username.clone()));
+    }
+    handed
+}
+
+/// Agents connected now: to this node, and with several nodes, to any node that reported recently.
+pub async fn online_agents(state: &AppState) -> Vec<String> {
+    let mut online = state.hub.local_agents();
+    if state.hub.is_remote() {
+        let since = jiff::Timestamp::now().as_second() - crate::bus::PRESENCE_STALE;
+        match state.db.agents_online(since).await {
+            Ok(elsewhere) => online.extend(elsewhere),
+            Err(e) => tracing::error!(error = %e, "reading presence failed"),
+        }
+    }
+    online.sort();
+    online.dedup();
+    online
+}
+
+/// Hands waiting conversations to free agents, when auto-assignment is on, and tells the agents.
+pub async fn balance(state: &AppState) {
+    let settings = &state.config.assignment;
+    if !settings.auto {
+        return;
+    }
+    let mut slots = Vec::new();
+    for username in online_agents(state).await {
+        match state.db.agent(&username).await {
+            Ok(record) => slots.push(Slot {
+                username,
+                teams: record.info.teams,
+                capacity: record.capacity.unwrap_or(settings.capacity),
+            }),
+            // Deleted while connected, or a database hiccup: skip them this round.
+            Err(e) => tracing::warn!(agent = %username, error = %e, "online agent not loaded"),
+        }
+    }
+    if slots.iter().all(|slot| slot.capacity == 0) {
+        return;
+    }
+    match state.db.auto_assign(&slots).await {
+        Ok(handed) => {
+            for (conversation, agent) in handed {
+                tracing::info!(%conversation, %agent, "auto-assigned");
+                crate::ws::publish_summary(state, &conversation).await;
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "auto-assignment failed"),
+    }
+}
+
+/// Where a conversation stands in line, or `None` when it is closed (nothing to wait for).
+pub async fn queue_status(state: &AppState, conversation_id: &str) -> Option<QueueStatus> {
+    let position = match state.db.queue_position(conversation_id).await {
+        Ok(position) => position?,
+        Err(e) => {
+            tracing::error!(conversation = %conversation_id, error = %e, "queue position failed");
+            return None;
+        }
+    };
+    let expected_wait_secs = if position == 0 { None } else { expected_wait(state).await };
+    Some(QueueStatus { position, expected_wait_secs })
+}
+
+/// The median first reply time over the last 7 days, of conversations started within business hours
+/// (as Intercom computes its expected reply time), cached for a minute.
+async fn expected_wait(state: &AppState) -> Option<u64> {
+    if let Some((at, secs)) = *lock(&state.expected_wait)
+        && at.elapsed() < EXPECTED_WAIT_FRESH
+    {
+        return secs;
+    }
+    let now = jiff::Timestamp::now();
+    let since = now - jiff::SignedDuration::from_hours(7 * 24);
+    let secs = match state.db.first_replies(&since.to_string()).await {
+        Ok(pairs) => median_wait(&state.config.hours, &pairs),
+        Err(e) => {
+            tracing::error!(error = %e, "reading first replies failed");
+            None
+        }
+    };
+    *lock(&state.expected_wait) = Some((Instant::now(), secs));
+    secs
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The median of first-reply delays, in seconds, over `(started, first reply)` pairs of conversations
+/// started within business hours; `None` below [`MIN_ANSWERED`] answered ones.
+pub fn median_wait(hours: &crate::config::BusinessHours, pairs: &[(String, Option<String>)]) -> Option<u64> {
+    let mut waits: Vec<i64> = pairs
+        .iter()
+        .filter_map(|(started, replied)| {
+            let started: jiff::Timestamp = started.parse().ok()?;
+            let replied: jiff::Timestamp = replied.as_deref()?.parse().ok()?;
+            crate::hours::within_hours(hours, started).then(|| (replied - started).get_seconds().max(0))
+        })
+        .collect();
+    if waits.len() < MIN_ANSWERED {
+        return None;
+    }
+    waits.sort_unstable();
+    let middle = waits.len() / 2;
+    let median =
+        if waits.len().is_multiple_of(2) { (waits[middle - 1] + waits[middle]) / 2 } else { waits[middle] };
+    u64::try_from(median).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(username: &str, teams: &[&str], capacity: u32) -> Slot {
+        Slot { username: username.into(), teams: teams.iter().map(|t| t.to_string()).collect(), capacity }
+    }
+
+    fn waiting(id: &str, team: Option<&str>) -> Waiting {
+        Waiting { id: id.into(), team: team.map(str::to_owned) }
+    }
+
+    fn held(open: u32, latest: Option<&str>) -> Load {
+        Load { open, latest: latest.map(str::to_owned) }
+    }
+
+    fn to(handed: &[(String, String)]) -> Vec<(&str, &str)> {
+        handed.iter().map(|(c, a)| (c.as_str(), a.as_str())).collect()
+    }
+
+    #[test]
+    fn the_agent_with_the_fewest_open_conversations_gets_the_next_one_up_to_their_capacity() {
+        let slots = [slot("lan", &["returns"], 3), slot("minh", &["returns"], 1)];
+        // Minh holds fewer, but is at capacity: skipped.
+        let load =
+            BTreeMap::from([("lan".into(), held(2, Some("t1"))), ("minh".into(), held(1, Some("t2")))]);
+        let handed = plan(&slots, &load, &[waiting("c1", Some("returns")), waiting("c2", Some("returns"))]);
+        assert_eq!(to(&handed), [("c1", "lan")], "c2 waits: lan is full after c1");
+
+        // Equal loads: whoever was given one longest ago; then turns alternate.
+        let slots = [slot("lan", &[], 5), slot("minh", &[], 5)];
+        let load =
+            BTreeMap::from([("lan".into(), held(1, Some("t2"))), ("minh".into(), held(1, Some("t1")))]);
+        let queue = [waiting("c1", None), waiting("c2", None), waiting("c3", None)];
+        assert_eq!(to(&plan(&slots, &load, &queue)), [("c1", "minh"), ("c2", "lan"), ("c3", "minh")]);
+    }
+
+    #[test]
+    fn conversations_go_only_to_agents_of_their_team_and_wait_otherwise() {
+        let slots = [slot("lan", &["returns"], 5), slot("an", &["shipping"], 5), slot("vy", &[], 5)];
+        let queue =
+            [waiting("r", Some("returns")), waiting("s", Some("shipping")), waiting("x", Some("billing"))];
+        let handed = plan(&slots, &BTreeMap::new(), &queue);
+        // An agent with no teams works every queue.
+        assert_eq!(to(&handed), [("r", "lan"), ("s", "an"), ("x", "vy")]);
+        let only_returns = [slot("lan", &["returns"], 5)];
+        assert_eq!(to(&plan(&only_returns, &BTreeMap::new(), &queue)), [("r", "lan")]);
+        assert!(plan(&[slot("lan", &[], 0)], &BTreeMap::new(), &queue).is_empty(), "capacity 0 takes none");
+    }
+
+    #[test]
+    fn the_expected_wait_is_the_median_first_reply_of_conversations_started_within_hours() {
+        let always = crate::config::BusinessHours::default();
+        let pair = |start: &str, reply: Option<&str>| (start.to_owned(), reply.map(str::to_owned));
+        let pairs = [
+            pair("2026-12-01T09:00:00Z", Some("2026-12-01T09:02:00Z")),
+            pair("2026-12-01T10:00:00Z", Some("2026-12-01T10:10:00Z")),
+            pair("2026-12-01T11:00:00Z", None),
+            pair("2026-12-01T12:00:00Z", Some("2026-12-01T12:04:00Z")),
+        ];
+        assert_eq!(median_wait(&always, &pairs), Some(240));
+        assert_eq!(median_wait(&always, &pairs[..2]), None, "two answers are too few to promise anything");
+
+        // Conversations started after hours are left out: their wait says nothing about the desk's pace.
+        let weekdays: crate::config::BusinessHours = toml::from_str(
+            "timezone = \"UTC\"\ndays = [\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"]\nopen = \"08:00\"\nclose = \"17:00\"",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut late = pairs.to_vec();
+        late.push(pair("2026-12-01T22:00:00Z", Some("2026-12-02T08:30:00Z")));
+        late.push(pair("2026-12-01T23:00:00Z", Some("2026-12-02T08:40:00Z")));
+        assert_eq!(median_wait(&weekdays, &late), Some(240));
+    }
+}

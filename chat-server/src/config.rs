@@ -37,6 +37,19 @@ pub struct Config {
     pub email: Email,
     /// The agent console's build (`trunk --config console/Trunk.toml build`), served at `/agent`.
     pub console_dir: Option<std::path::PathBuf>,
+    /// The built help center, whose articles agents insert into replies.
+    pub help_center: HelpCenter,
+}
+
+/// Where the help center kb-builder built is, on disk and on the web.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HelpCenter {
+    /// kb-builder's output folder (`dist`) or its `kb` folder; without it, agents cannot insert articles.
+    pub dir: Option<std::path::PathBuf>,
+    /// Where it is published (`https://help.shop.example`), so inserted links work for visitors; without
+    /// it, links are site-relative.
+    pub url: Option<String>,
 }
 
 /// Outgoing email. Without `smtp_url`, nothing is sent.
@@ -80,6 +93,7 @@ impl Default for Config {
             canned: Vec::new(),
             email: Email::default(),
             console_dir: None,
+            help_center: HelpCenter::default(),
         }
     }
 }

@@ -7,9 +7,10 @@
 //!
 //! Layout: [`config`] settings, [`db`] storage seam, [`hub`] live fan-out, [`bus`] fan-out across nodes (Postgres), [`http`] REST and the inbox
 //! page, [`ws`] the two sockets, [`auth`] secrets, [`limits`] rate limits, [`hours`] business hours, [`assignment`] who gets a
-//! conversation and the visitor's place in line.
+//! conversation and the visitor's place in line, [`articles`] the help center's search for replies.
 #![warn(missing_docs)]
 
+pub mod articles;
 pub mod assignment;
 pub mod auth;
 pub mod bus;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub message_limit: limits::RateLimiter,
     /// Login attempts per IP.
     pub login_limit: limits::RateLimiter,
+    /// The help center's articles, when `help_center.dir` is set.
+    pub articles: Option<articles::Articles>,
     /// The expected wait shown to visitors in line, and when it was worked out.
     pub expected_wait: std::sync::Mutex<Option<(std::time::Instant, Option<u64>)>>,
     /// Flips to true when the server shuts down, so sockets close instead of holding shutdown up.
@@ -69,6 +72,13 @@ pub enum StartError {
 /// Opens the database and builds the shared state.
 pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Arc<AppState>, StartError> {
     hours::check(&config.hours).map_err(StartError::Config)?;
+    let articles = match &config.help_center.dir {
+        Some(dir) => Some(
+            articles::Articles::open(dir, config.help_center.url.clone())
+                .map_err(|e| StartError::Config(format!("help_center.dir {}: {e}", dir.display())))?,
+        ),
+        None => None,
+    };
     let (db, bus) = db::connect_with_bus(&config.database_url).await?;
     let limits = &config.limits;
     let state = Arc::new(AppState {
@@ -77,6 +87,7 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
         login_limit: limits::RateLimiter::new(limits.logins_per_15_minutes, Duration::from_secs(900)),
         hub: hub::Hub::default(),
         expected_wait: std::sync::Mutex::new(None),
+        articles,
         db,
         config,
         shutdown,

@@ -26,6 +26,12 @@ struct Cli {
     /// The agent console's build folder, served at /agent; overrides the file.
     #[arg(long, env = "CHAT_SERVER_CONSOLE_DIR", global = true)]
     console_dir: Option<PathBuf>,
+    /// kb-builder's output folder, whose articles agents insert into replies; overrides the file.
+    #[arg(long, env = "CHAT_SERVER_HELP_CENTER_DIR", global = true)]
+    help_center_dir: Option<PathBuf>,
+    /// Where that help center is published (https://help.shop.example), for absolute links.
+    #[arg(long, env = "CHAT_SERVER_HELP_CENTER_URL", global = true)]
+    help_center_url: Option<String>,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "CHAT_SERVER_LOG_JSON", global = true)]
     log_json: bool,
@@ -105,6 +111,12 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     }
     if let Some(dir) = &cli.console_dir {
         config.console_dir = Some(dir.clone());
+    }
+    if let Some(dir) = &cli.help_center_dir {
+        config.help_center.dir = Some(dir.clone());
+    }
+    if let Some(url) = &cli.help_center_url {
+        config.help_center.url = Some(url.clone());
     }
     Ok(config)
 }

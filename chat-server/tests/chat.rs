@@ -588,3 +588,95 @@ async fn auto_assignment_fills_the_least_busy_agent_up_to_capacity_and_tells_vis
     assert!(conversations.iter().all(|c| c.assignee.as_deref() != Some("minh")));
     assert_eq!(conversations.iter().filter(|c| c.assignee.as_deref() == Some("lan")).count(), 2);
 }
+
+/// A two-language help center as kb-builder lays it out: entries and chunks beside `manifest.json`.
+fn write_help_center(dir: &std::path::Path) {
+    let article = |id: &str, lang: kb_core::Lang, title: &str, summary: &str| kb_core::Article {
+        id: id.into(),
+        lang,
+        title: title.into(),
+        category: "returns".into(),
+        tags: Vec::new(),
+        questions: Vec::new(),
+        summary: summary.into(),
+        team: Some("returns".into()),
+        url: format!("/{lang}/returns/{id}/"),
+        body_html: format!("<p>{summary}</p>"),
+        body_text: summary.into(),
+    };
+    let mut indexer = kb_core::Indexer::new().unwrap();
+    for a in [
+        article("return-policy", kb_core::Lang::Vi, "Chính sách đổi trả", "Đổi trả miễn phí trong 30 ngày."),
+        article("warranty", kb_core::Lang::Vi, "Bảo hành sản phẩm", "Bảo hành 12 tháng tại cửa hàng."),
+        article("return-policy", kb_core::Lang::En, "Return policy", "Free returns within 30 days."),
+    ] {
+        indexer.add(&a).unwrap();
+    }
+    let split = indexer.finish().unwrap();
+    let mut entries = serde_json::Map::new();
+    for (lang, name, bytes) in &split.entries {
+        std::fs::write(dir.join(name), bytes).unwrap();
+        entries.insert(lang.to_string(), serde_json::json!({ "file": name }));
+    }
+    for (name, bytes) in &split.files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    let manifest = serde_json::json!({ "entries": entries });
+    std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+}
+
+#[tokio::test]
+async fn agents_search_the_help_center_to_insert_an_article_accents_or_not() {
+    let help = tempfile::tempdir().unwrap();
+    write_help_center(help.path());
+    let dir = help.path().to_path_buf();
+    let server = start(move |c| {
+        c.help_center.dir = Some(dir);
+        c.help_center.url = Some("https://help.shop.example/".into());
+    })
+    .await;
+    let (cookie, _) = login(&server, "lan").await;
+    let search = |query: &str, cookie: Option<&str>| {
+        let mut request =
+            reqwest::Client::new().get(format!("{}/api/agent/articles", server.http)).query(&[("q", query)]);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.timeout(WAIT).send()
+    };
+    let cards: Vec<protocol::rest::ArticleCard> =
+        search("chinh sach doi", Some(&cookie)).await.unwrap().json().await.unwrap();
+    let first = &cards[0];
+    assert_eq!((first.id.as_str(), first.lang.as_str()), ("return-policy", "vi"), "{cards:?}");
+    assert_eq!(first.url, "https://help.shop.example/vi/returns/return-policy/");
+    assert_eq!(first.summary, "Đổi trả miễn phí trong 30 ngày.");
+
+    // The conversation's language narrows it; a word still being typed matches as a prefix.
+    let english: Vec<protocol::rest::ArticleCard> = reqwest::Client::new()
+        .get(format!("{}/api/agent/articles", server.http))
+        .query(&[("q", "retu"), ("lang", "en")])
+        .header("cookie", &cookie)
+        .timeout(WAIT)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        english.iter().map(|c| (c.id.as_str(), c.lang.as_str())).collect::<Vec<_>>(),
+        [("return-policy", "en")]
+    );
+
+    assert_eq!(search("doi tra", None).await.unwrap().status(), 401, "agents only");
+    let without = start(|_| {}).await;
+    let (cookie, _) = login(&without, "lan").await;
+    let refused = reqwest::Client::new()
+        .get(format!("{}/api/agent/articles?q=doi", without.http))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 503);
+    assert!(refused.text().await.unwrap().contains("--help-center-dir"));
+}

@@ -10,6 +10,7 @@
 //! | `POST /api/agent/logout` (`X-CSRF-Token`) | → 204 |
 //! | `GET /api/agent/ratings` | → `Vec<AgentRatings>` |
 //! | `GET /api/agent/canned` | → `Vec<CannedReply>` |
+//! | `GET /api/agent/articles?q=…&lang=vi` | → `Vec<ArticleCard>` (the help center's search, for the reply box) |
 //!
 //! Errors come back with a 4xx/5xx status and an [`crate::chat::ErrorFrame`] body.
 
@@ -128,4 +129,19 @@ pub struct CannedReply {
     pub title: String,
     /// Text inserted into the reply box.
     pub body: String,
+}
+
+/// A help-center article an agent can insert into a reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleCard {
+    /// Article id (shared by its translations).
+    pub id: String,
+    /// Language code.
+    pub lang: String,
+    /// Title.
+    pub title: String,
+    /// Summary as the help center shows it.
+    pub summary: String,
+    /// Where visitors read it: absolute when chat-server knows the help center's public URL.
+    pub url: String,
 }

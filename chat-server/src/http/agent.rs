@@ -4,11 +4,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use protocol::chat::ErrorCode;
-use protocol::rest::{AgentLogin, AgentRatings, AgentSession, CannedReply};
+use protocol::rest::{AgentLogin, AgentRatings, AgentSession, ArticleCard, CannedReply};
 
 use super::{ApiError, agent_session, agent_session_csrf, cookie};
 use crate::AppState;
@@ -105,4 +105,33 @@ pub(super) async fn canned(
 ) -> Result<Json<Vec<CannedReply>>, ApiError> {
     agent_session(&state, &headers).await?;
     Ok(Json(state.config.canned.clone()))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct ArticleQuery {
+    q: String,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+/// The help center's best articles for what the agent typed after `#` in the reply box.
+pub(super) async fn articles(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<ArticleQuery>,
+) -> Result<Json<Vec<ArticleCard>>, ApiError> {
+    agent_session(&state, &headers).await?;
+    let Some(articles) = &state.articles else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Internal,
+            "no help center is set up: start chat-server with --help-center-dir (the kb-builder output folder)",
+        ));
+    };
+    // An unknown language searches them all rather than failing the agent's lookup.
+    let lang = query.lang.as_deref().and_then(|code| code.parse().ok());
+    articles.search(&query.q, lang).await.map(Json).map_err(|message| {
+        tracing::error!(error = %message, "article search failed");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, message)
+    })
 }

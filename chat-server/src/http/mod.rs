@@ -40,6 +40,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/agent/session", get(agent::session))
         .route("/api/agent/ratings", get(agent::ratings))
         .route("/api/agent/canned", get(agent::canned))
+        .route("/api/agent/articles", get(agent::articles))
         .merge(console::routes())
         .route("/ws/visitor", get(crate::ws::visitor::upgrade))
         .route("/ws/agent", get(crate::ws::agent::upgrade))

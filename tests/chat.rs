@@ -158,6 +158,12 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
         .unwrap();
     let saved = text_of(visitor.js(&stored, vec![]).await.unwrap());
     assert!(saved.contains("\"token\""), "the visitor token is stored once the chat starts: {saved}");
+    // Nobody has taken it yet: the visitor is told their place in line (no wait promised on a new desk).
+    visitor
+        .wait_for(&format!("{ROOT}.querySelector('.queue')?.textContent"), "the place in line")
+        .await
+        .unwrap();
+    assert_eq!(widget_text(&visitor, ".queue").await, "Bạn là người tiếp theo.");
 
     // The agent sees it in the returns queue with what the visitor searched and read.
     agent_open(&agent, "unassigned:returns", "chinh sach doi tra").await;
@@ -179,6 +185,7 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     let reply = widget_text(&visitor, ".msg.agent .text").await;
     assert_eq!(reply, "Chào bạn, bạn có thể đổi trong 30 ngày. <b>Cần</b> gì thêm không?");
     assert_eq!(widget_text(&visitor, ".msg.agent .who").await, "Lan");
+    assert_eq!(widget_text(&visitor, ".queue").await, "", "an answer ends the wait");
     assert_eq!(
         visitor.js(&format!("return {ROOT}.querySelectorAll('.msg.agent b').length"), vec![]).await.unwrap(),
         json!(0)
@@ -339,8 +346,11 @@ async fn press(agent: &Browser, keys: &str) {
 async fn an_agent_works_the_console_by_keyboard_and_visitor_text_stays_text() {
     let help = help_center().await.unwrap();
     let secret = "host-site-secret";
+    let help_origin = help.origin();
     let desk = desk(&help, |config| {
         config.identity_secret = Some(secret.into());
+        config.help_center.dir = Some(answerdesk_e2e::dist());
+        config.help_center.url = Some(help_origin.clone());
         config.canned = vec![
             CannedReply {
                 title: "Chào hỏi".into(), body: "Xin chào! Mình có thể giúp gì cho bạn?".into()
@@ -454,6 +464,29 @@ async fn an_agent_works_the_console_by_keyboard_and_visitor_text_stays_text() {
         .wait_for(
             "[...document.querySelectorAll('.messages .msg.agent:not(.pending)')].some(m => m.textContent.includes('miễn phí trong 30 ngày'))",
             "the reply, acknowledged",
+        )
+        .await
+        .unwrap();
+    // "#" searches the help center (kb-core, through chat-server; no tone marks needed): the article goes
+    // in as its title, summary and link on the help center, and is sent like any reply.
+    press(&agent, "#chinh sach doi").await;
+    agent
+        .wait_for("document.querySelector('.canned.articles li.picked')", "the help center's articles")
+        .await
+        .unwrap();
+    assert!(console_text(&agent, ".canned.articles li.picked").await.contains("Chính sách đổi trả là gì?"));
+    agent.keys(&[char::from(Key::Enter)]).await.unwrap();
+    let inserted = area.prop("value").await.unwrap().unwrap_or_default();
+    assert!(
+        inserted.starts_with("Chính sách đổi trả là gì?: Sen Market nhận đổi trả miễn phí"),
+        "{inserted}"
+    );
+    assert!(inserted.contains(&format!("\n{help_origin}/vi/")), "{inserted}");
+    agent.keys(&[char::from(Key::Enter)]).await.unwrap();
+    agent
+        .wait_for(
+            &format!("[...document.querySelectorAll('.messages .msg.agent:not(.pending)')].some(m => m.textContent.includes('{help_origin}/vi/'))"),
+            "the article, sent",
         )
         .await
         .unwrap();

@@ -2,7 +2,7 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use protocol::chat::ErrorFrame;
-use protocol::rest::{AgentLogin, AgentRatings, AgentSession, CannedReply};
+use protocol::rest::{AgentLogin, AgentRatings, AgentSession, ArticleCard, CannedReply};
 use serde::de::DeserializeOwned;
 
 async fn answer<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<T, String> {
@@ -42,6 +42,11 @@ pub async fn logout(csrf: &str) -> Result<(), String> {
 /// The prepared answers configured on the server.
 pub async fn canned() -> Result<Vec<CannedReply>, String> {
     answer(Request::get("/api/agent/canned").send().await).await
+}
+
+/// The help center's best articles for `query`, in the conversation's language.
+pub async fn articles(query: &str, lang: &str) -> Result<Vec<ArticleCard>, String> {
+    answer(Request::get("/api/agent/articles").query([("q", query), ("lang", lang)]).send().await).await
 }
 
 /// Every agent's ratings.

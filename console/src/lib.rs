@@ -7,6 +7,7 @@
 //! clock, storage and sound, and [`ui`] the views.
 
 pub mod api;
+pub mod articles;
 pub mod canned;
 pub mod clock;
 pub mod desk;

@@ -1,15 +1,32 @@
 //! The open conversation: who it is with and what can be done with it, its messages as a live log, and
-//! the reply box (replies, private notes, canned replies through `/`).
+//! the reply box (replies, private notes, canned replies through `/`, help-center articles through `#`).
 
 use leptos::ev;
 use leptos::prelude::*;
 use protocol::chat::{Author, ChatMessage, ConversationStatus};
 use wasm_bindgen::JsCast;
 
+use crate::articles::{hash_query, insert_text};
 use crate::canned::{matching, slash_query};
 use crate::desk::{Desk, Dialog, Mode};
 use crate::i18n::strings;
 use crate::inbox::visitor_label;
+
+/// One line of the reply box's picker: a canned reply or an article, and the text it puts in the box.
+#[derive(Debug, Clone, PartialEq)]
+struct Suggestion {
+    title: String,
+    detail: String,
+    text: String,
+}
+
+/// What the picker shows while the reply box starts with `/` or `#`.
+#[derive(Debug, Clone, PartialEq)]
+struct Picker {
+    articles: bool,
+    /// `None` while the help center's answer is on its way.
+    items: Option<Vec<Suggestion>>,
+}
 
 /// Gaps between the agent's "typing" reports, and how long after the last keystroke it stops.
 const TYPING_REPORT_MS: f64 = 2_500.0;
@@ -197,12 +214,57 @@ fn Composer(desk: Desk, id: String) -> impl IntoView {
         }
     };
     let picked = RwSignal::new(0_usize);
+    // The help center's answer, with the query it answers, so a late answer to an older query is ignored.
+    let found = RwSignal::new(None::<(String, Vec<Suggestion>)>);
+    {
+        let draft = draft.clone();
+        let id = id.clone();
+        Effect::new(move |_| {
+            let text = draft();
+            let Some(query) = hash_query(&text).map(str::to_owned) else { return };
+            if query.is_empty() || found.with_untracked(|f| f.as_ref().is_some_and(|(q, _)| *q == query)) {
+                return;
+            }
+            let lang =
+                desk.inbox.with_untracked(|i| i.context(&id).map(|c| c.lang.clone())).unwrap_or_default();
+            leptos::task::spawn_local(async move {
+                let cards = crate::api::articles(&query, &lang).await.unwrap_or_default();
+                let items = cards
+                    .iter()
+                    .map(|card| Suggestion {
+                        title: card.title.clone(),
+                        detail: card.url.clone(),
+                        text: insert_text(card),
+                    })
+                    .collect();
+                found.set(Some((query, items)));
+            });
+        });
+    }
     let suggestions = {
         let draft = draft.clone();
         move || {
             let text = draft();
+            if let Some(query) = hash_query(&text) {
+                let items = if query.is_empty() {
+                    Some(Vec::new())
+                } else {
+                    found.with(|f| f.as_ref().filter(|(q, _)| q == query).map(|(_, items)| items.clone()))
+                };
+                return Some(Picker { articles: true, items });
+            }
             let query = slash_query(&text)?.to_owned();
-            Some(desk.canned.with(|canned| matching(canned, &query).into_iter().cloned().collect::<Vec<_>>()))
+            let items = desk.canned.with(|canned| {
+                matching(canned, &query)
+                    .into_iter()
+                    .map(|r| Suggestion {
+                        title: r.title.clone(),
+                        detail: r.body.clone(),
+                        text: r.body.clone(),
+                    })
+                    .collect()
+            });
+            Some(Picker { articles: false, items: Some(items) })
         }
     };
     let last_report = StoredValue::new(0.0_f64);
@@ -261,14 +323,17 @@ fn Composer(desk: Desk, id: String) -> impl IntoView {
         let set_draft = set_draft.clone();
         move |event: ev::KeyboardEvent| {
             let key = event.key();
-            if let Some(list) = suggestions() {
+            if let Some(picker) = suggestions() {
+                let list = picker.items.unwrap_or_default();
                 let last = list.len().saturating_sub(1);
                 match key.as_str() {
                     "ArrowDown" => picked.update(|p| *p = (*p + 1).min(last)),
                     "ArrowUp" => picked.update(|p| *p = p.saturating_sub(1)),
                     "Enter" | "Tab" if !list.is_empty() => {
-                        insert(list[picked.get_untracked().min(last)].body.clone());
+                        insert(list[picked.get_untracked().min(last)].text.clone());
                     }
+                    // Still searching, or nothing found: Enter must not send "#…" to the visitor.
+                    "Enter" if picker.articles => {}
                     "Escape" => set_draft(String::new()),
                     _ => return,
                 }
@@ -289,27 +354,36 @@ fn Composer(desk: Desk, id: String) -> impl IntoView {
             send();
         }
     };
-    let open_canned = {
+    let start_with = {
         let set_draft = set_draft.clone();
-        move |_| {
-            set_draft("/".into());
+        move |prefix: &str| {
+            set_draft(prefix.into());
+            picked.set(0);
             if let Some(area) = desk.composer.get_untracked() {
                 let _ = area.focus();
             }
         }
     };
+    let open_canned = {
+        let start_with = start_with.clone();
+        move |_| start_with("/")
+    };
+    let open_articles = move |_| start_with("#");
     let note = move || desk.mode.get() == Mode::Note;
     let popup = move || {
-        let list = suggestions()?;
+        let picker = suggestions()?;
         let insert = insert.clone();
-        let items = if list.is_empty() {
-            view! { <li class="none">{t().canned_none}</li> }.into_any()
-        } else {
-            list.into_iter()
+        let (label, none) =
+            if picker.articles { (t().articles, t().articles_none) } else { (t().canned, t().canned_none) };
+        let items = match picker.items {
+            None => view! { <li class="none">{t().articles_searching}</li> }.into_any(),
+            Some(list) if list.is_empty() => view! { <li class="none">{none}</li> }.into_any(),
+            Some(list) => list
+                .into_iter()
                 .enumerate()
-                .map(|(n, reply)| {
+                .map(|(n, item)| {
                     let insert = insert.clone();
-                    let body = reply.body.clone();
+                    let text = item.text.clone();
                     view! {
                         <li
                             role="option"
@@ -317,18 +391,20 @@ fn Composer(desk: Desk, id: String) -> impl IntoView {
                             aria-selected=move || if picked.get() == n { "true" } else { "false" }
                             on:mousedown=move |event: ev::MouseEvent| {
                                 event.prevent_default();
-                                insert(body.clone());
+                                insert(text.clone());
                             }
                         >
-                            <strong>{reply.title}</strong>
-                            <span>{reply.body}</span>
+                            <strong>{item.title}</strong>
+                            <span>{item.detail}</span>
                         </li>
                     }
                 })
                 .collect_view()
-                .into_any()
+                .into_any(),
         };
-        Some(view! { <ul class="canned" role="listbox" aria-label=move || t().canned>{items}</ul> })
+        Some(
+            view! { <ul class="canned" class:articles=picker.articles role="listbox" aria-label=label>{items}</ul> },
+        )
     };
     view! {
         <form class="composer" class:note=note on:submit=on_submit>
@@ -342,6 +418,7 @@ fn Composer(desk: Desk, id: String) -> impl IntoView {
                     {move || t().note}<kbd>"n"</kbd>
                 </button>
                 <span class="spacer"></span>
+                <button type="button" class="ghost articles-open" on:click=open_articles>{move || t().articles}</button>
                 <button type="button" class="ghost canned-open" on:click=open_canned>{move || t().canned}</button>
             </div>
             {popup}

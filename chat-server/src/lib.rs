@@ -56,7 +56,31 @@ pub struct AppState {
     pub expected_wait: std::sync::Mutex<Option<(std::time::Instant, Option<u64>)>>,
     /// Flips to true when the server shuts down, so sockets close instead of holding shutdown up.
     pub shutdown: watch::Receiver<bool>,
+    /// Open sockets. Upgraded sockets outlive axum's graceful shutdown, so [`serve`] waits on this count
+    /// for them to say goodbye (close 1001) before the process ends.
+    pub open_sockets: watch::Sender<usize>,
 }
+
+/// Counts a socket as open until dropped.
+#[derive(Debug)]
+pub struct OpenSocket(watch::Sender<usize>);
+
+impl AppState {
+    /// Counts a socket as open while the returned guard lives.
+    pub fn socket_opened(&self) -> OpenSocket {
+        self.open_sockets.send_modify(|n| *n += 1);
+        OpenSocket(self.open_sockets.clone())
+    }
+}
+
+impl Drop for OpenSocket {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+/// How long a shutdown waits for open sockets to close.
+const SOCKETS_CLOSE_WITHIN: Duration = Duration::from_secs(5);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +115,7 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
         db,
         config,
         shutdown,
+        open_sockets: watch::channel(0).0,
     });
     if let Some(pool) = bus {
         bus::start(state.clone(), pool).await?;
@@ -121,7 +146,7 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let (tell, shutdown) = watch::channel(false);
     let state = state(config, shutdown).await?;
-    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             stop.await;
@@ -129,7 +154,13 @@ pub async fn serve(
             let _ = tell.send(true);
         })
         .await
-        .map_err(ServeError::Io)
+        .map_err(ServeError::Io)?;
+    // A socket busy with the database when the signal came sends its close frame once that returns.
+    let mut open = state.open_sockets.subscribe();
+    if tokio::time::timeout(SOCKETS_CLOSE_WITHIN, open.wait_for(|n| *n == 0)).await.is_err() {
+        tracing::warn!(open = *open.borrow(), "sockets still open at shutdown; closing them unannounced");
+    }
+    Ok(())
 }
 
 /// Why serving stopped with an error.

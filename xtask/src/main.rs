@@ -157,7 +157,7 @@ fn demo() -> anyhow::Result<()> {
     widget::build(&dist)?;
     let console = root().join("target/demo/console");
     widget::build_console(&console)?;
-    let mut chat = start_demo_chat(&console)?;
+    let mut chat = start_demo_chat(&console, &dist)?;
     let pages = storefront::prepare(&root().join("site/demo"), &format!("http://{HELP_CENTER}"))?;
 
     let mut help_center = Command::new(&kb_builder)
@@ -191,8 +191,8 @@ fn demo() -> anyhow::Result<()> {
 
 /// chat-server on [`CHAT`] with its SQLite file under target/ (never inside dist/, which is published),
 /// taking the storefront's visitors, with the demo agent in every team the sample articles name, and the
-/// agent console built into `console`.
-fn start_demo_chat(console: &Path) -> anyhow::Result<std::process::Child> {
+/// agent console built into `console`, inserting articles from the help center built into `dist`.
+fn start_demo_chat(console: &Path, dist: &Path) -> anyhow::Result<std::process::Child> {
     let chat_server = root().join("target/debug/chat-server");
     let data = root().join("target/demo");
     std::fs::create_dir_all(&data)?;
@@ -207,6 +207,9 @@ fn start_demo_chat(console: &Path) -> anyhow::Result<std::process::Child> {
         .arg(&database)
         .arg("--console-dir")
         .arg(console)
+        .arg("--help-center-dir")
+        .arg(dist)
+        .args(["--help-center-url", &format!("http://{HELP_CENTER}")])
         .spawn()
         .context("cannot start chat-server")
 }

@@ -12,3 +12,6 @@ CREATE TABLE agent_presence (
 
 -- The waiting line: unassigned open conversations, oldest first.
 CREATE INDEX conversations_waiting ON conversations (status, assignee, created_at);
+
+-- The expected wait reads the last 7 days of conversations.
+CREATE INDEX conversations_created ON conversations (created_at);

@@ -33,7 +33,10 @@ pub async fn upgrade(
         Err(e) => return e.into_response(),
     };
     let max = state.config.limits.max_frame_bytes;
-    super::limited(ws, max).on_upgrade(move |socket| run(socket, state, agent, csrf))
+    super::limited(ws, max).on_upgrade(move |socket| async move {
+        let _open = state.socket_opened();
+        run(socket, state.clone(), agent, csrf).await;
+    })
 }
 
 /// How many closed conversations the inbox lists, and how many of a visitor's earlier ones a history

@@ -27,7 +27,10 @@ pub async fn upgrade(
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
     let max = state.config.limits.max_frame_bytes;
-    super::limited(ws, max).on_upgrade(move |socket| run(socket, state))
+    super::limited(ws, max).on_upgrade(move |socket| async move {
+        let _open = state.socket_opened();
+        run(socket, state.clone()).await;
+    })
 }
 
 fn refuse(code: ErrorCode, message: impl Into<String>) -> ServerFrame {

@@ -24,6 +24,8 @@ struct Suggestion {
 #[derive(Debug, Clone, PartialEq)]
 struct Picker {
     articles: bool,
+    /// Nothing typed after the `#` yet.
+    empty_query: bool,
     /// `None` while the help center's answer is on its way.
     items: Option<Vec<Suggestion>>,
 }
@@ -246,12 +248,9 @@ fn Composer(desk: Desk, id: String) -> impl IntoView {
         move || {
             let text = draft();
             if let Some(query) = hash_query(&text) {
-                let items = if query.is_empty() {
-                    Some(Vec::new())
-                } else {
-                    found.with(|f| f.as_ref().filter(|(q, _)| q == query).map(|(_, items)| items.clone()))
-                };
-                return Some(Picker { articles: true, items });
+                let items =
+                    found.with(|f| f.as_ref().filter(|(q, _)| q == query).map(|(_, items)| items.clone()));
+                return Some(Picker { articles: true, empty_query: query.is_empty(), items });
             }
             let query = slash_query(&text)?.to_owned();
             let items = desk.canned.with(|canned| {
@@ -264,7 +263,7 @@ fn Composer(desk: Desk, id: String) -> impl IntoView {
                     })
                     .collect()
             });
-            Some(Picker { articles: false, items: Some(items) })
+            Some(Picker { articles: false, empty_query: false, items: Some(items) })
         }
     };
     let last_report = StoredValue::new(0.0_f64);
@@ -376,6 +375,7 @@ fn Composer(desk: Desk, id: String) -> impl IntoView {
         let (label, none) =
             if picker.articles { (t().articles, t().articles_none) } else { (t().canned, t().canned_none) };
         let items = match picker.items {
+            _ if picker.empty_query => view! { <li class="none">{t().articles_hint}</li> }.into_any(),
             None => view! { <li class="none">{t().articles_searching}</li> }.into_any(),
             Some(list) if list.is_empty() => view! { <li class="none">{none}</li> }.into_any(),
             Some(list) => list

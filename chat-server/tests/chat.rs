@@ -590,6 +590,7 @@ async fn auto_assignment_fills_the_least_busy_agent_up_to_capacity_and_tells_vis
 }
 
 /// A two-language help center as kb-builder lays it out: entries and chunks beside `manifest.json`.
+#[allow(clippy::unwrap_used)] // a test helper: a failure should panic right here
 fn write_help_center(dir: &std::path::Path) {
     let article = |id: &str, lang: kb_core::Lang, title: &str, summary: &str| kb_core::Article {
         id: id.into(),

@@ -637,39 +637,30 @@ async fn agents_search_the_help_center_to_insert_an_article_accents_or_not() {
     })
     .await;
     let (cookie, _) = login(&server, "lan").await;
-    let search = |query: &str, cookie: Option<&str>| {
+    let search = |query: &str, lang: Option<&str>, cookie: Option<&str>| {
         let mut request =
             reqwest::Client::new().get(format!("{}/api/agent/articles", server.http)).query(&[("q", query)]);
+        if let Some(lang) = lang {
+            request = request.query(&[("lang", lang)]);
+        }
         if let Some(cookie) = cookie {
             request = request.header("cookie", cookie);
         }
         request.timeout(WAIT).send()
     };
-    let cards: Vec<protocol::rest::ArticleCard> =
-        search("chinh sach doi", Some(&cookie)).await.unwrap().json().await.unwrap();
-    let first = &cards[0];
-    assert_eq!((first.id.as_str(), first.lang.as_str()), ("return-policy", "vi"), "{cards:?}");
+    let cards = |response: reqwest::Response| response.json::<Vec<protocol::rest::ArticleCard>>();
+    let found = cards(search("chinh sach doi", None, Some(&cookie)).await.unwrap()).await.unwrap();
+    let first = &found[0];
+    assert_eq!((first.id.as_str(), first.lang.as_str()), ("return-policy", "vi"), "{found:?}");
     assert_eq!(first.url, "https://help.shop.example/vi/returns/return-policy/");
     assert_eq!(first.summary, "Đổi trả miễn phí trong 30 ngày.");
 
     // The conversation's language narrows it; a word still being typed matches as a prefix.
-    let english: Vec<protocol::rest::ArticleCard> = reqwest::Client::new()
-        .get(format!("{}/api/agent/articles", server.http))
-        .query(&[("q", "retu"), ("lang", "en")])
-        .header("cookie", &cookie)
-        .timeout(WAIT)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        english.iter().map(|c| (c.id.as_str(), c.lang.as_str())).collect::<Vec<_>>(),
-        [("return-policy", "en")]
-    );
+    let english = cards(search("retu", Some("en"), Some(&cookie)).await.unwrap()).await.unwrap();
+    let english: Vec<_> = english.iter().map(|c| (c.id.as_str(), c.lang.as_str())).collect();
+    assert_eq!(english, [("return-policy", "en")]);
 
-    assert_eq!(search("doi tra", None).await.unwrap().status(), 401, "agents only");
+    assert_eq!(search("doi tra", None, None).await.unwrap().status(), 401, "agents only");
     let without = start(|_| {}).await;
     let (cookie, _) = login(&without, "lan").await;
     let refused = reqwest::Client::new()

@@ -7,6 +7,7 @@ use protocol::rest::{AgentInfo, AgentRatings};
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 
+use super::line;
 use super::{AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Result};
 use crate::assignment::{self, Slot, Waiting};
 
@@ -440,29 +441,13 @@ impl Database for PostgresDatabase {
         let mut tx = self.pool.begin().await?;
         // One hand-out at a time across nodes, so two never fill the same agent past capacity.
         sqlx::query("SELECT pg_advisory_xact_lock(2061)").execute(&mut *tx).await?;
-        let load: Vec<(String, i64, Option<String>)> = sqlx::query_as(
-            "SELECT assignee, COUNT(*), MAX(created_at) FROM conversations
-             WHERE status = 'open' AND assignee IS NOT NULL GROUP BY assignee",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        let waiting: Vec<(String, Option<String>)> = sqlx::query_as(
-            "SELECT id, team FROM conversations WHERE status = 'open' AND assignee IS NULL
-             ORDER BY created_at, id LIMIT $1",
-        )
-        .bind(super::WAITING_CONSIDERED)
-        .fetch_all(&mut *tx)
-        .await?;
+        let load = sqlx::query_as(line::LOAD).fetch_all(&mut *tx).await?;
+        let waiting: Vec<(String, Option<String>)> =
+            sqlx::query_as(line::WAITING).bind(super::WAITING_CONSIDERED).fetch_all(&mut *tx).await?;
         let waiting: Vec<Waiting> = waiting.into_iter().map(|(id, team)| Waiting { id, team }).collect();
         let handed = assignment::plan(slots, &super::load_from(load), &waiting);
         for (conversation, agent) in &handed {
-            sqlx::query(
-                "UPDATE conversations SET assignee = $1 WHERE id = $2 AND assignee IS NULL AND status = 'open'",
-            )
-            .bind(agent)
-            .bind(conversation)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(line::CLAIM).bind(agent).bind(conversation).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(handed)
@@ -470,36 +455,17 @@ impl Database for PostgresDatabase {
 
     async fn queue_position(&self, conversation_id: &str) -> Result<Option<u32>> {
         let (status, assignee, team, created_at): (String, Option<String>, Option<String>, String) =
-            sqlx::query_as("SELECT status, assignee, team, created_at FROM conversations WHERE id = $1")
-                .bind(conversation_id)
-                .fetch_one(&self.pool)
-                .await?;
-        if status_from(&status) == ConversationStatus::Closed {
-            return Ok(None);
-        }
-        if assignee.is_some() {
-            return Ok(Some(0));
-        }
-        let ahead: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM conversations WHERE status = 'open' AND assignee IS NULL AND team IS NOT DISTINCT FROM $1
-             AND (created_at < $2 OR (created_at = $2 AND id < $3))",
-        )
-        .bind(&team)
-        .bind(&created_at)
-        .bind(conversation_id)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(Some(u32::try_from(ahead + 1).unwrap_or(u32::MAX)))
+            sqlx::query_as(line::PLACE).bind(conversation_id).fetch_one(&self.pool).await?;
+        let ahead = if status == "open" && assignee.is_none() {
+            let query = sqlx::query_scalar(line::AHEAD).bind(&team).bind(&created_at).bind(conversation_id);
+            Some(query.fetch_one(&self.pool).await?)
+        } else {
+            None
+        };
+        Ok(super::place_from(&status, assignee.is_some(), ahead))
     }
 
     async fn first_replies(&self, since: &str) -> Result<Vec<(String, Option<String>)>> {
-        Ok(sqlx::query_as(
-            "SELECT c.created_at, (SELECT MIN(m.sent_at) FROM messages m WHERE m.conversation_id = c.id
-                AND m.author_kind = 'agent' AND NOT m.private) AS first_reply
-             FROM conversations c WHERE c.created_at >= $1",
-        )
-        .bind(since)
-        .fetch_all(&self.pool)
-        .await?)
+        Ok(sqlx::query_as(line::FIRST_REPLIES).bind(since).fetch_all(&self.pool).await?)
     }
 }

@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "correct horse battery";
 
-/// A chat-server serving the storefront's origin, with agent `lan` (Lan, team `returns`).
+/// A chat-server serving the storefront's origin, with agent `lan` (Lan, team `returns`) or the agents
+/// given to [`desk_with`].
 struct Desk {
     url: String,
     store: Server,
@@ -24,6 +25,15 @@ struct Desk {
 }
 
 async fn desk(help: &Server, tweak: impl FnOnce(&mut chat_server::Config)) -> Desk {
+    desk_with(help, &[("lan", None)], tweak).await
+}
+
+/// A desk whose agents of team `returns` are `(username, capacity)`.
+async fn desk_with(
+    help: &Server,
+    agents: &[(&str, Option<u32>)],
+    tweak: impl FnOnce(&mut chat_server::Config),
+) -> Desk {
     // The storefront page needs the chat URL and the server needs the storefront's origin: bind first.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -37,8 +47,13 @@ async fn desk(help: &Server, tweak: impl FnOnce(&mut chat_server::Config)) -> De
     };
     tweak(&mut config);
     let db = chat_server::db::connect(&config.database_url).await.unwrap();
-    let lan = AgentInfo { username: "lan".into(), display_name: "Lan".into(), teams: vec!["returns".into()] };
-    db.upsert_agent(&lan, &chat_server::auth::hash_password(PASSWORD).unwrap(), None).await.unwrap();
+    let hash = chat_server::auth::hash_password(PASSWORD).unwrap();
+    for &(username, capacity) in agents {
+        let mut display_name = username.to_owned();
+        display_name[..1].make_ascii_uppercase();
+        let info = AgentInfo { username: username.into(), display_name, teams: vec!["returns".into()] };
+        db.upsert_agent(&info, &hash, capacity).await.unwrap();
+    }
     drop(db);
     tokio::spawn(chat_server::serve(config, listener, std::future::pending()));
     Desk { url, store, _pages: pages, _data: data }
@@ -78,12 +93,16 @@ async fn search_and_read(browser: &Browser, desk: &Desk, query: &str) {
     browser.wait_for(&format!("{ROOT}.querySelector('.article-body p')"), "the article").await.unwrap();
 }
 
-/// The agent logs in to the console and waits until its socket is up.
+/// Lan logs in to the console and waits until its socket is up.
 async fn agent_login(agent: &Browser, desk: &Desk) {
+    login_as(agent, desk, "lan").await;
+}
+
+async fn login_as(agent: &Browser, desk: &Desk, username: &str) {
     agent.client.goto(&format!("{}/agent", desk.url)).await.unwrap();
     agent.wait_for("document.querySelector('.login [name=username]')", "the login form").await.unwrap();
     let form = agent.client.find(Locator::Css(".login form")).await.unwrap();
-    form.find(Locator::Css("[name=username]")).await.unwrap().send_keys("lan").await.unwrap();
+    form.find(Locator::Css("[name=username]")).await.unwrap().send_keys(username).await.unwrap();
     form.find(Locator::Css("[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     agent
@@ -603,5 +622,95 @@ async fn an_agent_works_the_console_by_keyboard_and_visitor_text_stays_text() {
         agent.js("return getComputedStyle(document.body).backgroundColor", vec![]).await.unwrap();
     assert_eq!(background, json!("rgb(17, 21, 28)"), "the dark theme");
     agent.screenshot("console-dark.png").await.unwrap();
+
+    // The search reaches past the shown list and what the console loaded: from lan's own queue (empty
+    // now), "keu to" finds Bảo's conversation on the server, under "in other lists"; j and Enter open it.
+    agent.js("document.querySelector('.queue[data-queue=mine]').click()", vec![]).await.unwrap();
+    agent.wait_for("document.querySelector('.list .empty')", "lan's own queue, empty").await.unwrap();
+    agent.keys(&[char::from(Key::Escape)]).await.unwrap();
+    press(&agent, "/").await;
+    press(&agent, "keu to").await;
+    agent
+        .wait_for(
+            "document.querySelector('.rows.elsewhere .row')?.textContent.includes('Trần Văn Bảo')",
+            "Bảo's conversation, found by the server",
+        )
+        .await
+        .unwrap();
+    assert!(!console_text(&agent, "h3.elsewhere").await.is_empty());
+    assert_eq!(
+        agent.js("return document.querySelectorAll('.rows .row').length", vec![]).await.unwrap(),
+        json!(1),
+        "only the conversation that says it"
+    );
+    agent.keys(&[char::from(Key::Escape)]).await.unwrap();
+    press(&agent, "j").await;
+    agent.keys(&[char::from(Key::Enter)]).await.unwrap();
+    agent
+        .wait_for(
+            "document.querySelector('.thread-head h2')?.textContent === 'Trần Văn Bảo'",
+            "Bảo's conversation, opened",
+        )
+        .await
+        .unwrap();
     agent.quit().await.unwrap();
+}
+
+#[tokio::test]
+async fn auto_assignment_skips_an_agent_at_capacity_in_both_consoles() {
+    let help = help_center().await.unwrap();
+    // lan takes one conversation at a time, vy three.
+    let desk = desk_with(&help, &[("lan", Some(1)), ("vy", Some(3))], |config| {
+        config.assignment.auto = true;
+    })
+    .await;
+    let lan = Browser::start(1280, 800).await.unwrap();
+    login_as(&lan, &desk, "lan").await;
+    let vy = Browser::start(1280, 800).await.unwrap();
+    login_as(&vy, &desk, "vy").await;
+    // vy works in Vietnamese.
+    vy.client.find(Locator::Css(".topbar .lang")).await.unwrap().select_by_value("vi").await.unwrap();
+    vy.wait_for("document.documentElement.lang === 'vi'", "the Vietnamese console").await.unwrap();
+    let mine = |n: usize| {
+        format!(
+            "document.querySelectorAll('.rows .row').length === {n} && document.querySelector('.queue[data-queue=mine]')?.classList.contains('shown')"
+        )
+    };
+    let show_mine = "document.querySelector('.queue[data-queue=mine]').click()";
+    for console in [&lan, &vy] {
+        console.js(show_mine, vec![]).await.unwrap();
+    }
+    for (n, who) in ["Đào An", "Lê Bình", "Phạm Chi"].into_iter().enumerate() {
+        let context = returns_context(&["doi tra"], "Đổi trả", "https://shop.example/");
+        leave_message(&desk, who, &format!("khach{n}@example.com"), "Cho tôi đổi size", context).await;
+    }
+    // Tied at none, lan (first by name) gets the first; full at one, she is skipped for the next two.
+    lan.wait_for(&mine(1), "lan's one conversation").await.unwrap();
+    vy.wait_for(&mine(2), "vy's two").await.unwrap();
+    assert!(console_text(&lan, ".rows").await.contains("Đào An"));
+    let vy_rows = console_text(&vy, ".rows").await;
+    assert!(vy_rows.contains("Lê Bình") && vy_rows.contains("Phạm Chi"), "{vy_rows}");
+    assert!(console_text(&lan, ".queue[data-queue=\"unassigned:returns\"] .count").await.contains('0'));
+    // lan closes hers: the next one is hers again (none open beats vy's two).
+    agent_open(&lan, "mine", "Đào An").await;
+    press(&lan, "e").await;
+    lan.wait_for("document.activeElement?.matches('.confirm-close')", "the confirmation").await.unwrap();
+    lan.keys(&[char::from(Key::Enter)]).await.unwrap();
+    lan.wait_for("document.querySelector('.closed-notice')", "closed").await.unwrap();
+    let context = returns_context(&["bao hanh"], "Bảo hành", "https://shop.example/");
+    leave_message(&desk, "Võ Dung", "dung@example.com", "Bảo hành bao lâu?", context).await;
+    lan.js(show_mine, vec![]).await.unwrap();
+    lan.wait_for(
+        "[...document.querySelectorAll('.rows .row')].some(r => r.textContent.includes('Võ Dung'))",
+        "the fourth, to lan",
+    )
+    .await
+    .unwrap();
+    vy.wait_for(&mine(2), "vy still at two").await.unwrap();
+    assert_eq!(console_text(&vy, ".queue[data-queue=mine] .name").await, "Của tôi");
+    let vy_desk = console_text(&vy, ".desk").await;
+    assert!(vy_desk.contains("Chờ") && !vy_desk.contains("Mine"), "{vy_desk}");
+    assert!(!vy_desk.contains('{'), "no placeholder left unfilled: {vy_desk}");
+    lan.quit().await.unwrap();
+    vy.quit().await.unwrap();
 }

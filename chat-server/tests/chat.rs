@@ -672,3 +672,112 @@ async fn agents_search_the_help_center_to_insert_an_article_accents_or_not() {
     assert_eq!(refused.status(), 503);
     assert!(refused.text().await.unwrap().contains("--help-center-dir"));
 }
+
+/// What the console's search box asks chat-server: the ids found, newest first.
+async fn search_conversations(server: &Server, cookie: Option<&str>, query: &str) -> reqwest::Response {
+    let mut request =
+        reqwest::Client::new().get(format!("{}/api/agent/conversations", server.http)).query(&[("q", query)]);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.timeout(WAIT).send().await.unwrap()
+}
+
+async fn found_ids(server: &Server, cookie: &str, query: &str) -> Vec<String> {
+    let response = search_conversations(server, Some(cookie), query).await;
+    assert_eq!(response.status(), 200, "{query:?}");
+    let found: Vec<protocol::chat::ConversationSummary> = response.json().await.unwrap();
+    found.into_iter().map(|c| c.id).collect()
+}
+
+#[tokio::test]
+async fn agents_search_every_conversation_and_message_without_tone_marks() {
+    let server = start(|_| {}).await;
+    let mut context = support::context(Some("returns"));
+    context.identity = Some(protocol::Identity {
+        id: "u-7".into(),
+        name: Some("Nguyễn Thị Hoa".into()),
+        email: Some("hoa@shop.vn".into()),
+        signature: None,
+    });
+    let washer = support::start_conversation_raw(&server.http, context).await;
+    let washer: protocol::rest::ConversationStarted = washer.json().await.unwrap();
+    let (mut hoa, _) = visitor(&server, &washer.visitor_token, 0).await;
+    hoa.send(&send("w1", "Máy giặt của tôi bị hỏng, ko đc bảo hành?")).await;
+    hoa.until(ack_seq).await;
+    let shirt = start_conversation(&server.http).await;
+    let (mut other, _) = visitor(&server, &shirt.visitor_token, 0).await;
+    other.send(&send("s1", "Tôi muốn đổi size áo")).await;
+    other.until(ack_seq).await;
+
+    let (mut lan, _, cookie) = agent(&server, "lan").await;
+    let shirt_id = shirt.conversation_id.clone();
+    lan.send(&agent::ClientFrame::Note {
+        conversation_id: shirt_id.clone(),
+        client_id: "n1".into(),
+        body: "Khách VIP, đổi miễn phí".into(),
+    })
+    .await;
+    lan.send(&agent::ClientFrame::Close { conversation_id: shirt_id.clone() }).await;
+    lan.until(|f| match f {
+        agent::ServerFrame::Updated(s) if s.id == shirt_id && s.status == ConversationStatus::Closed => {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+
+    let washer_id = washer.conversation_id.as_str();
+    for query in ["may giat", "MÁY", "bao hanh ko", "hoa", "nguyen", "hoa@shop.vn", "u-7"] {
+        assert_eq!(found_ids(&server, &cookie, query).await, [washer_id], "{query:?}");
+    }
+    // A closed conversation is found by its messages, private notes included.
+    for query in ["doi size", "vip", "mien phi"] {
+        assert_eq!(found_ids(&server, &cookie, query).await, [shirt_id.as_str()], "{query:?}");
+    }
+    // Both searched "đổi trả hàng" before asking; newest first.
+    assert_eq!(found_ids(&server, &cookie, "doi tra").await, [shirt_id.as_str(), washer_id]);
+    // Every word must be in the same conversation, and start a word there.
+    for query in ["giat size", "iat", "", "%", "_", "   "] {
+        assert!(found_ids(&server, &cookie, query).await.is_empty(), "{query:?}");
+    }
+    assert_eq!(search_conversations(&server, None, "may giat").await.status(), 401, "agents only");
+}
+
+#[tokio::test]
+async fn conversations_stored_before_the_search_existed_are_found_after_a_restart() {
+    use chat_server::db::{Database, NewConversation, NewMessage, SqliteDatabase};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chat.db");
+    let path = path.to_str().unwrap();
+    let db = SqliteDatabase::open(path).await.unwrap();
+    let new = NewConversation {
+        id: "c-old".into(),
+        token_hash: "hash".into(),
+        team: None,
+        context: support::context(None),
+        identity_verified: false,
+    };
+    db.create_conversation(new).await.unwrap();
+    let message = NewMessage {
+        author: Author::Visitor,
+        client_id: None,
+        body: "Bảo hành tủ lạnh".into(),
+        private: false,
+    };
+    db.append_message("c-old", message).await.unwrap();
+    drop(db);
+    // As the previous release left them: no folded text.
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{path}")).await.unwrap();
+    for table in ["conversations", "messages"] {
+        let sql = format!("UPDATE {table} SET search_text = NULL");
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&raw).await.unwrap();
+    }
+    raw.close().await;
+
+    let db = SqliteDatabase::open(path).await.unwrap();
+    let ids =
+        |found: Vec<protocol::chat::ConversationSummary>| found.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    assert_eq!(ids(db.search("tu lanh", 10).await.unwrap()), ["c-old"], "messages folded at start");
+    assert_eq!(ids(db.search("chinh sach", 10).await.unwrap()), ["c-old"], "and the article read");
+}

@@ -1,7 +1,7 @@
 //! chat-server's agent REST endpoints (same origin; the session travels in its HttpOnly cookie).
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use protocol::chat::ErrorFrame;
+use protocol::chat::{ConversationSummary, ErrorFrame};
 use protocol::rest::{AgentLogin, AgentRatings, AgentSession, ArticleCard, CannedReply};
 use serde::de::DeserializeOwned;
 
@@ -47,6 +47,11 @@ pub async fn canned() -> Result<Vec<CannedReply>, String> {
 /// The help center's best articles for `query`, in the conversation's language.
 pub async fn articles(query: &str, lang: &str) -> Result<Vec<ArticleCard>, String> {
     answer(Request::get("/api/agent/articles").query([("q", query), ("lang", lang)]).send().await).await
+}
+
+/// Every conversation, open or closed, that `query` finds (newest first, at most 50).
+pub async fn search(query: &str) -> Result<Vec<ConversationSummary>, String> {
+    answer(Request::get("/api/agent/conversations").query([("q", query)]).send().await).await
 }
 
 /// Every agent's ratings.

@@ -3,7 +3,7 @@
 
 use protocol::rest::CannedReply;
 
-use crate::inbox::folded_words;
+use kb_core::analysis::folded_words;
 
 /// The search typed after a leading `/`, while it is still one line without spaces (`/doi` → `doi`).
 pub fn slash_query(body: &str) -> Option<&str> {

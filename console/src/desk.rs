@@ -56,6 +56,9 @@ pub struct Desk {
     pub search: NodeRef<html::Input>,
 }
 
+/// How long the agent pauses typing before the search over every conversation runs.
+const SEARCH_PAUSE_MS: i32 = 250;
+
 thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(0) };
 }
@@ -167,12 +170,28 @@ impl Desk {
     /// Opens a conversation in the middle column and asks for its history.
     pub fn open(self, conversation_id: String) {
         self.cursor.set(Some(conversation_id.clone()));
-        self.inbox.update(|inbox| {
-            inbox.selected = Some(conversation_id.clone());
-            inbox.problem = None;
-        });
+        self.inbox.update(|inbox| inbox.select(&conversation_id));
         self.mode.set(Mode::Reply);
         link::send(ClientFrame::Open { conversation_id });
+    }
+
+    /// Once the agent pauses typing in the list's search box, asks chat-server to search every
+    /// conversation for `text` (the loaded ones are filtered at once, in the browser).
+    pub fn search_everywhere(self, text: String) {
+        if !self.inbox.with_untracked(Inbox::filtering) {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            link::sleep(SEARCH_PAUSE_MS).await;
+            let typed = self.search.get_untracked().map(|input| input.value());
+            if typed.as_deref() != Some(text.as_str()) {
+                return;
+            }
+            match crate::api::search(&text).await {
+                Ok(found) => self.inbox.update(|inbox| inbox.found(&text, found)),
+                Err(problem) => self.inbox.update(|inbox| inbox.problem = Some(problem)),
+            }
+        });
     }
 
     /// Moves the highlight through the list.

@@ -32,6 +32,8 @@ pub struct Strings {
     pub filter: &'static str,
     pub empty_queue: &'static str,
     pub no_match: &'static str,
+    /// Heads what the search over every conversation found outside the shown list.
+    pub elsewhere: &'static str,
     pub no_message_yet: &'static str,
     /// `{agent}` is replaced by the assignee's username.
     pub assigned_to: &'static str,
@@ -113,6 +115,7 @@ const VI: Strings = Strings {
     filter: "Tìm hội thoại (tên, email, nội dung)",
     empty_queue: "Không có hội thoại nào ở đây.",
     no_match: "Không có hội thoại nào khớp.",
+    elsewhere: "Ở danh sách khác",
     no_message_yet: "(chưa có tin nhắn)",
     assigned_to: "→ {agent}",
     pick_conversation: "Chọn một hội thoại ở danh sách bên trái (j/k để di chuyển, Enter để mở).",
@@ -203,6 +206,7 @@ const EN: Strings = Strings {
     filter: "Search conversations (name, email, text)",
     empty_queue: "No conversations here.",
     no_match: "No conversation matches.",
+    elsewhere: "In other lists",
     no_message_yet: "(no message yet)",
     assigned_to: "→ {agent}",
     pick_conversation: "Pick a conversation on the left (j/k to move, Enter to open).",

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use kb_core::analysis::fold_word;
+use kb_core::analysis::folded_words;
 use protocol::EscalationContext;
 use protocol::agent::ServerFrame;
 use protocol::chat::{Author, ChatMessage, ConversationStatus, ConversationSummary, ErrorFrame};
@@ -68,6 +68,9 @@ pub struct Inbox {
     pub selected: Option<String>,
     /// Folded words the list is filtered by.
     filter: Vec<String>,
+    /// What chat-server's search over every conversation found for [`Inbox::filter`]: it also reads
+    /// messages the console never loaded and conversations closed long ago.
+    found: Vec<ConversationSummary>,
     /// The last refusal, until the agent dismisses it or does something else.
     pub problem: Option<String>,
 }
@@ -195,21 +198,48 @@ impl Inbox {
     /// The shown queue's conversations that match the filter, newest first.
     pub fn listed(&self) -> Vec<ConversationSummary> {
         let (Some(me), Some(queue)) = (&self.me, &self.queue) else { return Vec::new() };
-        let mut listed: Vec<ConversationSummary> = self
-            .conversations
-            .values()
-            .filter(|c| queue.holds(c, me) && self.matches_filter(c))
+        let mut listed: Vec<ConversationSummary> =
+            self.known().filter(|c| queue.holds(c, me) && self.matches_filter(c)).cloned().collect();
+        newest_first(&mut listed);
+        listed
+    }
+
+    /// While filtering: what the server's search found outside the shown queue, newest first.
+    pub fn elsewhere(&self) -> Vec<ConversationSummary> {
+        let (Some(me), Some(queue)) = (&self.me, &self.queue) else { return Vec::new() };
+        let mut elsewhere: Vec<ConversationSummary> = self
+            .found
+            .iter()
+            .map(|c| self.conversations.get(&c.id).unwrap_or(c))
+            .filter(|c| !queue.holds(c, me))
             .cloned()
             .collect();
-        listed.sort_by(|a, b| b.started_at.cmp(&a.started_at).then_with(|| a.id.cmp(&b.id)));
-        listed
+        newest_first(&mut elsewhere);
+        elsewhere
+    }
+
+    /// The loaded conversations, then those only the server's search found.
+    fn known(&self) -> impl Iterator<Item = &ConversationSummary> {
+        let only_found = self.found.iter().filter(|c| !self.conversations.contains_key(&c.id));
+        self.conversations.values().chain(only_found)
     }
 
     /// Filters the list by `text`: every word must start a word, accents and case ignored, of the
     /// visitor's name, email or id, the preview, their searches, the page, the articles they read or a
-    /// loaded message.
+    /// loaded message. What the server found for earlier text is dropped.
     pub fn set_filter(&mut self, text: &str) {
-        self.filter = folded_words(text);
+        let words = folded_words(text);
+        if words != self.filter {
+            self.found.clear();
+        }
+        self.filter = words;
+    }
+
+    /// Takes what chat-server's search found for `text`, unless the filter has changed since.
+    pub fn found(&mut self, text: &str, conversations: Vec<ConversationSummary>) {
+        if !self.filter.is_empty() && folded_words(text) == self.filter {
+            self.found = conversations;
+        }
     }
 
     /// Whether a filter is set.
@@ -218,7 +248,7 @@ impl Inbox {
     }
 
     fn matches_filter(&self, conversation: &ConversationSummary) -> bool {
-        if self.filter.is_empty() {
+        if self.filter.is_empty() || self.found.iter().any(|c| c.id == conversation.id) {
             return true;
         }
         let mut haystack = String::new();
@@ -253,6 +283,18 @@ impl Inbox {
     /// A conversation by id.
     pub fn conversation(&self, id: &str) -> Option<&ConversationSummary> {
         self.conversations.get(id)
+    }
+
+    /// Opens a conversation in the middle column; one only the search found joins the loaded ones (a
+    /// closed one then stays in the closed list, as one opened from the visitor's history does).
+    pub fn select(&mut self, id: &str) {
+        if !self.conversations.contains_key(id)
+            && let Some(found) = self.found.iter().find(|c| c.id == id)
+        {
+            self.conversations.insert(id.to_owned(), found.clone());
+        }
+        self.selected = Some(id.to_owned());
+        self.problem = None;
     }
 
     /// The open conversation's summary.
@@ -304,10 +346,11 @@ impl Inbox {
         Some((current.id.clone(), last))
     }
 
-    /// The conversation `step` places after (or before, when negative) `from` in the shown list,
-    /// staying at the ends; the first one when `from` is not in the list.
+    /// The conversation `step` places after (or before, when negative) `from` in the shown list (and
+    /// then what the search found elsewhere), staying at the ends; the first one when `from` is not in it.
     pub fn neighbour(&self, from: Option<&str>, step: isize) -> Option<String> {
-        let listed = self.listed();
+        let mut listed = self.listed();
+        listed.extend(self.elsewhere());
         let position = from.and_then(|id| listed.iter().position(|c| c.id == id));
         let target = match position {
             None => 0,
@@ -317,15 +360,8 @@ impl Inbox {
     }
 }
 
-/// The words of `text`, lower-cased and without accents (đ is d).
-pub fn folded_words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut folded = String::new();
-    for word in text.split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.').filter(|w| !w.is_empty()) {
-        fold_word(word, &mut folded);
-        out.push(folded.clone());
-    }
-    out
+fn newest_first(conversations: &mut [ConversationSummary]) {
+    conversations.sort_by(|a, b| b.started_at.cmp(&a.started_at).then_with(|| a.id.cmp(&b.id)));
 }
 
 /// How the console names a visitor: the name the host site gave, else the email, else a short tag taken
@@ -460,6 +496,38 @@ mod tests {
             earlier: vec![],
         });
         assert_eq!(inbox.listed().len(), 1);
+    }
+
+    #[test]
+    fn what_the_server_search_finds_joins_the_list_or_shows_elsewhere() {
+        let open = summary("c-open", "2026-12-01T08:00:00Z");
+        let mut old = summary("c-old", "2026-11-01T08:00:00Z");
+        old.status = ConversationStatus::Closed;
+        let mut inbox = inbox(vec![open.clone()]);
+        inbox.queue = Some(Queue::All);
+        inbox.set_filter("may giat");
+        assert!(inbox.listed().is_empty(), "no loaded text says it");
+        // An answer to other text (typed before) is ignored.
+        inbox.found("may", vec![open.clone()]);
+        assert!(inbox.listed().is_empty());
+        inbox.found("máy giặt", vec![open.clone(), old.clone()]);
+        let ids = |list: Vec<ConversationSummary>| list.into_iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(ids(inbox.listed()), ["c-open"], "found in a message the console never loaded");
+        assert_eq!(ids(inbox.elsewhere()), ["c-old"], "closed long ago: not in the open list");
+        assert_eq!(inbox.neighbour(Some("c-open"), 1).as_deref(), Some("c-old"), "j reaches it");
+        inbox.queue = Some(Queue::Closed);
+        assert_eq!(ids(inbox.listed()), ["c-old"]);
+        assert_eq!(ids(inbox.elsewhere()), ["c-open"]);
+        // Opening it keeps it among the loaded ones, after the filter is gone.
+        inbox.select("c-old");
+        assert_eq!(inbox.current().map(|c| c.id.as_str()), Some("c-old"));
+        inbox.set_filter("");
+        assert!(inbox.elsewhere().is_empty());
+        assert_eq!(ids(inbox.listed()), ["c-old"]);
+        // New text drops what older text found.
+        inbox.queue = Some(Queue::All);
+        inbox.set_filter("bao hanh");
+        assert!(inbox.listed().is_empty());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! beside the SQLite one without touching the handlers.
 
 mod postgres;
+mod search;
 mod sqlite;
 
 pub use postgres::PostgresDatabase;
@@ -184,6 +185,10 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn queue_position(&self, conversation_id: &str) -> Result<Option<u32>>;
     /// `(started, first agent reply)` of the conversations started since `since` (RFC 3339).
     async fn first_replies(&self, since: &str) -> Result<Vec<(String, Option<String>)>>;
+    /// The `limit` most recently started conversations, open or closed, in which every word of `query`
+    /// starts a word (tone marks and case ignored) of the visitor's identity, searches, articles read,
+    /// page or any message; none for a query without words.
+    async fn search(&self, query: &str, limit: u32) -> Result<Vec<ConversationSummary>>;
 }
 
 /// How many waiting conversations one hand-out looks at: more than any desk has agents free for.

@@ -7,8 +7,8 @@ use protocol::rest::{AgentInfo, AgentRatings};
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 
-use super::line;
 use super::{AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Result};
+use super::{line, search};
 use crate::assignment::{self, Slot, Waiting};
 
 /// chat-server's storage in Postgres.
@@ -22,6 +22,7 @@ impl PostgresDatabase {
     pub async fn open(url: &str) -> Result<Self> {
         let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        backfill_search(&pool).await?;
         Ok(PostgresDatabase { pool })
     }
 
@@ -101,12 +102,48 @@ fn agent_from(row: &PgRow) -> Result<AgentInfo> {
     })
 }
 
+/// Folds the search text of rows written before the search existed, a batch per transaction (only
+/// the first start after the upgrade finds any). A context that does not parse is found by its messages.
+async fn backfill_search(pool: &PgPool) -> Result<()> {
+    loop {
+        let rows: Vec<(String, String)> = sqlx::query_as(search::CONVERSATIONS_MISSING)
+            .bind(search::BACKFILL_BATCH)
+            .fetch_all(pool)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        let mut tx = pool.begin().await?;
+        for (id, context) in rows {
+            let text = serde_json::from_str::<EscalationContext>(&context)
+                .map_or_else(|_| search::stored(""), |context| search::conversation_text(&context));
+            sqlx::query(search::SET_CONVERSATION).bind(text).bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    }
+    loop {
+        let rows: Vec<(String, i64, String)> =
+            sqlx::query_as(search::MESSAGES_MISSING).bind(search::BACKFILL_BATCH).fetch_all(pool).await?;
+        if rows.is_empty() {
+            break;
+        }
+        let mut tx = pool.begin().await?;
+        for (conversation_id, seq, body) in rows {
+            let query = sqlx::query(search::SET_MESSAGE).bind(search::stored(&body));
+            query.bind(conversation_id).bind(seq).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl Database for PostgresDatabase {
     async fn create_conversation(&self, new: NewConversation) -> Result<()> {
         sqlx::query(
-            "INSERT INTO conversations (id, visitor_token_hash, team, context, identity_verified, created_at, visitor_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO conversations
+                (id, visitor_token_hash, team, context, identity_verified, created_at, visitor_id, search_text)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&new.id)
         .bind(&new.token_hash)
@@ -115,6 +152,7 @@ impl Database for PostgresDatabase {
         .bind(new.identity_verified)
         .bind(now())
         .bind(new.identity_verified.then(|| new.context.identity.as_ref().map(|i| i.id.clone())).flatten())
+        .bind(search::conversation_text(&new.context))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -186,8 +224,9 @@ impl Database for PostgresDatabase {
             sent_at: now(),
         };
         sqlx::query(
-            "INSERT INTO messages (conversation_id, seq, author_kind, author_name, client_id, body, private, sent_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO messages
+                (conversation_id, seq, author_kind, author_name, client_id, body, private, sent_at, search_text)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(conversation_id)
         .bind(seq)
@@ -197,6 +236,7 @@ impl Database for PostgresDatabase {
         .bind(&message.body)
         .bind(message.private)
         .bind(&message.sent_at)
+        .bind(search::stored(&message.body))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -467,5 +507,23 @@ impl Database for PostgresDatabase {
 
     async fn first_replies(&self, since: &str) -> Result<Vec<(String, Option<String>)>> {
         Ok(sqlx::query_as(line::FIRST_REPLIES).bind(since).fetch_all(&self.pool).await?)
+    }
+
+    async fn search(&self, query: &str, limit: u32) -> Result<Vec<ConversationSummary>> {
+        let patterns = search::patterns(query);
+        if patterns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "{SUMMARY_SELECT} WHERE {} ORDER BY c.created_at DESC, c.id LIMIT ${}",
+            search::condition(patterns.len()),
+            patterns.len() + 1
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for pattern in &patterns {
+            query = query.bind(pattern);
+        }
+        let rows = query.bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        rows.iter().map(summary_from).collect()
     }
 }

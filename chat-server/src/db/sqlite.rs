@@ -14,8 +14,8 @@ use sqlx::sqlite::{
 use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::line;
 use super::{AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Result};
+use super::{line, search};
 use crate::assignment::{self, Slot, Waiting};
 
 /// chat-server's storage in a SQLite file.
@@ -57,11 +57,47 @@ impl SqliteDatabase {
             .busy_timeout(Duration::from_secs(5));
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        backfill_search(&writer).await?;
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         let (appends, pending) = mpsc::channel(4 * MAX_GROUP);
         tokio::spawn(commit_in_groups(writer.clone(), pending));
         Ok(SqliteDatabase { pool, writer, appends })
     }
+}
+
+/// Folds the search text of rows written before the search existed, a batch per transaction (only
+/// the first start after the upgrade finds any). A context that does not parse is found by its messages.
+async fn backfill_search(pool: &SqlitePool) -> Result<()> {
+    loop {
+        let rows: Vec<(String, String)> = sqlx::query_as(search::CONVERSATIONS_MISSING)
+            .bind(search::BACKFILL_BATCH)
+            .fetch_all(pool)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        let mut tx = pool.begin().await?;
+        for (id, context) in rows {
+            let text = serde_json::from_str::<EscalationContext>(&context)
+                .map_or_else(|_| search::stored(""), |context| search::conversation_text(&context));
+            sqlx::query(search::SET_CONVERSATION).bind(text).bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    }
+    loop {
+        let rows: Vec<(String, i64, String)> =
+            sqlx::query_as(search::MESSAGES_MISSING).bind(search::BACKFILL_BATCH).fetch_all(pool).await?;
+        if rows.is_empty() {
+            break;
+        }
+        let mut tx = pool.begin().await?;
+        for (conversation_id, seq, body) in rows {
+            let query = sqlx::query(search::SET_MESSAGE).bind(search::stored(&body));
+            query.bind(conversation_id).bind(seq).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 /// Commits messages in groups: every message that arrived while the previous commit waited for its fsync
@@ -144,8 +180,9 @@ async fn append_one(
         sent_at: now(),
     };
     sqlx::query(
-        "INSERT INTO messages (conversation_id, seq, author_kind, author_name, client_id, body, private, sent_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages
+            (conversation_id, seq, author_kind, author_name, client_id, body, private, sent_at, search_text)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(conversation_id)
     .bind(seq)
@@ -155,6 +192,7 @@ async fn append_one(
     .bind(&message.body)
     .bind(message.private)
     .bind(&message.sent_at)
+    .bind(search::stored(&message.body))
     .execute(&mut *tx)
     .await?;
     Ok(Ok(Appended { message, duplicate: false }))
@@ -234,8 +272,9 @@ fn agent_from(row: &SqliteRow) -> Result<AgentInfo> {
 impl Database for SqliteDatabase {
     async fn create_conversation(&self, new: NewConversation) -> Result<()> {
         sqlx::query(
-            "INSERT INTO conversations (id, visitor_token_hash, team, context, identity_verified, created_at, visitor_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO conversations
+                (id, visitor_token_hash, team, context, identity_verified, created_at, visitor_id, search_text)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&new.id)
         .bind(&new.token_hash)
@@ -244,6 +283,7 @@ impl Database for SqliteDatabase {
         .bind(new.identity_verified)
         .bind(now())
         .bind(new.identity_verified.then(|| new.context.identity.as_ref().map(|i| i.id.clone())).flatten())
+        .bind(search::conversation_text(&new.context))
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -548,6 +588,24 @@ impl Database for SqliteDatabase {
 
     async fn first_replies(&self, since: &str) -> Result<Vec<(String, Option<String>)>> {
         Ok(sqlx::query_as(line::FIRST_REPLIES).bind(since).fetch_all(&self.pool).await?)
+    }
+
+    async fn search(&self, query: &str, limit: u32) -> Result<Vec<ConversationSummary>> {
+        let patterns = search::patterns(query);
+        if patterns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "{SUMMARY_SELECT} WHERE {} ORDER BY c.created_at DESC, c.id LIMIT ${}",
+            search::condition(patterns.len()),
+            patterns.len() + 1
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for pattern in &patterns {
+            query = query.bind(pattern);
+        }
+        let rows = query.bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        rows.iter().map(summary_from).collect()
     }
 }
 

@@ -1,4 +1,5 @@
-//! Agent REST: login and logout with a cookie session, ratings, canned replies.
+//! Agent REST: login and logout with a cookie session, ratings, canned replies, the help center and the
+//! search over every conversation.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use axum::Json;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use protocol::chat::ErrorCode;
+use protocol::chat::{ConversationSummary, ErrorCode};
 use protocol::rest::{AgentLogin, AgentRatings, AgentSession, ArticleCard, CannedReply};
 
 use super::{ApiError, agent_session, agent_session_csrf, cookie};
@@ -19,6 +20,9 @@ use crate::db::DbError;
 pub const SESSION_COOKIE: &str = "answerdesk_agent";
 
 const SESSION_SECONDS: i64 = 12 * 3600;
+
+/// How many conversations one search lists, newest first: more than an agent reads down a list.
+const SEARCH_LISTED: u32 = 50;
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> Result<HeaderValue, ApiError> {
     let secure = if state.config.secure_cookies { "; Secure" } else { "" };
@@ -134,4 +138,20 @@ pub(super) async fn articles(
         tracing::error!(error = %message, "article search failed");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, message)
     })
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct SearchQuery {
+    q: String,
+}
+
+/// Every conversation, open or closed, that what the agent typed in the list's search box finds: the
+/// console's own filter sees only what it has loaded.
+pub(super) async fn search(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<SearchQuery>,
+) -> Result<Json<Vec<ConversationSummary>>, ApiError> {
+    agent_session(&state, &headers).await?;
+    Ok(Json(state.db.search(&query.q, SEARCH_LISTED).await?))
 }

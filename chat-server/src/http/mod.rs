@@ -41,6 +41,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/agent/ratings", get(agent::ratings))
         .route("/api/agent/canned", get(agent::canned))
         .route("/api/agent/articles", get(agent::articles))
+        .route("/api/agent/conversations", get(agent::search))
         .merge(console::routes())
         .route("/ws/visitor", get(crate::ws::visitor::upgrade))
         .route("/ws/agent", get(crate::ws::agent::upgrade))

@@ -92,17 +92,29 @@ pub fn Conversations(desk: Desk) -> impl IntoView {
     let on_input = move |event| {
         let text = event_target_value(&event);
         desk.inbox.update(|inbox| inbox.set_filter(&text));
+        desk.search_everywhere(text);
     };
     // Redrawn only when the listed conversations change, not on every frame.
-    let listed = Memo::new(move |_| desk.inbox.with(|inbox| (inbox.listed(), inbox.filtering())));
+    let listed =
+        Memo::new(move |_| desk.inbox.with(|inbox| (inbox.listed(), inbox.elsewhere(), inbox.filtering())));
     let rows = move || {
-        let (listed, filtering) = listed.get();
-        if listed.is_empty() {
+        let (listed, elsewhere, filtering) = listed.get();
+        let here = if listed.is_empty() {
             let text = if filtering { t().no_match } else { t().empty_queue };
-            return view! { <p class="empty">{text}</p> }.into_any();
-        }
-        let items = listed.into_iter().map(|c| view! { <Row desk conversation=c/> }).collect_view();
-        view! { <ul class="rows" role="listbox" aria-label=move || t().queues>{items}</ul> }.into_any()
+            view! { <p class="empty">{text}</p> }.into_any()
+        } else {
+            let items = listed.into_iter().map(|c| view! { <Row desk conversation=c/> }).collect_view();
+            view! { <ul class="rows" role="listbox" aria-label=move || t().queues>{items}</ul> }.into_any()
+        };
+        // What the server's search found in other lists (closed long ago, another team's…).
+        let elsewhere = (!elsewhere.is_empty()).then(|| {
+            let items = elsewhere.into_iter().map(|c| view! { <Row desk conversation=c/> }).collect_view();
+            view! {
+                <h3 class="elsewhere">{move || t().elsewhere}</h3>
+                <ul class="rows elsewhere" role="listbox" aria-label=move || t().elsewhere>{items}</ul>
+            }
+        });
+        view! { {here} {elsewhere} }.into_any()
     };
     view! {
         <section class="list">
@@ -116,7 +128,7 @@ pub fn Conversations(desk: Desk) -> impl IntoView {
                     on:input=on_input
                 />
             </label>
-            {rows}
+            <div class="scroll">{rows}</div>
         </section>
     }
 }

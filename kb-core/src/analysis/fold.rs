@@ -23,6 +23,21 @@ pub fn fold_word(word: &str, out: &mut String) {
     }
 }
 
+/// The words of `text` (runs of letters and digits), each folded by [`fold_word`]: what a plain word
+/// search over chat text compares, in chat-server's database and in the agent console alike. The words
+/// hold only letters and digits, so they go into a SQL `LIKE` pattern without escaping.
+pub fn folded_words(text: &str) -> Vec<String> {
+    let mut folded = String::new();
+    // Combining marks belong to their word: decomposed (NFD) text must not split at every tone mark.
+    text.split(|c: char| !c.is_alphanumeric() && !is_combining_mark(c))
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            fold_word(word, &mut folded);
+            folded.clone()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +61,13 @@ mod tests {
     fn leaves_ascii_and_digits_alone() {
         assert_eq!(folded("SM-1234"), "sm-1234");
         assert_eq!(folded("café"), "cafe");
+    }
+
+    #[test]
+    fn folded_words_split_on_anything_but_letters_and_digits() {
+        assert_eq!(folded_words("Đổi trả, ko đc?"), ["doi", "tra", "ko", "dc"]);
+        assert_eq!(folded_words("lan@shop.vn 0912-345"), ["lan", "shop", "vn", "0912", "345"]);
+        assert!(folded_words(" %_ ").is_empty(), "LIKE's wildcards are never part of a word");
+        assert_eq!(folded_words("đổi trả".nfd().collect::<String>().as_str()), ["doi", "tra"]);
     }
 }

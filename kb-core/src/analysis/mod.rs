@@ -10,7 +10,7 @@ mod words;
 
 use tantivy::tokenizer::{RemoveLongFilter, StopWordFilter, TextAnalyzer, TokenizerManager};
 
-pub use fold::fold_word;
+pub use fold::{fold_word, folded_words};
 pub use stopwords::is_vietnamese_stopword;
 pub use words::WordTokenizer;
 

@@ -666,7 +666,7 @@ async fn auto_assignment_skips_an_agent_at_capacity_in_both_consoles() {
     .await;
     let lan = Browser::start(1280, 800).await.unwrap();
     login_as(&lan, &desk, "lan").await;
-    let vy = Browser::start(1280, 800).await.unwrap();
+    let vy = lan.another(1280, 800).await.unwrap();
     login_as(&vy, &desk, "vy").await;
     // vy works in Vietnamese.
     vy.client.find(Locator::Css(".topbar .lang")).await.unwrap().select_by_value("vi").await.unwrap();
@@ -693,6 +693,7 @@ async fn auto_assignment_skips_an_agent_at_capacity_in_both_consoles() {
     assert!(console_text(&lan, ".queue[data-queue=\"unassigned:returns\"] .count").await.contains('0'));
     // lan closes hers: the next one is hers again (none open beats vy's two).
     agent_open(&lan, "mine", "Đào An").await;
+    lan.keys(&[char::from(Key::Escape)]).await.unwrap();
     press(&lan, "e").await;
     lan.wait_for("document.activeElement?.matches('.confirm-close')", "the confirmation").await.unwrap();
     lan.keys(&[char::from(Key::Enter)]).await.unwrap();

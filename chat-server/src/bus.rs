@@ -108,6 +108,7 @@ async fn deliver(state: &AppState, wire: Wire) {
                 hub.deliver_to_agents(agent::ServerFrame::Message { conversation_id: id, message });
             }
         }
+        Wire::SessionEnded(token_hash) => hub.deliver_session_ended(&token_hash),
         Wire::AgentSummary(id) => match state.db.summary(&id).await {
             Ok(summary) => hub.deliver_to_agents(agent::ServerFrame::Updated(summary)),
             Err(e) => tracing::error!(conversation = %id, error = %e, "summary failed"),

@@ -1,7 +1,9 @@
 //! Live fan-out inside one process: each conversation's visitor sockets, and all agent sockets.
 //!
 //! The hub only carries notifications; the database is the truth. A socket that falls behind is closed
-//! and its client resumes from its last seq, so nothing is lost when a channel overflows.
+//! and its client resumes from its last seq, so nothing is lost when a channel overflows. Typing hints
+//! for agents travel apart, on a channel where falling behind only skips hints: however many visitors
+//! type, no agent is disconnected for it.
 //!
 //! With several nodes (Postgres), publishing goes out through [`crate::bus`] instead, and every node,
 //! this one included, delivers what comes back in; so all nodes see events in the same order.
@@ -21,6 +23,10 @@ const CAPACITY: usize = 256;
 pub struct Hub {
     conversations: Mutex<HashMap<String, broadcast::Sender<visitor::ServerFrame>>>,
     agents: broadcast::Sender<agent::ServerFrame>,
+    /// Visitors' typing hints for agents (lossy).
+    agents_typing: broadcast::Sender<agent::ServerFrame>,
+    /// Hashes of agent sessions that ended (logout), so their open sockets close.
+    sessions_ended: broadcast::Sender<String>,
     /// Agent sockets open on this node, by username (an agent may have several tabs).
     agents_online: Mutex<BTreeMap<String, usize>>,
     remote: OnceLock<mpsc::UnboundedSender<Wire>>,
@@ -46,6 +52,8 @@ pub enum Wire {
     AgentMessage(String, u64),
     /// A conversation's summary changed.
     AgentSummary(String),
+    /// The agent session with this token hash ended.
+    SessionEnded(String),
 }
 
 impl Wire {
@@ -75,6 +83,8 @@ impl Default for Hub {
         Hub {
             conversations: Mutex::new(HashMap::new()),
             agents: broadcast::channel(CAPACITY).0,
+            agents_typing: broadcast::channel(CAPACITY).0,
+            sessions_ended: broadcast::channel(CAPACITY).0,
             agents_online: Mutex::new(BTreeMap::new()),
             remote: OnceLock::new(),
             presence_changed: Notify::new(),
@@ -121,9 +131,14 @@ impl Hub {
         let _ = self.remote.set(sender);
     }
 
-    /// Frames for agent sockets.
+    /// Frames for agent sockets, but typing hints.
     pub fn subscribe_agents(&self) -> broadcast::Receiver<agent::ServerFrame> {
         self.agents.subscribe()
+    }
+
+    /// Visitors' typing hints for agent sockets: a receiver that lags has only missed hints.
+    pub fn subscribe_agent_typing(&self) -> broadcast::Receiver<agent::ServerFrame> {
+        self.agents_typing.subscribe()
     }
 
     /// Sends a frame to every agent socket (on every node).
@@ -142,7 +157,32 @@ impl Hub {
             self.queue_moved.send_modify(|n| *n = n.wrapping_add(1));
         }
         // No agent connected is fine: they load the inbox from the database when they connect.
-        let _ = self.agents.send(frame);
+        let channel = if matches!(frame, agent::ServerFrame::Typing { .. }) {
+            &self.agents_typing
+        } else {
+            &self.agents
+        };
+        let _ = channel.send(frame);
+    }
+
+    /// Closes the agent sockets of a session that ended, on every node.
+    pub fn end_session(&self, token_hash: &str) {
+        if let Some(remote) = self.remote.get() {
+            let _ = remote.send(Wire::SessionEnded(token_hash.to_owned()));
+        } else {
+            self.deliver_session_ended(token_hash);
+        }
+    }
+
+    /// Tells this node's agent sockets that a session ended.
+    pub fn deliver_session_ended(&self, token_hash: &str) {
+        let _ = self.sessions_ended.send(token_hash.to_owned());
+    }
+
+    /// Hashes of sessions as they end. A socket that lagged behind them finds out at its next check of
+    /// the database ([`crate::ws`]'s agent socket rechecks its session regularly).
+    pub fn watch_sessions_ended(&self) -> broadcast::Receiver<String> {
+        self.sessions_ended.subscribe()
     }
 
     /// Wakes whenever a conversation changed anywhere (see [`Hub::deliver_to_agents`]).

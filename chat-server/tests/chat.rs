@@ -781,3 +781,111 @@ async fn conversations_stored_before_the_search_existed_are_found_after_a_restar
     assert_eq!(ids(db.search("tu lanh", 10).await.unwrap()), ["c-old"], "messages folded at start");
     assert_eq!(ids(db.search("chinh sach", 10).await.unwrap()), ["c-old"], "and the article read");
 }
+
+#[tokio::test]
+async fn a_flood_of_typing_and_read_hints_reaches_agents_as_a_few_and_keeps_them_connected() {
+    let server = start(|_| {}).await;
+    let (mut lan, _, _) = agent(&server, "lan").await;
+    let started = start_conversation(&server.http).await;
+    let (mut visitor, _) = visitor(&server, &started.visitor_token, 0).await;
+    visitor.send(&send("m1", "Xin chào")).await;
+    visitor.until(ack_seq).await;
+    // 2,000 typing toggles and 1,000 read marks, many past the end of the conversation, as fast as the
+    // socket takes them; the flood ends on "stopped typing".
+    for n in 0..2000_u64 {
+        visitor.send(&visitor::ClientFrame::Typing { typing: n % 2 == 0 }).await;
+        if n % 2 == 0 {
+            visitor.send(&visitor::ClientFrame::Read { up_to_seq: n * 1000 }).await;
+        }
+    }
+    // The stop waits out the gap, then goes through.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    visitor.send(&send("m2", "Còn đó không?")).await;
+    let (mut typing, mut reads) = (Vec::new(), Vec::new());
+    lan.until(|frame| match frame {
+        agent::ServerFrame::Typing { typing: t, .. } => {
+            typing.push(t);
+            None
+        }
+        agent::ServerFrame::Read { up_to_seq, .. } => {
+            reads.push(up_to_seq);
+            None
+        }
+        agent::ServerFrame::Message { message, .. } => (message.body == "Còn đó không?").then_some(()),
+        _ => None,
+    })
+    .await;
+    assert!((2..=6).contains(&typing.len()), "typing coalesced: {typing:?}");
+    assert_eq!(typing.last(), Some(&false), "the agent is not left seeing \"typing…\"");
+    assert_eq!(reads, [1], "only the mark that moved, never past what the visitor was sent");
+}
+
+/// The close code the server ends `socket` with (skipping frames before it).
+async fn close_code(agent: &mut Agent) -> Option<u16> {
+    use futures_util::StreamExt;
+    loop {
+        let next = tokio::time::timeout(WAIT, agent.socket.next()).await.expect("no close within the wait");
+        match next {
+            Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => {}
+            None | Some(Err(_)) => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn logging_out_or_a_new_password_closes_the_agents_open_sockets() {
+    let server = start(|_| {}).await;
+    let (cookie, session) = login(&server, "lan").await;
+    let mut tab = Agent::connect(&format!("{}/ws/agent", server.ws), &[("cookie", &cookie)]).await.unwrap();
+    tab.send(&agent::ClientFrame::Hello { version: PROTOCOL_VERSION, csrf: session.csrf.clone() }).await;
+    assert!(matches!(tab.recv().await, agent::ServerFrame::Inbox { .. }));
+    // lan is logged in on another device too.
+    let (mut phone, _, _) = agent(&server, "lan").await;
+
+    let logout = reqwest::Client::new()
+        .post(format!("{}/api/agent/logout", server.http))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &session.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    assert_eq!(close_code(&mut tab).await, Some(agent::CLOSE_LOGGED_OUT), "the open tab is cut off at once");
+    let again = Agent::connect(&format!("{}/ws/agent", server.ws), &[("cookie", &cookie)]).await;
+    assert!(again.is_err(), "the old cookie opens no socket");
+
+    // The other device's session is its own: it still works…
+    phone.send(&agent::ClientFrame::Open { conversation_id: "nope".into() }).await;
+    assert!(matches!(phone.recv().await, agent::ServerFrame::Error(_)));
+    // …until lan's password changes (`chat-server agent add` again): its next action is refused.
+    let db = chat_server::db::connect(&server.database_url).await.unwrap();
+    let lan = protocol::rest::AgentInfo {
+        username: "lan".into(),
+        display_name: "Lan".into(),
+        teams: vec!["returns".into()],
+    };
+    db.upsert_agent(&lan, &chat_server::auth::hash_password("a new password!").unwrap(), None).await.unwrap();
+    phone.send(&agent::ClientFrame::Open { conversation_id: "nope".into() }).await;
+    assert_eq!(close_code(&mut phone).await, Some(agent::CLOSE_LOGGED_OUT));
+}
+
+#[tokio::test]
+async fn an_oversized_hand_over_is_cut_before_it_reaches_the_agents() {
+    let server = start(|_| {}).await;
+    let mut context = support::context(Some("returns"));
+    // About 60 KB of context: what the visitor's client chooses, resent with every summary.
+    context.searches = (0..300).map(|n| format!("tìm {n} {}", "đ".repeat(60))).collect();
+    context.page_url = format!("https://shop.example/?q={}", "x".repeat(8000));
+    let response = support::start_conversation_raw(&server.http, context).await;
+    assert_eq!(response.status(), 200);
+    let started: protocol::rest::ConversationStarted = response.json().await.unwrap();
+    let (_, inbox, _) = agent(&server, "lan").await;
+    let agent::ServerFrame::Inbox { conversations, .. } = inbox else { panic!("{inbox:?}") };
+    let summary = conversations.iter().find(|c| c.id == started.conversation_id).unwrap();
+    let searches = &summary.context.searches;
+    assert_eq!(searches.len(), protocol::CONTEXT_ITEMS);
+    assert!(searches[0].starts_with("tìm 280 "), "the latest are kept: {}", searches[0]);
+    assert_eq!(summary.context.page_url.chars().count(), protocol::CONTEXT_URL_CHARS);
+    assert!(serde_json::to_string(summary).unwrap().len() < 8_000, "small enough for every summary");
+}

@@ -104,7 +104,17 @@ impl Desk {
                 self.canned.set(canned);
             }
         });
-        link::connect(csrf, move |frame| self.on_frame(frame), move |state| self.link.set(state));
+        link::connect(
+            csrf,
+            move |frame| self.on_frame(frame),
+            move |state| {
+                if state == LinkState::LoggedOut {
+                    // The session ended on the server (another tab logged out, a new password): log in again.
+                    self.forget();
+                }
+                self.link.set(state);
+            },
+        );
     }
 
     /// Logs out and forgets everything.
@@ -113,10 +123,15 @@ impl Desk {
         link::disconnect();
         leptos::task::spawn_local(async move {
             let _ = crate::api::logout(&csrf).await;
-            self.session.set(None);
-            self.inbox.set(Inbox::default());
-            self.cursor.set(None);
+            self.forget();
         });
+    }
+
+    /// Back to the login form, knowing nothing.
+    fn forget(self) {
+        self.session.set(None);
+        self.inbox.set(Inbox::default());
+        self.cursor.set(None);
     }
 
     fn on_frame(self, frame: ServerFrame) {

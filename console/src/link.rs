@@ -6,10 +6,10 @@ use std::cell::RefCell;
 use futures_channel::mpsc::{TryRecvError, UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::future::{Either, select};
 use futures_util::{SinkExt, StreamExt};
-use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
+use gloo_net::websocket::{Message, WebSocketError};
 use protocol::PROTOCOL_VERSION;
-use protocol::agent::{ClientFrame, ServerFrame};
+use protocol::agent::{CLOSE_LOGGED_OUT, ClientFrame, ServerFrame};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
@@ -26,6 +26,8 @@ pub enum LinkState {
     Online,
     /// Dropped; trying again.
     Reconnecting,
+    /// The server ended the session (logged out elsewhere, or a new password): not retried.
+    LoggedOut,
 }
 
 thread_local! {
@@ -96,6 +98,12 @@ async fn run(
                         }
                     }
                     Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
+                    Either::Left((Some(Err(WebSocketError::ConnectionClose(event))), _))
+                        if event.code == CLOSE_LOGGED_OUT =>
+                    {
+                        on_state(LinkState::LoggedOut);
+                        return;
+                    }
                     Either::Left((Some(Err(_)) | None, _)) => up = false,
                     Either::Right((Some(frame), _)) => up = write(&mut sink, &frame).await,
                     Either::Right((None, _)) => return,

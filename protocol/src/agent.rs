@@ -6,6 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The close code of an agent socket whose session ended (logout, or a new password): log in again
+/// rather than reconnect. 4000–4999 are the application's own codes.
+pub const CLOSE_LOGGED_OUT: u16 = 4001;
+
 use crate::EscalationContext;
 use crate::chat::{Ack, ChatMessage, ConversationSummary, ErrorFrame};
 use crate::rest::AgentInfo;

@@ -80,9 +80,94 @@ pub struct EscalationContext {
     pub identity: Option<Identity>,
 }
 
+/// The most searches and articles a hand-over keeps (the latest): enough for an agent, bounded for a
+/// visitor who types all day. The widget keeps as many; chat-server cuts what a client sends to it.
+pub const CONTEXT_ITEMS: usize = 20;
+/// The most characters of one search, title, id, name, email, team, category or language in a hand-over.
+pub const CONTEXT_TEXT_CHARS: usize = 200;
+/// The most characters of the page URL in a hand-over.
+pub const CONTEXT_URL_CHARS: usize = 2000;
+
+fn cut(text: &mut String, chars: usize) {
+    if let Some((at, _)) = text.char_indices().nth(chars) {
+        text.truncate(at);
+    }
+}
+
+fn cut_latest<T>(items: &mut Vec<T>) {
+    let extra = items.len().saturating_sub(CONTEXT_ITEMS);
+    items.drain(..extra);
+}
+
+impl EscalationContext {
+    /// The context within [`CONTEXT_ITEMS`], [`CONTEXT_TEXT_CHARS`] and [`CONTEXT_URL_CHARS`]: the
+    /// latest searches and articles, each text cut at the limit. It travels with every summary to every
+    /// agent, so a client must not choose its size. (A cut identity id no longer matches its signature,
+    /// so it shows as unverified.)
+    pub fn bounded(mut self) -> Self {
+        cut_latest(&mut self.searches);
+        cut_latest(&mut self.articles);
+        self.searches.iter_mut().for_each(|search| cut(search, CONTEXT_TEXT_CHARS));
+        for article in &mut self.articles {
+            for text in [&mut article.id, &mut article.lang, &mut article.title] {
+                cut(text, CONTEXT_TEXT_CHARS);
+            }
+            for text in [&mut article.team, &mut article.category].into_iter().flatten() {
+                cut(text, CONTEXT_TEXT_CHARS);
+            }
+        }
+        cut(&mut self.page_url, CONTEXT_URL_CHARS);
+        cut(&mut self.lang, CONTEXT_TEXT_CHARS);
+        if let Some(identity) = &mut self.identity {
+            cut(&mut identity.id, CONTEXT_TEXT_CHARS);
+            for text in
+                [&mut identity.name, &mut identity.email, &mut identity.signature].into_iter().flatten()
+            {
+                cut(text, CONTEXT_TEXT_CHARS);
+            }
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_context_keeps_the_latest_items_and_cuts_long_text_on_a_character() {
+        let article = |n: usize| ArticleSeen {
+            id: format!("a{n}"),
+            lang: "vi".into(),
+            title: "đ".repeat(500),
+            team: Some("t".repeat(500)),
+            category: None,
+            helpful: None,
+        };
+        let context = EscalationContext {
+            searches: (0..100).map(|n| format!("search {n}")).collect(),
+            articles: (0..30).map(article).collect(),
+            page_url: format!("https://shop.example/{}", "x".repeat(10_000)),
+            lang: "vi".into(),
+            identity: Some(Identity {
+                id: "u".repeat(300),
+                name: Some("Hoa".into()),
+                email: None,
+                signature: None,
+            }),
+        }
+        .bounded();
+        assert_eq!(context.searches.len(), CONTEXT_ITEMS);
+        assert_eq!(context.searches[0], "search 80", "the latest are kept");
+        assert_eq!(context.articles.len(), CONTEXT_ITEMS);
+        assert_eq!(context.articles[0].id, "a10");
+        assert_eq!(context.articles[0].title.chars().count(), CONTEXT_TEXT_CHARS, "cut on a character");
+        assert_eq!(context.articles[0].team.as_ref().map(String::len), Some(CONTEXT_TEXT_CHARS));
+        assert_eq!(context.page_url.chars().count(), CONTEXT_URL_CHARS);
+        let identity = context.identity.unwrap();
+        assert_eq!((identity.id.len(), identity.name.as_deref()), (CONTEXT_TEXT_CHARS, Some("Hoa")));
+        assert!(serde_json::to_string(&context.searches).unwrap().len() < 1000);
+    }
 
     #[test]
     fn escalation_context_round_trips_and_omits_empty_options() {

@@ -3,9 +3,8 @@
 
 use protocol::{ArticleSeen, EscalationContext, Identity};
 
-/// At most this many searches and articles are kept (oldest dropped): enough context for an agent,
-/// bounded for a visitor who types all day.
-const KEEP: usize = 20;
+/// At most this many searches and articles are kept (oldest dropped), as chat-server keeps.
+const KEEP: usize = protocol::CONTEXT_ITEMS;
 
 /// The visitor's searches and reads, oldest first.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -155,7 +155,7 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn earlier_summaries(&self, conversation_id: &str, limit: u32) -> Result<Vec<ConversationSummary>>;
     /// The escalation context of a conversation.
     async fn context(&self, conversation_id: &str) -> Result<EscalationContext>;
-    /// Creates or replaces an agent.
+    /// Creates or replaces an agent; replacing one ends all its sessions (a password reset logs out).
     async fn upsert_agent(&self, info: &AgentInfo, password_hash: &str, capacity: Option<u32>) -> Result<()>;
     /// An agent by username.
     async fn agent(&self, username: &str) -> Result<AgentRecord>;

@@ -362,6 +362,7 @@ impl Database for PostgresDatabase {
     }
 
     async fn upsert_agent(&self, info: &AgentInfo, password_hash: &str, capacity: Option<u32>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO agents (username, display_name, password_hash, teams, created_at, capacity)
              VALUES ($1, $2, $3, $4, $5, $6)
@@ -374,8 +375,14 @@ impl Database for PostgresDatabase {
         .bind(serde_json::to_string(&info.teams)?)
         .bind(now())
         .bind(capacity.map(i64::from))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        // A new password (or the agent re-added) ends every session of the old one.
+        sqlx::query("DELETE FROM sessions WHERE username = $1")
+            .bind(&info.username)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -444,6 +444,7 @@ impl Database for SqliteDatabase {
     }
 
     async fn upsert_agent(&self, info: &AgentInfo, password_hash: &str, capacity: Option<u32>) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO agents (username, display_name, password_hash, teams, created_at, capacity)
              VALUES (?, ?, ?, ?, ?, ?)
@@ -456,8 +457,14 @@ impl Database for SqliteDatabase {
         .bind(serde_json::to_string(&info.teams)?)
         .bind(now())
         .bind(capacity.map(i64::from))
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
+        // A new password (or the agent re-added) ends every session of the old one.
+        sqlx::query("DELETE FROM sessions WHERE username = $1")
+            .bind(&info.username)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use protocol::chat::{ConversationSummary, ErrorCode};
 use protocol::rest::{AgentLogin, AgentRatings, AgentSession, ArticleCard, CannedReply};
 
-use super::{ApiError, agent_session, agent_session_csrf, cookie};
+use super::{ApiError, agent_session, agent_session_csrf};
 use crate::AppState;
 use crate::auth;
 use crate::db::DbError;
@@ -78,8 +78,10 @@ pub(super) async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     agent_session_csrf(&state, &headers).await?;
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        state.db.delete_session(&auth::token_hash(token)).await?;
+    if let Some(hash) = super::session_hash(&headers) {
+        state.db.delete_session(&hash).await?;
+        // Sockets opened with this session close now, not when the page is next reloaded.
+        state.hub.end_session(&hash);
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, "", 0)?);

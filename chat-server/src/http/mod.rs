@@ -125,6 +125,12 @@ pub async fn agent_session(state: &AppState, headers: &HeaderMap) -> Result<(Age
     }
 }
 
+/// The SHA-256 of the agent session cookie, when one was sent: how the database and the hub know the
+/// session.
+pub fn session_hash(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE).map(crate::auth::token_hash)
+}
+
 /// Like [`agent_session`], and for requests that change something: the `X-CSRF-Token` header must match.
 pub async fn agent_session_csrf(state: &AppState, headers: &HeaderMap) -> Result<AgentInfo, ApiError> {
     let (agent, csrf) = agent_session(state, headers).await?;

@@ -71,12 +71,13 @@ pub(super) async fn start(
         return Err(rate_limited());
     }
     let token = auth::random_token();
+    let context = request.context.bounded();
     let new = NewConversation {
         id: auth::random_id(),
         token_hash: auth::token_hash(&token),
-        team: state.config.routing.team_for(&request.context),
-        identity_verified: identity_verified(&state, &request.context),
-        context: request.context,
+        team: state.config.routing.team_for(&context),
+        identity_verified: identity_verified(&state, &context),
+        context,
     };
     let (id, team) = (new.id.clone(), new.team.clone());
     state.db.create_conversation(new).await?;
@@ -170,6 +171,7 @@ pub(super) async fn leave_message(
     if identity.name.is_none() {
         identity.name = request.name.filter(|n| !n.trim().is_empty());
     }
+    let context = context.bounded();
     let token = auth::random_token();
     let new = NewConversation {
         id: auth::random_id(),

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use protocol::agent::{ClientFrame, ServerFrame};
+use protocol::agent::{CLOSE_LOGGED_OUT as LOGGED_OUT, ClientFrame, ServerFrame};
 use protocol::chat::{Ack, Author, ChatMessage, ErrorCode};
 use protocol::rest::AgentInfo;
 use protocol::{PROTOCOL_VERSION, visitor};
@@ -32,10 +32,12 @@ pub async fn upgrade(
         Ok(session) => session,
         Err(e) => return e.into_response(),
     };
+    // A session was found, so its cookie is there.
+    let session = crate::http::session_hash(&headers).unwrap_or_default();
     let max = state.config.limits.max_frame_bytes;
     super::limited(ws, max).on_upgrade(move |socket| async move {
         let _open = state.socket_opened();
-        run(socket, state.clone(), agent, csrf).await;
+        run(socket, state.clone(), agent, Session { hash: session, csrf }).await;
     })
 }
 
@@ -48,7 +50,25 @@ fn refuse(code: ErrorCode, message: impl Into<String>) -> ServerFrame {
     ServerFrame::Error(error(code, message))
 }
 
-async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, csrf: String) {
+/// The login a socket was opened with.
+struct Session {
+    /// SHA-256 of the session token.
+    hash: String,
+    csrf: String,
+}
+
+/// How often an idle agent socket checks that its session still exists: a session ended on a node the
+/// hub did not hear from, or by `chat-server agent add` (a new password), closes its sockets within this.
+const SESSION_RECHECK: Duration = Duration::from_secs(10);
+
+/// Whether the session still lets its agent in (a database failure gives it the benefit of the doubt).
+async fn session_lives(state: &AppState, hash: &str) -> bool {
+    let now = jiff::Timestamp::now().as_second();
+    !matches!(state.db.session(hash, now).await, Err(crate::db::DbError::NotFound))
+}
+
+async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, session: Session) {
+    let Session { hash: session, csrf } = session;
     let hello = tokio::time::timeout(super::HELLO_TIMEOUT, next_frame(&mut socket, ServerFrame::Error)).await;
     match hello {
         Ok(Incoming::Frame(ClientFrame::Hello { version, csrf: sent })) => {
@@ -72,6 +92,10 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, csrf
     }
     let _present = state.hub.agent_present(&agent.username);
     let mut live = state.hub.subscribe_agents();
+    let mut typing = state.hub.subscribe_agent_typing();
+    let mut ended = state.hub.watch_sessions_ended();
+    let mut recheck =
+        tokio::time::interval_at(tokio::time::Instant::now() + SESSION_RECHECK, SESSION_RECHECK);
     // Someone is free now: the line may move before the inbox is listed.
     crate::assignment::balance(&state).await;
     let listed = async {
@@ -102,6 +126,12 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, csrf
         tokio::select! {
             incoming = next_frame(&mut socket, ServerFrame::Error) => match incoming {
                 Incoming::Frame(frame) => {
+                    // Every action asks the database first: a session ended elsewhere acts no more.
+                    let hint = matches!(frame, ClientFrame::Typing { .. });
+                    if !hint && !session_lives(&state, &session).await {
+                        let _ = socket.send(close(LOGGED_OUT, "logged out")).await;
+                        break;
+                    }
                     if handle(&state, &agent, &mut socket, frame).await.is_err() {
                         break;
                     }
@@ -122,6 +152,34 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, csrf
                 }
                 Err(RecvError::Closed) => break,
             },
+            hint = typing.recv() => match hint {
+                Ok(frame) => {
+                    if send(&mut socket, &frame).await.is_err() {
+                        break;
+                    }
+                }
+                // Hints missed while behind are stale anyway; the next one says how things are.
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            },
+            gone = ended.recv() => {
+                let out = match gone {
+                    Ok(hash) => hash == session,
+                    // Too many ended at once to tell which: ask the database.
+                    Err(RecvError::Lagged(_)) => !session_lives(&state, &session).await,
+                    Err(RecvError::Closed) => break,
+                };
+                if out {
+                    let _ = socket.send(close(LOGGED_OUT, "logged out")).await;
+                    break;
+                }
+            }
+            _ = recheck.tick() => {
+                if !session_lives(&state, &session).await {
+                    let _ = socket.send(close(LOGGED_OUT, "logged out")).await;
+                    break;
+                }
+            }
             _ = shutdown.changed() => {
                 let _ = socket.send(close(1001, "server restarting; reconnect")).await;
                 break;

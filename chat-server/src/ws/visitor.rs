@@ -1,6 +1,7 @@
 //! The visitor socket: hello with the visitor token, replay after the last seen seq, then live.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -15,6 +16,7 @@ use super::{Incoming, check_body, error, next_frame, origin_allowed, send};
 use crate::AppState;
 use crate::auth::token_hash;
 use crate::db::{DbError, NewMessage};
+use crate::limits::Coalesce;
 
 /// `GET /ws/visitor`: checks the Origin, then upgrades.
 pub async fn upgrade(
@@ -92,13 +94,16 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
             return;
         }
     };
+    let last_seq = replay.last().map_or(conversation.last_seq, |m| m.seq.max(conversation.last_seq));
     let welcome = ServerFrame::Welcome {
         version: PROTOCOL_VERSION,
         conversation_id: id.clone(),
         status: conversation.status,
-        last_seq: replay.last().map_or(conversation.last_seq, |m| m.seq.max(conversation.last_seq)),
+        last_seq,
         rated: conversation.rated,
     };
+    let mut visit =
+        Visit { typing: Coalesce::new(TYPING_GAP), read: conversation.visitor_read_seq, seen: last_seq };
     if send(&mut socket, &welcome).await.is_err() {
         return;
     }
@@ -131,7 +136,7 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
         tokio::select! {
             incoming = next_frame(&mut socket, ServerFrame::Error) => match incoming {
                 Incoming::Frame(frame) => {
-                    if handle(&state, &id, &mut socket, frame).await.is_err() {
+                    if handle(&state, &id, &mut socket, &mut visit, frame).await.is_err() {
                         break;
                     }
                 }
@@ -151,6 +156,7 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
                 };
                 if let ServerFrame::Message(message) = &frame {
                     sent_up_to = message.seq;
+                    visit.seen = visit.seen.max(message.seq);
                 }
                 if send(&mut socket, &frame).await.is_err() {
                     break;
@@ -168,6 +174,12 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
                     Err(()) => break,
                 }
             }
+            _ = tokio::time::sleep_until(visit.typing.due().unwrap_or_else(Instant::now).into()),
+                if visit.typing.due().is_some() => {
+                if let Some(typing) = visit.typing.flush(Instant::now()) {
+                    state.hub.to_agents(agent::ServerFrame::Typing { conversation_id: id.clone(), typing });
+                }
+            }
             _ = shutdown.changed() => {
                 let _ = socket.send(close(1001, "server restarting; reconnect and resume")).await;
                 break;
@@ -175,6 +187,21 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
         }
     }
 }
+
+/// What one visitor socket remembers so that a flood of hints costs the agents nothing: typing is
+/// passed on when it changes, at most once per [`TYPING_GAP`]; a read mark only when it moves forward,
+/// and never past what this socket has seen.
+#[derive(Debug)]
+struct Visit {
+    typing: Coalesce,
+    /// The read mark last stored.
+    read: u64,
+    /// The highest seq this socket has delivered or acknowledged.
+    seen: u64,
+}
+
+/// The most often agents hear that a visitor started or stopped typing.
+const TYPING_GAP: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The longest a visitor's place in line lags behind the queue, so a busy desk costs one look per second
 /// per waiting visitor, not one per change.
@@ -209,7 +236,13 @@ pub(super) fn check_client_id(client_id: &str) -> Result<(), ErrorFrame> {
     Ok(())
 }
 
-async fn handle(state: &AppState, id: &str, socket: &mut WebSocket, frame: ClientFrame) -> Result<(), ()> {
+async fn handle(
+    state: &AppState,
+    id: &str,
+    socket: &mut WebSocket,
+    visit: &mut Visit,
+    frame: ClientFrame,
+) -> Result<(), ()> {
     let reply = match frame {
         ClientFrame::Hello { .. } => refuse(ErrorCode::Invalid, "hello was already received"),
         ClientFrame::Send { client_id, body } => {
@@ -232,6 +265,7 @@ async fn handle(state: &AppState, id: &str, socket: &mut WebSocket, frame: Clien
             };
             match state.db.append_message(id, new).await {
                 Ok(appended) => {
+                    visit.seen = visit.seen.max(appended.message.seq);
                     let ack = Ack { client_id, seq: appended.message.seq, duplicate: appended.duplicate };
                     // Ack first: the message is durable now, and the visitor should not wait on fan-out.
                     send(socket, &ServerFrame::Ack(ack)).await?;
@@ -244,16 +278,26 @@ async fn handle(state: &AppState, id: &str, socket: &mut WebSocket, frame: Clien
             }
         }
         ClientFrame::Typing { typing } => {
-            state.hub.to_agents(agent::ServerFrame::Typing { conversation_id: id.to_owned(), typing });
+            if let Some(typing) = visit.typing.offer(typing, Instant::now()) {
+                state.hub.to_agents(agent::ServerFrame::Typing { conversation_id: id.to_owned(), typing });
+            }
             return Ok(());
         }
-        ClientFrame::Read { up_to_seq } => match state.db.mark_read(id, true, up_to_seq).await {
-            Ok(()) => {
-                state.hub.to_agents(agent::ServerFrame::Read { conversation_id: id.to_owned(), up_to_seq });
+        ClientFrame::Read { up_to_seq } => {
+            let up_to_seq = up_to_seq.min(visit.seen);
+            if up_to_seq <= visit.read {
                 return Ok(());
             }
-            Err(e) => ServerFrame::Error(db_error(e, None)),
-        },
+            match state.db.mark_read(id, true, up_to_seq).await {
+                Ok(()) => {
+                    visit.read = up_to_seq;
+                    let read = agent::ServerFrame::Read { conversation_id: id.to_owned(), up_to_seq };
+                    state.hub.to_agents(read);
+                    return Ok(());
+                }
+                Err(e) => ServerFrame::Error(db_error(e, None)),
+            }
+        }
         ClientFrame::Rate { score, comment } => {
             let comment = comment.filter(|c| !c.trim().is_empty());
             if !(1..=5).contains(&score) {

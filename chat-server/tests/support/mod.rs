@@ -25,6 +25,8 @@ pub struct Server {
     pub http: String,
     pub ws: String,
     pub db_path: std::path::PathBuf,
+    /// What the server was started with: the SQLite path or the Postgres URL.
+    pub database_url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
 }
@@ -73,6 +75,7 @@ pub async fn start_with_agents(tweak: impl FnOnce(&mut Config), extra: &[ExtraAg
         db.upsert_agent(&info, &hash, capacity).await.unwrap();
     }
     drop(db);
+    let database_url = config.database_url.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -87,6 +90,7 @@ pub async fn start_with_agents(tweak: impl FnOnce(&mut Config), extra: &[ExtraAg
         http: format!("http://{address}"),
         ws: format!("ws://{address}"),
         db_path,
+        database_url,
         stop: Some(stop),
         _dir: dir,
     }

@@ -27,7 +27,7 @@ pub fn TopBar(desk: Desk) -> impl IntoView {
     let status = move || match desk.link.get() {
         LinkState::Connecting => ("connecting", t().connecting),
         LinkState::Online => ("online", t().online),
-        LinkState::Reconnecting => ("offline", t().reconnecting),
+        LinkState::Reconnecting | LinkState::LoggedOut => ("offline", t().reconnecting),
     };
     let on_lang = move |event| {
         let code = event_target_value(&event);

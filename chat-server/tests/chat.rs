@@ -680,13 +680,13 @@ async fn search_conversations(server: &Server, cookie: Option<&str>, query: &str
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
     }
-    request.timeout(WAIT).send().await.unwrap()
+    request.timeout(WAIT).send().await.expect("the search answers")
 }
 
 async fn found_ids(server: &Server, cookie: &str, query: &str) -> Vec<String> {
     let response = search_conversations(server, Some(cookie), query).await;
     assert_eq!(response.status(), 200, "{query:?}");
-    let found: Vec<protocol::chat::ConversationSummary> = response.json().await.unwrap();
+    let found: Vec<protocol::chat::ConversationSummary> = response.json().await.expect("summaries");
     found.into_iter().map(|c| c.id).collect()
 }
 

@@ -74,6 +74,11 @@ impl Coalesce {
         }
     }
 
+    /// Whether the state last passed on is "typing".
+    pub fn shown(&self) -> bool {
+        self.sent.is_some_and(|(state, _)| state)
+    }
+
     /// When the waiting change may go, if one waits.
     pub fn due(&self) -> Option<Instant> {
         self.pending.and(self.sent.map(|(_, at)| at + self.gap))
@@ -110,7 +115,9 @@ mod tests {
         assert_eq!(typing.due(), Some(start + gap), "the stop waits for the gap");
         assert_eq!(typing.flush(start + gap), Some(false));
         assert_eq!(typing.due(), None);
+        assert!(!typing.shown());
         assert_eq!(typing.offer(true, start + gap * 3), Some(true), "after a quiet gap, at once");
+        assert!(typing.shown());
     }
 
     #[test]

@@ -26,6 +26,16 @@ pub async fn session() -> Result<AgentSession, String> {
     answer(Request::get("/api/agent/session").send().await).await
 }
 
+/// Whether the session cookie still lets the agent in: `Some(false)` only when the server says no (401),
+/// `None` when it could not be asked.
+pub async fn logged_in() -> Option<bool> {
+    let response = Request::get("/api/agent/session").send().await.ok()?;
+    match response.status() {
+        401 => Some(false),
+        status => (200..300).contains(&status).then_some(true),
+    }
+}
+
 /// Logs in; the server sets the session cookie.
 pub async fn login(username: String, password: String) -> Result<AgentSession, String> {
     let request = Request::post("/api/agent/login").json(&AgentLogin { username, password });

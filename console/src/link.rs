@@ -75,6 +75,7 @@ async fn run(
 ) {
     let mut retry = FIRST_RETRY_MS;
     loop {
+        let mut reached = false;
         if let Ok(socket) = WebSocket::open(&socket_url()) {
             let (mut sink, mut incoming) = socket.split();
             // Frames queued while the socket was down are stale: the inbox frame triggers the resends.
@@ -87,6 +88,7 @@ async fn run(
                         match serde_json::from_str::<ServerFrame>(&text) {
                             Ok(frame) => {
                                 if matches!(frame, ServerFrame::Inbox { .. }) {
+                                    reached = true;
                                     retry = FIRST_RETRY_MS;
                                     on_state(LinkState::Online);
                                 }
@@ -109,6 +111,12 @@ async fn run(
                     Either::Right((None, _)) => return,
                 }
             }
+        }
+        // Refused before the inbox: a session that ended while the socket was down is refused at the
+        // upgrade (the browser sees no close code), so ask.
+        if !reached && crate::api::logged_in().await == Some(false) {
+            on_state(LinkState::LoggedOut);
+            return;
         }
         on_state(LinkState::Reconnecting);
         sleep(retry).await;

@@ -87,6 +87,8 @@ pub const CONTEXT_ITEMS: usize = 20;
 pub const CONTEXT_TEXT_CHARS: usize = 200;
 /// The most characters of the page URL in a hand-over.
 pub const CONTEXT_URL_CHARS: usize = 2000;
+/// The most characters of an email address (RFC 5321's 254, which chat-server accepts).
+pub const CONTEXT_EMAIL_CHARS: usize = 254;
 
 fn cut(text: &mut String, chars: usize) {
     if let Some((at, _)) = text.char_indices().nth(chars) {
@@ -120,10 +122,11 @@ impl EscalationContext {
         cut(&mut self.lang, CONTEXT_TEXT_CHARS);
         if let Some(identity) = &mut self.identity {
             cut(&mut identity.id, CONTEXT_TEXT_CHARS);
-            for text in
-                [&mut identity.name, &mut identity.email, &mut identity.signature].into_iter().flatten()
-            {
+            for text in [&mut identity.name, &mut identity.signature].into_iter().flatten() {
                 cut(text, CONTEXT_TEXT_CHARS);
+            }
+            if let Some(email) = &mut identity.email {
+                cut(email, CONTEXT_EMAIL_CHARS);
             }
         }
         self

@@ -12,6 +12,9 @@ use protocol::EscalationContext;
 
 /// More words than anyone types into a search box; the rest of a pasted paragraph is ignored.
 pub const MAX_WORDS: usize = 8;
+/// A word's first this many characters are searched for (no word is longer; a pasted blob would only
+/// lengthen the scan, and SQLite refuses `LIKE` patterns over 50,000 bytes).
+pub const MAX_WORD_CHARS: usize = 64;
 
 /// How a row's text is stored: its folded words between spaces (a lone space when it has none, so the
 /// row no longer counts as missing).
@@ -46,7 +49,11 @@ pub fn conversation_text(context: &EscalationContext) -> String {
 /// One `LIKE` pattern per word of `query` (at most [`MAX_WORDS`]): a word that starts with it. Folded
 /// words hold only letters and digits, so none needs escaping.
 pub fn patterns(query: &str) -> Vec<String> {
-    folded_words(query).into_iter().take(MAX_WORDS).map(|word| format!("% {word}%")).collect()
+    folded_words(query)
+        .into_iter()
+        .take(MAX_WORDS)
+        .map(|word| format!("% {}%", word.chars().take(MAX_WORD_CHARS).collect::<String>()))
+        .collect()
 }
 
 /// The `WHERE` condition for `words` patterns bound as `$1…$words`: every word somewhere in the
@@ -65,12 +72,14 @@ pub fn condition(words: usize) -> String {
 
 /// How many rows one backfill step folds.
 pub const BACKFILL_BATCH: i64 = 500;
-/// Conversations written before the search existed.
-pub const CONVERSATIONS_MISSING: &str =
-    "SELECT id, context FROM conversations WHERE search_text IS NULL LIMIT $1";
-/// Messages written before the search existed.
-pub const MESSAGES_MISSING: &str =
-    "SELECT conversation_id, seq, body FROM messages WHERE search_text IS NULL LIMIT $1";
+/// Conversations written before the search existed, after id `$2` in key order: each step starts where
+/// the last one stopped, so the whole backfill reads each row once.
+pub const CONVERSATIONS_MISSING: &str = "SELECT id, context FROM conversations
+    WHERE id > $2 AND search_text IS NULL ORDER BY id LIMIT $1";
+/// Messages written before the search existed, after `($2, $3)` in key order.
+pub const MESSAGES_MISSING: &str = "SELECT conversation_id, seq, body FROM messages
+    WHERE (conversation_id > $2 OR (conversation_id = $2 AND seq > $3)) AND search_text IS NULL
+    ORDER BY conversation_id, seq LIMIT $1";
 /// Stores a conversation's folded text.
 pub const SET_CONVERSATION: &str = "UPDATE conversations SET search_text = $1 WHERE id = $2";
 /// Stores a message's folded text.
@@ -87,6 +96,7 @@ mod tests {
         assert_eq!(stored("…"), " ");
         assert_eq!(patterns("chinh SÁCH"), ["% chinh%", "% sach%"]);
         assert_eq!(patterns(&"a ".repeat(20)).len(), MAX_WORDS);
+        assert_eq!(patterns(&"x".repeat(100_000))[0].len(), MAX_WORD_CHARS + 3);
     }
 
     #[test]

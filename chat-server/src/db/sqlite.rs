@@ -65,17 +65,16 @@ impl SqliteDatabase {
     }
 }
 
-/// Folds the search text of rows written before the search existed, a batch per transaction (only
-/// the first start after the upgrade finds any). A context that does not parse is found by its messages.
+/// Folds the search text of rows written before the search existed, a batch per transaction, in key
+/// order (only the first start after the upgrade finds any). A context that does not parse gets no text
+/// of its own.
 async fn backfill_search(pool: &SqlitePool) -> Result<()> {
+    let mut after = String::new();
     loop {
-        let rows: Vec<(String, String)> = sqlx::query_as(search::CONVERSATIONS_MISSING)
-            .bind(search::BACKFILL_BATCH)
-            .fetch_all(pool)
-            .await?;
-        if rows.is_empty() {
-            break;
-        }
+        let query = sqlx::query_as(search::CONVERSATIONS_MISSING).bind(search::BACKFILL_BATCH).bind(&after);
+        let rows: Vec<(String, String)> = query.fetch_all(pool).await?;
+        let Some((last, _)) = rows.last() else { break };
+        after = last.clone();
         let mut tx = pool.begin().await?;
         for (id, context) in rows {
             let text = serde_json::from_str::<EscalationContext>(&context)
@@ -84,12 +83,12 @@ async fn backfill_search(pool: &SqlitePool) -> Result<()> {
         }
         tx.commit().await?;
     }
+    let mut after = (String::new(), 0_i64);
     loop {
-        let rows: Vec<(String, i64, String)> =
-            sqlx::query_as(search::MESSAGES_MISSING).bind(search::BACKFILL_BATCH).fetch_all(pool).await?;
-        if rows.is_empty() {
-            break;
-        }
+        let query = sqlx::query_as(search::MESSAGES_MISSING).bind(search::BACKFILL_BATCH);
+        let rows: Vec<(String, i64, String)> = query.bind(&after.0).bind(after.1).fetch_all(pool).await?;
+        let Some((conversation, seq, _)) = rows.last() else { break };
+        after = (conversation.clone(), *seq);
         let mut tx = pool.begin().await?;
         for (conversation_id, seq, body) in rows {
             let query = sqlx::query(search::SET_MESSAGE).bind(search::stored(&body));

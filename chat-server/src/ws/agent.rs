@@ -94,6 +94,11 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, sess
     let mut live = state.hub.subscribe_agents();
     let mut typing = state.hub.subscribe_agent_typing();
     let mut ended = state.hub.watch_sessions_ended();
+    // A logout between the upgrade's check and this subscription would go unheard: look once more.
+    if !session_lives(&state, &session).await {
+        let _ = socket.send(close(LOGGED_OUT, "logged out")).await;
+        return;
+    }
     let mut recheck =
         tokio::time::interval_at(tokio::time::Instant::now() + SESSION_RECHECK, SESSION_RECHECK);
     // Someone is free now: the line may move before the inbox is listed.

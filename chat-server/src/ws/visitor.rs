@@ -186,6 +186,10 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
             }
         }
     }
+    // Gone while agents see "typing…" (a stop that waited out the gap is lost with the socket): say so.
+    if visit.typing.shown() {
+        state.hub.to_agents(agent::ServerFrame::Typing { conversation_id: id, typing: false });
+    }
 }
 
 /// What one visitor socket remembers so that a flood of hints costs the agents nothing: typing is

@@ -41,7 +41,7 @@ impl Drop for Server {
 
 /// A temp SQLite file, or with `CHAT_SERVER_TEST_POSTGRES=postgres://user@host:port` a fresh database
 /// there, so the same tests check the Postgres backend.
-async fn database_url(sqlite: &std::path::Path) -> String {
+pub async fn database_url(sqlite: &std::path::Path) -> String {
     let Ok(server) = std::env::var("CHAT_SERVER_TEST_POSTGRES") else { return sqlite.display().to_string() };
     let name = format!("test_{}", chat_server::auth::random_id());
     let admin = sqlx::PgPool::connect(&format!("{server}/postgres")).await.unwrap();

@@ -31,9 +31,10 @@ pub fn folded_words(text: &str) -> Vec<String> {
     // Combining marks belong to their word: decomposed (NFD) text must not split at every tone mark.
     text.split(|c: char| !c.is_alphanumeric() && !is_combining_mark(c))
         .filter(|word| !word.is_empty())
-        .map(|word| {
+        .filter_map(|word| {
             fold_word(word, &mut folded);
-            folded.clone()
+            // A run of combining marks alone folds to nothing, and "" would match every word.
+            (!folded.is_empty()).then(|| folded.clone())
         })
         .collect()
 }
@@ -69,5 +70,6 @@ mod tests {
         assert_eq!(folded_words("lan@shop.vn 0912-345"), ["lan", "shop", "vn", "0912", "345"]);
         assert!(folded_words(" %_ ").is_empty(), "LIKE's wildcards are never part of a word");
         assert_eq!(folded_words("đổi trả".nfd().collect::<String>().as_str()), ["doi", "tra"]);
+        assert!(folded_words("\u{301} \u{300}\u{303}").is_empty(), "marks alone are no word");
     }
 }

@@ -23,6 +23,7 @@ pub mod hub;
 pub mod limits;
 #[cfg(feature = "test-support")]
 pub mod test_support;
+pub mod text;
 pub mod ws;
 
 use std::future::Future;

@@ -894,3 +894,34 @@ async fn an_oversized_hand_over_is_cut_before_it_reaches_the_agents() {
     assert_eq!(summary.context.page_url.chars().count(), protocol::CONTEXT_URL_CHARS);
     assert!(serde_json::to_string(summary).unwrap().len() < 8_000, "small enough for every summary");
 }
+
+#[tokio::test]
+async fn a_message_of_invisible_characters_alone_is_refused() {
+    let server = start(|_| {}).await;
+    let started = start_conversation(&server.http).await;
+    let (mut visitor, _) = visitor(&server, &started.visitor_token, 0).await;
+    // Zero-width space, joiner and no-break space, a right-to-left override, a line break.
+    visitor.send(&send("blank", "\u{200B}\u{200D}\u{FEFF}\u{202E}\n")).await;
+    let refused = visitor
+        .until(|f| match f {
+            visitor::ServerFrame::Error(e) => Some(e),
+            visitor::ServerFrame::Ack(ack) => panic!("stored: {ack:?}"),
+            _ => None,
+        })
+        .await;
+    assert_eq!((refused.code, refused.client_id.as_deref()), (ErrorCode::Invalid, Some("blank")));
+    // Visible text with a direction control in it is a message like any other (the console shows the
+    // control as a tag).
+    visitor.send(&send("shown", "hóa đơn\u{202E}fdp.exe")).await;
+    assert!(visitor.until(ack_seq).await > 0);
+    let left = protocol::rest::LeaveMessage {
+        version: PROTOCOL_VERSION,
+        email: "hoa@shop.vn".into(),
+        name: None,
+        message: "\u{200B}\u{2060}".into(),
+        context: support::context(None),
+    };
+    let response =
+        reqwest::Client::new().post(format!("{}/api/tickets", server.http)).json(&left).send().await.unwrap();
+    assert_eq!(response.status(), 400, "nor left as a message");
+}

@@ -365,14 +365,14 @@ fn newest_first(conversations: &mut [ConversationSummary]) {
 }
 
 /// How the console names a visitor: the name the host site gave, else the email, else a short tag taken
-/// from the conversation id, so two anonymous visitors never look the same.
+/// from the conversation id, so two anonymous visitors never look the same; direction controls shown.
 pub fn visitor_label(conversation: &ConversationSummary) -> String {
     let identity = conversation.context.identity.as_ref();
     if let Some(name) = identity.and_then(|i| i.name.as_deref()).filter(|n| !n.trim().is_empty()) {
-        return name.trim().to_owned();
+        return crate::reveal::reveal(name.trim()).into_owned();
     }
     if let Some(email) = identity.and_then(|i| i.email.as_deref()).filter(|e| !e.trim().is_empty()) {
-        return email.trim().to_owned();
+        return crate::reveal::reveal(email.trim()).into_owned();
     }
     let tag: String = conversation.id.chars().filter(char::is_ascii_alphanumeric).take(4).collect();
     format!("#{}", tag.to_uppercase())

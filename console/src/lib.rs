@@ -3,7 +3,7 @@
 //!
 //! The rooms: [`inbox`] what the desk knows (plain data, tested natively), [`keys`] and [`canned`] the
 //! pure rules of shortcuts and canned replies, [`i18n`] the strings, [`desk`] the running state and its
-//! actions, [`link`] the socket, [`api`] the REST calls, [`clock`], [`prefs`] and [`notify`] the browser's
+//! actions, [`link`] the socket, [`api`] the REST calls, [`reveal`] direction controls in visitor text, [`clock`], [`prefs`] and [`notify`] the browser's
 //! clock, storage and sound, and [`ui`] the views.
 
 pub mod api;
@@ -17,4 +17,5 @@ pub mod keys;
 pub mod link;
 pub mod notify;
 pub mod prefs;
+pub mod reveal;
 pub mod ui;

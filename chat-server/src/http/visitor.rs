@@ -148,7 +148,7 @@ pub(super) async fn leave_message(
         ));
     }
     let chars = request.message.trim().chars().count();
-    if chars == 0 || chars > state.config.limits.max_message_chars {
+    if !crate::text::visible(&request.message) || chars > state.config.limits.max_message_chars {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::TooLarge,

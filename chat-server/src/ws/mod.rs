@@ -98,9 +98,9 @@ fn same_origin(headers: &HeaderMap) -> bool {
     !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
 }
 
-/// Checks a message body: not blank, not longer than allowed.
+/// Checks a message body: something visible in it, not longer than allowed.
 fn check_body(body: &str, max_chars: usize) -> Result<(), ErrorFrame> {
-    if body.trim().is_empty() {
+    if !crate::text::visible(body) {
         return Err(error(ErrorCode::Invalid, "message is empty"));
     }
     if body.chars().count() > max_chars {

@@ -190,7 +190,9 @@ fn Row(desk: Desk, conversation: ConversationSummary) -> impl IntoView {
                 })}
             </span>
             <time class="when">{time}</time>
-            <span class="preview">{preview.unwrap_or_else(|| t().no_message_yet.to_owned())}</span>
+            <span class="preview">
+                {preview.map_or_else(|| t().no_message_yet.to_owned(), |p| crate::reveal::reveal(&p).into_owned())}
+            </span>
             <span class="tags">
                 {conversation.team.clone().map(|team| view! { <span class="tag">{team}</span> })}
                 {assignee.map(|a| view! { <span class="tag assignee">{move || t().assigned_to.replace("{agent}", &a)}</span> })}

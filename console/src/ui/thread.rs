@@ -11,6 +11,7 @@ use crate::canned::{matching, slash_query};
 use crate::desk::{Desk, Dialog, Mode};
 use crate::i18n::strings;
 use crate::inbox::visitor_label;
+use crate::reveal::reveal;
 
 /// One line of the reply box's picker: a canned reply or an article, and the text it puts in the box.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,7 +165,7 @@ fn Messages(desk: Desk, id: String) -> impl IntoView {
                             <time title=title>{when}</time>
                             {seen.then(|| view! { <span class="seen">{t().seen}</span> })}
                         </span>
-                        <span class="body">{m.body}</span>
+                        <span class="body">{reveal(&m.body).into_owned()}</span>
                     </li>
                 }
             });

@@ -8,6 +8,7 @@ use protocol::chat::{ConversationStatus, ConversationSummary};
 use crate::desk::Desk;
 use crate::i18n::{Strings, strings};
 use crate::inbox::linkable;
+use crate::reveal::reveal;
 
 #[component]
 pub fn Context(desk: Desk) -> impl IntoView {
@@ -88,6 +89,8 @@ fn details(
             let email = identity.email.filter(|e| !e.trim().is_empty());
             // A message left offline is identified by its email: say it once.
             let id = (Some(&identity.id) != email.as_ref()).then_some(identity.id);
+            let shown = |text: String| reveal(&text).into_owned();
+            let (name, email, id) = (name.map(shown), email.map(shown), id.map(shown));
             view! {
                 <section class="who">
                     <h3>{name.clone().unwrap_or_else(|| t.anonymous.to_owned())}</h3>

@@ -925,3 +925,29 @@ async fn a_message_of_invisible_characters_alone_is_refused() {
         reqwest::Client::new().post(format!("{}/api/tickets", server.http)).json(&left).send().await.unwrap();
     assert_eq!(response.status(), 400, "nor left as a message");
 }
+
+#[tokio::test]
+async fn a_conversation_given_back_puts_its_visitor_in_line_again() {
+    let server = start(|_| {}).await;
+    let started = start_conversation(&server.http).await;
+    let (mut visitor, _) = visitor(&server, &started.visitor_token, 0).await;
+    let place = |frame| match frame {
+        visitor::ServerFrame::Queue(status) => Some(status.position),
+        _ => None,
+    };
+    assert_eq!(visitor.until(place).await, 1, "waiting, first in line");
+    let (mut lan, _, _) = agent(&server, "lan").await;
+    let id = started.conversation_id.clone();
+    let assign = |assignee: Option<&str>| agent::ClientFrame::Assign {
+        conversation_id: id.clone(),
+        assignee: assignee.map(str::to_owned),
+        team: None,
+    };
+    lan.send(&assign(Some("lan"))).await;
+    assert_eq!(visitor.until(place).await, 0, "taken");
+    lan.send(&assign(None)).await;
+    assert_eq!(visitor.until(place).await, 1, "given back: in line again, without reconnecting");
+    // And the socket watches the line again: taken once more, it hears so.
+    lan.send(&assign(Some("lan"))).await;
+    assert_eq!(visitor.until(place).await, 0);
+}

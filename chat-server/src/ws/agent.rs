@@ -254,6 +254,14 @@ async fn handle(
                     publish_summary(state, &conversation_id).await;
                     // Given back, moved or taken from someone: whoever has room now may get the next one.
                     crate::assignment::balance(state).await;
+                    // Given back (and not handed out again at once): its visitor is in line again, and their
+                    // socket watches the line from here.
+                    if assignee.is_none()
+                        && let Some(status) = crate::assignment::queue_status(state, &conversation_id).await
+                        && status.position > 0
+                    {
+                        state.hub.to_visitor(&conversation_id, visitor::ServerFrame::Queue(status));
+                    }
                     return Ok(());
                 }
                 Err(e) => ServerFrame::Error(db_error(e, None)),

@@ -158,6 +158,11 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
                     sent_up_to = message.seq;
                     visit.seen = visit.seen.max(message.seq);
                 }
+                if let ServerFrame::Queue(status) = &frame {
+                    // Back in line (an agent gave the conversation back): watch the line again.
+                    waiting = status.position > 0;
+                    place = Some(status.clone());
+                }
                 if send(&mut socket, &frame).await.is_err() {
                     break;
                 }

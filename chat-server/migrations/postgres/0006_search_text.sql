@@ -3,3 +3,7 @@
 -- column on insert, and for rows written before this migration when it starts.
 ALTER TABLE conversations ADD COLUMN search_text TEXT;
 ALTER TABLE messages ADD COLUMN search_text TEXT;
+
+-- What the backfill at start looks for: without these, every start would scan every message to find none.
+CREATE INDEX conversations_unsearched ON conversations (id) WHERE search_text IS NULL;
+CREATE INDEX messages_unsearched ON messages (conversation_id, seq) WHERE search_text IS NULL;

@@ -263,6 +263,42 @@ async fn what_is_typed_before_the_widget_arrives_is_kept_and_answered() {
     browser.quit().await.unwrap();
 }
 
+/// When the widget's code cannot load (a host that lost it, a blocked network), the shell says so and
+/// offers the way on it can without the widget: the help center's pages and the site's email.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_widget_that_cannot_load_leaves_the_shell_with_the_help_center_and_the_email() {
+    let help = help_center().await.unwrap();
+    help.refuse(".wasm");
+    let (store, _pages) = storefront(&help, &[]).await.unwrap();
+    let browser = Browser::start(1280, 900).await.unwrap();
+    browser.client.goto(&format!("{}/index.html", store.origin())).await.unwrap();
+    open_panel(&browser).await;
+    browser.type_text("doi tra").await.unwrap();
+    browser.wait_for(&format!("{ROOT}.querySelector('.shell .status a')"), "the way on").await.unwrap();
+    let links = browser
+        .js(
+            &format!(
+                "return [...{ROOT}.querySelectorAll('.shell .status a')].map(a => [a.href, a.textContent])"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        links,
+        json!([
+            [format!("{}/", help.origin()), "Không tải được. Mở trung tâm trợ giúp"],
+            ["mailto:hotro@senmarket.example", " · hotro@senmarket.example"]
+        ]),
+        "the help center and the email, in the page's language"
+    );
+    let busy = format!("return {ROOT}.querySelector('.launcher').hasAttribute('aria-busy')");
+    assert_eq!(browser.js(&busy, vec![]).await.unwrap(), json!(false), "the launcher is not left busy");
+    let typed = browser.js(&format!("return {ROOT}.querySelector('.query').value"), vec![]).await.unwrap();
+    assert_eq!(typed, json!("doi tra"), "what was typed stays");
+    browser.quit().await.unwrap();
+}
+
 /// An English visitor finds the English article; "No" offers other articles and a person, and the
 /// hand-over carries what they searched and read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -286,6 +286,45 @@ mod tests {
         assert_eq!(trips.len(), 3, "dictionary, postings with positions and norms, cards: {trips:?}");
     }
 
+    /// Regression: the term dictionary was cut every 4 KB regardless of its blocks, so most lookups read
+    /// a block lying across two chunks (two requests); the norms came as one more file per zone.
+    #[test]
+    fn a_dictionary_lookup_costs_one_chunk_and_the_norms_come_with_the_entry() {
+        // Words made of letters only, so the analyzer keeps them as they are.
+        let word = |n: usize| {
+            let letters: String =
+                [n / 676, n / 26 % 26, n % 26].iter().map(|&d| (b'a' + d as u8) as char).collect();
+            format!("zq{letters}k")
+        };
+        let mut indexer = Indexer::new().unwrap();
+        indexer.set_all_in_entry_below(0);
+        for i in 0..200 {
+            let body: Vec<String> = (0..30).map(|j| word(i * 30 + j)).collect();
+            indexer.add(&article(Lang::En, &format!("a{i}"), "Guide", &body.join(" "))).unwrap();
+        }
+        let split = indexer.finish().unwrap();
+        let entry = crate::lazy::Entry::read(&split.entries[0].2).unwrap();
+        let norms = entry.files.iter().find(|f| f.path.ends_with(".fieldnorm")).unwrap();
+        assert!(norms.chunks.is_empty(), "the norms are in the entry");
+        let terms = entry.files.iter().find(|f| f.path.ends_with(".term")).unwrap();
+        assert!(terms.chunks.len() > 4, "a dictionary of several blocks: {}", terms.chunks.len());
+
+        let (directory, ..) = entry.directory(Some(std::sync::Arc::new(split.to_memory())));
+        let index = Index::open(directory.clone()).unwrap();
+        let reader: tantivy::IndexReader =
+            index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().unwrap();
+        let searcher = reader.searcher();
+        let body = KbSchema::new().text_field(Lang::En, Zone::Body);
+        let inverted = searcher.segment_reader(0).inverted_index(body).unwrap();
+        for n in 0..6000 {
+            let before = directory.stats().requests;
+            let info = block_on(inverted.terms().get_async(word(n).as_bytes())).unwrap();
+            assert!(info.is_some(), "{} is in the dictionary", word(n));
+            let cost = directory.stats().requests - before;
+            assert!(cost <= 1, "looking up {} fetched {cost} chunks", word(n));
+        }
+    }
+
     /// A knowledge base over `split`'s files in memory, opening nothing yet, whose fetches are counted in
     /// round trips.
     fn counting_round_trips(split: &Split) -> (KnowledgeBase, std::sync::Arc<crate::lazy::measure::Rounds>) {

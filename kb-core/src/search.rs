@@ -6,7 +6,8 @@
 //! 1. the dictionary blocks of every word the query may look up (each word, its accented form, its pairs,
 //!    its synonyms, in every zone) and, while typing, of the word being typed as a prefix;
 //! 2. for a word no zone knows (a typo), the blocks of its near spellings (an extra round trip, only then);
-//! 3. the postings (and, for phrases, positions) of the query's terms and the norms of the zones;
+//! 3. the postings (and, for phrases, positions) of the query's terms (the zones' norms came with the
+//!    entry);
 //! 4. the doc-store blocks of the hits.
 //!
 //! A read the warm-up did not foresee is not an error: the search stops, fetches what it missed, and runs
@@ -628,7 +629,8 @@ impl LangIndex {
         settle(join_all(reads).await)
     }
 
-    /// Round trip 3: postings (positions for phrases) of the plan's terms and the norms of their zones.
+    /// Round trip 3: postings (positions for phrases) of the plan's terms, and the norms of their zones if
+    /// the entry did not bring them (one built before they travelled in it).
     async fn warm_postings(&self, plan: &Node) -> Result<()> {
         let cold = plan::cold_terms(&self.searcher, &self.infos, plan)?;
         let mut reads: Vec<BoxFuture<'_, std::io::Result<()>>> = Vec::new();

@@ -10,18 +10,20 @@
   var w = window, d = document, A = w.Answerdesk;
   if (A && A.loaded) return;
   var queue = (A && A.q) || [];
-  // The launcher's label, then the panel's title, close, search label, placeholder and loading status:
-  // the widget's own words (i18n.rs; a test keeps them equal).
+  // The launcher's label, then the panel's title, close, search label, placeholder and loading status
+  // (the widget's own words: i18n.rs, a test keeps them equal), and the way on when the widget's code
+  // cannot load.
   var WORDS = {
-    en: ['Open help', 'How can we help?', 'Close help', 'Search the help center', 'Type your question…', 'Loading answers…'],
+    en: ['Open help', 'How can we help?', 'Close help', 'Search the help center', 'Type your question…', 'Loading answers…',
+      'Could not load. Open the help center'],
     vi: ['Mở trợ giúp', 'Chúng tôi có thể giúp gì?', 'Đóng trợ giúp', 'Tìm trong trung tâm trợ giúp', 'Nhập câu hỏi của bạn…',
-      'Đang tải câu trả lời…']
+      'Đang tải câu trả lời…', 'Không tải được. Mở trung tâm trợ giúp']
   };
   var DARK = '--bg:#16191d;--fg:#e8eaed;--muted:#a3acb5;--line:#30363d;--soft:#21262d';
   var script = d.currentScript;
   var base = script ? new URL('.', script.src).href : '';
   var config = {}, listeners = {}, pending = [];
-  var widget, loading, host, launcher, readyPayload, shell, typed, lang;
+  var widget, loading, host, launcher, readyPayload, shell, typed, status, lang;
 
   function emit(name, payload) {
     if (name === 'ready') readyPayload = payload;
@@ -33,9 +35,18 @@
   // fetch() that fails on HTTP errors too.
   function fetchOk(url) {
     return fetch(url).then((r) => {
-      if (!r.ok) throw new Error(url + ': HTTP ' + r.status);
+      if (!r.ok) throw Error(url + ' ' + r.status);
       return r;
     });
+  }
+
+  // The help center beside `kb/`, and the contact options: never a dead end, even without the widget.
+  function wayOn() {
+    status.textContent = '';
+    var c = config.contact || {};
+    el('a', { href: new URL('..', config.kb).href }, status, WORDS[lang][6]);
+    if (c.email) el('a', { href: 'mailto:' + c.email }, status, ' · ' + c.email);
+    if (c.url) el('a', { href: c.url }, status, ' · ' + c.url);
   }
 
   // The visitor's language as the widget chooses it: configured, the page's, the browser's; else Vietnamese.
@@ -48,26 +59,24 @@
   // index reads) download in parallel; the rest of the index comes piece by piece, as questions need it.
   function load() {
     if (loading) return loading;
-    var kb = new URL(config.kb || '/kb/', location.href).href.replace(/\/?$/, '/');
+    var kb = (config.kb = new URL(config.kb || '/kb/', location.href).href.replace(/\/?$/, '/'));
     var index = fetchOk(kb + 'manifest.json').then((r) => r.json()).then((m) => {
       var e = m.entries || {}, entry = e[lang] || e[Object.keys(e)[0]];
       if (!entry) return [m, null];
       return fetchOk(kb + entry.file).then((r) => r.arrayBuffer()).then((b) => [m, b]);
     });
-    launcher.setAttribute('aria-busy', 'true');
+    launcher.setAttribute('aria-busy', true);
     loading = import(base + '__WIDGET_JS__').then((m) =>
       m.default({ module_or_path: base + '__WIDGET_WASM__' }).then(() => {
-        config.kb = kb;
         widget = m.start(host.shadowRoot, launcher, config, emit, index);
-        launcher.removeAttribute('aria-busy');
         pending.splice(0).forEach((c) => widget.call(c[0], c[1]));
-        return widget;
       })
     ).catch((e) => {
+      // The next intent tries again; until then the shell offers the way on.
       loading = null;
-      launcher.removeAttribute('aria-busy');
-      console.error('Answerdesk: could not load the widget', e);
-    });
+      console.error(e);
+      if (shell) wayOn();
+    }).finally(() => launcher.removeAttribute('aria-busy'));
     return loading;
   }
 
@@ -77,19 +86,20 @@
     var root = host.attachShadow({ mode: 'open' });
     var sheet = new CSSStyleSheet();
     sheet.replaceSync(
-      ':host{all:initial!important}' +
+      // The accent is set on the host (`color` overrides it there), so the launcher and the panel share it.
+      ':host{all:initial!important;--accent:#0b6e4f}' +
       '.launcher{position:fixed;z-index:2147483647;right:20px;bottom:20px;width:56px;height:56px;' +
-      'border:0;border-radius:50%;background:var(--ad-accent,#0b6e4f);color:#fff;cursor:pointer;' +
-      'box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center}' +
-      '.launcher:focus-visible{outline:3px solid #fff;box-shadow:0 0 0 6px var(--ad-accent,#0b6e4f)}' +
+      'border:0;border-radius:50%;background:var(--accent);color:#fff;cursor:pointer;' +
+      'box-shadow:0 4px 14px #0004;display:grid;place-items:center}' +
+      '.launcher:focus-visible{outline:3px solid #fff;box-shadow:0 0 0 6px var(--accent)}' +
       '.launcher[aria-busy]{opacity:.8;cursor:progress}.launcher svg{width:28px;height:28px;fill:currentColor}' +
       // The panel's frame: the shell's and the widget's (whose own sheet styles what is inside).
-      '.answerdesk{--accent:var(--ad-accent,#0b6e4f);--bg:#fff;--fg:#1b1f23;--muted:#5c6670;--line:#dde2e6;' +
-      '--soft:#f3f5f7;font:16px/1.5 system-ui,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:var(--fg)}' +
+      '.answerdesk{--bg:#fff;--fg:#1b1f23;--muted:#5c6670;--line:#dde2e6;' +
+      '--soft:#f3f5f7;font:16px/1.5 system-ui,sans-serif;color:var(--fg)}' +
       '@media (prefers-color-scheme:dark){.panel:not(.light){' + DARK + '}}.panel.dark{' + DARK + '}' +
       '.panel{position:fixed;z-index:2147483646;right:20px;bottom:92px;width:380px;max-height:min(640px,calc(100vh - 120px));' +
       'display:flex;flex-direction:column;box-sizing:border-box;background:var(--bg);color:var(--fg);border:1px solid var(--line);' +
-      'border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.22);overflow:hidden;text-align:left}.panel[hidden]{display:none}' +
+      'border-radius:14px;box-shadow:0 12px 40px #0003;overflow:hidden;text-align:left}.panel[hidden]{display:none}' +
       // On phones the open panel fills the screen and has its own close button.
       '@media (max-width:480px){.panel{inset:0;width:auto;max-height:none;border-radius:0;border:0}.launcher[aria-expanded=true]{display:none}}' +
       '.bar{display:flex;align-items:center;gap:8px;padding:10px 12px;background:var(--accent);color:#fff}' +
@@ -98,19 +108,18 @@
       '.body{flex:1;overflow-y:auto;padding:12px 14px 14px}' +
       ':focus-visible{outline:3px solid var(--accent);outline-offset:2px}' +
       '.query{font:inherit;box-sizing:border-box;width:100%;font-size:16px;padding:10px 12px;border:1px solid var(--line);' +
-      'border-radius:10px;background:var(--soft);color:var(--fg)}.status{margin:8px 2px;color:var(--muted);font-size:14px}'
+      'border-radius:10px;background:var(--soft);color:var(--fg)}.status{margin:8px 2px;color:var(--muted);font-size:14px}.status a{color:inherit}'
     );
     root.adoptedStyleSheets = [sheet];
-    if (config.color) host.style.setProperty('--ad-accent', config.color);
+    if (config.color) host.style.setProperty('--accent', config.color);
     lang = pickLang();
-    launcher = el('button', { class: 'launcher', type: 'button', 'aria-label': WORDS[lang][0], 'aria-haspopup': 'dialog', 'aria-expanded': 'false' });
+    launcher = el('button', { class: 'launcher', 'aria-label': WORDS[lang][0], 'aria-haspopup': 'dialog', 'aria-expanded': false });
     // Built node by node: innerHTML would be refused on pages that enforce Trusted Types.
     var ns = 'http://www.w3.org/2000/svg', svg = d.createElementNS(ns, 'svg'), path = d.createElementNS(ns, 'path');
+    // The launcher's aria-label names it; the icon is not read.
     svg.setAttribute('viewBox', '0 0 24 24');
-    svg.setAttribute('aria-hidden', 'true');
     path.setAttribute('d', 'M12 2a10 10 0 0 0-8.7 14.9L2 22l5.3-1.3A10 10 0 1 0 12 2zm1 15h-2v-2h2zm2.1-7.7-.9.9c-.7.7-1.2 1.3-1.2 2.8h-2v-.5c0-1.1.5-2.1 1.2-2.8l1.2-1.3A2 2 0 1 0 10 7H8a4 4 0 1 1 7.1 2.3z');
-    svg.appendChild(path);
-    launcher.appendChild(svg);
+    launcher.appendChild(svg).appendChild(path);
     ['pointerenter', 'focus', 'touchstart'].forEach((type) => launcher.addEventListener(type, load, { once: true, passive: true }));
     launcher.addEventListener('click', () => call('toggle', []));
     root.appendChild(launcher);
@@ -135,7 +144,7 @@
     var words = WORDS[lang];
     if (!shell) {
       shell = el('div', { class: 'answerdesk shell' }, host.shadowRoot);
-      var panel = el('div', { class: 'panel ' + (config.theme || ''), role: 'dialog', 'aria-modal': 'true', 'aria-label': words[1] }, shell);
+      var panel = el('div', { class: 'panel ' + (config.theme || ''), role: 'dialog', 'aria-modal': true, 'aria-label': words[1] }, shell);
       var bar = el('header', { class: 'bar' }, panel);
       el('span', { class: 'spacer' }, bar);
       el('h2', {}, bar, words[1]);
@@ -144,7 +153,7 @@
       var body = el('div', { class: 'body' }, panel);
       typed = el('input', { class: 'query', type: 'search', autocomplete: 'off', 'aria-label': words[3], placeholder: words[4] },
         el('div', { class: 'search' }, body));
-      el('p', { class: 'status', 'aria-live': 'polite' }, body, words[5]);
+      status = el('p', { class: 'status', 'aria-live': 'polite' }, body, words[5]);
       panel.onkeydown = (e) => {
         if (e.key === 'Escape') {
           e.preventDefault();

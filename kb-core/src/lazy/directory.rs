@@ -79,8 +79,10 @@ type Read = (String, Range<usize>);
 
 type ChunkFuture = Shared<BoxFuture<'static, Result<OwnedBytes, Arc<str>>>>;
 
+/// A chunk file, fetched once. Chunks are named by their content, so equal pieces of the index (the norms
+/// of two zones no article fills, say) are one file: the directory keeps one `Chunk` per name, however many
+/// places it covers.
 struct Chunk {
-    start: usize,
     spec: ChunkSpec,
     bytes: Mutex<Option<OwnedBytes>>,
     inflight: Mutex<Option<ChunkFuture>>,
@@ -95,11 +97,18 @@ struct Common {
     reads: Option<Mutex<Vec<Read>>>,
 }
 
+/// A chunk at its place in a file.
+#[derive(Clone)]
+struct Placed {
+    start: usize,
+    chunk: Arc<Chunk>,
+}
+
 struct LazyFile {
     path: String,
     len: usize,
     hot: Vec<(usize, OwnedBytes)>,
-    chunks: Vec<Arc<Chunk>>,
+    chunks: Vec<Placed>,
     shared: Arc<Common>,
 }
 
@@ -123,8 +132,8 @@ impl LazyFile {
     }
 
     /// The chunks holding `range` (which is not empty).
-    fn chunks_for(&self, range: &Range<usize>) -> &[Arc<Chunk>] {
-        let first = self.chunks.partition_point(|c| c.start + c.spec.len <= range.start);
+    fn chunks_for(&self, range: &Range<usize>) -> &[Placed] {
+        let first = self.chunks.partition_point(|c| c.start + c.chunk.spec.len <= range.start);
         let last = self.chunks.partition_point(|c| c.start < range.end);
         &self.chunks[first..last.max(first)]
     }
@@ -139,10 +148,10 @@ impl LazyFile {
         let chunks = self.chunks_for(range);
         let mut held = Vec::with_capacity(chunks.len());
         let mut missing = Vec::new();
-        for chunk in chunks {
-            match &*lock(&chunk.bytes) {
-                Some(bytes) => held.push((chunk.start, bytes.clone())),
-                None => missing.push(chunk.clone()),
+        for placed in chunks {
+            match &*lock(&placed.chunk.bytes) {
+                Some(bytes) => held.push((placed.start, bytes.clone())),
+                None => missing.push(placed.chunk.clone()),
             }
         }
         if !missing.is_empty() || held.is_empty() {
@@ -265,6 +274,8 @@ impl LazyDirectory {
             stats: Mutex::new(FetchStats::default()),
             reads: record.then(|| Mutex::new(Vec::new())),
         });
+        // Keyed by length and checksum too, so a layout that reused a name for other bytes stays correct.
+        let mut by_name: HashMap<(String, usize, u32), Arc<Chunk>> = HashMap::new();
         let files = files
             .into_iter()
             .map(|parts| {
@@ -273,10 +284,16 @@ impl LazyDirectory {
                     .chunks
                     .into_iter()
                     .map(|spec| {
-                        let chunk =
-                            Chunk { start, bytes: Mutex::new(None), inflight: Mutex::new(None), spec };
-                        start += chunk.spec.len;
-                        Arc::new(chunk)
+                        let len = spec.len;
+                        let chunk = by_name
+                            .entry((spec.name.clone(), spec.len, spec.crc))
+                            .or_insert_with(|| {
+                                Arc::new(Chunk { bytes: Mutex::new(None), inflight: Mutex::new(None), spec })
+                            })
+                            .clone();
+                        let placed = Placed { start, chunk };
+                        start += len;
+                        placed
                     })
                     .collect();
                 let file = LazyFile {
@@ -436,6 +453,22 @@ mod tests {
         assert!(err.to_string().contains("index chunk c1 is corrupt"), "{err}");
         let err = futures_executor::block_on(file.read_bytes_async(35..40)).unwrap_err();
         assert!(err.to_string().contains("cannot fetch index chunk c2"), "{err}");
+    }
+
+    #[test]
+    fn equal_chunks_are_fetched_once_wherever_they_are() {
+        // The norms of two zones no article fills are the same bytes, so the same content-named file.
+        let zeros = vec![0u8; 16];
+        let mut source = MemorySource::default();
+        source.insert("zeros", zeros.clone());
+        let spec = ChunkSpec { name: "zeros".into(), len: 16, crc: crc32fast::hash(&zeros) };
+        let file = FileParts { path: "f".into(), len: 32, hot: Vec::new(), chunks: vec![spec.clone(), spec] };
+        let dir = LazyDirectory::new(vec![file], Some(Arc::new(source)));
+        let file = handle(&dir);
+        let read = futures_executor::block_on(file.read_bytes_async(8..24)).unwrap();
+        assert_eq!(read.as_slice(), &[0u8; 16]);
+        assert_eq!(dir.stats().requests, 1, "one file, one fetch");
+        assert_eq!(file.read_bytes(0..32).unwrap().len(), 32);
     }
 
     /// A host that fails the first fetches (a dropped connection), then serves.

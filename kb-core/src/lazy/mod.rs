@@ -4,10 +4,10 @@
 //! - an **entry** (`<lang>-<hash>.entry`, a [`crate::bundle`] container): the layout of the index files,
 //!   the synonyms, and the **hotcache** — every byte tantivy reads to open the index (file footers, the
 //!   block index of each term dictionary, the doc store's skip index), recorded at build time by opening
-//!   the index once;
+//!   the index once — and the norms, which every question reads;
 //! - **chunks** (`<hash>.chunk`): the index files cut into pieces, each content-hashed, immutable and
 //!   precompressable, cut on the boundaries of what one read needs (a dictionary block, one term's
-//!   postings or positions, a doc-store block, one field's norms), so a read rarely spans two;
+//!   postings or positions, a doc-store block), so a read needs one chunk; equal chunks are one file;
 //! - **bodies** (`<hash>.body`): each article's HTML and text, fetched when the article opens or its
 //!   snippet is drawn. The doc store holds only what a result card shows.
 //!
@@ -17,7 +17,7 @@
 //! on HTTP Range requests.
 //!
 //! A search then costs: the dictionary blocks of its words (one round trip, all in parallel), their
-//! postings, positions and the fields' norms (a second), the doc-store blocks of the hits shown (a third).
+//! postings and positions (a second), the doc-store blocks of the hits shown (a third).
 //! A word the index does not know adds its near spellings' blocks and postings; see
 //! [`crate::KnowledgeBase`] for the bounds on typo and prefix expansion.
 

@@ -1,12 +1,12 @@
 //! Cutting a committed index into an entry (layout + hotcache) and chunks (native only: kb-builder).
 //!
 //! The hotcache is whatever opening the index reads, found by opening it once through a directory that logs
-//! every read. The chunk boundaries are found the same way: reading every dictionary block, every term's
-//! postings and positions, every field's norms and every doc-store block once, and cutting between those
-//! reads, so a chunk holds whole units and one lookup needs one chunk.
+//! every read. The chunk boundaries are found the same way: looking every term up (one dictionary block
+//! each), reading every term's postings and positions and every doc-store block once, and cutting between
+//! those reads, so a chunk holds whole units and one lookup needs one chunk.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
+use std::ops::{Bound, Range};
 use std::path::Path;
 
 use tantivy::directory::CompositeFile;
@@ -20,14 +20,13 @@ use crate::schema::KbSchema;
 use crate::{Lang, Result, Synonyms};
 
 /// How big a chunk may grow from whole units, per index file kind: one dictionary block or doc-store
-/// block (a query needs one among many), a few terms' postings or positions, a field's norms whole.
+/// block (a query needs one among many), a few terms' postings or positions.
 /// Measured on the 8,714-article corpus, six questions: 16 KB postings and positions chunks and 8 KB
 /// dictionary chunks fetched 11.4% of the index; these fetch 8.8%, at about half again as many files
 /// (4 KB postings chunks: 8.2%, a third more files again).
 fn chunk_target(path: &str) -> usize {
     match Path::new(path).extension().and_then(|e| e.to_str()) {
         Some("term") | Some("store") => 4 * 1024,
-        Some("fieldnorm") => 16 * 1024,
         _ => 8 * 1024,
     }
 }
@@ -41,6 +40,14 @@ const INDEX_ALONE_FACTOR: usize = 2;
 
 /// A file this small, or read mostly at opening, travels whole in the entry.
 const WHOLE_IN_ENTRY_BELOW: usize = 2 * 1024;
+
+/// The norms (one byte per article and zone) travel whole in the entry too: every question scores every
+/// zone, so its first answer needed all of them, as five more files in its second round trip; in the
+/// entry they arrive beside the wasm, and zones no article fills cost nothing compressed. 8,714 articles:
+/// 113 KB raw, a few KB more entry brotli.
+fn norms(path: &str) -> bool {
+    path.ends_with(".fieldnorm")
+}
 
 /// The published pieces of one language's index.
 pub(crate) struct LangSplit {
@@ -107,10 +114,23 @@ pub(crate) fn split(
             let inverted = segment.inverted_index(field)?;
             let mut terms = inverted.terms().stream().map_err(tantivy::TantivyError::from)?;
             let mut infos = Vec::new();
+            let mut keys = Vec::new();
             while terms.advance() {
                 infos.push(terms.value().clone());
+                keys.push(terms.key().to_vec());
             }
-            segment.get_fieldnorms_reader(field)?;
+            // The stream read the dictionary whole; a lookup reads one block, so each term's block is a
+            // unit (a chunk cut inside a block would cost a lookup two files).
+            directory.take_reads();
+            for key in &keys {
+                let key = key.as_slice();
+                let block =
+                    inverted.terms().file_slice_for_range((Bound::Included(key), Bound::Included(key)), None);
+                block.read_bytes().map_err(tantivy::TantivyError::from)?;
+            }
+            for (path, range) in directory.take_reads() {
+                units.entry(path).or_default().push(range);
+            }
             for (component, positions) in
                 [(SegmentComponent::Postings, false), (SegmentComponent::Positions, true)]
             {
@@ -140,18 +160,20 @@ pub(crate) fn split(
         let hot_ranges = hot.get(path).cloned().unwrap_or_default();
         let hot_len: usize = hot_ranges.iter().map(|r| r.len()).sum();
         let mut file = LayoutFile { path: path.clone(), len: bytes.len(), chunks: Vec::new() };
-        // (A limit of 0 cuts every file, for tests of the chunked path on tiny indexes.)
-        let whole = bytes.len() < WHOLE_IN_ENTRY_BELOW || hot_len * 2 >= bytes.len();
-        if whole && all_in_entry_below > 0 {
+        // (A limit of 0 cuts every file but the norms, for tests of the chunked path on tiny indexes.)
+        let small = bytes.len() < WHOLE_IN_ENTRY_BELOW || hot_len * 2 >= bytes.len();
+        if (small && all_in_entry_below > 0) || norms(path) {
             parts.push((format!("{HOT_PREFIX}{path}@0"), bytes.clone()));
             layout.files.push(file);
             continue;
         }
-        for range in hot_ranges {
-            parts.push((format!("{HOT_PREFIX}{path}@{}", range.start), bytes[range].to_vec()));
+        for range in &hot_ranges {
+            parts.push((format!("{HOT_PREFIX}{path}@{}", range.start), bytes[range.clone()].to_vec()));
         }
-        let empty = Vec::new();
-        for range in cut(bytes.len(), units.get(path).unwrap_or(&empty), chunk_target(path)) {
+        // What opening reads is a unit too: it never rides along in a chunk a query fetches.
+        let mut file_units = units.get(path).cloned().unwrap_or_default();
+        file_units.extend(hot_ranges);
+        for range in cut(bytes.len(), &file_units, chunk_target(path)) {
             let piece = &bytes[range];
             let name = format!("{}.chunk", content_name(piece));
             file.chunks.push((name.clone(), piece.len(), crc32fast::hash(piece)));
@@ -254,8 +276,9 @@ fn merged(reads: Vec<(String, Range<usize>)>) -> BTreeMap<String, Vec<Range<usiz
 }
 
 /// Chunk boundaries for a file of `len` bytes: whole units packed up to `target` bytes, a unit larger than
-/// that on its own (cut at `target` only if it is more than twice as big), gaps between units in the
-/// chunk before them.
+/// that on its own and whole (it is read whole: cut in pieces it cost one request per piece, in the same
+/// round trip), gaps between units in the chunk before them. A file without units is cut every `target`
+/// bytes.
 fn cut(len: usize, units: &[Range<usize>], target: usize) -> Vec<Range<usize>> {
     // Where a unit begins, a chunk may end.
     let mut starts: Vec<usize> = units.iter().map(|u| u.start).filter(|&s| s > 0 && s < len).collect();
@@ -277,10 +300,8 @@ fn cut(len: usize, units: &[Range<usize>], target: usize) -> Vec<Range<usize>> {
         }
         let end = match end {
             Some(end) => end,
-            None => {
-                let next = starts.get(i).copied().unwrap_or(len);
-                if next - begin > 2 * target { begin + target } else { next }
-            }
+            None if starts.is_empty() => (begin + target).min(len),
+            None => starts.get(i).copied().unwrap_or(len),
         };
         chunks.push(begin..end);
         begin = end;
@@ -297,9 +318,9 @@ mod tests {
     fn chunks_hold_whole_units_up_to_the_target() {
         let units = [0..3, 3..5, 5..12, 12..13, 13..40, 40..41];
         let chunks = cut(41, &units, 6);
-        // The 27-byte unit is cut every 6 bytes until what is left is no more than twice that.
-        assert_eq!(chunks, vec![0..5, 5..12, 12..13, 13..19, 19..25, 25..31, 31..40, 40..41]);
-        assert_eq!(cut(10, &[], 4), vec![0..4, 4..10]);
+        // The 27-byte unit stays whole: it is read whole.
+        assert_eq!(chunks, vec![0..5, 5..12, 12..13, 13..40, 40..41]);
+        assert_eq!(cut(10, &[], 4), vec![0..4, 4..8, 8..10]);
         assert_eq!(cut(10, &[0..10], 100), vec![0..10]);
     }
 

@@ -286,23 +286,30 @@ mod tests {
         assert_eq!(trips.len(), 3, "dictionary, postings with positions and norms, cards: {trips:?}");
     }
 
+    /// Words made of letters only (the analyzer keeps them as they are), 30 to an article: a body
+    /// dictionary of several blocks.
+    fn many_words(n: usize) -> String {
+        let letters: String =
+            [n / 676, n / 26 % 26, n % 26].iter().map(|&d| (b'a' + d as u8) as char).collect();
+        format!("zq{letters}k")
+    }
+
+    fn many_words_split() -> Split {
+        let mut indexer = Indexer::new().unwrap();
+        indexer.set_all_in_entry_below(0);
+        for i in 0..200 {
+            let body: Vec<String> = (0..30).map(|j| many_words(i * 30 + j)).collect();
+            indexer.add(&article(Lang::En, &format!("a{i}"), "Guide", &body.join(" "))).unwrap();
+        }
+        indexer.finish().unwrap()
+    }
+
     /// Regression: the term dictionary was cut every 4 KB regardless of its blocks, so most lookups read
     /// a block lying across two chunks (two requests); the norms came as one more file per zone.
     #[test]
     fn a_dictionary_lookup_costs_one_chunk_and_the_norms_come_with_the_entry() {
-        // Words made of letters only, so the analyzer keeps them as they are.
-        let word = |n: usize| {
-            let letters: String =
-                [n / 676, n / 26 % 26, n % 26].iter().map(|&d| (b'a' + d as u8) as char).collect();
-            format!("zq{letters}k")
-        };
-        let mut indexer = Indexer::new().unwrap();
-        indexer.set_all_in_entry_below(0);
-        for i in 0..200 {
-            let body: Vec<String> = (0..30).map(|j| word(i * 30 + j)).collect();
-            indexer.add(&article(Lang::En, &format!("a{i}"), "Guide", &body.join(" "))).unwrap();
-        }
-        let split = indexer.finish().unwrap();
+        let word = many_words;
+        let split = many_words_split();
         let entry = crate::lazy::Entry::read(&split.entries[0].2).unwrap();
         let norms = entry.files.iter().find(|f| f.path.ends_with(".fieldnorm")).unwrap();
         assert!(norms.chunks.is_empty(), "the norms are in the entry");
@@ -323,6 +330,26 @@ mod tests {
             let cost = directory.stats().requests - before;
             assert!(cost <= 1, "looking up {} fetched {cost} chunks", word(n));
         }
+    }
+
+    /// Regression: the word being typed read its zone's dictionary from its block on for 50 words, often
+    /// several blocks past the last word it could be the start of.
+    #[test]
+    fn a_typed_prefix_reads_no_more_of_the_dictionary_than_the_whole_word() {
+        let split = many_words_split();
+        let first_trip = |text: &str, typing: bool| {
+            let (kb, rounds) = counting_round_trips(&split);
+            rounds.run(kb.open(Lang::En)).unwrap();
+            rounds.take();
+            let request = SearchRequest::new(text).lang(Some(Lang::En)).typing(typing);
+            let cards = rounds.run(kb.search_cards(&request)).unwrap();
+            assert!(!cards.hits.is_empty(), "{text}");
+            rounds.take().remove(0).files
+        };
+        // `zqbc` starts 26 words (zqbcak … zqbczk), all in the block of the first.
+        let typed = first_trip("zqbc", true);
+        let whole = first_trip("zqbcak", false);
+        assert_eq!(typed.len(), whole.len(), "typed {typed:?}, whole word {whole:?}");
     }
 
     /// A knowledge base over `split`'s files in memory, opening nothing yet, whose fetches are counted in

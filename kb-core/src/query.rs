@@ -134,6 +134,18 @@ pub(crate) fn typed_prefix(lang: Lang, text: &str) -> Option<String> {
     prefix_token(&analysis::tokens(lang, text), text, true).map(|t| t.text.clone())
 }
 
+/// The first key after every word that starts with `prefix`: reading the dictionary up to it, not past
+/// it, keeps a prefix's lookup to the blocks its words can be in (often one, where a bare limit of words
+/// read several more in a long dictionary).
+pub(crate) fn prefix_end(prefix: &str) -> Vec<u8> {
+    let mut end = prefix.as_bytes().to_vec();
+    // UTF-8 never holds 0xFF, so the last byte can always go up by one.
+    if let Some(last) = end.last_mut() {
+        *last += 1;
+    }
+    end
+}
+
 /// Whether `word` gets near spellings: long enough for a typo, not the word being typed, and in no zone.
 fn wants_near(lang: Lang, word: &AnalyzedTerm, prefix: Option<&AnalyzedTerm>, lexicon: &dyn Lexicon) -> bool {
     let is_prefix = prefix.is_some_and(|p| p.position == word.position);
@@ -293,6 +305,17 @@ mod tests {
         let query =
             build(&schema, &[lang], text, typing, &Known(known), &SynonymTable::default()).expect("words");
         format!("{query:?}")
+    }
+
+    #[test]
+    fn a_prefix_ends_before_the_first_word_it_does_not_start() {
+        assert_eq!(prefix_end("ab"), b"ac");
+        assert_eq!(prefix_end("é"), [0xC3, 0xAA]);
+        let end = prefix_end("zqb");
+        for word in ["zqb", "zqba", "zqbzzzz", "zqb\u{10FFFF}"] {
+            assert!(word.as_bytes() < end.as_slice(), "{word}");
+        }
+        assert!(b"zqc".as_slice() >= end.as_slice());
     }
 
     #[test]

@@ -590,8 +590,9 @@ impl LangIndex {
                     );
                 }
                 if let Some(prefix) = &prefix {
+                    let end = query::prefix_end(prefix);
                     let slice = inverted.terms().file_slice_for_range(
-                        (Bound::Included(prefix.as_bytes()), Bound::Unbounded),
+                        (Bound::Included(prefix.as_bytes()), Bound::Excluded(end.as_slice())),
                         Some(query::PREFIX_TERMS as u64 + 1),
                     );
                     reads.push(async move { slice.read_bytes_async().await.map(|_| ()) }.boxed());
@@ -863,7 +864,8 @@ impl query::Lexicon for IndexLexicon<'_> {
         let mut words = Vec::new();
         for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
             let Some(inverted) = self.note(reader.inverted_index(field).map(Some)) else { continue };
-            let range = inverted.terms().range().ge(prefix.as_bytes()).limit(limit as u64 + 1);
+            let end = query::prefix_end(prefix);
+            let range = inverted.terms().range().ge(prefix.as_bytes()).lt(&end).limit(limit as u64 + 1);
             let Some(mut stream) = self.note(range.into_stream().map(Some)) else { continue };
             while words.len() < limit && stream.advance() {
                 match std::str::from_utf8(stream.key()) {

@@ -121,7 +121,7 @@
     path.setAttribute('d', 'M12 2a10 10 0 0 0-8.7 14.9L2 22l5.3-1.3A10 10 0 1 0 12 2zm1 15h-2v-2h2zm2.1-7.7-.9.9c-.7.7-1.2 1.3-1.2 2.8h-2v-.5c0-1.1.5-2.1 1.2-2.8l1.2-1.3A2 2 0 1 0 10 7H8a4 4 0 1 1 7.1 2.3z');
     launcher.appendChild(svg).appendChild(path);
     ['pointerenter', 'focus', 'touchstart'].forEach((type) => launcher.addEventListener(type, load, { once: true, passive: true }));
-    launcher.addEventListener('click', () => call('toggle', []));
+    launcher.onclick = () => call('toggle', []);
     root.appendChild(launcher);
     d.body.appendChild(host);
     if (config.preload === 'idle') {

@@ -19,8 +19,12 @@ pub struct Config {
     /// Origins (`https://shop.example`) whose pages may open the visitor socket; `*` allows any.
     /// Requests without an Origin header (non-browser clients) are let through: they can claim any origin.
     pub allowed_origins: Vec<String>,
-    /// Mark the session cookie `Secure` (turn on behind HTTPS).
-    pub secure_cookies: bool,
+    /// Where agents reach this server, as their browsers see it (behind any proxy):
+    /// `https://chat.shop.example`. When set, only pages of exactly this origin (scheme, host and port)
+    /// may open the agent socket, and the session cookie is `Secure` when it is https.
+    pub public_url: Option<PublicUrl>,
+    /// Mark the session cookie `Secure`; without it, the cookie follows `public_url`'s scheme.
+    pub secure_cookies: Option<bool>,
     /// Shared secret for signed identities: the host site sends HMAC-SHA256(secret, user id) in hex.
     pub identity_secret: Option<String>,
     /// Abuse limits.
@@ -84,7 +88,8 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             database_url: "chat-server.db".into(),
             allowed_origins: vec!["*".into()],
-            secure_cookies: false,
+            public_url: None,
+            secure_cookies: None,
             identity_secret: None,
             limits: Limits::default(),
             hours: BusinessHours::default(),
@@ -224,6 +229,11 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// Whether the session cookie is marked `Secure`: as set, else when the public URL is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies.unwrap_or_else(|| self.public_url.as_ref().is_some_and(PublicUrl::is_https))
+    }
+
     /// Reads a TOML settings file.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
         let shown = path.display().to_string();
@@ -233,10 +243,76 @@ impl Config {
     }
 }
 
+/// The public URL of the server, kept as its origin (`https://chat.shop.example`, default port left out),
+/// which is what a browser sends in `Origin`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PublicUrl {
+    origin: String,
+}
+
+impl PublicUrl {
+    /// `scheme://host[:port]`, lower case, as browsers serialize an origin.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Whether it is served over TLS.
+    pub fn is_https(&self) -> bool {
+        self.origin.starts_with("https://")
+    }
+}
+
+impl std::str::FromStr for PublicUrl {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let fix = "write it like https://chat.shop.example";
+        let url = url::Url::parse(text.trim()).map_err(|err| format!("public_url {text:?}: {err}; {fix}"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+            return Err(format!("public_url {text:?} is not an http(s) address with a host; {fix}"));
+        }
+        Ok(PublicUrl { origin: url.origin().ascii_serialization() })
+    }
+}
+
+impl TryFrom<String> for PublicUrl {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        text.parse()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use protocol::ArticleSeen;
+
+    #[test]
+    fn the_public_url_is_kept_as_the_origin_browsers_send() {
+        let url: PublicUrl = "HTTPS://Chat.Shop.Example:443/agent/".parse().unwrap();
+        assert_eq!(url.origin(), "https://chat.shop.example");
+        assert!(url.is_https());
+        let url: PublicUrl = "http://127.0.0.1:8787".parse().unwrap();
+        assert_eq!(url.origin(), "http://127.0.0.1:8787");
+        for wrong in ["chat.shop.example", "ftp://chat.shop.example", "https://", "mailto:a@b.example"] {
+            let err = wrong.parse::<PublicUrl>().unwrap_err();
+            assert!(err.contains("https://chat.shop.example"), "{wrong}: {err}");
+        }
+        let err = toml::from_str::<Config>("public_url = \"chat.shop.example\"").unwrap_err().to_string();
+        assert!(err.contains("public_url") && err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn the_session_cookie_is_secure_when_the_public_url_is_https_unless_told() {
+        let config = |text: &str| toml::from_str::<Config>(text).unwrap();
+        assert!(!config("").secure_cookies(), "no public URL: plain HTTP is assumed (the demo)");
+        assert!(config("public_url = \"https://chat.shop.example\"").secure_cookies());
+        assert!(!config("public_url = \"http://127.0.0.1:8787\"").secure_cookies());
+        assert!(!config("public_url = \"https://a.example\"\nsecure_cookies = false").secure_cookies());
+        assert!(config("secure_cookies = true").secure_cookies());
+    }
 
     fn read(id: &str, team: Option<&str>, category: Option<&str>) -> ArticleSeen {
         ArticleSeen {

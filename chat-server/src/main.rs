@@ -23,6 +23,10 @@ struct Cli {
     /// Origins allowed to open the visitor socket, comma-separated (`*` for any); overrides the file.
     #[arg(long, env = "CHAT_SERVER_ALLOWED_ORIGINS", value_delimiter = ',', global = true)]
     allowed_origins: Option<Vec<String>>,
+    /// Where agents reach this server (https://chat.shop.example): the agent socket's one origin, and the
+    /// session cookie's `Secure` flag; overrides the file.
+    #[arg(long, env = "CHAT_SERVER_PUBLIC_URL", global = true)]
+    public_url: Option<chat_server::config::PublicUrl>,
     /// The agent console's build folder, served at /agent; overrides the file.
     #[arg(long, env = "CHAT_SERVER_CONSOLE_DIR", global = true)]
     console_dir: Option<PathBuf>,
@@ -108,6 +112,9 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     }
     if let Some(origins) = &cli.allowed_origins {
         config.allowed_origins = origins.clone();
+    }
+    if let Some(url) = &cli.public_url {
+        config.public_url = Some(url.clone());
     }
     if let Some(dir) = &cli.console_dir {
         config.console_dir = Some(dir.clone());

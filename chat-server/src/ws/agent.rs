@@ -25,7 +25,7 @@ pub async fn upgrade(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Response {
-    if !same_origin(&headers) {
+    if !same_origin(&headers, state.config.public_url.as_ref()) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
     let (agent, csrf) = match crate::http::agent_session(&state, &headers).await {

@@ -90,9 +90,14 @@ fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     allowed.iter().any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
-/// For the agent socket: the page must come from this very server.
-fn same_origin(headers: &HeaderMap) -> bool {
+/// For the agent socket: the page must come from this very server: exactly its public URL's origin when
+/// that is set (so an http page cannot reach an https server), else the same host (the scheme is not
+/// known behind a proxy).
+fn same_origin(headers: &HeaderMap, public: Option<&crate::config::PublicUrl>) -> bool {
     let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) else { return true };
+    if let Some(public) = public {
+        return origin.trim_end_matches('/').eq_ignore_ascii_case(public.origin());
+    }
     let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
     !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
@@ -107,4 +112,34 @@ fn check_body(body: &str, max_chars: usize) -> Result<(), ErrorFrame> {
         return Err(error(ErrorCode::TooLarge, format!("message is longer than {max_chars} characters")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(origin: &str, host: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("origin", HeaderValue::from_str(origin).expect("a header value"));
+        headers.insert("host", HeaderValue::from_str(host).expect("a header value"));
+        headers
+    }
+
+    /// Regression (issue 16): the agent socket compared hosts only, so a page served over plain HTTP on
+    /// the same host name could open the socket of a server agents reach over HTTPS.
+    #[test]
+    fn the_agent_socket_takes_only_its_public_origin_scheme_included() {
+        let public: crate::config::PublicUrl = "https://chat.shop.example".parse().expect("a URL");
+        let page = |origin: &str| same_origin(&headers(origin, "chat.shop.example"), Some(&public));
+        assert!(page("https://chat.shop.example"));
+        assert!(page("HTTPS://Chat.Shop.Example"));
+        assert!(!page("http://chat.shop.example"), "the scheme counts");
+        assert!(!page("https://chat.shop.example:8443"), "so does the port");
+        assert!(!page("https://evil.example"));
+        // Without a public URL, the host is all that is known (a proxy may terminate TLS).
+        assert!(same_origin(&headers("http://127.0.0.1:8787", "127.0.0.1:8787"), None));
+        assert!(!same_origin(&headers("http://evil.example", "127.0.0.1:8787"), None));
+    }
 }

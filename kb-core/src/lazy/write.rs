@@ -16,7 +16,7 @@ use tantivy::{Directory, DocAddress, HasLen, Index, ReloadPolicy, TantivyDocumen
 
 use super::{BODY_PREFIX, HOT_PREFIX, LAYOUT_FILE, Layout, LayoutFile, LazyDirectory};
 use crate::bundle::{self, BundleFile};
-use crate::schema::KbSchema;
+use crate::schema::{KbSchema, Zone};
 use crate::{Lang, Result, Synonyms};
 
 /// How big a chunk may grow from whole units, per index file kind: one dictionary block or doc-store
@@ -40,14 +40,6 @@ const INDEX_ALONE_FACTOR: usize = 2;
 
 /// A file this small, or read mostly at opening, travels whole in the entry.
 const WHOLE_IN_ENTRY_BELOW: usize = 2 * 1024;
-
-/// The norms (one byte per article and zone) travel whole in the entry too: every question scores every
-/// zone, so its first answer needed all of them, as five more files in its second round trip; in the
-/// entry they arrive beside the wasm, and zones no article fills cost nothing compressed. 8,714 articles:
-/// 113 KB raw, a few KB more entry brotli.
-fn norms(path: &str) -> bool {
-    path.ends_with(".fieldnorm")
-}
 
 /// The published pieces of one language's index.
 pub(crate) struct LangSplit {
@@ -104,6 +96,14 @@ pub(crate) fn split(
     }
     // Counting a language's articles (the confidence needs it) reads the tiny `lang` field.
     searcher.doc_freq(&tantivy::Term::from_field_text(schema.lang, lang.code()))?;
+    // The norms of the language's zones (a byte per article and zone) are hot too: every question scores
+    // every zone, so its first answer fetched them as five more files in its second round trip; in the
+    // entry they arrive beside the wasm, and a zone no article fills costs nothing compressed.
+    for segment in searcher.segment_readers() {
+        for zone in Zone::ALL {
+            segment.get_fieldnorms_reader(schema.text_field(lang, zone))?;
+        }
+    }
     let hot = merged(directory.take_reads());
 
     // Units: every read a query can make, one at a time.
@@ -122,6 +122,7 @@ pub(crate) fn split(
             // The stream read the dictionary whole; a lookup reads one block, so each term's block is a
             // unit (a chunk cut inside a block would cost a lookup two files).
             directory.take_reads();
+            segment.get_fieldnorms_reader(field)?;
             for key in &keys {
                 let key = key.as_slice();
                 let block =
@@ -160,9 +161,9 @@ pub(crate) fn split(
         let hot_ranges = hot.get(path).cloned().unwrap_or_default();
         let hot_len: usize = hot_ranges.iter().map(|r| r.len()).sum();
         let mut file = LayoutFile { path: path.clone(), len: bytes.len(), chunks: Vec::new() };
-        // (A limit of 0 cuts every file but the norms, for tests of the chunked path on tiny indexes.)
-        let small = bytes.len() < WHOLE_IN_ENTRY_BELOW || hot_len * 2 >= bytes.len();
-        if (small && all_in_entry_below > 0) || norms(path) {
+        // (A limit of 0 cuts every file, for tests of the chunked path on tiny indexes.)
+        let whole = bytes.len() < WHOLE_IN_ENTRY_BELOW || hot_len * 2 >= bytes.len();
+        if whole && all_in_entry_below > 0 {
             parts.push((format!("{HOT_PREFIX}{path}@0"), bytes.clone()));
             layout.files.push(file);
             continue;

@@ -1,5 +1,6 @@
 //! The help center's knowledge base, searched with kb-core so agents can insert an article into a reply
-//! (the same engine and ranking visitors get in the widget).
+//! (the same engine and ranking visitors get in the widget), and asked which team and category an
+//! article the visitor read belongs to, so routing never takes the visitor's word for it.
 //!
 //! kb-core's [`KnowledgeBase`] is made for one thread (the browser's), so one worker thread owns it and
 //! answers searches in turn; a search over the local files takes milliseconds. A rebuilt help center
@@ -10,6 +11,7 @@ use std::sync::mpsc;
 use std::time::SystemTime;
 
 use kb_core::{KnowledgeBase, Lang, SearchRequest};
+use protocol::EscalationContext;
 use protocol::rest::ArticleCard;
 use tokio::sync::oneshot;
 
@@ -25,11 +27,21 @@ pub struct Articles {
     jobs: mpsc::Sender<Job>,
 }
 
-struct Job {
-    query: String,
-    lang: Option<Lang>,
-    answer: oneshot::Sender<Result<Vec<ArticleCard>, String>>,
+enum Job {
+    Search {
+        query: String,
+        lang: Option<Lang>,
+        answer: oneshot::Sender<Result<Vec<ArticleCard>, String>>,
+    },
+    /// The team and category of each article (by language and id), `None` for one the help center lacks.
+    Routes {
+        articles: Vec<(String, String)>,
+        answer: oneshot::Sender<Vec<Option<Route>>>,
+    },
 }
+
+/// What the help center says routes an article: its front matter's team and its category.
+type Route = (Option<String>, String);
 
 impl Articles {
     /// Opens the knowledge base kb-builder wrote into `dir` (the output folder or its `kb` folder); `url`
@@ -51,8 +63,30 @@ impl Articles {
     pub async fn search(&self, query: &str, lang: Option<Lang>) -> Result<Vec<ArticleCard>, String> {
         let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
         let (answer, answered) = oneshot::channel();
-        self.jobs.send(Job { query, lang, answer }).map_err(|_| "the article search stopped".to_owned())?;
+        self.jobs
+            .send(Job::Search { query, lang, answer })
+            .map_err(|_| "the article search stopped".to_owned())?;
         answered.await.map_err(|_| "the article search stopped".to_owned())?
+    }
+
+    /// Replaces the team and category the widget reported for each article read by what the built help
+    /// center says; an article it does not have routes nowhere. The visitor's browser sends the context,
+    /// so without this a visitor could pick the queue their conversation lands in.
+    pub async fn vouch(&self, context: &mut EscalationContext) {
+        let articles = context.articles.iter().map(|a| (a.lang.clone(), a.id.clone())).collect();
+        let (answer, answered) = oneshot::channel();
+        let routes = match self.jobs.send(Job::Routes { articles, answer }) {
+            Ok(()) => answered.await.unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        for (i, article) in context.articles.iter_mut().enumerate() {
+            let (team, category) = match routes.get(i).cloned().flatten() {
+                Some((team, category)) => (team, Some(category).filter(|c| !c.is_empty())),
+                None => (None, None),
+            };
+            article.team = team;
+            article.category = category;
+        }
     }
 }
 
@@ -85,8 +119,15 @@ fn serve(kb_dir: PathBuf, base: String, mut opened: Opened, queue: mpsc::Receive
                 }
             }
         }
-        let request = SearchRequest::new(job.query).lang(job.lang).limit(OFFERED).typing(true);
-        let answer = futures_executor::block_on(opened.kb.search(&request))
+        let (query, lang, answer) = match job {
+            Job::Search { query, lang, answer } => (query, lang, answer),
+            Job::Routes { articles, answer } => {
+                let _ = answer.send(articles.iter().map(|(lang, id)| route(&opened.kb, lang, id)).collect());
+                continue;
+            }
+        };
+        let request = SearchRequest::new(query).lang(lang).limit(OFFERED).typing(true);
+        let found = futures_executor::block_on(opened.kb.search(&request))
             .map(|results| {
                 results
                     .hits
@@ -101,6 +142,13 @@ fn serve(kb_dir: PathBuf, base: String, mut opened: Opened, queue: mpsc::Receive
                     .collect()
             })
             .map_err(|e| e.to_string());
-        let _ = job.answer.send(answer);
+        let _ = answer.send(found);
     }
+}
+
+/// The help center's team and category for article `id` in `lang`, if it has that article.
+fn route(kb: &KnowledgeBase, lang: &str, id: &str) -> Option<Route> {
+    let lang: Lang = lang.parse().ok()?;
+    let card = futures_executor::block_on(kb.card(lang, id)).ok()??;
+    Some((card.team, card.category))
 }

@@ -673,6 +673,51 @@ async fn agents_search_the_help_center_to_insert_an_article_accents_or_not() {
     assert!(refused.text().await.unwrap().contains("--help-center-dir"));
 }
 
+/// Regression (issue 16): the team a conversation went to came from the hand-over context, which the
+/// visitor's browser sends, so any visitor could pick the queue they land in. With the help center at
+/// hand, chat-server routes by what its built articles say.
+#[tokio::test]
+async fn routing_follows_the_help_center_not_the_team_the_visitor_names() {
+    let help = tempfile::tempdir().unwrap();
+    write_help_center(help.path());
+    let dir = help.path().to_path_buf();
+    let server = start(move |c| {
+        c.help_center.dir = Some(dir);
+        c.routing.default_team = Some("support".into());
+    })
+    .await;
+    let team = |context: protocol::EscalationContext| {
+        let http = server.http.clone();
+        async move {
+            let response = start_conversation_raw(&http, context).await;
+            assert_eq!(response.status(), 200);
+            response.json::<protocol::rest::ConversationStarted>().await.unwrap().team
+        }
+    };
+    // return-policy's front matter says `returns`; the visitor says `vip`.
+    assert_eq!(team(support::context(Some("vip"))).await.as_deref(), Some("returns"));
+    // An article the help center does not have routes nowhere: the default team.
+    let mut unknown = support::context(Some("vip"));
+    unknown.articles[0].id = "no-such-article".into();
+    unknown.articles[0].category = Some("vip-lounge".into());
+    assert_eq!(team(unknown).await.as_deref(), Some("support"));
+    // What agents read in the hand-over is the help center's word too.
+    let (_, inbox, _) = agent(&server, "lan").await;
+    let agent::ServerFrame::Inbox { conversations, .. } = inbox else { panic!("{inbox:?}") };
+    let mut read: Vec<(String, Option<String>, Option<String>)> = conversations
+        .iter()
+        .flat_map(|c| c.context.articles.iter().map(|a| (a.id.clone(), a.team.clone(), a.category.clone())))
+        .collect();
+    read.sort();
+    assert_eq!(
+        read,
+        [
+            ("no-such-article".into(), None, None),
+            ("return-policy".into(), Some("returns".into()), Some("returns".into()))
+        ]
+    );
+}
+
 /// What the console's search box asks chat-server: the ids found, newest first.
 async fn search_conversations(server: &Server, cookie: Option<&str>, query: &str) -> reqwest::Response {
     let mut request =

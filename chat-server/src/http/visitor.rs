@@ -71,7 +71,10 @@ pub(super) async fn start(
         return Err(rate_limited());
     }
     let token = auth::random_token();
-    let context = request.context.bounded();
+    let mut context = request.context.bounded();
+    if let Some(articles) = &state.articles {
+        articles.vouch(&mut context).await;
+    }
     let new = NewConversation {
         id: auth::random_id(),
         token_hash: auth::token_hash(&token),
@@ -171,7 +174,10 @@ pub(super) async fn leave_message(
     if identity.name.is_none() {
         identity.name = request.name.filter(|n| !n.trim().is_empty());
     }
-    let context = context.bounded();
+    let mut context = context.bounded();
+    if let Some(articles) = &state.articles {
+        articles.vouch(&mut context).await;
+    }
     let token = auth::random_token();
     let new = NewConversation {
         id: auth::random_id(),

@@ -296,6 +296,9 @@ async fn a_widget_that_cannot_load_leaves_the_shell_with_the_help_center_and_the
     assert_eq!(browser.js(&busy, vec![]).await.unwrap(), json!(false), "the launcher is not left busy");
     let typed = browser.js(&format!("return {ROOT}.querySelector('.query').value"), vec![]).await.unwrap();
     assert_eq!(typed, json!("doi tra"), "what was typed stays");
+    // The links are reached by keyboard: Tab no longer keeps to the box and the close button.
+    browser.keys(&[Key::Tab.into()]).await.unwrap();
+    assert_eq!(focused(&browser).await, "A", "Tab from the box reaches the help center's link");
     browser.quit().await.unwrap();
 }
 

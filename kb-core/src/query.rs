@@ -134,9 +134,9 @@ pub(crate) fn typed_prefix(lang: Lang, text: &str) -> Option<String> {
     prefix_token(&analysis::tokens(lang, text), text, true).map(|t| t.text.clone())
 }
 
-/// The first key after every word that starts with `prefix`: reading the dictionary up to it, not past
-/// it, keeps a prefix's lookup to the blocks its words can be in (often one, where a bare limit of words
-/// read several more in a long dictionary).
+/// The first key after every word that starts with `prefix`. Bounding a prefix's dictionary read by it
+/// keeps the read to the blocks its words can be in, and at most the next (tantivy reads up to the block
+/// holding the bound), where a bare limit of 50 words read several more in a long dictionary.
 pub(crate) fn prefix_end(prefix: &str) -> Vec<u8> {
     let mut end = prefix.as_bytes().to_vec();
     // UTF-8 never holds 0xFF, so the last byte can always go up by one.

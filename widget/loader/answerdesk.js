@@ -72,7 +72,7 @@
         pending.splice(0).forEach((c) => widget.call(c[0], c[1]));
       })
     ).catch((e) => {
-      // The next intent tries again; until then the shell offers the way on.
+      // The next click tries again; until then the shell offers the way on.
       loading = null;
       console.error(e);
       if (shell) wayOn();
@@ -160,8 +160,9 @@
           e.stopPropagation();
           toggleShell(false);
           launcher.focus();
-        } else if (e.key === 'Tab') {
-          // Two stops, the box and the close button: Tab keeps to them, as in the panel.
+        } else if (e.key === 'Tab' && loading) {
+          // Two stops, the box and the close button: Tab keeps to them, as in the panel. Once the widget
+          // could not load (no `loading`), Tab goes its own way, through the links of the way on.
           e.preventDefault();
           (host.shadowRoot.activeElement === typed ? close : typed).focus();
         }

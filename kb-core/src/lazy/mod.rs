@@ -4,7 +4,7 @@
 //! - an **entry** (`<lang>-<hash>.entry`, a [`crate::bundle`] container): the layout of the index files,
 //!   the synonyms, and the **hotcache** — every byte tantivy reads to open the index (file footers, the
 //!   block index of each term dictionary, the doc store's skip index), recorded at build time by opening
-//!   the index once — and the norms, which every question reads;
+//!   the index once — and the norms of the language's zones, which every question reads;
 //! - **chunks** (`<hash>.chunk`): the index files cut into pieces, each content-hashed, immutable and
 //!   precompressable, cut on the boundaries of what one read needs (a dictionary block, one term's
 //!   postings or positions, a doc-store block), so a read needs one chunk; equal chunks are one file;

@@ -21,9 +21,9 @@ use crate::{Lang, Result, Synonyms};
 
 /// How big a chunk may grow from whole units, per index file kind: one dictionary block or doc-store
 /// block (a query needs one among many), a few terms' postings or positions.
-/// Measured on the 8,714-article corpus, six questions: 16 KB postings and positions chunks and 8 KB
-/// dictionary chunks fetched 11.4% of the index; these fetch 8.8%, at about half again as many files
-/// (4 KB postings chunks: 8.2%, a third more files again).
+/// Measured on the 8,714-article corpus, six questions, before dictionary chunks followed the blocks: 16 KB
+/// postings and positions chunks and 8 KB dictionary chunks fetched 11.4% of the index; these fetched 8.8%,
+/// at about half again as many files (4 KB postings chunks: 8.2%, a third more files again).
 fn chunk_target(path: &str) -> usize {
     match Path::new(path).extension().and_then(|e| e.to_str()) {
         Some("term") | Some("store") => 4 * 1024,
@@ -123,13 +123,18 @@ pub(crate) fn split(
             // unit (a chunk cut inside a block would cost a lookup two files).
             directory.take_reads();
             segment.get_fieldnorms_reader(field)?;
-            for key in &keys {
+            let mut blocks = std::collections::HashSet::new();
+            for (i, key) in keys.iter().enumerate() {
                 let key = key.as_slice();
                 let block =
                     inverted.terms().file_slice_for_range((Bound::Included(key), Bound::Included(key)), None);
                 block.read_bytes().map_err(tantivy::TantivyError::from)?;
+                // Hundreds of terms share a block: keep the log of reads small on large dictionaries.
+                if i % 1024 == 1023 || i + 1 == keys.len() {
+                    blocks.extend(directory.take_reads());
+                }
             }
-            for (path, range) in directory.take_reads() {
+            for (path, range) in blocks {
                 units.entry(path).or_default().push(range);
             }
             for (component, positions) in
@@ -149,9 +154,10 @@ pub(crate) fn split(
         for doc in 0..segment.max_doc() {
             searcher.doc::<TantivyDocument>(DocAddress::new(ord as u32, doc))?;
         }
-    }
-    for (path, range) in directory.take_reads() {
-        units.entry(path).or_default().push(range);
+        // Before the next segment's dictionary stream, whose reads are dropped.
+        for (path, range) in directory.take_reads() {
+            units.entry(path).or_default().push(range);
+        }
     }
 
     let mut layout = Layout { lang, articles, files: Vec::new() };
@@ -171,10 +177,10 @@ pub(crate) fn split(
         for range in &hot_ranges {
             parts.push((format!("{HOT_PREFIX}{path}@{}", range.start), bytes[range.clone()].to_vec()));
         }
-        // What opening reads is a unit too: it never rides along in a chunk a query fetches.
-        let mut file_units = units.get(path).cloned().unwrap_or_default();
-        file_units.extend(hot_ranges);
-        for range in cut(bytes.len(), &file_units, chunk_target(path)) {
+        // What opening reads is cut off on both sides: it never rides along in a chunk a query fetches.
+        let forced: Vec<usize> = hot_ranges.iter().flat_map(|r| [r.start, r.end]).collect();
+        let empty = Vec::new();
+        for range in cut(bytes.len(), units.get(path).unwrap_or(&empty), &forced, chunk_target(path)) {
             let piece = &bytes[range];
             let name = format!("{}.chunk", content_name(piece));
             file.chunks.push((name.clone(), piece.len(), crc32fast::hash(piece)));
@@ -278,11 +284,12 @@ fn merged(reads: Vec<(String, Range<usize>)>) -> BTreeMap<String, Vec<Range<usiz
 
 /// Chunk boundaries for a file of `len` bytes: whole units packed up to `target` bytes, a unit larger than
 /// that on its own and whole (it is read whole: cut in pieces it cost one request per piece, in the same
-/// round trip), gaps between units in the chunk before them. A file without units is cut every `target`
-/// bytes.
-fn cut(len: usize, units: &[Range<usize>], target: usize) -> Vec<Range<usize>> {
-    // Where a unit begins, a chunk may end.
-    let mut starts: Vec<usize> = units.iter().map(|u| u.start).filter(|&s| s > 0 && s < len).collect();
+/// round trip), gaps between units in the chunk before them, and never a chunk across a `forced`
+/// boundary. A file without units is cut every `target` bytes.
+fn cut(len: usize, units: &[Range<usize>], forced: &[usize], target: usize) -> Vec<Range<usize>> {
+    // Where a unit begins, a chunk may end; where a forced boundary is, it does.
+    let mut starts: Vec<usize> =
+        units.iter().map(|u| u.start).chain(forced.iter().copied()).filter(|&s| s > 0 && s < len).collect();
     starts.sort_unstable();
     starts.dedup();
     let mut chunks = Vec::new();
@@ -297,11 +304,14 @@ fn cut(len: usize, units: &[Range<usize>], target: usize) -> Vec<Range<usize>> {
         let mut j = i;
         while j < starts.len() && starts[j] - begin <= target {
             end = Some(starts[j]);
+            if forced.contains(&starts[j]) {
+                break;
+            }
             j += 1;
         }
         let end = match end {
             Some(end) => end,
-            None if starts.is_empty() => (begin + target).min(len),
+            None if units.is_empty() => starts.get(i).copied().unwrap_or(len).min(begin + target),
             None => starts.get(i).copied().unwrap_or(len),
         };
         chunks.push(begin..end);
@@ -318,11 +328,13 @@ mod tests {
     #[allow(clippy::single_range_in_vec_init)] // One range meant: a single chunk of all ten bytes.
     fn chunks_hold_whole_units_up_to_the_target() {
         let units = [0..3, 3..5, 5..12, 12..13, 13..40, 40..41];
-        let chunks = cut(41, &units, 6);
+        let chunks = cut(41, &units, &[], 6);
         // The 27-byte unit stays whole: it is read whole.
         assert_eq!(chunks, vec![0..5, 5..12, 12..13, 13..40, 40..41]);
-        assert_eq!(cut(10, &[], 4), vec![0..4, 4..8, 8..10]);
-        assert_eq!(cut(10, &[0..10], 100), vec![0..10]);
+        assert_eq!(cut(10, &[], &[], 4), vec![0..4, 4..8, 8..10]);
+        assert_eq!(cut(10, &[0..10], &[], 4), vec![0..10], "one unit from byte 0 is whole too");
+        // What opening reads (5..8) shares a chunk with neither neighbour.
+        assert_eq!(cut(12, &[0..2, 2..5, 8..10, 10..12], &[5, 8], 6), vec![0..5, 5..8, 8..10, 10..12]);
     }
 
     #[test]

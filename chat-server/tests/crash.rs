@@ -4,44 +4,24 @@
 mod support;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use futures_util::{SinkExt, StreamExt};
 use protocol::chat::ChatMessage;
 use protocol::{PROTOCOL_VERSION, visitor};
-use support::{Visitor, WAIT};
+use support::{Process, Visitor, WAIT, spawn_chat_server};
 use tokio_tungstenite::tungstenite::Message;
 
-/// The server process, killed if the test fails half-way.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `chat-server` on a free port; returns the process and its base address.
-fn spawn(dir: &Path) -> (Server, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
-        .arg("--config")
-        .arg(dir.join("chat.toml"))
-        .arg("--database-url")
-        .arg(dir.join("chat.db"))
-        .args(["--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address =
-        line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("{line:?}")).to_owned();
-    (Server(child), address)
+/// Starts `chat-server` on a free port over `dir`'s settings and SQLite file.
+fn spawn(dir: &Path) -> (Process, String) {
+    let (config, database) = (dir.join("chat.toml"), dir.join("chat.db"));
+    spawn_chat_server(&[
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--database-url".as_ref(),
+        database.as_os_str(),
+    ])
 }
 
 #[tokio::test]

@@ -6,15 +6,14 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use chat_server::test_support::smtp_sink;
 use protocol::chat::Author;
 use protocol::rest::{AgentLogin, AgentSession, ConversationStarted};
 use protocol::{Identity, PROTOCOL_VERSION, agent, visitor};
-use support::{Agent, PASSWORD, Visitor, WAIT};
+use support::{Agent, PASSWORD, Process, Visitor, WAIT, spawn_chat_server};
 
 /// A throwaway Postgres cluster in a temp dir, stopped on drop.
 struct Postgres {
@@ -99,28 +98,13 @@ impl Drop for Postgres {
     }
 }
 
-struct Node(Child);
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn node(database_url: &str, config: &Path) -> (Node, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
-        .args(["--listen", "127.0.0.1:0", "--database-url", database_url, "--config"])
-        .arg(config)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let address =
-        line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("{line:?}")).to_owned();
-    (Node(child), address)
+fn node(database_url: &str, config: &Path) -> (Process, String) {
+    spawn_chat_server(&[
+        "--database-url".as_ref(),
+        database_url.as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+    ])
 }
 
 #[tokio::test]

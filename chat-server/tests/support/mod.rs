@@ -96,6 +96,36 @@ pub async fn start_with_agents(tweak: impl FnOnce(&mut Config), extra: &[ExtraAg
     }
 }
 
+/// The real `chat-server` binary running as a child process, killed and reaped when dropped, so a test that
+/// fails half-way leaves no server behind.
+pub struct Process(pub std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the real `chat-server` binary on a free port with `args` (logging warnings only); returns the
+/// process and the address from the one line it prints, `listening on http://ADDR`.
+pub fn spawn_chat_server(args: &[&std::ffi::OsStr]) -> (Process, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chat-server"))
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let address =
+        line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("{line:?}")).to_owned();
+    (Process(child), address)
+}
+
 pub fn context(team: Option<&str>) -> EscalationContext {
     EscalationContext {
         searches: vec!["đổi trả hàng".into()],

@@ -320,6 +320,33 @@ async fn rate_limits_bite() {
     assert_eq!(attempt(PASSWORD).await, 429, "even the right password waits once the limit is hit");
 }
 
+/// Behind HTTPS (issue 16): with its public URL set, the agent socket opens only from exactly that origin,
+/// scheme included, and the session cookie is `Secure`.
+#[tokio::test]
+async fn behind_https_the_agent_socket_wants_the_public_origin_and_the_cookie_is_secure() {
+    let server = start(|c| c.public_url = Some("https://chat.shop.example".parse().unwrap())).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/agent/login", server.http))
+        .json(&protocol::rest::AgentLogin { username: "lan".into(), password: PASSWORD.into() })
+        .send()
+        .await
+        .unwrap();
+    let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set_cookie.contains("; Secure"), "{set_cookie}");
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+
+    let url = format!("{}/ws/agent", server.ws);
+    for page in ["http://chat.shop.example", "https://chat.shop.example:8443", "https://evil.example"] {
+        let refused = Agent::connect(&url, &[("cookie", &cookie), ("origin", page)]).await;
+        assert!(refused.is_err(), "{page} must not open the agent socket");
+    }
+    let host = server.http.trim_start_matches("http://").to_owned();
+    let same_host = Agent::connect(&url, &[("cookie", &cookie), ("origin", &format!("http://{host}"))]).await;
+    assert!(same_host.is_err(), "the host name alone no longer passes once the public URL is known");
+    let opened = Agent::connect(&url, &[("cookie", &cookie), ("origin", "https://chat.shop.example")]).await;
+    assert!(opened.is_ok(), "the public origin opens it");
+}
+
 #[tokio::test]
 async fn agent_socket_needs_session_csrf_and_same_origin() {
     let server = start(|c| c.allowed_origins = vec!["https://shop.example".into()]).await;

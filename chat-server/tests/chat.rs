@@ -653,16 +653,23 @@ fn write_help_center(dir: &std::path::Path) {
     std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
 }
 
-#[tokio::test]
-async fn agents_search_the_help_center_to_insert_an_article_accents_or_not() {
-    let help = tempfile::tempdir().unwrap();
+/// A server over a help center written by [`write_help_center`] (kept while the folder lives).
+async fn start_with_help_center(tweak: impl FnOnce(&mut chat_server::Config)) -> (Server, tempfile::TempDir) {
+    let help = tempfile::tempdir().expect("a temporary folder");
     write_help_center(help.path());
     let dir = help.path().to_path_buf();
     let server = start(move |c| {
         c.help_center.dir = Some(dir);
-        c.help_center.url = Some("https://help.shop.example/".into());
+        tweak(c);
     })
     .await;
+    (server, help)
+}
+
+#[tokio::test]
+async fn agents_search_the_help_center_to_insert_an_article_accents_or_not() {
+    let (server, _help) =
+        start_with_help_center(|c| c.help_center.url = Some("https://help.shop.example/".into())).await;
     let (cookie, _) = login(&server, "lan").await;
     let search = |query: &str, lang: Option<&str>, cookie: Option<&str>| {
         let mut request =
@@ -705,14 +712,7 @@ async fn agents_search_the_help_center_to_insert_an_article_accents_or_not() {
 /// hand, chat-server routes by what its built articles say.
 #[tokio::test]
 async fn routing_follows_the_help_center_not_the_team_the_visitor_names() {
-    let help = tempfile::tempdir().unwrap();
-    write_help_center(help.path());
-    let dir = help.path().to_path_buf();
-    let server = start(move |c| {
-        c.help_center.dir = Some(dir);
-        c.routing.default_team = Some("support".into());
-    })
-    .await;
+    let (server, _help) = start_with_help_center(|c| c.routing.default_team = Some("support".into())).await;
     let team = |context: protocol::EscalationContext| {
         let http = server.http.clone();
         async move {

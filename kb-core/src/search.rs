@@ -568,7 +568,11 @@ impl LangIndex {
         }
         terms.sort();
         terms.dedup();
-        let prefix = request.typing.then(|| query::typed_prefix(self.lang, &request.text)).flatten();
+        let prefix =
+            request.typing.then(|| query::typed_prefix(self.lang, &request.text)).flatten().map(|prefix| {
+                let end = query::prefix_end(&prefix);
+                (prefix, end)
+            });
         let mut reads: Vec<BoxFuture<'_, std::io::Result<()>>> = Vec::new();
         for zone in Zone::ALL {
             let field = self.schema.text_field(self.lang, zone);
@@ -589,8 +593,7 @@ impl LangIndex {
                         .boxed(),
                     );
                 }
-                if let Some(prefix) = &prefix {
-                    let end = query::prefix_end(prefix);
+                if let Some((prefix, end)) = &prefix {
                     let slice = inverted.terms().file_slice_for_range(
                         (Bound::Included(prefix.as_bytes()), Bound::Excluded(end.as_slice())),
                         Some(query::PREFIX_TERMS as u64 + 1),
@@ -862,9 +865,9 @@ impl query::Lexicon for IndexLexicon<'_> {
 
     fn prefixed(&self, field: Field, prefix: &str, limit: usize) -> Vec<String> {
         let mut words = Vec::new();
+        let end = query::prefix_end(prefix);
         for (segment, reader) in self.searcher.segment_readers().iter().enumerate() {
             let Some(inverted) = self.note(reader.inverted_index(field).map(Some)) else { continue };
-            let end = query::prefix_end(prefix);
             let range = inverted.terms().range().ge(prefix.as_bytes()).lt(&end).limit(limit as u64 + 1);
             let Some(mut stream) = self.note(range.into_stream().map(Some)) else { continue };
             while words.len() < limit && stream.advance() {

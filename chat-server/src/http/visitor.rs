@@ -61,6 +61,16 @@ fn identity_verified(state: &AppState, context: &EscalationContext) -> bool {
     identity.signature.as_deref().is_some_and(|sig| auth::identity_signature_valid(secret, &identity.id, sig))
 }
 
+/// The team a new conversation goes to. The articles' teams and categories are first taken from the built
+/// help center when chat-server has it (the context comes from the visitor's browser), so what agents
+/// read is corrected too.
+async fn team_for(state: &AppState, context: &mut EscalationContext) -> Option<String> {
+    if let Some(articles) = &state.articles {
+        articles.vouch(context).await;
+    }
+    state.config.routing.team_for(context)
+}
+
 pub(super) async fn start(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -72,13 +82,11 @@ pub(super) async fn start(
     }
     let token = auth::random_token();
     let mut context = request.context.bounded();
-    if let Some(articles) = &state.articles {
-        articles.vouch(&mut context).await;
-    }
+    let team = team_for(&state, &mut context).await;
     let new = NewConversation {
         id: auth::random_id(),
         token_hash: auth::token_hash(&token),
-        team: state.config.routing.team_for(&context),
+        team,
         identity_verified: identity_verified(&state, &context),
         context,
     };
@@ -175,14 +183,12 @@ pub(super) async fn leave_message(
         identity.name = request.name.filter(|n| !n.trim().is_empty());
     }
     let mut context = context.bounded();
-    if let Some(articles) = &state.articles {
-        articles.vouch(&mut context).await;
-    }
+    let team = team_for(&state, &mut context).await;
     let token = auth::random_token();
     let new = NewConversation {
         id: auth::random_id(),
         token_hash: auth::token_hash(&token),
-        team: state.config.routing.team_for(&context),
+        team,
         identity_verified: identity_verified(&state, &context),
         context,
     };

@@ -113,30 +113,28 @@ pub(crate) fn split(
         for &field in &indexed {
             let inverted = segment.inverted_index(field)?;
             let mut terms = inverted.terms().stream().map_err(tantivy::TantivyError::from)?;
+            // The stream read the dictionary whole, up front; a lookup reads one block, so each term's
+            // block is a unit instead (a chunk cut inside a block would cost a lookup two files).
+            directory.take_reads();
             let mut infos = Vec::new();
-            let mut keys = Vec::new();
+            let mut blocks = std::collections::HashSet::new();
             while terms.advance() {
                 infos.push(terms.value().clone());
-                keys.push(terms.key().to_vec());
-            }
-            // The stream read the dictionary whole; a lookup reads one block, so each term's block is a
-            // unit (a chunk cut inside a block would cost a lookup two files).
-            directory.take_reads();
-            segment.get_fieldnorms_reader(field)?;
-            let mut blocks = std::collections::HashSet::new();
-            for (i, key) in keys.iter().enumerate() {
-                let key = key.as_slice();
+                let key = terms.key();
                 let block =
                     inverted.terms().file_slice_for_range((Bound::Included(key), Bound::Included(key)), None);
                 block.read_bytes().map_err(tantivy::TantivyError::from)?;
                 // Hundreds of terms share a block: keep the log of reads small on large dictionaries.
-                if i % 1024 == 1023 || i + 1 == keys.len() {
+                if infos.len() % 1024 == 0 {
                     blocks.extend(directory.take_reads());
                 }
             }
+            blocks.extend(directory.take_reads());
             for (path, range) in blocks {
                 units.entry(path).or_default().push(range);
             }
+            // Another language's norms, never read by this index's questions, are units of their own.
+            segment.get_fieldnorms_reader(field)?;
             for (component, positions) in
                 [(SegmentComponent::Postings, false), (SegmentComponent::Positions, true)]
             {

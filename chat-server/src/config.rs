@@ -43,6 +43,26 @@ pub struct Config {
     pub console_dir: Option<std::path::PathBuf>,
     /// The built help center, whose articles agents insert into replies.
     pub help_center: HelpCenter,
+    /// The widget's anonymous events, for the reports.
+    pub analytics: Analytics,
+}
+
+/// The widget's anonymous events (`POST /api/events`; what they hold: `protocol::analytics`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Analytics {
+    /// Take events in; when false, `/api/events` answers 404 and the reports stay empty.
+    pub enabled: bool,
+    /// Days raw events are kept; older days are folded into daily summaries.
+    pub retention_days: u32,
+    /// Batches per client IP per minute (a widget sends a few per page view).
+    pub batches_per_minute: u32,
+}
+
+impl Default for Analytics {
+    fn default() -> Self {
+        Analytics { enabled: true, retention_days: 90, batches_per_minute: 60 }
+    }
 }
 
 /// Where the help center kb-builder built is, on disk and on the web.
@@ -99,6 +119,7 @@ impl Default for Config {
             email: Email::default(),
             console_dir: None,
             help_center: HelpCenter::default(),
+            analytics: Analytics::default(),
         }
     }
 }

@@ -7,9 +7,11 @@
 //!
 //! Layout: [`config`] settings, [`db`] storage seam, [`hub`] live fan-out, [`bus`] fan-out across nodes (Postgres), [`http`] REST and the inbox
 //! page, [`ws`] the two sockets, [`auth`] secrets, [`limits`] rate limits, [`hours`] business hours, [`assignment`] who gets a
-//! conversation and the visitor's place in line, [`articles`] the help center's search for replies.
+//! conversation and the visitor's place in line, [`articles`] the help center's search for replies,
+//! [`analytics`] the widget's anonymous events and the reports made of them.
 #![warn(missing_docs)]
 
+pub mod analytics;
 pub mod articles;
 pub mod assignment;
 pub mod auth;
@@ -51,6 +53,10 @@ pub struct AppState {
     pub message_limit: limits::RateLimiter,
     /// Login attempts per IP.
     pub login_limit: limits::RateLimiter,
+    /// Where the widget's events go, unless analytics are off.
+    pub events: Option<analytics::Collector>,
+    /// Event batches per IP.
+    pub event_limit: limits::RateLimiter,
     /// The help center's articles, when `help_center.dir` is set.
     pub articles: Option<articles::Articles>,
     /// The expected wait shown to visitors in line, and when it was worked out.
@@ -110,6 +116,8 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
         start_limit: limits::RateLimiter::new(limits.conversations_per_hour, Duration::from_secs(3600)),
         message_limit: limits::RateLimiter::new(limits.messages_per_minute, Duration::from_secs(60)),
         login_limit: limits::RateLimiter::new(limits.logins_per_15_minutes, Duration::from_secs(900)),
+        event_limit: limits::RateLimiter::new(config.analytics.batches_per_minute, Duration::from_secs(60)),
+        events: config.analytics.enabled.then(|| analytics::Collector::start(db.clone(), shutdown.clone())),
         hub: hub::Hub::default(),
         expected_wait: std::sync::Mutex::new(None),
         articles,
@@ -120,6 +128,10 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
     });
     if let Some(pool) = bus {
         bus::start(state.clone(), pool).await?;
+    }
+    if state.config.analytics.enabled {
+        let retention = state.config.analytics.retention_days;
+        tokio::spawn(analytics::fold_regularly(state.db.clone(), retention, state.shutdown.clone()));
     }
     if state.config.assignment.auto {
         tokio::spawn(sweep(state.clone()));

@@ -10,6 +10,8 @@
 //!   agent login, ratings).
 //! - [`visitor`]: WebSocket frames between the widget and chat-server.
 //! - [`agent`]: WebSocket frames between the agent inbox and chat-server.
+//! - [`analytics`]: the widget's anonymous usage events, in batches.
+//! - [`reports`]: what the console's reports show, and how each number is defined.
 //! - [`chat`]: what both sides share: messages with sequence numbers, conversation summaries, errors.
 //!
 //! Delivery contract: the server numbers every message of a conversation (`seq`, from 1, no gaps). A client
@@ -21,7 +23,9 @@
 use serde::{Deserialize, Serialize};
 
 pub mod agent;
+pub mod analytics;
 pub mod chat;
+pub mod reports;
 pub mod rest;
 pub mod visitor;
 

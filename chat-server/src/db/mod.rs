@@ -1,6 +1,7 @@
 //! Storage seam: everything chat-server keeps goes through [`Database`], so a Postgres backend can sit
 //! beside the SQLite one without touching the handlers.
 
+mod analytics;
 mod postgres;
 mod search;
 mod sqlite;
@@ -13,6 +14,7 @@ use protocol::EscalationContext;
 use protocol::chat::{Author, ChatMessage, ConversationStatus, ConversationSummary};
 use protocol::rest::{AgentInfo, AgentRatings};
 
+use crate::analytics::report::StoredEvent;
 use crate::assignment::Slot;
 
 /// What can go wrong in storage.
@@ -189,6 +191,16 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     /// starts a word (tone marks and case ignored) of the visitor's identity, searches, articles read,
     /// page or any message; none for a query without words.
     async fn search(&self, query: &str, limit: u32) -> Result<Vec<ConversationSummary>>;
+    /// Stores widget events, checked and bounded, in one transaction.
+    async fn record_events(&self, events: &[StoredEvent]) -> Result<()>;
+    /// The events received in `[from, to)` (RFC 3339 strings as [`StoredEvent::received_at`] has them),
+    /// in arrival order.
+    async fn events_between(&self, from: &str, to: &str) -> Result<Vec<StoredEvent>>;
+    /// The folded days `(day, summary JSON)` from `from` to `to` (`YYYY-MM-DD`, inclusive).
+    async fn folded_days(&self, from: &str, to: &str) -> Result<Vec<(String, String)>>;
+    /// Stores folded `days` (a day folded already keeps its summary) and deletes the events received
+    /// before `before`, in one transaction.
+    async fn fold_days(&self, days: &[(String, String)], before: &str) -> Result<()>;
 }
 
 /// How many waiting conversations one hand-out looks at: more than any desk has agents free for.

@@ -8,7 +8,8 @@ use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 
 use super::{AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Result};
-use super::{line, search};
+use super::{analytics, line, search};
+use crate::analytics::report::StoredEvent;
 use crate::assignment::{self, Slot, Waiting};
 
 /// chat-server's storage in Postgres.
@@ -531,5 +532,38 @@ impl Database for PostgresDatabase {
         }
         let rows = query.bind(i64::from(limit)).fetch_all(&self.pool).await?;
         rows.iter().map(summary_from).collect()
+    }
+
+    async fn record_events(&self, events: &[StoredEvent]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for stored in events {
+            sqlx::query(analytics::INSERT)
+                .bind(&stored.received_at)
+                .bind(&stored.page_view)
+                .bind(analytics::event_json(&stored.event)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn events_between(&self, from: &str, to: &str) -> Result<Vec<StoredEvent>> {
+        let rows = sqlx::query_as(analytics::BETWEEN).bind(from).bind(to).fetch_all(&self.pool).await?;
+        rows.into_iter().map(analytics::stored).collect()
+    }
+
+    async fn folded_days(&self, from: &str, to: &str) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(analytics::DAYS).bind(from).bind(to).fetch_all(&self.pool).await?)
+    }
+
+    async fn fold_days(&self, days: &[(String, String)], before: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (day, summary) in days {
+            sqlx::query(analytics::FOLD).bind(day).bind(summary).execute(&mut *tx).await?;
+        }
+        sqlx::query(analytics::PURGE).bind(before).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! HTTP: the router, REST handlers and the agent console's files.
 
 mod agent;
+mod analytics;
 mod console;
 mod visitor;
 
@@ -32,9 +33,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/conversations/{id}/messages", get(visitor::messages))
         .route("/api/tickets", post(visitor::leave_message))
         .layer(cors(&state.config.allowed_origins));
+    // Beacons need no CORS answer (the browser sends them and never reads the reply).
+    let events = Router::new()
+        .route("/api/events", post(analytics::take))
+        .layer(DefaultBodyLimit::max(analytics::EVENTS_BODY_BYTES));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(visitor_api)
+        .merge(events)
         .route("/api/agent/login", post(agent::login))
         .route("/api/agent/logout", post(agent::logout))
         .route("/api/agent/session", get(agent::session))
@@ -42,6 +48,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/agent/canned", get(agent::canned))
         .route("/api/agent/articles", get(agent::articles))
         .route("/api/agent/conversations", get(agent::search))
+        .route("/api/agent/reports/help-center", get(analytics::help_center))
         .merge(console::routes())
         .route("/ws/visitor", get(crate::ws::visitor::upgrade))
         .route("/ws/agent", get(crate::ws::agent::upgrade))
@@ -100,6 +107,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, Json(self.frame)).into_response()
     }
+}
+
+/// 429 with the protocol's error.
+pub fn rate_limited() -> ApiError {
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests; try again later")
 }
 
 /// The value of cookie `name`, if sent.

@@ -11,7 +11,7 @@ use protocol::rest::{Availability, ConversationStarted, LeaveMessage, StartConve
 use protocol::{EscalationContext, Identity, PROTOCOL_VERSION, agent};
 use serde::Deserialize;
 
-use super::ApiError;
+use super::{ApiError, rate_limited};
 use crate::AppState;
 use crate::auth;
 use crate::db::{DbError, NewConversation, NewMessage};
@@ -48,10 +48,6 @@ fn check_version(version: u32) -> Result<(), ApiError> {
         ));
     }
     Ok(())
-}
-
-fn rate_limited() -> ApiError {
-    ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests; try again later")
 }
 
 fn identity_verified(state: &AppState, context: &EscalationContext) -> bool {

@@ -85,7 +85,7 @@ fn error(code: ErrorCode, message: impl Into<String>) -> ErrorFrame {
 
 /// Whether the page that opened the socket is allowed. No Origin header means a non-browser client,
 /// which could claim any origin anyway; the token or session still has to be valid.
-fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+pub(crate) fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) else { return true };
     allowed.iter().any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(origin))
 }

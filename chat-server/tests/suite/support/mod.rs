@@ -1,6 +1,8 @@
 //! A real chat-server on 127.0.0.1 (port 0, temp SQLite file) and real HTTP/WebSocket clients for it.
 #![allow(dead_code, clippy::unwrap_used)] // test helpers: a failure should panic right here
 
+pub mod postgres;
+
 use std::time::Duration;
 
 use chat_server::Config;

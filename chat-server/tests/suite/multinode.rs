@@ -4,99 +4,15 @@
 //! unless `CHAT_SERVER_REQUIRE_POSTGRES=1`, which CI sets.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
-mod support;
+use std::path::Path;
+use std::process::Command;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
+use crate::support::postgres::Postgres;
+use crate::support::{Agent, PASSWORD, Process, Visitor, WAIT, spawn_chat_server};
 use chat_server::test_support::smtp_sink;
 use protocol::chat::Author;
 use protocol::rest::{AgentLogin, AgentSession, ConversationStarted};
 use protocol::{Identity, PROTOCOL_VERSION, agent, visitor};
-use support::{Agent, PASSWORD, Process, Visitor, WAIT, spawn_chat_server};
-
-/// A throwaway Postgres cluster in a temp dir, stopped on drop.
-struct Postgres {
-    bin: PathBuf,
-    data: PathBuf,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-fn find_bin() -> Option<PathBuf> {
-    let versions = std::fs::read_dir("/usr/lib/postgresql").ok()?;
-    let mut dirs: Vec<PathBuf> = versions.filter_map(|e| Some(e.ok()?.path().join("bin"))).collect();
-    dirs.sort();
-    dirs.into_iter().rev().find(|d| d.join("initdb").exists())
-}
-
-/// Runs a Postgres tool; as root through `runuser -u postgres`, since Postgres refuses to run as root.
-fn pg_command(bin: &Path, tool: &str) -> Command {
-    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-    if root {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(bin.join(tool));
-        command
-    } else {
-        Command::new(bin.join(tool))
-    }
-}
-
-impl Postgres {
-    fn start() -> Option<Postgres> {
-        let Some(bin) = find_bin() else {
-            assert!(
-                std::env::var_os("CHAT_SERVER_REQUIRE_POSTGRES").is_none(),
-                "Postgres is required: apt-get install -y postgresql"
-            );
-            eprintln!("SKIPPED: no Postgres here (apt-get install -y postgresql)");
-            return None;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        std::fs::create_dir(&data).unwrap();
-        // The cluster belongs to the postgres user when we are root.
-        let _ = Command::new("chmod").arg("755").arg(dir.path()).status();
-        let _ = Command::new("chown").arg("postgres").arg(&data).status();
-        let initdb = pg_command(&bin, "initdb")
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"])
-            .stdout(Stdio::null())
-            .output()
-            .unwrap();
-        assert!(initdb.status.success(), "initdb: {}", String::from_utf8_lossy(&initdb.stderr));
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let options =
-            format!("-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off");
-        let started = pg_command(&bin, "pg_ctl")
-            .arg("-D")
-            .arg(&data)
-            .arg("-l")
-            .arg(data.join("server.log"))
-            .args(["-o", &options, "-w", "-t", "30", "start"])
-            .stdout(Stdio::null())
-            .output()
-            .unwrap();
-        assert!(started.status.success(), "pg_ctl start: {}", String::from_utf8_lossy(&started.stderr));
-        Some(Postgres { bin, data, port, _dir: dir })
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let _ = pg_command(&self.bin, "pg_ctl")
-            .arg("-D")
-            .arg(&self.data)
-            .args(["-m", "immediate", "stop"])
-            .stdout(Stdio::null())
-            .status();
-    }
-}
 
 fn node(database_url: &str, config: &Path) -> (Process, String) {
     spawn_chat_server(&[
@@ -157,7 +73,7 @@ async fn visitor_on_one_node_and_agent_on_another_talk_live_and_unseen_replies_g
     }
 
     // The visitor starts and writes on node A; node B's agent sees it live.
-    let started = support::start_conversation(&format!("http://{node_a}")).await;
+    let started = crate::support::start_conversation(&format!("http://{node_a}")).await;
     let mut guest = Visitor::connect(&format!("ws://{node_a}/ws/visitor"), &[]).await.unwrap();
     let hello =
         visitor::ClientFrame::Hello { version: PROTOCOL_VERSION, token: started.visitor_token, after_seq: 0 };
@@ -206,7 +122,7 @@ async fn visitor_on_one_node_and_agent_on_another_talk_live_and_unseen_replies_g
 
     // Node B cannot know whether the visitor's socket (on node A) shows a reply, so a reply goes by email
     // only if the shared read pointer has not reached it a second later.
-    let mut with_email = support::context(Some("returns"));
+    let mut with_email = crate::support::context(Some("returns"));
     with_email.identity = Some(Identity {
         id: "u1".into(),
         name: None,
@@ -214,7 +130,11 @@ async fn visitor_on_one_node_and_agent_on_another_talk_live_and_unseen_replies_g
         signature: None,
     });
     let started: ConversationStarted =
-        support::start_conversation_raw(&format!("http://{node_a}"), with_email).await.json().await.unwrap();
+        crate::support::start_conversation_raw(&format!("http://{node_a}"), with_email)
+            .await
+            .json()
+            .await
+            .unwrap();
     let mut hoa = Visitor::connect(&format!("ws://{node_a}/ws/visitor"), &[]).await.unwrap();
     let hello =
         visitor::ClientFrame::Hello { version: PROTOCOL_VERSION, token: started.visitor_token, after_seq: 0 };

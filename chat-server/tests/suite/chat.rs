@@ -1,11 +1,9 @@
 //! End-to-end behaviour of chat-server over real sockets.
 
-mod support;
-
+use crate::support::*;
 use protocol::chat::{Author, ConversationStatus, ErrorCode};
 use protocol::rest::AgentRatings;
 use protocol::{PROTOCOL_VERSION, agent, visitor};
-use support::*;
 use tokio_tungstenite::tungstenite::Message;
 
 fn send(client_id: &str, body: &str) -> visitor::ClientFrame {
@@ -37,7 +35,7 @@ async fn conversation_lifecycle() {
     assert_eq!(summary.id, started.conversation_id);
     assert_eq!(summary.context.searches, ["đổi trả hàng"], "the agent sees what the visitor searched");
 
-    let (mut visitor, welcome) = support::visitor(&server, &started.visitor_token, 0).await;
+    let (mut visitor, welcome) = crate::support::visitor(&server, &started.visitor_token, 0).await;
     assert!(matches!(
         welcome,
         visitor::ServerFrame::Welcome { last_seq: 0, status: ConversationStatus::Open, .. }
@@ -512,11 +510,11 @@ async fn a_verified_visitors_earlier_conversations_come_with_its_history_and_clo
         signature: signed.then(|| chat_server::auth::sign_identity(secret, id)),
     };
     let begin = |identity: protocol::Identity| {
-        let mut context = support::context(Some("returns"));
+        let mut context = crate::support::context(Some("returns"));
         context.identity = Some(identity);
         let http = server.http.clone();
         async move {
-            let response = support::start_conversation_raw(&http, context).await;
+            let response = crate::support::start_conversation_raw(&http, context).await;
             response.json::<protocol::rest::ConversationStarted>().await.unwrap().conversation_id
         }
     };
@@ -722,9 +720,9 @@ async fn routing_follows_the_help_center_not_the_team_the_visitor_names() {
         }
     };
     // return-policy's front matter says `returns`; the visitor says `vip`.
-    assert_eq!(team(support::context(Some("vip"))).await.as_deref(), Some("returns"));
+    assert_eq!(team(crate::support::context(Some("vip"))).await.as_deref(), Some("returns"));
     // An article the help center does not have routes nowhere: the default team.
-    let mut unknown = support::context(Some("vip"));
+    let mut unknown = crate::support::context(Some("vip"));
     unknown.articles[0].id = "no-such-article".into();
     unknown.articles[0].category = Some("vip-lounge".into());
     assert_eq!(team(unknown).await.as_deref(), Some("support"));
@@ -765,14 +763,14 @@ async fn found_ids(server: &Server, cookie: &str, query: &str) -> Vec<String> {
 #[tokio::test]
 async fn agents_search_every_conversation_and_message_without_tone_marks() {
     let server = start(|_| {}).await;
-    let mut context = support::context(Some("returns"));
+    let mut context = crate::support::context(Some("returns"));
     context.identity = Some(protocol::Identity {
         id: "u-7".into(),
         name: Some("Nguyễn Thị Hoa".into()),
         email: Some("hoa@shop.vn".into()),
         signature: None,
     });
-    let washer = support::start_conversation_raw(&server.http, context).await;
+    let washer = crate::support::start_conversation_raw(&server.http, context).await;
     let washer: protocol::rest::ConversationStarted = washer.json().await.unwrap();
     let (mut hoa, _) = visitor(&server, &washer.visitor_token, 0).await;
     hoa.send(&send("w1", "Máy giặt của tôi bị hỏng, ko đc bảo hành?")).await;
@@ -820,13 +818,13 @@ async fn agents_search_every_conversation_and_message_without_tone_marks() {
 async fn conversations_stored_before_the_search_existed_are_found_after_a_restart() {
     use chat_server::db::{NewConversation, NewMessage};
     let dir = tempfile::tempdir().unwrap();
-    let url = support::database_url(&dir.path().join("chat.db")).await;
+    let url = crate::support::database_url(&dir.path().join("chat.db")).await;
     let db = chat_server::db::connect(&url).await.unwrap();
     let new = NewConversation {
         id: "c-old".into(),
         token_hash: "hash".into(),
         team: None,
-        context: support::context(None),
+        context: crate::support::context(None),
         identity_verified: false,
     };
     db.create_conversation(new).await.unwrap();
@@ -950,11 +948,11 @@ async fn logging_out_or_a_new_password_closes_the_agents_open_sockets() {
 #[tokio::test]
 async fn an_oversized_hand_over_is_cut_before_it_reaches_the_agents() {
     let server = start(|_| {}).await;
-    let mut context = support::context(Some("returns"));
+    let mut context = crate::support::context(Some("returns"));
     // About 60 KB of context: what the visitor's client chooses, resent with every summary.
     context.searches = (0..300).map(|n| format!("tìm {n} {}", "đ".repeat(60))).collect();
     context.page_url = format!("https://shop.example/?q={}", "x".repeat(8000));
-    let response = support::start_conversation_raw(&server.http, context).await;
+    let response = crate::support::start_conversation_raw(&server.http, context).await;
     assert_eq!(response.status(), 200);
     let started: protocol::rest::ConversationStarted = response.json().await.unwrap();
     let (_, inbox, _) = agent(&server, "lan").await;
@@ -991,7 +989,7 @@ async fn a_message_of_invisible_characters_alone_is_refused() {
         email: "hoa@shop.vn".into(),
         name: None,
         message: "\u{200B}\u{2060}".into(),
-        context: support::context(None),
+        context: crate::support::context(None),
     };
     let response =
         reqwest::Client::new().post(format!("{}/api/tickets", server.http)).json(&left).send().await.unwrap();

@@ -1,16 +1,14 @@
 //! kill -9 the real binary while a visitor is sending; after a restart every acknowledged message is there.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
-mod support;
-
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::{Process, Visitor, WAIT, spawn_chat_server};
 use futures_util::{SinkExt, StreamExt};
 use protocol::chat::ChatMessage;
 use protocol::{PROTOCOL_VERSION, visitor};
-use support::{Process, Visitor, WAIT, spawn_chat_server};
 use tokio_tungstenite::tungstenite::Message;
 
 /// Starts `chat-server` on a free port over `dir`'s settings and SQLite file.
@@ -29,7 +27,7 @@ async fn acknowledged_messages_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("chat.toml"), "[limits]\nmessages_per_minute = 100000\n").unwrap();
     let (mut server, address) = spawn(dir.path());
-    let started = support::start_conversation(&format!("http://{address}")).await;
+    let started = crate::support::start_conversation(&format!("http://{address}")).await;
 
     let mut client = Visitor::connect(&format!("ws://{address}/ws/visitor"), &[]).await.unwrap();
     let hello = visitor::ClientFrame::Hello {
@@ -96,7 +94,7 @@ async fn sigterm_closes_sockets_and_exits_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("chat.toml"), "").unwrap();
     let (mut server, address) = spawn(dir.path());
-    let started = support::start_conversation(&format!("http://{address}")).await;
+    let started = crate::support::start_conversation(&format!("http://{address}")).await;
     let mut client = Visitor::connect(&format!("ws://{address}/ws/visitor"), &[]).await.unwrap();
     let hello =
         visitor::ClientFrame::Hello { version: PROTOCOL_VERSION, token: started.visitor_token, after_seq: 0 };

@@ -1,12 +1,10 @@
 //! An agent's reply to a visitor who has left goes out by SMTP to the address they gave.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
-mod support;
-
+use crate::support::*;
 use chat_server::test_support::smtp_sink;
 use protocol::rest::ConversationStarted;
 use protocol::{Identity, agent};
-use support::*;
 
 #[tokio::test]
 async fn reply_to_a_visitor_who_left_goes_by_email() {

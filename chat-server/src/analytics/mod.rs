@@ -1,0 +1,157 @@
+//! The widget's anonymous events: taken in by `POST /api/events` ([`crate::http`]), written in groups by
+//! one task ([`Collector`]), folded into daily summaries after the retention period ([`fold_old_days`]),
+//! added up into the console's reports ([`help_center`]).
+//!
+//! Events are worth less than messages: the collector answers the widget before they are written and
+//! writes what arrived in the last [`FLUSH_EVERY`] in one transaction (one fsync on SQLite, however
+//! many batches came), so a flood of events never queues behind or in front of chat. A crash loses at
+//! most that last second; a queue full past [`QUEUE_BATCHES`] drops new batches rather than grow.
+
+pub mod report;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::civil::Date;
+use protocol::reports::HelpCenterReport;
+use tokio::sync::{mpsc, watch};
+
+use crate::db::{Database, Result};
+use report::{Day, StoredEvent};
+
+/// How long events wait to be written with the others.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// Batches waiting to be written at most.
+pub const QUEUE_BATCHES: usize = 10_000;
+/// How often old days are folded.
+const FOLD_EVERY: Duration = Duration::from_secs(3600);
+
+/// Hands events to the writer task.
+#[derive(Debug, Clone)]
+pub struct Collector {
+    queue: mpsc::Sender<Vec<StoredEvent>>,
+}
+
+impl Collector {
+    /// Starts the writer task on `db`; it writes what is queued and ends when `shutdown` flips.
+    pub fn start(db: Arc<dyn Database>, shutdown: watch::Receiver<bool>) -> Self {
+        let (queue, batches) = mpsc::channel(QUEUE_BATCHES);
+        tokio::spawn(write_in_groups(db, batches, shutdown));
+        Collector { queue }
+    }
+
+    /// Queues a batch; false when the queue is full (the batch is dropped).
+    pub fn offer(&self, batch: Vec<StoredEvent>) -> bool {
+        self.queue.try_send(batch).is_ok()
+    }
+}
+
+async fn write_in_groups(
+    db: Arc<dyn Database>,
+    mut batches: mpsc::Receiver<Vec<StoredEvent>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut group = Vec::new();
+    loop {
+        let stopping = tokio::select! {
+            received = batches.recv() => match received {
+                Some(batch) => {
+                    group.extend(batch);
+                    // Whatever else arrives within the next second joins this write.
+                    let deadline = tokio::time::Instant::now() + FLUSH_EVERY;
+                    while let Ok(Some(batch)) = tokio::time::timeout_at(deadline, batches.recv()).await {
+                        group.extend(batch);
+                    }
+                    false
+                }
+                None => true,
+            },
+            _ = shutdown.changed() => true,
+        };
+        if stopping {
+            while let Ok(batch) = batches.try_recv() {
+                group.extend(batch);
+            }
+        }
+        if !group.is_empty()
+            && let Err(err) = db.record_events(&group).await
+        {
+            tracing::warn!(error = %err, events = group.len(), "analytics events not stored");
+        }
+        group.clear();
+        if stopping {
+            return;
+        }
+    }
+}
+
+/// Now, as events store it: RFC 3339 in UTC to the second, so that text order is time order.
+pub fn timestamp(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The start of `day` (UTC) as a [`timestamp`].
+fn start_of(day: Date) -> String {
+    format!("{day}T00:00:00Z")
+}
+
+/// Folds the raw events of every day older than `retention_days` before `today` into one summary per
+/// day, and deletes them. Returns how many days were folded.
+///
+/// A page view that spans midnight at the fold's edge counts as a visit on both days; with the
+/// retention measured in months, that error stays in the noise.
+pub async fn fold_old_days(db: &dyn Database, today: Date, retention_days: u32) -> Result<usize> {
+    let keep_from = today.checked_sub(jiff::Span::new().days(i64::from(retention_days))).unwrap_or(today);
+    let before = start_of(keep_from);
+    let events = db.events_between("", &before).await?;
+    let days: Vec<(String, String)> = report::tally(&events)
+        .into_iter()
+        .map(|(day, langs)| {
+            let langs: Day = langs.into_iter().map(|(lang, tally)| (lang, tally.trimmed())).collect();
+            Ok((day, serde_json::to_string(&langs)?))
+        })
+        .collect::<Result<_>>()?;
+    db.fold_days(&days, &before).await?;
+    Ok(days.len())
+}
+
+/// Folds old days every hour until shutdown.
+pub async fn fold_regularly(db: Arc<dyn Database>, retention_days: u32, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+        match fold_old_days(db.as_ref(), today, retention_days).await {
+            Ok(0) => {}
+            Ok(days) => tracing::info!(days, "analytics: folded days past retention"),
+            Err(err) => tracing::warn!(error = %err, "analytics: folding old days failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(FOLD_EVERY) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// The help center's report for `from..=to` in `lang` (or all), compared with the range before it:
+/// folded days and raw events added up the same way.
+pub async fn help_center(
+    db: &dyn Database,
+    from: Date,
+    to: Date,
+    lang: Option<&str>,
+) -> Result<HelpCenterReport> {
+    let (since, _) = report::previous_range(from, to);
+    let after = to.tomorrow().unwrap_or(to);
+    let mut days: BTreeMap<String, Day> = BTreeMap::new();
+    for (day, summary) in db.folded_days(&since.to_string(), &to.to_string()).await? {
+        days.insert(day, serde_json::from_str(&summary)?);
+    }
+    let events = db.events_between(&start_of(since), &start_of(after)).await?;
+    for (day, langs) in report::tally(&events) {
+        let folded = days.entry(day).or_default();
+        for (lang, tally) in langs {
+            folded.entry(lang).or_default().add(&tally);
+        }
+    }
+    Ok(report::report(&days, from, to, lang))
+}

@@ -1,0 +1,203 @@
+//! The widget's events in (`POST /api/events`, from `navigator.sendBeacon`) and the help center's report
+//! out (`GET /api/agent/reports/help-center`, for agents), as JSON or CSV.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use protocol::analytics::Batch;
+use protocol::chat::ErrorCode;
+use protocol::reports::{DEFLECTION_FORMULA, HelpCenterReport};
+use serde::Deserialize;
+
+use super::{ApiError, agent_session};
+use crate::AppState;
+use crate::analytics::report::StoredEvent;
+
+/// The largest events body: 50 events of 200-character texts fit with room to spare.
+pub const EVENTS_BODY_BYTES: usize = 32 * 1024;
+
+/// The longest range a report covers, in days.
+const REPORT_DAYS: i32 = 366;
+
+/// Takes a batch of events. The body is JSON whatever its content type says: `sendBeacon` sends a string
+/// as `text/plain`, which needs no CORS preflight. The answer carries nothing (the beacon never reads it).
+pub(super) async fn take(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<StatusCode, ApiError> {
+    let Some(collector) = &state.events else {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "analytics are off"));
+    };
+    if !crate::ws::origin_allowed(&headers, &state.config.allowed_origins) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Unauthorized, "origin not allowed"));
+    }
+    if !state.event_limit.allow(&peer.ip().to_string()) {
+        return Err(super::rate_limited());
+    }
+    let batch: Batch = serde_json::from_str(&body).map_err(|err| {
+        ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::Malformed, format!("events: {err}"))
+    })?;
+    let batch = batch
+        .checked()
+        .map_err(|err| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, err.to_string()))?;
+    let received_at = crate::analytics::timestamp(jiff::Timestamp::now());
+    let events = batch
+        .events
+        .into_iter()
+        .map(|event| StoredEvent {
+            received_at: received_at.clone(),
+            page_view: batch.page_view.clone(),
+            event,
+        })
+        .collect();
+    if !collector.offer(events) {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::RateLimited,
+            "too busy; events dropped",
+        ));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `?from=YYYY-MM-DD&to=YYYY-MM-DD&lang=vi&format=csv`; without dates, the last 30 days to today.
+#[derive(Debug, Deserialize)]
+pub(super) struct ReportQuery {
+    from: Option<String>,
+    to: Option<String>,
+    lang: Option<String>,
+    format: Option<String>,
+}
+
+pub(super) async fn help_center(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    agent_session(&state, &headers).await?;
+    let invalid = |message: String| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, message);
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let day = |name: &str, text: &str| {
+        text.parse::<jiff::civil::Date>()
+            .map_err(|err| invalid(format!("{name}={text}: {err}; write YYYY-MM-DD")))
+    };
+    let to = match &query.to {
+        Some(to) => day("to", to)?,
+        None => today,
+    };
+    let from = match &query.from {
+        Some(from) => day("from", from)?,
+        None => to.checked_sub(jiff::Span::new().days(29)).map_err(|err| invalid(err.to_string()))?,
+    };
+    if from > to {
+        return Err(invalid(format!("from ({from}) is after to ({to})")));
+    }
+    if (to - from).get_days() >= REPORT_DAYS {
+        return Err(invalid(format!("a report covers at most {REPORT_DAYS} days")));
+    }
+    let lang = query.lang.as_deref().filter(|l| !l.is_empty());
+    let report = crate::analytics::help_center(state.db.as_ref(), from, to, lang).await?;
+    Ok(match query.format.as_deref() {
+        Some("csv") => {
+            let name = format!("attachment; filename=\"help-center-{from}-{to}.csv\"");
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (header::CONTENT_DISPOSITION, name),
+                ],
+                csv(&report),
+            )
+                .into_response()
+        }
+        _ => Json(report).into_response(),
+    })
+}
+
+/// The report as one CSV file: the totals (with the previous range), then each list under its own header.
+pub fn csv(report: &HelpCenterReport) -> String {
+    let mut out = String::from("section,name,value,previous\n");
+    let (t, p) = (&report.totals, &report.previous);
+    let rows: [(&str, String, String); 13] = [
+        ("visits", t.visits.to_string(), p.visits.to_string()),
+        ("searches", t.searches.to_string(), p.searches.to_string()),
+        ("failed searches", t.failed_searches.to_string(), p.failed_searches.to_string()),
+        ("article views", t.views.to_string(), p.views.to_string()),
+        ("found an answer", t.found_an_answer.to_string(), p.found_an_answer.to_string()),
+        ("failed", t.failed.to_string(), p.failed.to_string()),
+        ("contacted", t.contacted.to_string(), p.contacted.to_string()),
+        ("escalations", t.escalations.to_string(), p.escalations.to_string()),
+        ("chats", t.chats.to_string(), p.chats.to_string()),
+        ("messages left", t.messages.to_string(), p.messages.to_string()),
+        ("helpful yes", t.helpful_yes.to_string(), p.helpful_yes.to_string()),
+        ("helpful no", t.helpful_no.to_string(), p.helpful_no.to_string()),
+        ("deflection rate", format!("{:.4}", t.deflection_rate), format!("{:.4}", p.deflection_rate)),
+    ];
+    for (name, value, previous) in rows {
+        out.push_str(&format!("totals,{},{value},{previous}\n", field(name)));
+    }
+    out.push_str(&format!("totals,deflection formula,{},\n", field(DEFLECTION_FORMULA)));
+    out.push_str("\nsection,query,count,results,failed\n");
+    for row in &report.top_searches {
+        out.push_str(&format!(
+            "top search,{},{},{:.2},{}\n",
+            field(&row.query),
+            row.count,
+            row.results,
+            row.failed
+        ));
+    }
+    for row in &report.failed_searches {
+        out.push_str(&format!(
+            "failed search,{},{},{:.2},{}\n",
+            field(&row.query),
+            row.count,
+            row.results,
+            row.failed
+        ));
+    }
+    out.push_str("\nsection,article,views,helpful yes,helpful no\n");
+    for row in &report.top_articles {
+        out.push_str(&format!(
+            "article,{},{},{},{}\n",
+            field(&row.article),
+            row.views,
+            row.helpful_yes,
+            row.helpful_no
+        ));
+    }
+    out.push_str("\nsection,day,visits,searches,found an answer,contacted\n");
+    for day in &report.days {
+        out.push_str(&format!(
+            "day,{},{},{},{},{}\n",
+            day.day, day.visits, day.searches, day.found_an_answer, day.contacted
+        ));
+    }
+    out
+}
+
+/// A CSV field: quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-` or `@` is
+/// escaped so that a spreadsheet does not run a visitor's search text as a formula.
+fn field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_text_cannot_break_out_of_its_csv_field_or_run_as_a_formula() {
+        assert_eq!(field("doi tra"), "doi tra");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\"\nnext"), "\"say \"\"hi\"\"\nnext\"");
+        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(field("-1"), "'-1");
+    }
+}

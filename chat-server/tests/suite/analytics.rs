@@ -1,0 +1,170 @@
+//! The widget's anonymous events: taken in over HTTP as `sendBeacon` sends them, bounded and limited,
+//! stored on SQLite and Postgres, folded after the retention period, and added up into the report.
+
+use std::sync::Arc;
+
+use chat_server::analytics::{self, report::StoredEvent};
+use chat_server::db::Database;
+use jiff::civil::date;
+use protocol::analytics::{Batch, EVENTS_VERSION, Event};
+use protocol::reports::HelpCenterReport;
+
+use crate::support::postgres::Postgres;
+use crate::support::{Server, WAIT, login, start};
+
+fn search(query: &str, results: u32, confident: bool) -> Event {
+    Event::Search { query: query.into(), lang: "vi".into(), results, confident }
+}
+
+fn view(article: &str) -> Event {
+    Event::View { article: article.into(), lang: "vi".into() }
+}
+
+/// Posts `events` as the widget's beacon does: a JSON string sent as `text/plain`, from `origin`.
+async fn beacon(server: &Server, origin: &str, page_view: &str, events: Vec<Event>) -> reqwest::Response {
+    let batch = Batch { v: EVENTS_VERSION, page_view: page_view.into(), events };
+    reqwest::Client::new()
+        .post(format!("{}/api/events", server.http))
+        .header("content-type", "text/plain;charset=UTF-8")
+        .header("origin", origin)
+        .body(serde_json::to_string(&batch).unwrap())
+        .timeout(WAIT)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn report(server: &Server, cookie: &str, query: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{}/api/agent/reports/help-center?{query}", server.http))
+        .header("cookie", cookie)
+        .timeout(WAIT)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Today's report, once the collector has written `visits` visits (it writes once a second).
+async fn report_with_visits(server: &Server, cookie: &str, visits: u64) -> HelpCenterReport {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let report: HelpCenterReport = report(server, cookie, "").await.json().await.unwrap();
+        if report.totals.visits >= visits || tokio::time::Instant::now() > deadline {
+            return report;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn beacons_from_an_allowed_page_land_in_the_report_and_bad_ones_are_refused() {
+    let server = start(|config| {
+        config.allowed_origins = vec!["https://shop.example".into()];
+        config.analytics.batches_per_minute = 5;
+    })
+    .await;
+    let shop = "https://shop.example";
+    // Three visits: found an answer, failed, contacted.
+    let sent = [
+        ("aaaaaaaaaaaaaaaa", vec![search("Doi tra", 3, true), view("returns")]),
+        ("bbbbbbbbbbbbbbbb", vec![search("ko dc hoan tien", 0, false)]),
+        ("cccccccccccccccc", vec![Event::Escalate { lang: "vi".into() }, Event::Chat { lang: "vi".into() }]),
+    ];
+    for (page_view, events) in sent {
+        assert_eq!(beacon(&server, shop, page_view, events).await.status(), 204);
+    }
+
+    // Refused, with the reason: another site, a batch that is not one, too many events, too big a body.
+    let elsewhere = beacon(&server, "https://evil.example", "dddddddddddddddd", vec![view("x")]).await;
+    assert_eq!(elsewhere.status(), 403);
+    let bad_id = beacon(&server, shop, "not an id", vec![view("x")]).await;
+    assert_eq!(bad_id.status(), 400);
+    assert!(bad_id.text().await.unwrap().contains("page_view"));
+    // The limiter counts every batch from an allowed page: 3 stored + 1 malformed; the fifth passes
+    // (an empty batch), the sixth is over.
+    assert_eq!(beacon(&server, shop, "eeeeeeeeeeeeeeee", Vec::new()).await.status(), 204);
+    let over = beacon(&server, shop, "eeeeeeeeeeeeeeee", vec![view("x")]).await;
+    assert_eq!(over.status(), 429);
+
+    let (cookie, _) = login(&server, "lan").await;
+    let today = report_with_visits(&server, &cookie, 3).await;
+    let t = &today.totals;
+    assert_eq!((t.visits, t.found_an_answer, t.failed, t.contacted), (3, 1, 1, 1));
+    assert_eq!((t.searches, t.failed_searches, t.views, t.chats), (2, 1, 1, 1));
+    assert!((t.deflection_rate - 1.0 / 3.0).abs() < 1e-12);
+    assert_eq!(today.top_searches.len(), 2);
+    assert_eq!(today.failed_searches[0].query, "ko dc hoan tien");
+    assert_eq!(today.top_articles[0].article, "returns");
+
+    let csv = report(&server, &cookie, "format=csv").await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("totals,visits,3,0\n"), "{csv}");
+    assert!(csv.contains("failed search,ko dc hoan tien,1,0.00,1\n"), "{csv}");
+
+    assert_eq!(report(&server, "answerdesk_agent=forged", "").await.status(), 401);
+    let backwards = report(&server, &cookie, "from=2026-12-07&to=2026-12-01").await;
+    assert_eq!(backwards.status(), 400);
+    let not_a_day = report(&server, &cookie, "from=yesterday").await;
+    assert!(not_a_day.text().await.unwrap().contains("YYYY-MM-DD"));
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_and_analytics_can_be_turned_off() {
+    let server = start(|_| {}).await;
+    let huge = vec![search(&"x".repeat(1000), 1, true); 50];
+    assert_eq!(beacon(&server, "https://any.example", "ffffffffffffffff", huge).await.status(), 413);
+    let too_many = vec![view("a"); 51];
+    assert_eq!(beacon(&server, "https://any.example", "ffffffffffffffff", too_many).await.status(), 400);
+
+    let off = start(|config| config.analytics.enabled = false).await;
+    assert_eq!(beacon(&off, "https://any.example", "ffffffffffffffff", vec![view("a")]).await.status(), 404);
+}
+
+fn at(day: &str, page_view: &str, event: Event) -> StoredEvent {
+    StoredEvent { received_at: format!("{day}T09:30:00Z"), page_view: page_view.into(), event }
+}
+
+/// Stores events on three days, folds the oldest two, and checks that the report reads the same and
+/// the raw rows of the folded days are gone.
+async fn storage_and_folding(db: Arc<dyn Database>) {
+    let events = vec![
+        at("2026-09-01", "p1", search("doi tra", 2, true)),
+        at("2026-09-01", "p1", view("returns")),
+        at("2026-09-02", "p2", search("ko dc", 0, false)),
+        at("2026-12-06", "p3", Event::Message { lang: "vi".into() }),
+    ];
+    db.record_events(&events).await.unwrap();
+    assert_eq!(db.events_between("2026-09-01T00:00:00Z", "2026-09-02T00:00:00Z").await.unwrap(), events[..2]);
+
+    let (from, to) = (date(2026, 9, 1), date(2026, 12, 6));
+    let before = analytics::help_center(db.as_ref(), from, to, None).await.unwrap();
+    assert_eq!((before.totals.visits, before.totals.found_an_answer, before.totals.contacted), (3, 1, 1));
+
+    // Kept 90 days before 7 Dec: from 8 Sep. The two September days fold.
+    let folded = analytics::fold_old_days(db.as_ref(), date(2026, 12, 7), 90).await.unwrap();
+    assert_eq!(folded, 2);
+    assert!(db.events_between("", "2026-09-08T00:00:00Z").await.unwrap().is_empty(), "raw rows deleted");
+    assert_eq!(db.folded_days("2026-09-01", "2026-09-30").await.unwrap().len(), 2);
+    let after = analytics::help_center(db.as_ref(), from, to, None).await.unwrap();
+    assert_eq!(after, before, "a folded day reads as its events did");
+
+    // Folding again finds nothing; a day folded twice (two nodes) keeps the first summary.
+    assert_eq!(analytics::fold_old_days(db.as_ref(), date(2026, 12, 7), 90).await.unwrap(), 0);
+    db.fold_days(&[("2026-09-01".into(), "{}".into())], "2026-09-01T00:00:00Z").await.unwrap();
+    assert_eq!(analytics::help_center(db.as_ref(), from, to, None).await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn events_are_stored_folded_and_reported_alike_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = chat_server::db::connect(dir.path().join("chat.db").to_str().unwrap()).await.unwrap();
+    storage_and_folding(db).await;
+}
+
+#[tokio::test]
+async fn events_are_stored_folded_and_reported_alike_on_postgres() {
+    let Some(postgres) = Postgres::start() else { return };
+    let db = chat_server::db::connect(&postgres.url()).await.unwrap();
+    storage_and_folding(db).await;
+}

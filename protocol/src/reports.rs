@@ -1,0 +1,111 @@
+//! What the console's reports show, as chat-server's `GET /api/agent/reports/help-center` answers it.
+//!
+//! Definitions (after Help Scout's Docs report; a *visit* is one page view in which the visitor did
+//! anything in the widget — the widget keeps no id across page views, by design):
+//! - **found an answer**: the visit viewed at least one article and did not contact you;
+//! - **failed**: the visit viewed no article and did not contact you;
+//! - **contacted**: the visit started a live chat or left a message;
+//! - **deflection rate** = found an answer ÷ visits;
+//! - a **failed search** showed no result, or none marked as the answer.
+
+use serde::{Deserialize, Serialize};
+
+/// The formula of the deflection rate, as the console prints it beside the number.
+pub const DEFLECTION_FORMULA: &str = "found an answer ÷ visits";
+
+/// The help center's report for a range of days, with the previous range of the same length.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HelpCenterReport {
+    /// First day (`YYYY-MM-DD`, UTC), inclusive.
+    pub from: String,
+    /// Last day, inclusive.
+    pub to: String,
+    /// Only this language, when asked.
+    pub lang: Option<String>,
+    /// The range's totals.
+    pub totals: Totals,
+    /// The same number of days just before `from`.
+    pub previous: Totals,
+    /// Most searched, most first.
+    pub top_searches: Vec<SearchRow>,
+    /// Searches that found nothing or nothing sure, most first.
+    pub failed_searches: Vec<SearchRow>,
+    /// Most viewed articles, with what visitors said of them.
+    pub top_articles: Vec<ArticleRow>,
+    /// One row per day of the range, for the chart.
+    pub days: Vec<DayRow>,
+}
+
+/// Counts over a range, and the rates made of them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Page views in which the visitor did something in the widget.
+    pub visits: u64,
+    /// Searches settled on.
+    pub searches: u64,
+    /// Of which found nothing, or nothing marked as the answer.
+    pub failed_searches: u64,
+    /// Articles opened.
+    pub views: u64,
+    /// Visits that viewed an article and did not contact you.
+    pub found_an_answer: u64,
+    /// Visits that viewed no article and did not contact you.
+    pub failed: u64,
+    /// Visits that started a chat or left a message.
+    pub contacted: u64,
+    /// "Talk to us" pressed (whether or not they went on).
+    pub escalations: u64,
+    /// Live chats started.
+    pub chats: u64,
+    /// Messages left for later.
+    pub messages: u64,
+    /// "Did this help?": yes.
+    pub helpful_yes: u64,
+    /// "Did this help?": no.
+    pub helpful_no: u64,
+    /// found an answer ÷ visits (0 without visits).
+    pub deflection_rate: f64,
+    /// Articles viewed per visit.
+    pub views_per_visit: f64,
+}
+
+/// A search text and how often it was asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchRow {
+    /// The text, lower-cased with its spaces collapsed.
+    pub query: String,
+    /// Times asked.
+    pub count: u64,
+    /// Results shown, on average.
+    pub results: f64,
+    /// Times it found nothing or nothing sure.
+    pub failed: u64,
+}
+
+/// An article and how it did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleRow {
+    /// Article id.
+    pub article: String,
+    /// Times opened.
+    pub views: u64,
+    /// "Did this help?": yes.
+    pub helpful_yes: u64,
+    /// "Did this help?": no.
+    pub helpful_no: u64,
+}
+
+/// One day's main counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayRow {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// Visits.
+    pub visits: u64,
+    /// Searches.
+    pub searches: u64,
+    /// Visits that found an answer.
+    pub found_an_answer: u64,
+    /// Visits that contacted you.
+    pub contacted: u64,
+}

@@ -9,6 +9,7 @@ use answerdesk_e2e::{Browser, ROOT, Server, help_center, storefront_with};
 use fantoccini::Locator;
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
+use protocol::analytics::Event;
 use protocol::rest::{AgentInfo, CannedReply, LeaveMessage};
 use protocol::{ArticleSeen, EscalationContext, Identity};
 use serde_json::{Value, json};
@@ -19,6 +20,7 @@ const PASSWORD: &str = "correct horse battery";
 /// given to [`desk_with`].
 struct Desk {
     url: String,
+    database_url: String,
     store: Server,
     _pages: tempfile::TempDir,
     _data: tempfile::TempDir,
@@ -46,6 +48,7 @@ async fn desk_with(
         ..chat_server::Config::default()
     };
     tweak(&mut config);
+    let database_url = config.database_url.clone();
     let db = chat_server::db::connect(&config.database_url).await.unwrap();
     let hash = chat_server::auth::hash_password(PASSWORD).unwrap();
     for &(username, capacity) in agents {
@@ -56,7 +59,7 @@ async fn desk_with(
     }
     drop(db);
     tokio::spawn(chat_server::serve(config, listener, std::future::pending()));
-    Desk { url, store, _pages: pages, _data: data }
+    Desk { url, database_url, store, _pages: pages, _data: data }
 }
 
 async fn shadow(browser: &Browser) -> fantoccini::elements::ShadowRoot {
@@ -77,7 +80,12 @@ async fn widget_text(browser: &Browser, selector: &str) -> String {
 
 /// Opens the storefront's chat page and the widget, searches `query` and reads the first result.
 async fn search_and_read(browser: &Browser, desk: &Desk, query: &str) {
-    browser.client.goto(&format!("{}/chat.html", desk.store.origin())).await.unwrap();
+    search_and_read_on(browser, desk, "chat.html", query).await;
+}
+
+/// Like [`search_and_read`], on storefront page `page`.
+async fn search_and_read_on(browser: &Browser, desk: &Desk, page: &str, query: &str) {
+    browser.client.goto(&format!("{}/{page}", desk.store.origin())).await.unwrap();
     browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
     browser
         .js("window.events = []; Answerdesk('on', 'message', p => events.push(p));", vec![])
@@ -139,6 +147,20 @@ async fn agent_reply(agent: &Browser, text: &str) {
 async fn console_text(agent: &Browser, selector: &str) -> String {
     let script = format!("return document.querySelector({selector:?})?.textContent ?? ''");
     text_of(agent.js(&script, vec![]).await.unwrap())
+}
+
+/// The widget's events chat-server has stored, once there are at least `count` (it writes them once a
+/// second; the browser sends them when the page is hidden or left, or 5 s after the first).
+async fn stored_events(desk: &Desk, count: usize) -> Vec<chat_server::analytics::report::StoredEvent> {
+    let db = chat_server::db::connect(&desk.database_url).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let events = db.events_between("", "9999").await.unwrap();
+        if events.len() >= count || tokio::time::Instant::now() > deadline {
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 fn text_of(value: Value) -> String {
@@ -242,6 +264,21 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     let history = widget_text(&visitor, ".log .msg .text").await;
     assert_eq!(history, format!("chinh sach doi tra|{reply}|Cảm ơn bạn"));
 
+    // Leaving the first page view sent what the visitor did there, anonymously, in order.
+    let events = stored_events(&desk, 5).await;
+    let kinds: Vec<&Event> = events.iter().map(|e| &e.event).collect();
+    assert!(
+        matches!(kinds[..], [
+            Event::Search { query, lang, results, .. },
+            Event::View { article, .. },
+            Event::Helpful { helpful: false, .. },
+            Event::Escalate { .. },
+            Event::Chat { .. },
+        ] if query == "chinh sach doi tra" && lang == "vi" && *results > 0 && article == "return-policy"),
+        "{kinds:?}"
+    );
+    assert!(events.iter().all(|e| e.page_view == events[0].page_view), "one page view");
+
     // The agent closes; the visitor is asked to rate; the rating shows in the agent's ratings.
     agent.client.find(Locator::Css(".thread-head .close")).await.unwrap().click().await.unwrap();
     agent.client.wait().for_element(Locator::Css(".confirm-close")).await.unwrap().click().await.unwrap();
@@ -262,6 +299,27 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     assert!(ratings.contains("Nhanh và rõ ràng"), "{ratings}");
     visitor.screenshot("widget-chat-rated.png").await.unwrap();
     agent.quit().await.unwrap();
+    visitor.quit().await.unwrap();
+}
+
+/// `analytics: false` (issue 15): a visitor who searches, reads and leaves sends no event, checked in
+/// the browser's own log of requests and in chat-server's store.
+#[tokio::test]
+async fn with_analytics_off_the_widget_sends_nothing() {
+    let help = help_center().await.unwrap();
+    let desk = desk(&help, |_| {}).await;
+    let visitor = Browser::start(1280, 900).await.unwrap();
+    search_and_read_on(&visitor, &desk, "quiet.html", "chinh sach doi tra").await;
+    shadow(&visitor).await.find_all(Locator::Css(".choice")).await.unwrap().remove(0).click().await.unwrap();
+    // Past the 5 s a first event would wait for others.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let beacons = "return performance.getEntriesByType('resource')
+        .filter(e => e.initiatorType === 'beacon' || e.name.includes('/api/events')).map(e => e.name)";
+    assert_eq!(visitor.js(beacons, vec![]).await.unwrap(), json!([]));
+    // Leaving the page sends nothing either.
+    visitor.client.goto("about:blank").await.unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(stored_events(&desk, 1).await.is_empty());
     visitor.quit().await.unwrap();
 }
 

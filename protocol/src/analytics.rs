@@ -120,6 +120,7 @@ impl Batch {
         for event in &mut self.events {
             match event {
                 Event::Search { query, lang, .. } => {
+                    *query = redact(query);
                     crate::cut(query, EVENT_TEXT_CHARS);
                     crate::cut(lang, EVENT_TEXT_CHARS);
                 }
@@ -134,6 +135,42 @@ impl Batch {
         }
         Ok(self)
     }
+}
+
+/// A search text with what could identify someone taken out: a word with `@` (an e-mail address)
+/// becomes `[email]`; a word with five or more digits, or a run of number-only words with five or more
+/// digits between them ("0912 345 678"), becomes `[number]` (a phone, order or card number). Visitors
+/// type such things into search boxes; the reports need the question, not the person.
+pub fn redact(query: &str) -> String {
+    let digits = |word: &str| word.chars().filter(char::is_ascii_digit).count();
+    let numeric =
+        |word: &str| word.chars().all(|c| c.is_ascii_digit() || "+-.()#/".contains(c)) && digits(word) > 0;
+    let mut out: Vec<&str> = Vec::new();
+    let words: Vec<&str> = query.split_whitespace().collect();
+    let mut i = 0;
+    while i < words.len() {
+        let run = words[i..].iter().take_while(|w| numeric(w)).count();
+        if run > 0 {
+            let total: usize = words[i..i + run].iter().map(|w| digits(w)).sum();
+            if total >= 5 {
+                out.push("[number]");
+            } else {
+                out.extend(&words[i..i + run]);
+            }
+            i += run;
+            continue;
+        }
+        let word = words[i];
+        out.push(if word.contains('@') {
+            "[email]"
+        } else if digits(word) >= 5 {
+            "[number]"
+        } else {
+            word
+        });
+        i += 1;
+    }
+    out.join(" ")
 }
 
 #[cfg(test)]
@@ -157,6 +194,33 @@ mod tests {
             r#"{"v":1,"page_view":"k3j9x0a1b2c3d4e5","events":[{"type":"search","query":"doi tra","lang":"vi","results":3,"confident":true},{"type":"helpful","article":"returns","lang":"vi","helpful":false},{"type":"chat","lang":"vi"}]}"#
         );
         assert_eq!(serde_json::from_str::<Batch>(&json).unwrap(), sent);
+    }
+
+    #[test]
+    fn what_could_name_a_visitor_is_taken_out_of_a_search() {
+        assert_eq!(redact("goi 0912 345 678 giup"), "goi [number] giup", "a number in groups");
+        assert_eq!(redact("size 40 42"), "size 40 42", "four digits in all stay");
+        assert_eq!(redact("goi 0912345678 giup"), "goi [number] giup");
+        assert_eq!(redact("order #A-12345-X late"), "order [number] late");
+        assert_eq!(redact("lan.nguyen@mail.vn  quen mat khau"), "[email] quen mat khau");
+        assert_eq!(redact("iphone 15 pro"), "iphone 15 pro");
+        let checked = batch(vec![Event::Search {
+            query: "email me: a@b.vn".into(),
+            lang: "en".into(),
+            results: 0,
+            confident: false,
+        }])
+        .checked()
+        .unwrap();
+        assert_eq!(
+            checked.events[0],
+            Event::Search {
+                query: "email me: [email]".into(),
+                lang: "en".into(),
+                results: 0,
+                confident: false
+            }
+        );
     }
 
     #[test]

@@ -27,6 +27,25 @@ pub struct Config {
     /// Article ids to suggest per page path prefix (`{"/checkout": ["payment-methods"]}`), matched
     /// against the current URL each time the panel opens, so suggestions follow a single-page app's route.
     pub suggest_by_path: BTreeMap<String, Vec<String>>,
+    /// Anonymous usage events for the reports: `true` (the default) sends them to the chat server,
+    /// `false` sends nothing, a URL sends them there instead.
+    pub analytics: Analytics,
+}
+
+/// Where the widget's anonymous events go.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Analytics {
+    /// On (to the chat server, when there is one) or off.
+    Enabled(bool),
+    /// To this collector URL.
+    To(String),
+}
+
+impl Default for Analytics {
+    fn default() -> Self {
+        Analytics::Enabled(true)
+    }
 }
 
 /// The suggestions for `path`: those of the longest matching prefix, if any.

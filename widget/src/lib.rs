@@ -8,6 +8,7 @@
 //! who clicked before this module arrived has been typing into the loader's shell, which the panel takes
 //! over ([`shell`]).
 
+pub mod analytics;
 pub mod app;
 pub mod bridge;
 pub mod chat;
@@ -73,6 +74,7 @@ pub fn start(
 
     let shell = shell::Shell::find(&root);
     let widget = Widget::new(config, lang);
+    analytics::start(widget.analytics_target());
     leptos::mount::mount_to(mount, move || view! { <app::Panel widget/> }).forget();
     if let Some(shell) = shell {
         shell.hand_over(widget, root);
@@ -95,6 +97,8 @@ async fn open_index(widget: Widget, index: Promise, lang: Lang) {
     match opened {
         Ok((manifest, articles)) => {
             widget.site.set(manifest.site);
+            // The manifest may name the chat server the init options did not.
+            analytics::retarget(widget.analytics_target());
             widget.kb.set(KbStatus::Ready(articles));
             bridge::emit("ready", &serde_json::json!({ "articles": articles }));
             // The loader guessed the visitor's language from the page; if the widget chose another, open

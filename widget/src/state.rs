@@ -4,15 +4,17 @@
 use futures_util::future::{AbortHandle, Abortable};
 use kb_core::{Hit, Lang};
 use leptos::prelude::*;
+use protocol::analytics::Event;
 use protocol::rest::{Availability, LeaveMessage, StartConversation};
 use protocol::visitor::{ClientFrame, ServerFrame};
 use protocol::{ArticleSeen, EscalationContext, Identity, PROTOCOL_VERSION};
 use serde::Serialize;
 
+use crate::analytics;
 use crate::bridge;
 use crate::chat::{Chat, Outcome, RatingStep};
 use crate::chat_link::{self, Saved};
-use crate::config::{Config, Site};
+use crate::config::{Analytics, Config, Site};
 use crate::journey::Journey;
 use crate::kb::{self, Results};
 
@@ -320,12 +322,20 @@ impl Widget {
         self.results.with_untracked(|results| {
             let query = &results.query;
             let answered = results.confident;
-            let results = results
+            let results: Vec<HitSummary> = results
                 .hits
                 .iter()
                 .map(|h| HitSummary { id: &h.id, lang: h.lang, title: &h.title, score: h.score })
                 .collect();
             let lang = self.lang.get_untracked();
+            if !query.trim().is_empty() {
+                analytics::record(Event::Search {
+                    query: query.clone(),
+                    lang: lang.code().to_owned(),
+                    results: u32::try_from(results.len()).unwrap_or(u32::MAX),
+                    confident: answered,
+                });
+            }
             bridge::emit("search", &SearchEvent { query, lang, results, answered });
         });
     }
@@ -361,6 +371,7 @@ impl Widget {
                 helpful: None,
             })
         });
+        analytics::record(Event::View { article: card.id.clone(), lang: card.lang.code().to_owned() });
         bridge::emit(
             "article_view",
             &ArticleEvent {
@@ -395,6 +406,7 @@ impl Widget {
         let Some(card) = self.article.with_untracked(|a| a.card().cloned()) else { return };
         self.journey.update(|j| j.record_feedback(&id, lang.code(), helpful));
         self.feedback.set(Some(helpful));
+        analytics::record(Event::Helpful { article: id.clone(), lang: lang.code().to_owned(), helpful });
         bridge::emit(
             "helpful",
             &ArticleEvent { id: &id, lang, title: &card.title, url: &card.url, helpful: Some(helpful) },
@@ -406,6 +418,7 @@ impl Widget {
     pub fn escalate(&self) {
         self.settle_search();
         bridge::emit("escalate", &self.context(None));
+        analytics::record(Event::Escalate { lang: self.lang.get_untracked().code().to_owned() });
         if self.conversation.with_untracked(Option::is_some) {
             self.screen.set(Screen::Chat);
         } else {
@@ -430,6 +443,15 @@ impl Widget {
             identity.email.get_or_insert_with(|| email.to_owned());
         }
         context
+    }
+
+    /// Where the anonymous events go: `None` when analytics are off or there is nowhere to send them.
+    pub fn analytics_target(&self) -> Option<String> {
+        match self.config.with_value(|c| c.analytics.clone()) {
+            Analytics::Enabled(false) => None,
+            Analytics::To(url) => Some(url),
+            Analytics::Enabled(true) => self.chat_server().map(|server| format!("{server}/api/events")),
+        }
     }
 
     /// chat-server's URL: the init option, else the help center's manifest.
@@ -464,6 +486,7 @@ impl Widget {
         let widget = *self;
         self.request(async move {
             let started = chat_link::start(&server, &request).await?;
+            analytics::record(Event::Chat { lang: widget.lang.get_untracked().code().to_owned() });
             let saved = Saved { conversation_id: started.conversation_id, token: started.visitor_token };
             widget.begin(&server, saved);
             widget.send_chat(body);
@@ -484,6 +507,7 @@ impl Widget {
         let widget = *self;
         self.request(async move {
             let ticket = chat_link::leave_message(&server, &request).await?;
+            analytics::record(Event::Message { lang: widget.lang.get_untracked().code().to_owned() });
             widget.left_email.set(Some(request.email));
             widget.begin(
                 &server,

@@ -298,6 +298,23 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     let ratings = console_text(&agent, ".dialog").await;
     assert!(ratings.contains("Nhanh và rõ ràng"), "{ratings}");
     visitor.screenshot("widget-chat-rated.png").await.unwrap();
+
+    // The console's report counts that visit: contacted, its search, the article it did not like.
+    agent.client.find(Locator::Css(".topbar .page-toggle")).await.unwrap().click().await.unwrap();
+    agent.wait_for("document.querySelector('.reports .tiles')", "the report").await.unwrap();
+    // (The page view after the reload may have sent its own visit by now: count, not share.)
+    let tiles = "return [...document.querySelectorAll('.reports .tile')]
+        .map(t => t.querySelector('.name').textContent + '=' + t.querySelector('.value').textContent).join('|')";
+    let tiles = text_of(agent.js(tiles, vec![]).await.unwrap());
+    assert!(tiles.split('|').any(|t| t.starts_with("Đã liên hệ=") && t.ends_with("(1)")), "{tiles}");
+    let searches = console_text(&agent, ".reports .tables").await;
+    assert!(searches.contains("chinh sach doi tra"), "{searches}");
+    let article = "return [...document.querySelectorAll('.reports tr')].find(r => r.textContent.includes('return-policy'))?.textContent";
+    assert_eq!(text_of(agent.js(article, vec![]).await.unwrap()), "return-policy1010%");
+    let csv = "const a = document.querySelector('.reports a.csv'); return fetch(a.href).then(r => r.text())";
+    let csv = text_of(agent.js(csv, vec![]).await.unwrap());
+    assert!(csv.contains("top search,chinh sach doi tra,1,"), "{csv}");
+    agent.screenshot("console-reports.png").await.unwrap();
     agent.quit().await.unwrap();
     visitor.quit().await.unwrap();
 }

@@ -35,6 +35,15 @@ pub enum Dialog {
     ConfirmClose,
 }
 
+/// What the console shows below the top bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// Queues, conversations and the open one.
+    Inbox,
+    /// The help center's report.
+    Reports,
+}
+
 /// The console's state, shared by every view (all fields are `Copy` handles).
 #[derive(Debug, Clone, Copy)]
 pub struct Desk {
@@ -48,6 +57,7 @@ pub struct Desk {
     pub cursor: RwSignal<Option<String>>,
     pub mode: RwSignal<Mode>,
     pub dialog: RwSignal<Option<Dialog>>,
+    pub page: RwSignal<Page>,
     /// The last message for screen readers ("2 new messages"), in the live region.
     pub announcement: RwSignal<String>,
     /// What the agent has typed but not sent, per conversation, while the console is open.
@@ -88,6 +98,7 @@ impl Desk {
             cursor: RwSignal::new(None),
             mode: RwSignal::new(Mode::Reply),
             dialog: RwSignal::new(None),
+            page: RwSignal::new(Page::Inbox),
             announcement: RwSignal::new(String::new()),
             drafts: RwSignal::new(HashMap::new()),
             composer: NodeRef::new(),

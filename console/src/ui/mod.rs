@@ -8,6 +8,7 @@ mod context;
 mod dialogs;
 mod list;
 mod login;
+mod reports;
 mod thread;
 mod topbar;
 
@@ -15,7 +16,7 @@ use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::desk::{Desk, Dialog, Mode};
+use crate::desk::{Desk, Dialog, Mode, Page};
 use crate::i18n::strings;
 use crate::keys::{Command, command};
 
@@ -50,12 +51,14 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Console(desk: Desk) -> impl IntoView {
     view! {
-        <div class="desk">
+        <div class="desk" data-page=move || if desk.page.get() == Page::Inbox { "inbox" } else { "reports" }>
             <topbar::TopBar desk/>
+            // The inbox stays mounted under the reports: its list, drafts and scroll are where they were.
             <list::Queues desk/>
             <list::Conversations desk/>
             <thread::Thread desk/>
             <context::Context desk/>
+            {move || (desk.page.get() == Page::Reports).then(|| view! { <reports::Reports desk/> })}
             <dialogs::Dialogs desk/>
             {move || desk.inbox.with(|inbox| inbox.problem.clone()).map(|problem| view! {
                 <div class="toast" role="alert">
@@ -91,6 +94,9 @@ fn on_key(desk: Desk, event: &web_sys::KeyboardEvent) {
         if event.key() == "Escape" {
             desk.dialog.set(None);
         }
+        return;
+    }
+    if desk.page.get_untracked() == Page::Reports {
         return;
     }
     // Enter on a focused button or link activates it, as keyboard users expect.

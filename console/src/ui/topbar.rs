@@ -1,10 +1,10 @@
-//! The bar across the top: who is logged in, whether the socket is up, language, theme, ratings,
-//! shortcuts, log out.
+//! The bar across the top: who is logged in, whether the socket is up, language, theme, the way to the
+//! reports and back, ratings, shortcuts, log out.
 
 use kb_core::Lang;
 use leptos::prelude::*;
 
-use crate::desk::{Desk, Dialog};
+use crate::desk::{Desk, Dialog, Page};
 use crate::i18n::strings;
 use crate::link::LinkState;
 use crate::prefs::Theme;
@@ -67,6 +67,10 @@ pub fn TopBar(desk: Desk) -> impl IntoView {
                     <option value="dark">{move || t().theme_dark}</option>
                 </select>
             </label>
+            <button class="ghost page-toggle" type="button"
+                on:click=move |_| desk.page.update(|p| *p = if *p == Page::Inbox { Page::Reports } else { Page::Inbox })>
+                {move || if desk.page.get() == Page::Inbox { t().reports } else { t().inbox }}
+            </button>
             <button class="ghost ratings-open" type="button" on:click=move |_| desk.dialog.set(Some(Dialog::Ratings))>
                 {move || t().ratings}
             </button>

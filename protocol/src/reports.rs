@@ -109,3 +109,97 @@ pub struct DayRow {
     /// Visits that contacted you.
     pub contacted: u64,
 }
+
+/// The conversations' report for a range of days (conversations started in it), with the range before
+/// it, per agent and per team, the ratings, and the desk right now.
+///
+/// Definitions (Chatwoot's): **first response time** = first agent reply − conversation start;
+/// **resolution time** = closed − started; **customer waiting time** = for each visitor message an agent
+/// answered, the time until that answer; **CSAT** = ratings of 4–5 ÷ ratings; **response rate** =
+/// ratings ÷ closed conversations (every closed conversation asks its visitor). Private notes are not
+/// replies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationReport {
+    /// First day (`YYYY-MM-DD`, UTC), inclusive.
+    pub from: String,
+    /// Last day, inclusive.
+    pub to: String,
+    /// The range's numbers.
+    pub totals: ConversationTotals,
+    /// The range before it, of the same length.
+    pub previous: ConversationTotals,
+    /// Per assignee (`""`: never assigned), most conversations first.
+    pub agents: Vec<GroupRow>,
+    /// Per team (`""`: no team), most conversations first.
+    pub teams: Vec<GroupRow>,
+    /// Ratings given 1 to 5: `distribution[0]` is the count of 1s.
+    pub distribution: [u64; 5],
+    /// Ratings with a comment, newest first (at most 50).
+    pub comments: Vec<RatingComment>,
+    /// The desk now.
+    pub live: Live,
+}
+
+/// Counts and times over a set of conversations. Times are in seconds; `None` when nothing to measure.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConversationTotals {
+    /// Conversations started.
+    pub conversations: u64,
+    /// Of which an agent answered.
+    pub answered: u64,
+    /// Of which are closed.
+    pub closed: u64,
+    /// First response time, median.
+    pub first_response_median: Option<u64>,
+    /// First response time, mean.
+    pub first_response_mean: Option<u64>,
+    /// Resolution time, median.
+    pub resolution_median: Option<u64>,
+    /// Resolution time, mean.
+    pub resolution_mean: Option<u64>,
+    /// Customer waiting time, mean over every answered visitor message.
+    pub waiting_mean: Option<u64>,
+    /// Ratings received.
+    pub ratings: u64,
+    /// Of which 4 or 5.
+    pub satisfied: u64,
+    /// satisfied ÷ ratings (0 without ratings).
+    pub csat: f64,
+    /// ratings ÷ closed (0 without closed conversations).
+    pub response_rate: f64,
+}
+
+/// One agent's or team's numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupRow {
+    /// Username or team (`""`: none).
+    pub name: String,
+    /// Its numbers.
+    pub totals: ConversationTotals,
+}
+
+/// A rating with its comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatingComment {
+    /// 1 to 5.
+    pub score: u8,
+    /// What the visitor wrote.
+    pub comment: String,
+    /// The agent the conversation was with.
+    pub agent: Option<String>,
+    /// RFC 3339.
+    pub rated_at: String,
+}
+
+/// The desk right now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Live {
+    /// Open conversations.
+    pub open: u64,
+    /// Of which nobody has taken.
+    pub unassigned: u64,
+    /// When the longest-waiting unassigned conversation started (RFC 3339).
+    pub waiting_since: Option<String>,
+    /// Agents connected now.
+    pub agents_online: Vec<String>,
+}

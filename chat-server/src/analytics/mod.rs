@@ -1,12 +1,15 @@
-//! The widget's anonymous events: taken in by `POST /api/events` ([`crate::http`]), written in groups by
-//! one task ([`Collector`]), folded into daily summaries after the retention period ([`fold_old_days`]),
-//! added up into the console's reports ([`help_center`]).
+//! What the console's reports measure. The widget's anonymous events: taken in by `POST /api/events`
+//! ([`crate::http`]), written in groups by one task ([`Collector`]), folded into daily summaries after
+//! the retention period ([`fold_old_days`]), added up into the help center's report ([`help_center`],
+//! [`report`]). And the conversations' report ([`conversations_report`], [`conversations`]), from what the
+//! chat keeps anyway.
 //!
 //! Events are worth less than messages: the collector answers the widget before they are written and
 //! writes what arrived in the last [`FLUSH_EVERY`] in one transaction (one fsync on SQLite, however
 //! many batches came), so a flood of events never queues behind or in front of chat. A crash loses at
 //! most that last second; a queue full past [`QUEUE_BATCHES`] drops new batches rather than grow.
 
+pub mod conversations;
 pub mod report;
 
 use std::collections::BTreeMap;
@@ -154,4 +157,41 @@ pub async fn help_center(
         }
     }
     Ok(report::report(&days, from, to, lang))
+}
+
+/// The conversations' report for those started `from..=to`, with the range before it, and the desk now
+/// (`agents_online`: who is connected, which only the caller knows).
+pub async fn conversations_report(
+    db: &dyn Database,
+    from: Date,
+    to: Date,
+    agents_online: Vec<String>,
+) -> Result<protocol::reports::ConversationReport> {
+    let range = |from: Date, to: Date| async move {
+        let until = to.tomorrow().unwrap_or(to).to_string();
+        let facts = db.conversation_facts(&from.to_string(), &until).await?;
+        let messages = db.message_facts(&from.to_string(), &until).await?;
+        Result::Ok(conversations::numbers(&facts, &messages))
+    };
+    let now = range(from, to).await?;
+    let (previous_from, previous_to) = report::previous_range(from, to);
+    let before = range(previous_from, previous_to).await?;
+    let open = db.open_summaries().await?;
+    let waiting = open.iter().filter(|c| c.assignee.is_none());
+    Ok(protocol::reports::ConversationReport {
+        from: from.to_string(),
+        to: to.to_string(),
+        totals: now.totals,
+        previous: before.totals,
+        agents: now.agents,
+        teams: now.teams,
+        distribution: now.distribution,
+        comments: now.comments,
+        live: protocol::reports::Live {
+            open: open.len() as u64,
+            unassigned: waiting.clone().count() as u64,
+            waiting_since: waiting.map(|c| c.started_at.clone()).min(),
+            agents_online,
+        },
+    })
 }

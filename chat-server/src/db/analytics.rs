@@ -1,9 +1,10 @@
-//! The widget's events and their folded days: the same SQL on both backends (SQLite binds `$N` by number
+//! What the reports read: the widget's events and their folded days, and the facts of conversations. The same SQL on both backends (SQLite binds `$N` by number
 //! like Postgres, and both have `ON CONFLICT`), and one mapping of rows.
 
 use protocol::analytics::Event;
 
 use super::Result;
+use crate::analytics::conversations::ConversationFacts;
 use crate::analytics::report::StoredEvent;
 
 /// One event.
@@ -27,4 +28,37 @@ pub fn event_json(event: &Event) -> Result<String> {
 /// A row of [`BETWEEN`].
 pub fn stored((received_at, page_view, event): (String, String, String)) -> Result<StoredEvent> {
     Ok(StoredEvent { received_at, page_view, event: serde_json::from_str(&event)? })
+}
+
+/// Conversations started in `[$1, $2)` (days as `YYYY-MM-DD`: a stamp of day D sorts after "D" and before
+/// the next day, whatever its fractions of a second), with their rating.
+pub const CONVERSATIONS: &str = "SELECT c.id, c.created_at, c.closed_at, c.team, c.assignee,
+    r.score, r.comment, r.rated_at, r.agent
+    FROM conversations c LEFT JOIN ratings r ON r.conversation_id = c.id
+    WHERE c.created_at >= $1 AND c.created_at < $2";
+/// The messages of those conversations that are not private notes, in order.
+pub const MESSAGES: &str = "SELECT m.conversation_id, m.author_kind, m.sent_at
+    FROM messages m JOIN conversations c ON c.id = m.conversation_id
+    WHERE c.created_at >= $1 AND c.created_at < $2 AND NOT m.private
+    ORDER BY m.conversation_id, m.seq";
+
+/// A row of [`CONVERSATIONS`].
+pub type ConversationRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// A conversation's facts from its [`CONVERSATIONS`] row.
+pub fn facts(row: ConversationRow) -> ConversationFacts {
+    let (id, created_at, closed_at, team, assignee, score, comment, rated_at, agent) = row;
+    let rating =
+        score.zip(rated_at).map(|(score, at)| (u8::try_from(score).unwrap_or(0), comment, at, agent));
+    ConversationFacts { id, created_at, closed_at, team, assignee, rating }
 }

@@ -14,6 +14,7 @@ use protocol::EscalationContext;
 use protocol::chat::{Author, ChatMessage, ConversationStatus, ConversationSummary};
 use protocol::rest::{AgentInfo, AgentRatings};
 
+use crate::analytics::conversations::{ConversationFacts, MessageFact};
 use crate::analytics::report::StoredEvent;
 use crate::assignment::Slot;
 
@@ -201,6 +202,11 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     /// Stores folded `days` (a day folded already keeps its summary) and deletes the events received
     /// before `before`, in one transaction.
     async fn fold_days(&self, days: &[(String, String)], before: &str) -> Result<()>;
+    /// The conversations started from day `from` up to, not including, day `until` (`YYYY-MM-DD`), with
+    /// their ratings.
+    async fn conversation_facts(&self, from: &str, until: &str) -> Result<Vec<ConversationFacts>>;
+    /// The messages of those conversations that are not private notes, in order.
+    async fn message_facts(&self, from: &str, until: &str) -> Result<Vec<MessageFact>>;
 }
 
 /// How many waiting conversations one hand-out looks at: more than any desk has agents free for.

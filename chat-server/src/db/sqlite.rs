@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Result};
 use super::{analytics, line, search};
+use crate::analytics::conversations::{ConversationFacts, MessageFact};
 use crate::analytics::report::StoredEvent;
 use crate::assignment::{self, Slot, Waiting};
 
@@ -645,6 +646,16 @@ impl Database for SqliteDatabase {
         sqlx::query(analytics::PURGE).bind(before).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn conversation_facts(&self, from: &str, until: &str) -> Result<Vec<ConversationFacts>> {
+        let query = sqlx::query_as(analytics::CONVERSATIONS).bind(from).bind(until);
+        let rows: Vec<analytics::ConversationRow> = query.fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(analytics::facts).collect())
+    }
+
+    async fn message_facts(&self, from: &str, until: &str) -> Result<Vec<MessageFact>> {
+        Ok(sqlx::query_as(analytics::MESSAGES).bind(from).bind(until).fetch_all(&self.pool).await?)
     }
 }
 

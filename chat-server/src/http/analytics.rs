@@ -1,5 +1,6 @@
 //! The widget's events in (`POST /api/events`, from `navigator.sendBeacon`) and the help center's report
-//! out (`GET /api/agent/reports/help-center`, for agents), as JSON or CSV.
+//! out (`GET /api/agent/reports/help-center`, for agents), and the conversations' report
+//! (`GET /api/agent/reports/conversations`), as JSON or CSV.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use protocol::analytics::Batch;
 use protocol::chat::ErrorCode;
-use protocol::reports::{DEFLECTION_FORMULA, HelpCenterReport};
+use protocol::reports::{ConversationReport, DEFLECTION_FORMULA, HelpCenterReport};
 use serde::Deserialize;
 
 use super::{ApiError, agent_session};
@@ -75,18 +76,14 @@ pub(super) struct ReportQuery {
     format: Option<String>,
 }
 
-pub(super) async fn help_center(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(query): Query<ReportQuery>,
-) -> Result<Response, ApiError> {
-    agent_session(&state, &headers).await?;
+/// The days `?from=…&to=…` ask for: by default the last 30 days to today; at most [`REPORT_DAYS`].
+fn range(query: &ReportQuery) -> Result<(jiff::civil::Date, jiff::civil::Date), ApiError> {
     let invalid = |message: String| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, message);
-    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let day = |name: &str, text: &str| {
         text.parse::<jiff::civil::Date>()
             .map_err(|err| invalid(format!("{name}={text}: {err}; write YYYY-MM-DD")))
     };
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let to = match &query.to {
         Some(to) => day("to", to)?,
         None => today,
@@ -101,22 +98,87 @@ pub(super) async fn help_center(
     if (to - from).get_days() >= REPORT_DAYS {
         return Err(invalid(format!("a report covers at most {REPORT_DAYS} days")));
     }
+    Ok((from, to))
+}
+
+fn csv_download(kind: &str, from: jiff::civil::Date, to: jiff::civil::Date, body: String) -> Response {
+    let name = format!("attachment; filename=\"{kind}-{from}-{to}.csv\"");
+    let headers =
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)];
+    (headers, body).into_response()
+}
+
+pub(super) async fn help_center(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    agent_session(&state, &headers).await?;
+    let (from, to) = range(&query)?;
     let lang = query.lang.as_deref().filter(|l| !l.is_empty());
     let report = crate::analytics::help_center(state.db.as_ref(), from, to, lang).await?;
     Ok(match query.format.as_deref() {
-        Some("csv") => {
-            let name = format!("attachment; filename=\"help-center-{from}-{to}.csv\"");
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                    (header::CONTENT_DISPOSITION, name),
-                ],
-                csv(&report),
-            )
-                .into_response()
-        }
+        Some("csv") => csv_download("help-center", from, to, csv(&report)),
         _ => Json(report).into_response(),
     })
+}
+
+pub(super) async fn conversations(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    agent_session(&state, &headers).await?;
+    let (from, to) = range(&query)?;
+    let online = super::visitor::agents_online(&state).await;
+    let report = crate::analytics::conversations_report(state.db.as_ref(), from, to, online).await?;
+    Ok(match query.format.as_deref() {
+        Some("csv") => csv_download("conversations", from, to, conversations_csv(&report)),
+        _ => Json(report).into_response(),
+    })
+}
+
+fn seconds(value: Option<u64>) -> String {
+    value.map(|s| s.to_string()).unwrap_or_default()
+}
+
+/// The conversations' report as CSV: one row per group (all, each agent, each team), times in seconds.
+pub fn conversations_csv(report: &ConversationReport) -> String {
+    let mut out = String::from(
+        "group,name,conversations,answered,closed,first response median s,first response mean s,resolution median s,resolution mean s,waiting mean s,ratings,satisfied,csat,response rate\n",
+    );
+    let all = [("range", "", &report.totals), ("previous range", "", &report.previous)];
+    let agents = report.agents.iter().map(|r| ("agent", r.name.as_str(), &r.totals));
+    let teams = report.teams.iter().map(|r| ("team", r.name.as_str(), &r.totals));
+    for (group, name, t) in all.into_iter().chain(agents).chain(teams) {
+        out.push_str(&format!(
+            "{group},{},{},{},{},{},{},{},{},{},{},{},{:.4},{:.4}\n",
+            field(name),
+            t.conversations,
+            t.answered,
+            t.closed,
+            seconds(t.first_response_median),
+            seconds(t.first_response_mean),
+            seconds(t.resolution_median),
+            seconds(t.resolution_mean),
+            seconds(t.waiting_mean),
+            t.ratings,
+            t.satisfied,
+            t.csat,
+            t.response_rate
+        ));
+    }
+    out.push_str("\nscore,comment,agent,rated at\n");
+    for c in &report.comments {
+        out.push_str(&format!(
+            "{},{},{},{}\n",
+            c.score,
+            field(&c.comment),
+            field(c.agent.as_deref().unwrap_or("")),
+            c.rated_at
+        ));
+    }
+    out
 }
 
 /// The report as one CSV file: the totals (with the previous range), then each list under its own header.

@@ -49,6 +49,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/agent/articles", get(agent::articles))
         .route("/api/agent/conversations", get(agent::search))
         .route("/api/agent/reports/help-center", get(analytics::help_center))
+        .route("/api/agent/reports/conversations", get(analytics::conversations))
         .merge(console::routes())
         .route("/ws/visitor", get(crate::ws::visitor::upgrade))
         .route("/ws/agent", get(crate::ws::agent::upgrade))

@@ -35,6 +35,18 @@ pub async fn availability_now(state: &AppState) -> Availability {
     }
 }
 
+/// The agents connected now: to this node, and with several nodes to any that reported recently.
+pub async fn agents_online(state: &AppState) -> Vec<String> {
+    let mut online = state.hub.local_agents();
+    if state.hub.is_remote() {
+        let since = jiff::Timestamp::now().as_second() - crate::bus::PRESENCE_STALE;
+        online.extend(state.db.agents_online(since).await.unwrap_or_default());
+    }
+    online.sort();
+    online.dedup();
+    online
+}
+
 pub(super) async fn availability(State(state): State<Arc<AppState>>) -> Json<Availability> {
     Json(availability_now(&state).await)
 }

@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use chat_server::analytics::{self, report::StoredEvent};
-use chat_server::db::Database;
+use chat_server::db::{Database, NewConversation, NewMessage};
 use jiff::civil::date;
 use protocol::analytics::{Batch, EVENTS_VERSION, Event};
-use protocol::reports::HelpCenterReport;
+use protocol::chat::Author;
+use protocol::reports::{ConversationReport, HelpCenterReport};
 
 use crate::support::postgres::Postgres;
 use crate::support::{Server, WAIT, login, start};
@@ -155,16 +156,83 @@ async fn storage_and_folding(db: Arc<dyn Database>) {
     assert_eq!(analytics::help_center(db.as_ref(), from, to, None).await.unwrap(), before);
 }
 
-#[tokio::test]
-async fn events_are_stored_folded_and_reported_alike_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = chat_server::db::connect(dir.path().join("chat.db").to_str().unwrap()).await.unwrap();
-    storage_and_folding(db).await;
+/// Two conversations today through the storage calls the server makes: one answered (after a private
+/// note, which is no answer), closed and rated 4 with a comment; one waiting. The report counts them
+/// as the definitions say.
+async fn conversation_numbers(db: Arc<dyn Database>) {
+    for (id, token) in [("answered", "t1"), ("waiting", "t2")] {
+        let new = NewConversation {
+            id: id.into(),
+            token_hash: token.into(),
+            team: Some("returns".into()),
+            context: crate::support::context(Some("returns")),
+            identity_verified: false,
+        };
+        db.create_conversation(new).await.unwrap();
+        db.append_message(id, message(Author::Visitor, "đổi trả thế nào?", false)).await.unwrap();
+    }
+    let lan = || Author::Agent { name: "Lan".into() };
+    db.append_message("answered", message(lan(), "ghi chú riêng", true)).await.unwrap();
+    db.append_message("answered", message(lan(), "Bạn đổi trong 30 ngày", false)).await.unwrap();
+    db.assign("answered", Some("lan"), None).await.unwrap();
+    db.close("answered").await.unwrap();
+    db.rate("answered", 4, Some("Tốt")).await.unwrap();
+
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let report =
+        analytics::conversations_report(db.as_ref(), today, today, vec!["lan".into()]).await.unwrap();
+    let t = &report.totals;
+    assert_eq!((t.conversations, t.answered, t.closed, t.ratings, t.satisfied), (2, 1, 1, 1, 1));
+    assert!(t.first_response_median.is_some_and(|s| s < 60), "{t:?}");
+    assert!((t.csat - 1.0).abs() < 1e-12 && (t.response_rate - 1.0).abs() < 1e-12, "{t:?}");
+    assert_eq!(report.distribution, [0, 0, 0, 1, 0]);
+    assert_eq!(
+        (report.comments[0].comment.as_str(), report.comments[0].agent.as_deref()),
+        ("Tốt", Some("lan"))
+    );
+    let agents: Vec<(&str, u64)> =
+        report.agents.iter().map(|r| (r.name.as_str(), r.totals.answered)).collect();
+    assert_eq!(agents, [("", 0), ("lan", 1)]);
+    assert_eq!(report.teams[0].name, "returns");
+    assert_eq!((report.live.open, report.live.unassigned), (1, 1));
+    assert!(report.live.waiting_since.is_some());
+    assert_eq!(report.previous, Default::default(), "nothing yesterday");
+}
+
+fn message(author: Author, body: &str, private: bool) -> NewMessage {
+    NewMessage { author, client_id: None, body: body.into(), private }
 }
 
 #[tokio::test]
-async fn events_are_stored_folded_and_reported_alike_on_postgres() {
+async fn events_and_conversations_are_stored_and_reported_alike_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = chat_server::db::connect(dir.path().join("chat.db").to_str().unwrap()).await.unwrap();
+    storage_and_folding(db.clone()).await;
+    conversation_numbers(db).await;
+}
+
+#[tokio::test]
+async fn events_and_conversations_are_stored_and_reported_alike_on_postgres() {
     let Some(postgres) = Postgres::start() else { return };
     let db = chat_server::db::connect(&postgres.url()).await.unwrap();
-    storage_and_folding(db).await;
+    storage_and_folding(db.clone()).await;
+    conversation_numbers(db).await;
+}
+
+#[tokio::test]
+async fn the_conversations_report_is_for_agents_and_comes_as_csv_too() {
+    let server = start(|_| {}).await;
+    let started = crate::support::start_conversation(&server.http).await;
+    assert!(!started.conversation_id.is_empty());
+    let get = |query: &'static str, cookie: String| {
+        let url = format!("{}/api/agent/reports/conversations?{query}", server.http);
+        async move { reqwest::Client::new().get(url).header("cookie", cookie).timeout(WAIT).send().await.unwrap() }
+    };
+    assert_eq!(get("", "answerdesk_agent=forged".into()).await.status(), 401);
+    let (cookie, _) = login(&server, "lan").await;
+    let report: ConversationReport = get("", cookie.clone()).await.json().await.unwrap();
+    assert_eq!((report.totals.conversations, report.live.open, report.live.unassigned), (1, 1, 1));
+    let csv = get("format=csv", cookie).await.text().await.unwrap();
+    assert!(csv.starts_with("group,name,conversations,answered,closed,"), "{csv}");
+    assert!(csv.contains("\nrange,,1,0,0,"), "{csv}");
 }

@@ -300,6 +300,7 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     visitor.screenshot("widget-chat-rated.png").await.unwrap();
 
     // The console's report counts that visit: contacted, its search, the article it did not like.
+    agent.client.find(Locator::Css(".dialog .buttons .primary")).await.unwrap().click().await.unwrap();
     agent.client.find(Locator::Css(".topbar .page-toggle")).await.unwrap().click().await.unwrap();
     agent.wait_for("document.querySelector('.reports .tiles')", "the report").await.unwrap();
     // (The page view after the reload may have sent its own visit by now: count, not share.)
@@ -315,6 +316,17 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     let csv = text_of(agent.js(csv, vec![]).await.unwrap());
     assert!(csv.contains("top search,chinh sach doi tra,1,"), "{csv}");
     agent.screenshot("console-reports.png").await.unwrap();
+    // The conversations' report: this one, answered, closed and rated 5 with its comment.
+    agent.js("document.querySelectorAll('.reports .tab')[1].click()", vec![]).await.unwrap();
+    agent
+        .wait_for("document.querySelector('.reports .comments')", "the conversations' report")
+        .await
+        .unwrap();
+    let comments = console_text(&agent, ".reports .comments").await;
+    assert!(comments.contains("Nhanh và rõ ràng") && comments.contains("lan"), "{comments}");
+    let csat = "return [...document.querySelectorAll('.reports .tile')].find(t => t.querySelector('.name').textContent === 'CSAT')?.querySelector('.value').textContent";
+    assert_eq!(text_of(agent.js(csat, vec![]).await.unwrap()), "100%");
+    agent.screenshot("console-reports-conversations.png").await.unwrap();
     agent.quit().await.unwrap();
     visitor.quit().await.unwrap();
 }

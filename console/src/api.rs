@@ -2,7 +2,7 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use protocol::chat::{ConversationSummary, ErrorFrame};
-use protocol::reports::HelpCenterReport;
+use protocol::reports::{ConversationReport, HelpCenterReport};
 use protocol::rest::{AgentLogin, AgentRatings, AgentSession, ArticleCard, CannedReply};
 use serde::de::DeserializeOwned;
 
@@ -70,18 +70,26 @@ pub async fn ratings() -> Result<Vec<AgentRatings>, String> {
     answer(Request::get("/api/agent/ratings").send().await).await
 }
 
-const HELP_CENTER_REPORT: &str = "/api/agent/reports/help-center";
-
 /// The help center's report for `from..=to` (`YYYY-MM-DD`) in `lang` (empty: all languages).
 pub async fn help_center_report(from: &str, to: &str, lang: &str) -> Result<HelpCenterReport, String> {
     let query = [("from", from), ("to", to), ("lang", lang)];
-    answer(Request::get(HELP_CENTER_REPORT).query(query).send().await).await
+    answer(Request::get("/api/agent/reports/help-center").query(query).send().await).await
 }
 
-/// The same report as a CSV download (the session cookie goes with the link).
-pub fn help_center_csv_url(from: &str, to: &str, lang: &str) -> String {
-    let query = js_sys::Array::of3(&from.into(), &to.into(), &lang.into());
-    let encode =
-        |i: u32| String::from(js_sys::encode_uri_component(&query.get(i).as_string().unwrap_or_default()));
-    format!("{HELP_CENTER_REPORT}?from={}&to={}&lang={}&format=csv", encode(0), encode(1), encode(2))
+/// The conversations' report for those started `from..=to`.
+pub async fn conversations_report(from: &str, to: &str) -> Result<ConversationReport, String> {
+    let query = [("from", from), ("to", to)];
+    answer(Request::get("/api/agent/reports/conversations").query(query).send().await).await
+}
+
+/// Report `kind` (`help-center`, `conversations`) as a CSV download (the session cookie goes with the
+/// link).
+pub fn report_csv_url(kind: &str, from: &str, to: &str, lang: &str) -> String {
+    let encode = |text: &str| String::from(js_sys::encode_uri_component(text));
+    format!(
+        "/api/agent/reports/{kind}?from={}&to={}&lang={}&format=csv",
+        encode(from),
+        encode(to),
+        encode(lang)
+    )
 }

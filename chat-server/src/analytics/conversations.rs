@@ -41,7 +41,11 @@ fn median(values: &mut [u64]) -> Option<u64> {
     }
     values.sort_unstable();
     let middle = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) { (values[middle - 1] + values[middle]) / 2 } else { values[middle] })
+    Some(if values.len().is_multiple_of(2) {
+        (values[middle - 1] + values[middle]) / 2
+    } else {
+        values[middle]
+    })
 }
 
 fn mean(values: &[u64]) -> Option<u64> {

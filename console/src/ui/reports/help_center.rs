@@ -1,88 +1,15 @@
-//! The help center's report: a range of days (compared with the range before it), one language or
-//! both, the outcome of visits, the searches that found nothing, and how each article does. The numbers
-//! come from chat-server (`protocol::reports` defines each); this page only lays them out, and links
-//! the same report as CSV.
+//! The help center's report: the outcome of visits, the searches that found nothing, and how each
+//! article does, against the range before.
 
 use leptos::prelude::*;
 use protocol::reports::{ArticleRow, DayRow, HelpCenterReport, SearchRow, Totals};
 
-use crate::desk::Desk;
-use crate::i18n::{Strings, strings};
+use super::{count, delta, percent, points, rate, share, tile};
+use crate::i18n::Strings;
 
-/// The range and language asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Ask {
-    from: String,
-    to: String,
-    lang: String,
-}
-
-/// `YYYY-MM-DD` (UTC) `days` days before today.
-fn days_ago(days: u32) -> String {
-    let date = js_sys::Date::new_0();
-    date.set_utc_date(date.get_utc_date() - days);
-    String::from(date.to_iso_string()).chars().take(10).collect()
-}
-
+/// The report's tiles, chart and tables.
 #[component]
-pub fn Reports(desk: Desk) -> impl IntoView {
-    let t = move || strings(desk.lang.get());
-    let ask = RwSignal::new(Ask { from: days_ago(29), to: days_ago(0), lang: String::new() });
-    let loaded = RwSignal::new(None::<Result<HelpCenterReport, String>>);
-    Effect::new(move |_| {
-        let Ask { from, to, lang } = ask.get();
-        loaded.set(None);
-        leptos::task::spawn_local(async move {
-            loaded.set(Some(crate::api::help_center_report(&from, &to, &lang).await));
-        });
-    });
-    let preset = move |days: u32| ask.update(|a| (a.from, a.to) = (days_ago(days - 1), days_ago(0)));
-    let csv = move || {
-        let Ask { from, to, lang } = ask.get();
-        crate::api::help_center_csv_url(&from, &to, &lang)
-    };
-    view! {
-        <section class="reports" aria-labelledby="reports-title">
-            <div class="reports-head">
-                <h1 id="reports-title">{move || t().report_help_center}</h1>
-                <div class="range" role="group" aria-label=move || t().report_range>
-                    <button type="button" class="ghost" on:click=move |_| preset(7)>{move || t().report_7_days}</button>
-                    <button type="button" class="ghost" on:click=move |_| preset(30)>{move || t().report_30_days}</button>
-                    <button type="button" class="ghost" on:click=move |_| preset(90)>{move || t().report_90_days}</button>
-                    <label>
-                        <span class="sr-only">{move || t().report_from}</span>
-                        <input type="date" class="from" prop:value=move || ask.get().from
-                            on:change=move |e| ask.update(|a| a.from = event_target_value(&e))/>
-                    </label>
-                    "–"
-                    <label>
-                        <span class="sr-only">{move || t().report_to}</span>
-                        <input type="date" class="to" prop:value=move || ask.get().to
-                            on:change=move |e| ask.update(|a| a.to = event_target_value(&e))/>
-                    </label>
-                    <label>
-                        <span class="sr-only">{move || t().language}</span>
-                        <select class="report-lang" prop:value=move || ask.get().lang
-                            on:change=move |e| ask.update(|a| a.lang = event_target_value(&e))>
-                            <option value="">{move || t().report_all_languages}</option>
-                            <option value="vi">"Tiếng Việt"</option>
-                            <option value="en">"English"</option>
-                        </select>
-                    </label>
-                    <a class="csv" href=csv download>{move || t().report_csv}</a>
-                </div>
-            </div>
-            {move || match loaded.get() {
-                None => view! { <p class="loading">{t().loading}</p> }.into_any(),
-                Some(Err(reason)) => view! { <p class="problem" role="alert">{reason}</p> }.into_any(),
-                Some(Ok(report)) => view! { <Body report t=t()/> }.into_any(),
-            }}
-        </section>
-    }
-}
-
-#[component]
-fn Body(report: HelpCenterReport, t: &'static Strings) -> impl IntoView {
+pub fn HelpCenter(report: HelpCenterReport, t: &'static Strings) -> impl IntoView {
     let (now, before) = (&report.totals, &report.previous);
     let tiles = vec![
         tile(t.report_visits, count(now.visits), delta(now.visits, before.visits), None),
@@ -131,51 +58,6 @@ fn Body(report: HelpCenterReport, t: &'static Strings) -> impl IntoView {
             <Articles rows=report.top_articles.clone() t/>
         </div>
     }
-}
-
-fn tile(name: &'static str, value: String, change: String, means: Option<&'static str>) -> impl IntoView {
-    view! {
-        <li class="tile">
-            <span class="name">{name}</span>
-            <span class="value">{value}</span>
-            <span class="change">{change}</span>
-            {means.map(|m| view! { <span class="means">{m}</span> })}
-        </li>
-    }
-}
-
-fn count(n: u64) -> String {
-    n.to_string()
-}
-
-fn rate(part: u64, whole: u64) -> f64 {
-    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
-}
-
-fn percent(ratio: f64) -> String {
-    format!("{:.0}%", ratio * 100.0)
-}
-
-fn share(part: u64, whole: u64) -> String {
-    format!("{} ({part})", percent(rate(part, whole)))
-}
-
-/// Change against the previous range, in per cent of it ("+12%"), or "new" when it was nothing.
-fn delta(now: u64, before: u64) -> String {
-    match (now, before) {
-        (0, 0) => "±0".into(),
-        (_, 0) => "▲".into(),
-        _ => {
-            let change = (now as f64 - before as f64) / before as f64 * 100.0;
-            format!("{}{change:.0}%", if change >= 0.0 { "+" } else { "" })
-        }
-    }
-}
-
-/// Change of a rate, in percentage points.
-fn points(now: f64, before: f64) -> String {
-    let change = (now - before) * 100.0;
-    format!("{}{change:.0} pp", if change >= 0.0 { "+" } else { "" })
 }
 
 fn helpful(totals: &Totals) -> String {

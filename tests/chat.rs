@@ -302,7 +302,11 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     // The console's report counts that visit: contacted, its search, the article it did not like.
     agent.client.find(Locator::Css(".dialog .buttons .primary")).await.unwrap().click().await.unwrap();
     agent.client.find(Locator::Css(".topbar .page-toggle")).await.unwrap().click().await.unwrap();
-    agent.wait_for("document.querySelector('.reports .tiles')", "the report").await.unwrap();
+    agent
+        .wait_for("document.querySelector('.reports .tiles, .reports .problem')", "the report")
+        .await
+        .unwrap();
+    assert_eq!(console_text(&agent, ".reports .problem").await, "", "the report loads");
     // (The page view after the reload may have sent its own visit by now: count, not share.)
     let tiles = "return [...document.querySelectorAll('.reports .tile')]
         .map(t => t.querySelector('.name').textContent + '=' + t.querySelector('.value').textContent).join('|')";
@@ -327,6 +331,56 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     let csat = "return [...document.querySelectorAll('.reports .tile')].find(t => t.querySelector('.name').textContent === 'CSAT')?.querySelector('.value').textContent";
     assert_eq!(text_of(agent.js(csat, vec![]).await.unwrap()), "100%");
     agent.screenshot("console-reports-conversations.png").await.unwrap();
+
+    // The knowledge loop: the chat shows as a gap (its search, one chat); the agent drafts an article from
+    // the conversation, is shown the article that may answer it already, renames the file and saves it;
+    // `kb-builder drafts pull` writes it into a content tree that `kb-builder check` accepts.
+    agent.js("document.querySelectorAll('.reports .tab')[2].click()", vec![]).await.unwrap();
+    agent.wait_for("document.querySelector('.reports .gaps .gap')", "the content gaps").await.unwrap();
+    let gaps = console_text(&agent, ".reports .gaps").await;
+    assert!(gaps.contains("chinh sach doi tra") && gaps.contains("1 cuộc chat"), "{gaps}");
+    agent.client.find(Locator::Css(".topbar .page-toggle")).await.unwrap().click().await.unwrap();
+    agent.client.find(Locator::Css(".thread-head .draft-article")).await.unwrap().click().await.unwrap();
+    agent
+        .wait_for("document.querySelector('.dialog .draft textarea')?.value", "the proposed draft")
+        .await
+        .unwrap();
+    agent.wait_for("document.querySelector('.dialog .guard')", "the duplicate guard").await.unwrap();
+    let guard = console_text(&agent, ".dialog .guard").await;
+    assert!(guard.contains("Chính sách đổi trả là gì?"), "the existing article is offered first: {guard}");
+    let proposed = text_of(
+        agent.js("return document.querySelector('.dialog .draft textarea').value", vec![]).await.unwrap(),
+    );
+    assert!(
+        proposed.contains("title: \"chinh sach doi tra\"") && proposed.contains("draft: true"),
+        "{proposed}"
+    );
+    assert!(proposed.contains("bạn có thể đổi trong 30 ngày"), "the agent's reply is the body: {proposed}");
+    let path = agent.client.find(Locator::Css(".dialog .draft-path input")).await.unwrap();
+    path.clear().await.unwrap();
+    path.send_keys("vi/returns/hoi-dap-doi-tra.md").await.unwrap();
+    agent.client.find(Locator::Css(".dialog .save-draft")).await.unwrap().click().await.unwrap();
+    agent.wait_for("document.querySelector('.dialog .saved')", "the draft saved").await.unwrap();
+    let content = tempfile::tempdir().unwrap();
+    answerdesk_e2e::copy_tree(&answerdesk_e2e::workspace().join("content"), content.path()).unwrap();
+    let pulled = std::process::Command::new(answerdesk_e2e::kb_builder())
+        .args(["drafts", "pull", "--from", &desk.url, "--user", "lan", "--out"])
+        .arg(content.path())
+        .env("ANSWERDESK_AGENT_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    assert!(pulled.status.success(), "{}", String::from_utf8_lossy(&pulled.stderr));
+    let written = std::fs::read_to_string(content.path().join("vi/returns/hoi-dap-doi-tra.md")).unwrap();
+    assert_eq!(written, proposed);
+    let checked = std::process::Command::new(answerdesk_e2e::kb_builder())
+        .args(["check", "--content"])
+        .arg(content.path())
+        .output()
+        .unwrap();
+    let summary =
+        String::from_utf8_lossy(&checked.stdout).to_string() + &String::from_utf8_lossy(&checked.stderr);
+    assert!(checked.status.success(), "{summary}");
+    assert!(summary.contains("1 drafts"), "{summary}");
     agent.quit().await.unwrap();
     visitor.quit().await.unwrap();
 }

@@ -8,7 +8,8 @@
 //! Layout: [`config`] settings, [`db`] storage seam, [`hub`] live fan-out, [`bus`] fan-out across nodes (Postgres), [`http`] REST and the inbox
 //! page, [`ws`] the two sockets, [`auth`] secrets, [`limits`] rate limits, [`hours`] business hours, [`assignment`] who gets a
 //! conversation and the visitor's place in line, [`articles`] the help center's search for replies,
-//! [`analytics`] the widget's anonymous events and the reports made of them.
+//! [`analytics`] the widget's anonymous events and the reports made of them, [`drafts`] articles proposed
+//! from what visitors asked.
 #![warn(missing_docs)]
 
 pub mod analytics;
@@ -18,6 +19,7 @@ pub mod auth;
 pub mod bus;
 pub mod config;
 pub mod db;
+pub mod drafts;
 pub mod email;
 pub mod hours;
 pub mod http;

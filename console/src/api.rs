@@ -2,7 +2,9 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use protocol::chat::{ConversationSummary, ErrorFrame};
-use protocol::reports::{ConversationReport, HelpCenterReport};
+use protocol::reports::{
+    ArticleDraft, ConversationReport, GapsReport, HelpCenterReport, ProposeDraft, SaveDraft, SavedDraft,
+};
 use protocol::rest::{AgentLogin, AgentRatings, AgentSession, ArticleCard, CannedReply};
 use serde::de::DeserializeOwned;
 
@@ -82,6 +84,12 @@ pub async fn conversations_report(from: &str, to: &str) -> Result<ConversationRe
     answer(Request::get("/api/agent/reports/conversations").query(query).send().await).await
 }
 
+/// The content gaps of `from..=to`.
+pub async fn gaps_report(from: &str, to: &str) -> Result<GapsReport, String> {
+    let query = [("from", from), ("to", to)];
+    answer(Request::get("/api/agent/reports/gaps").query(query).send().await).await
+}
+
 /// Report `kind` (`help-center`, `conversations`) as a CSV download (the session cookie goes with the
 /// link).
 pub fn report_csv_url(kind: &str, from: &str, to: &str, lang: &str) -> String {
@@ -92,4 +100,16 @@ pub fn report_csv_url(kind: &str, from: &str, to: &str, lang: &str) -> String {
         encode(to),
         encode(lang)
     )
+}
+
+/// A draft proposed from a conversation or the ways a gap was asked.
+pub async fn propose_draft(csrf: &str, request: &ProposeDraft) -> Result<ArticleDraft, String> {
+    let request = with_csrf(Request::post("/api/agent/drafts/propose"), csrf).json(request);
+    answer(request.map_err(|e| e.to_string())?.send().await).await
+}
+
+/// Saves a draft for `kb-builder drafts pull`.
+pub async fn save_draft(csrf: &str, request: &SaveDraft) -> Result<SavedDraft, String> {
+    let request = with_csrf(Request::post("/api/agent/drafts"), csrf).json(request);
+    answer(request.map_err(|e| e.to_string())?.send().await).await
 }

@@ -33,6 +33,8 @@ pub enum Dialog {
     Ratings,
     /// "Close this conversation?"
     ConfirmClose,
+    /// Draft an article from [`Desk::draft_from`].
+    Draft,
 }
 
 /// What the console shows below the top bar.
@@ -58,6 +60,8 @@ pub struct Desk {
     pub mode: RwSignal<Mode>,
     pub dialog: RwSignal<Option<Dialog>>,
     pub page: RwSignal<Page>,
+    /// What the draft dialog drafts from.
+    pub draft_from: RwSignal<Option<protocol::reports::ProposeDraft>>,
     /// The last message for screen readers ("2 new messages"), in the live region.
     pub announcement: RwSignal<String>,
     /// What the agent has typed but not sent, per conversation, while the console is open.
@@ -99,6 +103,7 @@ impl Desk {
             mode: RwSignal::new(Mode::Reply),
             dialog: RwSignal::new(None),
             page: RwSignal::new(Page::Inbox),
+            draft_from: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
             drafts: RwSignal::new(HashMap::new()),
             composer: NodeRef::new(),
@@ -130,7 +135,7 @@ impl Desk {
 
     /// Logs out and forgets everything.
     pub fn log_out(self) {
-        let csrf = self.session.with_untracked(|s| s.as_ref().map(|s| s.csrf.clone())).unwrap_or_default();
+        let csrf = self.csrf();
         link::disconnect();
         leptos::task::spawn_local(async move {
             let _ = crate::api::logout(&csrf).await;
@@ -278,6 +283,17 @@ impl Desk {
     }
 
     /// Closes the open conversation (after the agent confirmed).
+    /// The session's CSRF token (empty when logged out).
+    pub fn csrf(self) -> String {
+        self.session.with_untracked(|s| s.as_ref().map(|s| s.csrf.clone())).unwrap_or_default()
+    }
+
+    /// Opens the draft dialog for `from`.
+    pub fn draft(self, from: protocol::reports::ProposeDraft) {
+        self.draft_from.set(Some(from));
+        self.dialog.set(Some(Dialog::Draft));
+    }
+
     pub fn close(self) {
         self.dialog.set(None);
         if let Some(conversation_id) = self.open_conversation() {

@@ -7,6 +7,7 @@
 mod config;
 mod content;
 mod diagnostics;
+mod drafts;
 mod eval;
 mod import;
 mod output;
@@ -51,6 +52,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Search a built knowledge base from the command line.
     Search(search::SearchArgs),
+    /// Article drafts agents saved in the console: `drafts pull --from <chat-server URL> --out content`.
+    Drafts(drafts::DraftsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Search(args) => search::run(args),
+        Command::Drafts(args) => drafts::run(args),
     };
     match result {
         Ok(code) => code,

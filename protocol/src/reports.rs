@@ -203,3 +203,124 @@ pub struct Live {
     /// Agents connected now.
     pub agents_online: Vec<String>,
 }
+
+/// The help center's gaps: questions it does not answer, grouped into topics (`GET
+/// /api/agent/reports/gaps`). A topic is the set of a question's words as the search engine reads them —
+/// tone marks, case, word order and stopwords aside — so "doi tra hang" and "Đổi trả hàng?" are one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GapsReport {
+    /// First day (`YYYY-MM-DD`, UTC), inclusive.
+    pub from: String,
+    /// Last day, inclusive.
+    pub to: String,
+    /// Most hit first (at most 100).
+    pub gaps: Vec<Gap>,
+}
+
+/// One topic the help center does not answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    /// The topic's words, as the engine reads them (`doi hang tra`).
+    pub topic: String,
+    /// How visitors asked, most frequent first (at most 5).
+    pub examples: Vec<String>,
+    /// Searches on it that found nothing or nothing sure, in the range.
+    pub failed_searches: u64,
+    /// The same in the range before: after an article is published, this is what should fall.
+    pub previous_failed_searches: u64,
+    /// Conversations started after searching it.
+    pub chats: u64,
+    /// Their ids, newest first (at most 5).
+    pub conversations: Vec<String>,
+}
+
+/// An article proposed from what visitors asked (`POST /api/agent/drafts/propose`), for an agent to edit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleDraft {
+    /// Where it goes under the content folder: `lang/category/slug.md`.
+    pub path: String,
+    /// The whole file: front matter (`draft: true`) and body.
+    pub markdown: String,
+}
+
+/// What to propose a draft from: a conversation, or the ways a content gap was asked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposeDraft {
+    /// A conversation: its searches and messages are the questions, its agents' replies the body.
+    #[serde(default)]
+    pub conversation_id: Option<String>,
+    /// Otherwise (or also), ways visitors asked.
+    #[serde(default)]
+    pub asked: Vec<String>,
+    /// Language code when no conversation says it.
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// A draft saved by an agent (`POST /api/agent/drafts`), waiting for `kb-builder drafts pull`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedDraft {
+    /// Random id.
+    pub id: String,
+    /// Where it goes under the content folder.
+    pub path: String,
+    /// The file.
+    pub markdown: String,
+    /// The conversation it came from, if any.
+    pub conversation_id: Option<String>,
+    /// The agent who saved it.
+    pub created_by: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// When `kb-builder drafts pull` wrote it, if it has.
+    pub pulled_at: Option<String>,
+}
+
+/// A draft to save.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveDraft {
+    /// Where it goes under the content folder.
+    pub path: String,
+    /// The file.
+    pub markdown: String,
+    /// The conversation it came from, if any.
+    #[serde(default)]
+    pub conversation_id: Option<String>,
+}
+
+/// Whether a draft's `path` may be written under a content folder: relative, `lang/…/name.md`, plain names
+/// only (letters, digits, `-`, `_`, `.`), no `.` or `..`. chat-server checks it when a draft is saved and
+/// `kb-builder drafts pull` again before writing.
+pub fn draft_path_is_safe(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    parts.len() >= 2
+        && path.ends_with(".md")
+        && parts.iter().all(|part| {
+            !part.is_empty()
+                && *part != "."
+                && *part != ".."
+                && part.chars().all(|c| c.is_alphanumeric() || "-_.".contains(c))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_relative_draft_paths_are_safe() {
+        assert!(draft_path_is_safe("vi/returns/doi-tra.md"));
+        for bad in [
+            "../etc/passwd.md",
+            "/abs/x.md",
+            "vi//x.md",
+            "vi/x.txt",
+            "x.md",
+            "vi/./x.md",
+            "vi/a b.md",
+            "vi\\..\\x.md",
+        ] {
+            assert!(!draft_path_is_safe(bad), "{bad}");
+        }
+    }
+}

@@ -43,6 +43,30 @@ pub fn console_dist() -> PathBuf {
     dir
 }
 
+/// The kb-builder binary `cargo xtask test` built (the browser walk from a gap to a draft runs its
+/// `drafts pull` and `check`).
+pub fn kb_builder() -> PathBuf {
+    let path = std::env::var_os("ANSWERDESK_E2E_KB_BUILDER")
+        .map_or_else(|| workspace().join("target/debug/kb-builder"), PathBuf::from);
+    assert!(path.is_file(), "{} is missing: run the browser tests with `cargo xtask test`", path.display());
+    path
+}
+
+/// Copies folder `from` into `to` (created), files and subfolders.
+pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
 /// The folder named by the environment variable `var` (else `default`), checked to hold a built widget
 /// and index.
 fn built(var: &str, default: PathBuf) -> PathBuf {

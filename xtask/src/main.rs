@@ -97,7 +97,8 @@ fn test() -> anyhow::Result<()> {
         .args(["test", "--package", E2E_PACKAGE])
         .env("ANSWERDESK_E2E_DIST", &dist)
         .env("ANSWERDESK_E2E_CONSOLE", &console)
-        .env("ANSWERDESK_E2E_LARGE", &large))?;
+        .env("ANSWERDESK_E2E_LARGE", &large)
+        .env("ANSWERDESK_E2E_KB_BUILDER", &kb_builder))?;
     eprintln!("all tests passed; screenshots and timings in target/e2e-artifacts/");
     Ok(())
 }

@@ -21,6 +21,10 @@ pub struct ConversationFacts {
     pub assignee: Option<String>,
     /// The visitor's rating: score, comment, when, and the agent rated.
     pub rating: Option<(u8, Option<String>, String, Option<String>)>,
+    /// What the visitor searched before asking for a person (the hand-over).
+    pub searches: Vec<String>,
+    /// The visitor's language.
+    pub lang: String,
 }
 
 /// A message that is not a private note: the conversation, who wrote it (`visitor`, `agent`, `system`),
@@ -206,6 +210,8 @@ mod tests {
             rating: rating.map(|(score, comment)| {
                 (score, comment.map(str::to_owned), format!("2026-12-01T23:00:0{score}Z"), None)
             }),
+            searches: Vec::new(),
+            lang: "vi".into(),
         }
     }
 

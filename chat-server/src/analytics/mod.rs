@@ -2,7 +2,8 @@
 //! ([`crate::http`]), written in groups by one task ([`Collector`]), folded into daily summaries after
 //! the retention period ([`fold_old_days`]), added up into the help center's report ([`help_center`],
 //! [`report`]). And the conversations' report ([`conversations_report`], [`conversations`]), from what the
-//! chat keeps anyway.
+//! chat keeps anyway. And the gaps between them ([`gaps_report`], [`gaps`]): what visitors asked that
+//! the help center did not answer.
 //!
 //! Events are worth less than messages: the collector answers the widget before they are written and
 //! writes what arrived in the last [`FLUSH_EVERY`] in one transaction (one fsync on SQLite, however
@@ -10,6 +11,7 @@
 //! most that last second; a queue full past [`QUEUE_BATCHES`] drops new batches rather than grow.
 
 pub mod conversations;
+pub mod gaps;
 pub mod report;
 
 use std::collections::BTreeMap;
@@ -135,8 +137,24 @@ pub async fn fold_regularly(db: Arc<dyn Database>, retention_days: u32, mut shut
     }
 }
 
-/// The help center's report for `from..=to` in `lang` (or all), compared with the range before it:
-/// folded days and raw events added up the same way.
+/// The day tallies from `from` to `to` (inclusive): folded days and raw events added up the same way.
+async fn days(db: &dyn Database, from: Date, to: Date) -> Result<BTreeMap<String, Day>> {
+    let after = to.tomorrow().unwrap_or(to);
+    let mut days: BTreeMap<String, Day> = BTreeMap::new();
+    for (day, summary) in db.folded_days(&from.to_string(), &to.to_string()).await? {
+        days.insert(day, serde_json::from_str(&summary)?);
+    }
+    let events = db.events_between(&start_of(from), &start_of(after)).await?;
+    for (day, langs) in report::tally(&events) {
+        let folded = days.entry(day).or_default();
+        for (lang, tally) in langs {
+            folded.entry(lang).or_default().add(&tally);
+        }
+    }
+    Ok(days)
+}
+
+/// The help center's report for `from..=to` in `lang` (or all), compared with the range before it.
 pub async fn help_center(
     db: &dyn Database,
     from: Date,
@@ -144,19 +162,22 @@ pub async fn help_center(
     lang: Option<&str>,
 ) -> Result<HelpCenterReport> {
     let (since, _) = report::previous_range(from, to);
-    let after = to.tomorrow().unwrap_or(to);
-    let mut days: BTreeMap<String, Day> = BTreeMap::new();
-    for (day, summary) in db.folded_days(&since.to_string(), &to.to_string()).await? {
-        days.insert(day, serde_json::from_str(&summary)?);
-    }
-    let events = db.events_between(&start_of(since), &start_of(after)).await?;
-    for (day, langs) in report::tally(&events) {
-        let folded = days.entry(day).or_default();
-        for (lang, tally) in langs {
-            folded.entry(lang).or_default().add(&tally);
-        }
-    }
-    Ok(report::report(&days, from, to, lang))
+    Ok(report::report(&days(db, since, to).await?, from, to, lang))
+}
+
+/// The gaps of `from..=to`: failed searches and the chats that followed a search, by topic, with the
+/// failed searches of the range before.
+pub async fn gaps_report(db: &dyn Database, from: Date, to: Date) -> Result<protocol::reports::GapsReport> {
+    let (previous_from, previous_to) = report::previous_range(from, to);
+    let now = days(db, from, to).await?;
+    let before = days(db, previous_from, previous_to).await?;
+    let until = to.tomorrow().unwrap_or(to).to_string();
+    let conversations = db.conversation_facts(&from.to_string(), &until).await?;
+    Ok(protocol::reports::GapsReport {
+        from: from.to_string(),
+        to: to.to_string(),
+        gaps: gaps::gaps(&now, &before, &conversations),
+    })
 }
 
 /// The conversations' report for those started `from..=to`, with the range before it, and the desk now

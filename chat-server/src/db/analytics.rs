@@ -2,6 +2,7 @@
 //! like Postgres, and both have `ON CONFLICT`), and one mapping of rows.
 
 use protocol::analytics::Event;
+use protocol::reports::SavedDraft;
 
 use super::Result;
 use crate::analytics::conversations::ConversationFacts;
@@ -33,7 +34,7 @@ pub fn stored((received_at, page_view, event): (String, String, String)) -> Resu
 /// Conversations started in `[$1, $2)` (days as `YYYY-MM-DD`: a stamp of day D sorts after "D" and before
 /// the next day, whatever its fractions of a second), with their rating.
 pub const CONVERSATIONS: &str = "SELECT c.id, c.created_at, c.closed_at, c.team, c.assignee,
-    r.score, r.comment, r.rated_at, r.agent
+    r.score, r.comment, r.rated_at, r.agent, c.context
     FROM conversations c LEFT JOIN ratings r ON r.conversation_id = c.id
     WHERE c.created_at >= $1 AND c.created_at < $2";
 /// The messages of those conversations that are not private notes, in order.
@@ -53,12 +54,37 @@ pub type ConversationRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    String,
 );
 
 /// A conversation's facts from its [`CONVERSATIONS`] row.
 pub fn facts(row: ConversationRow) -> ConversationFacts {
-    let (id, created_at, closed_at, team, assignee, score, comment, rated_at, agent) = row;
+    let (id, created_at, closed_at, team, assignee, score, comment, rated_at, agent, context) = row;
+    // What the visitor searched before asking (a context that does not parse asked nothing).
+    let (searches, lang) = serde_json::from_str::<protocol::EscalationContext>(&context)
+        .map(|c| (c.searches, c.lang))
+        .unwrap_or_default();
     let rating =
         score.zip(rated_at).map(|(score, at)| (u8::try_from(score).unwrap_or(0), comment, at, agent));
-    ConversationFacts { id, created_at, closed_at, team, assignee, rating }
+    ConversationFacts { id, created_at, closed_at, team, assignee, rating, searches, lang }
+}
+
+/// A saved draft.
+pub const SAVE_DRAFT: &str =
+    "INSERT INTO drafts (id, path, markdown, conversation_id, created_by, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6)";
+/// The newest drafts, at most `$1`.
+pub const DRAFTS: &str = "SELECT id, path, markdown, conversation_id, created_by, created_at, pulled_at
+    FROM drafts ORDER BY created_at DESC, id LIMIT $1";
+/// Marks draft `$1` as written into a content tree at `$2` (the first time only).
+pub const PULLED: &str = "UPDATE drafts SET pulled_at = $2 WHERE id = $1 AND pulled_at IS NULL";
+
+/// A row of [`DRAFTS`].
+pub type DraftRow = (String, String, String, Option<String>, String, String, Option<String>);
+
+/// A draft from its row.
+pub fn draft(
+    (id, path, markdown, conversation_id, created_by, created_at, pulled_at): DraftRow,
+) -> SavedDraft {
+    SavedDraft { id, path, markdown, conversation_id, created_by, created_at, pulled_at }
 }

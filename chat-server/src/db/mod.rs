@@ -207,6 +207,12 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn conversation_facts(&self, from: &str, until: &str) -> Result<Vec<ConversationFacts>>;
     /// The messages of those conversations that are not private notes, in order.
     async fn message_facts(&self, from: &str, until: &str) -> Result<Vec<MessageFact>>;
+    /// Stores a draft.
+    async fn save_draft(&self, draft: &protocol::reports::SavedDraft) -> Result<()>;
+    /// The newest `limit` drafts.
+    async fn drafts(&self, limit: u32) -> Result<Vec<protocol::reports::SavedDraft>>;
+    /// Marks a draft as written into a content tree; [`DbError::NotFound`] when there is no such draft.
+    async fn mark_pulled(&self, id: &str, at: &str) -> Result<()>;
 }
 
 /// How many waiting conversations one hand-out looks at: more than any desk has agents free for.

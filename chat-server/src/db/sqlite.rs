@@ -657,6 +657,34 @@ impl Database for SqliteDatabase {
     async fn message_facts(&self, from: &str, until: &str) -> Result<Vec<MessageFact>> {
         Ok(sqlx::query_as(analytics::MESSAGES).bind(from).bind(until).fetch_all(&self.pool).await?)
     }
+
+    async fn save_draft(&self, draft: &protocol::reports::SavedDraft) -> Result<()> {
+        sqlx::query(analytics::SAVE_DRAFT)
+            .bind(&draft.id)
+            .bind(&draft.path)
+            .bind(&draft.markdown)
+            .bind(&draft.conversation_id)
+            .bind(&draft.created_by)
+            .bind(&draft.created_at)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn drafts(&self, limit: u32) -> Result<Vec<protocol::reports::SavedDraft>> {
+        let rows: Vec<analytics::DraftRow> =
+            sqlx::query_as(analytics::DRAFTS).bind(i64::from(limit)).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(analytics::draft).collect())
+    }
+
+    async fn mark_pulled(&self, id: &str, at: &str) -> Result<()> {
+        sqlx::query(analytics::PULLED).bind(id).bind(at).execute(&self.writer).await?;
+        let exists: Option<String> = sqlx::query_scalar("SELECT id FROM drafts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        exists.map(|_| ()).ok_or(DbError::NotFound)
+    }
 }
 
 #[cfg(test)]

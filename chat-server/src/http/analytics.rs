@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use protocol::analytics::Batch;
 use protocol::chat::ErrorCode;
-use protocol::reports::{ConversationReport, DEFLECTION_FORMULA, HelpCenterReport};
+use protocol::reports::{ConversationReport, DEFLECTION_FORMULA, GapsReport, HelpCenterReport};
 use serde::Deserialize;
 
 use super::{ApiError, agent_session};
@@ -136,6 +136,16 @@ pub(super) async fn conversations(
         Some("csv") => csv_download("conversations", from, to, conversations_csv(&report)),
         _ => Json(report).into_response(),
     })
+}
+
+pub(super) async fn gaps(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<ReportQuery>,
+) -> Result<Json<GapsReport>, ApiError> {
+    agent_session(&state, &headers).await?;
+    let (from, to) = range(&query)?;
+    Ok(Json(crate::analytics::gaps_report(state.db.as_ref(), from, to).await?))
 }
 
 fn seconds(value: Option<u64>) -> String {

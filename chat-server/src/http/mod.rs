@@ -3,6 +3,7 @@
 mod agent;
 mod analytics;
 mod console;
+mod drafts;
 mod visitor;
 
 use std::sync::Arc;
@@ -50,6 +51,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/agent/conversations", get(agent::search))
         .route("/api/agent/reports/help-center", get(analytics::help_center))
         .route("/api/agent/reports/conversations", get(analytics::conversations))
+        .route("/api/agent/reports/gaps", get(analytics::gaps))
+        .route("/api/agent/drafts", get(drafts::list).post(drafts::save))
+        .route("/api/agent/drafts/propose", post(drafts::proposal))
+        .route("/api/agent/drafts/{id}/pulled", post(drafts::pulled))
         .merge(console::routes())
         .route("/ws/visitor", get(crate::ws::visitor::upgrade))
         .route("/ws/agent", get(crate::ws::agent::upgrade))

@@ -8,7 +8,7 @@ use chat_server::db::{Database, NewConversation, NewMessage};
 use jiff::civil::date;
 use protocol::analytics::{Batch, EVENTS_VERSION, Event};
 use protocol::chat::Author;
-use protocol::reports::{ConversationReport, HelpCenterReport};
+use protocol::reports::{ArticleDraft, ConversationReport, GapsReport, HelpCenterReport, SavedDraft};
 
 use crate::support::postgres::Postgres;
 use crate::support::{Server, WAIT, login, start};
@@ -235,4 +235,91 @@ async fn the_conversations_report_is_for_agents_and_comes_as_csv_too() {
     let csv = get("format=csv", cookie).await.text().await.unwrap();
     assert!(csv.starts_with("group,name,conversations,answered,closed,"), "{csv}");
     assert!(csv.contains("\nrange,,1,0,0,"), "{csv}");
+}
+
+/// The knowledge loop over HTTP: a conversation's draft is proposed in the visitor's words, saved (only
+/// with a plain path and the CSRF token), listed for `kb-builder drafts pull`, and marked pulled.
+#[tokio::test]
+async fn drafts_are_proposed_from_a_conversation_saved_listed_and_marked_pulled() {
+    let server = start(|_| {}).await;
+    let started = crate::support::start_conversation(&server.http).await;
+    let (cookie, session) = login(&server, "lan").await;
+    let client = reqwest::Client::new();
+    let post = |path: &str, csrf: &str, body: serde_json::Value| {
+        client
+            .post(format!("{}{path}", server.http))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", csrf)
+            .json(&body)
+            .timeout(WAIT)
+            .send()
+    };
+    let propose = serde_json::json!({ "conversation_id": started.conversation_id });
+    assert_eq!(post("/api/agent/drafts/propose", "wrong", propose.clone()).await.unwrap().status(), 403);
+    let draft: ArticleDraft =
+        post("/api/agent/drafts/propose", &session.csrf, propose).await.unwrap().json().await.unwrap();
+    // The hand-over's search is the title; the article read gave no category, the routing gave the team.
+    assert_eq!(draft.path, "vi/drafts/doi-tra-hang.md");
+    assert!(draft.markdown.contains("title: \"đổi trả hàng\"\n"), "{}", draft.markdown);
+    assert!(draft.markdown.contains("team: \"returns\"\ndraft: true\n---\n"), "{}", draft.markdown);
+    let gap =
+        serde_json::json!({ "asked": ["giao hang quoc te", "Có giao hàng quốc tế không?"], "lang": "vi" });
+    let from_gap: ArticleDraft =
+        post("/api/agent/drafts/propose", &session.csrf, gap).await.unwrap().json().await.unwrap();
+    assert_eq!(from_gap.path, "vi/drafts/co-giao-hang-quoc-te-khong.md");
+
+    let unsafe_path = serde_json::json!({ "path": "../../etc/x.md", "markdown": "x" });
+    let refused = post("/api/agent/drafts", &session.csrf, unsafe_path).await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("lang/folder/name.md"));
+    let save = serde_json::json!({ "path": draft.path, "markdown": draft.markdown, "conversation_id": started.conversation_id });
+    let saved: SavedDraft =
+        post("/api/agent/drafts", &session.csrf, save).await.unwrap().json().await.unwrap();
+    assert_eq!((saved.created_by.as_str(), saved.pulled_at.as_deref()), ("lan", None));
+
+    let list = |cookie: String| {
+        let url = format!("{}/api/agent/drafts", server.http);
+        async move { reqwest::Client::new().get(url).header("cookie", cookie).timeout(WAIT).send().await.unwrap() }
+    };
+    assert_eq!(list("answerdesk_agent=forged".into()).await.status(), 401);
+    let listed: Vec<SavedDraft> = list(cookie.clone()).await.json().await.unwrap();
+    assert_eq!(listed, std::slice::from_ref(&saved));
+    let pulled =
+        post(&format!("/api/agent/drafts/{}/pulled", saved.id), &session.csrf, serde_json::json!({}));
+    assert_eq!(pulled.await.unwrap().status(), 204);
+    let listed: Vec<SavedDraft> = list(cookie.clone()).await.json().await.unwrap();
+    assert!(listed[0].pulled_at.is_some());
+    let unknown = post("/api/agent/drafts/nope/pulled", &session.csrf, serde_json::json!({}));
+    assert_eq!(unknown.await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn the_gaps_report_groups_failed_searches_with_and_without_tone_marks() {
+    let server = start(|_| {}).await;
+    let shop = "https://shop.example";
+    beacon(&server, shop, "gggggggggggggggg", vec![search("doi tra hang", 0, false)]).await;
+    beacon(&server, shop, "hhhhhhhhhhhhhhhh", vec![search("Đổi trả hàng", 1, false)]).await;
+    let (cookie, _) = login(&server, "lan").await;
+    let url = format!("{}/api/agent/reports/gaps", server.http);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let report: GapsReport = loop {
+        let report: GapsReport = reqwest::Client::new()
+            .get(&url)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if report.gaps.first().is_some_and(|g| g.failed_searches == 2)
+            || tokio::time::Instant::now() > deadline
+        {
+            break report;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(report.gaps.len(), 1, "{report:?}");
+    assert_eq!(report.gaps[0].failed_searches, 2);
+    assert_eq!(report.gaps[0].examples.len(), 2);
 }

@@ -1,4 +1,5 @@
-//! Dialogs over the console: the keyboard shortcuts, the ratings, and "close this conversation?". Each
+//! Dialogs over the console: the keyboard shortcuts, the ratings, "close this conversation?" and the
+//! article draft ([`super::draft`]). Each
 //! traps nothing but takes the focus, and Escape closes it (see `on_key`).
 
 use leptos::html;
@@ -16,6 +17,7 @@ pub fn Dialogs(desk: Desk) -> impl IntoView {
                 Dialog::Help => view! { <Help desk/> }.into_any(),
                 Dialog::Ratings => view! { <Ratings desk/> }.into_any(),
                 Dialog::ConfirmClose => view! { <ConfirmClose desk/> }.into_any(),
+                Dialog::Draft => view! { <super::draft::Draft desk/> }.into_any(),
             };
             view! {
                 <div class="overlay" on:click=move |_| desk.dialog.set(None)>

@@ -6,6 +6,7 @@
 
 mod context;
 mod dialogs;
+mod draft;
 mod list;
 mod login;
 mod reports;

@@ -85,6 +85,14 @@ fn Head(desk: Desk) -> impl IntoView {
                     {current.assignee.clone().map(|a| format!(" · {a}"))}
                 </span>
                 <span class="spacer"></span>
+                {closed.then(|| {
+                    let id = current.id.clone();
+                    view! {
+                        <button type="button" class="ghost draft-article" on:click=move |_| desk.draft(
+                            protocol::reports::ProposeDraft { conversation_id: Some(id.clone()), ..Default::default() },
+                        )>{t().draft_article}</button>
+                    }
+                })}
                 {(!closed).then(|| view! {
                     <div class="actions">
                         {(!mine).then(|| view! {

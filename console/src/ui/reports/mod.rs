@@ -1,13 +1,14 @@
 //! The reports page: a range of days (compared with the range of the same length before it), one
-//! language or both, and two reports — the help center's ([`help_center`]) and the conversations'
-//! ([`conversations`]). The numbers come from chat-server (`protocol::reports` defines each); these views
+//! language or both, and three reports — the help center's ([`help_center`]), the conversations'
+//! ([`conversations`]) and the content gaps ([`gaps`]). The numbers come from chat-server (`protocol::reports` defines each); these views
 //! only lay them out, and link the same report as CSV.
 
 mod conversations;
+mod gaps;
 mod help_center;
 
 use leptos::prelude::*;
-use protocol::reports::{ConversationReport, HelpCenterReport};
+use protocol::reports::{ConversationReport, GapsReport, HelpCenterReport};
 
 use crate::desk::Desk;
 use crate::i18n::strings;
@@ -17,6 +18,7 @@ use crate::i18n::strings;
 enum Which {
     HelpCenter,
     Conversations,
+    Gaps,
 }
 
 /// The range and language asked for.
@@ -33,12 +35,13 @@ struct Ask {
 enum Loaded {
     HelpCenter(HelpCenterReport),
     Conversations(ConversationReport),
+    Gaps(GapsReport),
 }
 
 /// `YYYY-MM-DD` (UTC) `days` days before today.
 fn days_ago(days: u32) -> String {
-    let date = js_sys::Date::new_0();
-    date.set_utc_date(date.get_utc_date() - days);
+    const DAY_MS: f64 = 86_400_000.0;
+    let date = js_sys::Date::new(&(js_sys::Date::now() - f64::from(days) * DAY_MS).into());
     String::from(date.to_iso_string()).chars().take(10).collect()
 }
 
@@ -63,6 +66,7 @@ pub fn Reports(desk: Desk) -> impl IntoView {
                 Which::Conversations => {
                     crate::api::conversations_report(&from, &to).await.map(Loaded::Conversations)
                 }
+                Which::Gaps => crate::api::gaps_report(&from, &to).await.map(Loaded::Gaps),
             };
             // Only if it is still what is asked for.
             if ask.with_untracked(|a| a.which == which && a.from == from && a.to == to) {
@@ -73,14 +77,22 @@ pub fn Reports(desk: Desk) -> impl IntoView {
     let preset = move |days: u32| ask.update(|a| (a.from, a.to) = (days_ago(days - 1), days_ago(0)));
     let csv = move || {
         let Ask { which, from, to, lang } = ask.get();
-        let kind = if which == Which::HelpCenter { "help-center" } else { "conversations" };
-        crate::api::report_csv_url(kind, &from, &to, &lang)
+        let kind = match which {
+            Which::HelpCenter => "help-center",
+            Which::Conversations => "conversations",
+            Which::Gaps => return None,
+        };
+        Some(crate::api::report_csv_url(kind, &from, &to, &lang))
     };
     let tab = move |which: Which| {
         view! {
             <button type="button" role="tab" class="tab" aria-selected=move || (ask.get().which == which).to_string()
                 on:click=move |_| ask.update(|a| a.which = which)>
-                {move || if which == Which::HelpCenter { t().report_help_center } else { t().report_conversations }}
+                {move || match which {
+                    Which::HelpCenter => t().report_help_center,
+                    Which::Conversations => t().report_conversations,
+                    Which::Gaps => t().report_gaps,
+                }}
             </button>
         }
     };
@@ -88,7 +100,7 @@ pub fn Reports(desk: Desk) -> impl IntoView {
         <section class="reports" aria-labelledby="reports-title">
             <h1 id="reports-title" class="sr-only">{move || t().reports}</h1>
             <div class="reports-head">
-                <div class="tabs" role="tablist">{tab(Which::HelpCenter)}{tab(Which::Conversations)}</div>
+                <div class="tabs" role="tablist">{tab(Which::HelpCenter)}{tab(Which::Conversations)}{tab(Which::Gaps)}</div>
                 <div class="range" role="group" aria-label=move || t().report_range>
                     <button type="button" class="ghost" on:click=move |_| preset(7)>{move || t().report_7_days}</button>
                     <button type="button" class="ghost" on:click=move |_| preset(30)>{move || t().report_30_days}</button>
@@ -113,13 +125,14 @@ pub fn Reports(desk: Desk) -> impl IntoView {
                             <option value="en">"English"</option>
                         </select>
                     </label>
-                    <a class="csv" href=csv download>{move || t().report_csv}</a>
+                    {move || csv().map(|href| view! { <a class="csv" href=href download>{t().report_csv}</a> })}
                 </div>
             </div>
             {move || match loaded.get() {
                 None => view! { <p class="loading">{t().loading}</p> }.into_any(),
                 Some(Err(reason)) => view! { <p class="problem" role="alert">{reason}</p> }.into_any(),
                 Some(Ok(Loaded::HelpCenter(report))) => view! { <help_center::HelpCenter report t=t()/> }.into_any(),
+                Some(Ok(Loaded::Gaps(report))) => view! { <gaps::Gaps report t=t() desk/> }.into_any(),
                 Some(Ok(Loaded::Conversations(report))) => {
                     view! { <conversations::Conversations report t=t() locale=desk.locale()/> }.into_any()
                 }

@@ -286,7 +286,16 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     shadow(&visitor).await.find_all(Locator::Css(".star")).await.unwrap().remove(4).click().await.unwrap();
     in_widget(&visitor, ".rating textarea").await.send_keys("Nhanh và rõ ràng").await.unwrap();
     in_widget(&visitor, ".rating .cta").await.click().await.unwrap();
-    in_widget(&visitor, ".thanks").await;
+    // Then the loyalty question, 0 to 10: a 9 (a promoter).
+    in_widget(&visitor, ".recommend .scores").await;
+    shadow(&visitor).await.find_all(Locator::Css(".score")).await.unwrap().remove(9).click().await.unwrap();
+    visitor
+        .wait_for(
+            &format!("!{ROOT}.querySelector('.recommend') && {ROOT}.querySelector('.thanks')"),
+            "the thanks",
+        )
+        .await
+        .unwrap();
     agent.client.find(Locator::Css(".topbar .ratings-open")).await.unwrap().click().await.unwrap();
     agent
         .wait_for(
@@ -311,7 +320,8 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     let tiles = "return [...document.querySelectorAll('.reports .tile')]
         .map(t => t.querySelector('.name').textContent + '=' + t.querySelector('.value').textContent).join('|')";
     let tiles = text_of(agent.js(tiles, vec![]).await.unwrap());
-    assert!(tiles.split('|').any(|t| t.starts_with("Đã liên hệ=") && t.ends_with("(1)")), "{tiles}");
+    // (The console follows the browser's language: English here.)
+    assert!(tiles.split('|').any(|t| t.starts_with("Contacted=") && t.ends_with("(1)")), "{tiles}");
     let searches = console_text(&agent, ".reports .tables").await;
     assert!(searches.contains("chinh sach doi tra"), "{searches}");
     let article = "return [...document.querySelectorAll('.reports tr')].find(r => r.textContent.includes('return-policy'))?.textContent";
@@ -330,6 +340,8 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     assert!(comments.contains("Nhanh và rõ ràng") && comments.contains("lan"), "{comments}");
     let csat = "return [...document.querySelectorAll('.reports .tile')].find(t => t.querySelector('.name').textContent === 'CSAT')?.querySelector('.value').textContent";
     assert_eq!(text_of(agent.js(csat, vec![]).await.unwrap()), "100%");
+    let nps = csat.replace("'CSAT'", "'NPS'");
+    assert_eq!(text_of(agent.js(&nps, vec![]).await.unwrap()), "100 (1)", "one promoter");
     agent.screenshot("console-reports-conversations.png").await.unwrap();
 
     // The knowledge loop: the chat shows as a gap (its search, one chat); the agent drafts an article from
@@ -338,7 +350,7 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     agent.js("document.querySelectorAll('.reports .tab')[2].click()", vec![]).await.unwrap();
     agent.wait_for("document.querySelector('.reports .gaps .gap')", "the content gaps").await.unwrap();
     let gaps = console_text(&agent, ".reports .gaps").await;
-    assert!(gaps.contains("chinh sach doi tra") && gaps.contains("1 cuộc chat"), "{gaps}");
+    assert!(gaps.contains("chinh sach doi tra") && gaps.contains("1 chats"), "{gaps}");
     agent.client.find(Locator::Css(".topbar .page-toggle")).await.unwrap().click().await.unwrap();
     agent.client.find(Locator::Css(".thread-head .draft-article")).await.unwrap().click().await.unwrap();
     agent

@@ -45,6 +45,22 @@ pub struct Config {
     pub help_center: HelpCenter,
     /// The widget's anonymous events, for the reports.
     pub analytics: Analytics,
+    /// What visitors are asked after a conversation.
+    pub satisfaction: Satisfaction,
+}
+
+/// What visitors are asked once an agent closes their conversation: always a rating (1–5 and a comment).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Satisfaction {
+    /// Then "how likely are you to recommend us?" (0–10, skippable), for the NPS in the reports.
+    pub ask_recommend: bool,
+}
+
+impl Default for Satisfaction {
+    fn default() -> Self {
+        Satisfaction { ask_recommend: true }
+    }
 }
 
 /// The widget's anonymous events (`POST /api/events`; what they hold: `protocol::analytics`).
@@ -120,6 +136,7 @@ impl Default for Config {
             console_dir: None,
             help_center: HelpCenter::default(),
             analytics: Analytics::default(),
+            satisfaction: Satisfaction::default(),
         }
     }
 }

@@ -6,6 +6,8 @@ use kb_core::Lang;
 /// Every string the console shows.
 #[derive(Debug)]
 pub struct Strings {
+    pub report_nps: &'static str,
+    pub report_nps_means: &'static str,
     pub draft_article: &'static str,
     pub draft_title: &'static str,
     pub draft_path: &'static str,
@@ -162,6 +164,8 @@ pub struct Strings {
 }
 
 const VI: Strings = Strings {
+    report_nps: "NPS",
+    report_nps_means: "% giới thiệu (9–10) − % không hài lòng (0–6), từ −100 đến 100",
     draft_article: "Soạn bài viết",
     draft_title: "Bản nháp bài viết",
     draft_path: "Tệp",
@@ -325,6 +329,8 @@ const VI: Strings = Strings {
 };
 
 const EN: Strings = Strings {
+    report_nps: "NPS",
+    report_nps_means: "% promoters (9–10) − % detractors (0–6), −100 to 100",
     draft_article: "Draft an article",
     draft_title: "Article draft",
     draft_path: "File",

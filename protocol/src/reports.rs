@@ -116,8 +116,9 @@ pub struct DayRow {
 /// Definitions (Chatwoot's): **first response time** = first agent reply − conversation start;
 /// **resolution time** = closed − started; **customer waiting time** = for each visitor message an agent
 /// answered, the time until that answer; **CSAT** = ratings of 4–5 ÷ ratings; **response rate** =
-/// ratings ÷ closed conversations (every closed conversation asks its visitor). Private notes are not
-/// replies.
+/// ratings ÷ closed conversations (every closed conversation asks its visitor); **NPS** = % promoters
+/// (9–10) − % detractors (0–6) of the answers to "how likely are you to recommend us?", −100 to 100.
+/// Private notes are not replies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationReport {
     /// First day (`YYYY-MM-DD`, UTC), inclusive.
@@ -167,6 +168,18 @@ pub struct ConversationTotals {
     pub csat: f64,
     /// ratings ÷ closed (0 without closed conversations).
     pub response_rate: f64,
+    /// Answers to the loyalty question.
+    #[serde(default)]
+    pub nps_responses: u64,
+    /// Of which 9 or 10.
+    #[serde(default)]
+    pub promoters: u64,
+    /// Of which 0 to 6.
+    #[serde(default)]
+    pub detractors: u64,
+    /// % promoters − % detractors, −100 to 100; `None` without answers.
+    #[serde(default)]
+    pub nps: Option<f64>,
 }
 
 /// One agent's or team's numbers.

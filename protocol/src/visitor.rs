@@ -48,6 +48,12 @@ pub enum ClientFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comment: Option<String>,
     },
+    /// After [`ServerFrame::AskRecommend`]: how likely the visitor is to recommend the business, 0 (not at
+    /// all) to 10 (extremely), the loyalty question (NPS).
+    Recommend {
+        /// 0 to 10.
+        score: u8,
+    },
 }
 
 /// The visitor's place in line.
@@ -101,6 +107,11 @@ pub enum ServerFrame {
     Closed,
     /// The rating is stored.
     Rated,
+    /// After [`ServerFrame::Rated`], when the desk asks it: "how likely are you to recommend us?" (0–10),
+    /// which the visitor may skip. Older widgets skip frames they do not know.
+    AskRecommend,
+    /// The answer to it is stored.
+    Recommended,
     /// Something was refused.
     Error(ErrorFrame),
 }

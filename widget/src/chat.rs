@@ -85,7 +85,11 @@ pub enum RatingStep {
     Asked,
     /// The rating is on its way.
     Sending,
-    /// Stored.
+    /// Stored; the desk asks "how likely are you to recommend us?" (0–10, skippable).
+    Recommend,
+    /// That answer is on its way.
+    Recommending,
+    /// Stored (or skipped): nothing more is asked.
     Thanked,
 }
 
@@ -130,9 +134,11 @@ impl Chat {
             self.link = Link::Connecting;
         }
         self.agent_typing = false;
-        if self.rating == RatingStep::Sending {
-            self.rating = RatingStep::Asked;
-        }
+        self.rating = match self.rating {
+            RatingStep::Sending => RatingStep::Asked,
+            RatingStep::Recommending => RatingStep::Recommend,
+            step => step,
+        };
     }
 
     /// Applies one frame from the server. `looking` is whether the visitor sees the chat right now.
@@ -185,7 +191,12 @@ impl Chat {
                 self.queue = None;
                 self.set_status(ConversationStatus::Closed, false);
             }
-            ServerFrame::Rated => self.rating = RatingStep::Thanked,
+            ServerFrame::Rated | ServerFrame::Recommended => self.rating = RatingStep::Thanked,
+            ServerFrame::AskRecommend => {
+                if self.rating == RatingStep::Thanked {
+                    self.rating = RatingStep::Recommend;
+                }
+            }
             ServerFrame::Error(error) => {
                 if let Some(client_id) = &error.client_id
                     && let Some(outgoing) = self.outbox.iter_mut().find(|o| &o.client_id == client_id)
@@ -200,9 +211,12 @@ impl Chat {
                     }
                     ErrorCode::Closed => self.set_status(ConversationStatus::Closed, false),
                     _ => {
-                        if self.rating == RatingStep::Sending {
-                            self.rating = RatingStep::Asked;
-                        }
+                        self.rating = match self.rating {
+                            RatingStep::Sending => RatingStep::Asked,
+                            // Refused (answered already, in another tab): nothing more to ask.
+                            RatingStep::Recommending => RatingStep::Thanked,
+                            step => step,
+                        };
                         self.problem = Some(error.message);
                     }
                 }
@@ -361,6 +375,24 @@ mod tests {
         chat.apply(place(1), true);
         chat.apply(welcome(ConversationStatus::Open, false), true);
         assert_eq!(chat.queue, None, "a reconnect waits for the server to say again");
+    }
+
+    #[test]
+    fn after_the_rating_the_loyalty_question_is_asked_once_and_survives_a_dropped_socket() {
+        let mut chat = Chat::default();
+        chat.apply(ServerFrame::AskRecommend, true);
+        assert_eq!(chat.rating, RatingStep::NotAsked, "only after a rating");
+        chat.apply(ServerFrame::Closed, true);
+        chat.rating = RatingStep::Sending;
+        chat.apply(ServerFrame::Rated, true);
+        chat.apply(ServerFrame::AskRecommend, true);
+        assert_eq!(chat.rating, RatingStep::Recommend);
+        chat.rating = RatingStep::Recommending;
+        chat.disconnected();
+        assert_eq!(chat.rating, RatingStep::Recommend, "an answer lost with the socket is asked again");
+        chat.rating = RatingStep::Recommending;
+        chat.apply(ServerFrame::Recommended, true);
+        assert_eq!(chat.rating, RatingStep::Thanked);
     }
 
     #[test]

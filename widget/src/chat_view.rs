@@ -312,7 +312,8 @@ fn Composer(widget: Widget) -> impl IntoView {
     }
 }
 
-/// After an agent closes the conversation: 1–5 and an optional comment, then thanks.
+/// After an agent closes the conversation: 1–5 and an optional comment, then (when the desk asks it)
+/// "how likely are you to recommend us?" 0–10 or skip, then thanks.
 #[component]
 fn Rating(widget: Widget, rating: RatingStep) -> impl IntoView {
     let t = move || strings(widget.lang.get());
@@ -320,6 +321,33 @@ fn Rating(widget: Widget, rating: RatingStep) -> impl IntoView {
     let comment: NodeRef<html::Textarea> = NodeRef::new();
     let body = match rating {
         RatingStep::Thanked => view! { <p class="thanks" role="status">{t().rate_thanks}</p> }.into_any(),
+        RatingStep::Recommend | RatingStep::Recommending => {
+            let buttons = (0..=10u8)
+                .map(|n| {
+                    view! {
+                        <button type="button" class="score" disabled=rating == RatingStep::Recommending
+                            on:click=move |_| widget.recommend(Some(n))>
+                            {n}
+                        </button>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="recommend">
+                    <p class="thanks" role="status">{t().rate_thanks}</p>
+                    <p id="ad-recommend">{move || t().recommend_question}</p>
+                    <div class="scores" role="group" aria-labelledby="ad-recommend">{buttons}</div>
+                    <p class="ends" aria-hidden="true">
+                        <span>{move || t().recommend_low}</span>
+                        <span>{move || t().recommend_high}</span>
+                    </p>
+                    <button class="link skip" type="button" on:click=move |_| widget.recommend(None)>
+                        {move || t().recommend_skip}
+                    </button>
+                </div>
+            }
+            .into_any()
+        }
         RatingStep::NotAsked | RatingStep::Asked | RatingStep::Sending => {
             let buttons = (1..=5u8)
                 .map(|n| {

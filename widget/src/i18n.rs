@@ -5,6 +5,10 @@ use kb_core::Lang;
 /// Every string the widget shows. One instance per language, so a missing translation is a compile error.
 #[derive(Debug)]
 pub struct Strings {
+    pub recommend_question: &'static str,
+    pub recommend_low: &'static str,
+    pub recommend_high: &'static str,
+    pub recommend_skip: &'static str,
     pub title: &'static str,
     pub close: &'static str,
     pub search_label: &'static str,
@@ -89,6 +93,10 @@ pub struct Strings {
 }
 
 const EN: Strings = Strings {
+    recommend_question: "How likely are you to recommend us to a friend?",
+    recommend_low: "0 = not at all",
+    recommend_high: "10 = extremely likely",
+    recommend_skip: "Skip",
     title: "How can we help?",
     close: "Close help",
     search_label: "Search the help center",
@@ -163,6 +171,10 @@ const EN: Strings = Strings {
 };
 
 const VI: Strings = Strings {
+    recommend_question: "Bạn có sẵn lòng giới thiệu chúng tôi cho bạn bè không?",
+    recommend_low: "0 = không hề",
+    recommend_high: "10 = chắc chắn có",
+    recommend_skip: "Bỏ qua",
     title: "Chúng tôi có thể giúp gì?",
     close: "Đóng trợ giúp",
     search_label: "Tìm trong trung tâm trợ giúp",

@@ -581,6 +581,17 @@ impl Widget {
         chat_link::send(ClientFrame::Rate { score, comment });
     }
 
+    /// Answers "how likely are you to recommend us?" (0–10); `None` skips it.
+    pub fn recommend(&self, score: Option<u8>) {
+        match score {
+            Some(score) => {
+                self.chat.update(|chat| chat.rating = RatingStep::Recommending);
+                chat_link::send(ClientFrame::Recommend { score });
+            }
+            None => self.chat.update(|chat| chat.rating = RatingStep::Thanked),
+        }
+    }
+
     /// Forgets the finished conversation and offers the ways to reach someone again.
     pub fn new_conversation(&self) {
         if let Some(server) = self.chat_server() {

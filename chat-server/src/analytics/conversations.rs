@@ -21,6 +21,8 @@ pub struct ConversationFacts {
     pub assignee: Option<String>,
     /// The visitor's rating: score, comment, when, and the agent rated.
     pub rating: Option<(u8, Option<String>, String, Option<String>)>,
+    /// The answer to "how likely are you to recommend us?" (0–10), if given.
+    pub recommend: Option<u8>,
     /// What the visitor searched before asking for a person (the hand-over).
     pub searches: Vec<String>,
     /// The visitor's language.
@@ -92,6 +94,8 @@ fn replies(messages: &[MessageFact]) -> HashMap<&str, Replies> {
 fn totals(conversations: &[&ConversationFacts], replies: &HashMap<&str, Replies>) -> ConversationTotals {
     let (mut first, mut resolution, mut waits) = (Vec::new(), Vec::new(), Vec::new());
     let (mut answered, mut closed, mut ratings, mut satisfied) = (0, 0, 0, 0);
+    // Answers to the loyalty question: all, promoters (9–10), detractors (0–6).
+    let mut recommend = (0u64, 0u64, 0u64);
     for conversation in conversations {
         if let Some(reply) = replies.get(conversation.id.as_str()) {
             if let Some(at) = &reply.first {
@@ -108,6 +112,11 @@ fn totals(conversations: &[&ConversationFacts], replies: &HashMap<&str, Replies>
             ratings += 1;
             satisfied += u64::from(*score >= 4);
         }
+        if let Some(score) = conversation.recommend {
+            recommend.0 += 1;
+            recommend.1 += u64::from(score >= 9);
+            recommend.2 += u64::from(score <= 6);
+        }
     }
     ConversationTotals {
         conversations: conversations.len() as u64,
@@ -122,6 +131,11 @@ fn totals(conversations: &[&ConversationFacts], replies: &HashMap<&str, Replies>
         satisfied,
         csat: ratio(satisfied, ratings),
         response_rate: ratio(ratings, closed),
+        nps_responses: recommend.0,
+        promoters: recommend.1,
+        detractors: recommend.2,
+        nps: (recommend.0 > 0)
+            .then(|| (ratio(recommend.1, recommend.0) - ratio(recommend.2, recommend.0)) * 100.0),
     }
 }
 
@@ -210,6 +224,7 @@ mod tests {
             rating: rating.map(|(score, comment)| {
                 (score, comment.map(str::to_owned), format!("2026-12-01T23:00:0{score}Z"), None)
             }),
+            recommend: None,
             searches: Vec::new(),
             lang: "vi".into(),
         }
@@ -244,8 +259,15 @@ mod tests {
             message("c", "agent", "12:05:00"), // replied first, before any visitor message: no wait
             message("d", "visitor", "14:00:00"),
         ];
+        // The loyalty question: a 10 and a 9 (promoters), c 3 (a detractor, though it gave no rating).
+        let mut conversations = conversations;
+        for (i, answer) in [(0, 10), (1, 9), (2, 3)] {
+            conversations[i].recommend = Some(answer);
+        }
         let numbers = numbers(&conversations, &messages);
         let t = &numbers.totals;
+        assert_eq!((t.nps_responses, t.promoters, t.detractors), (3, 2, 1));
+        assert!((t.nps.unwrap() - 100.0 / 3.0).abs() < 1e-9, "2/3 − 1/3, in points: {:?}", t.nps);
         assert_eq!((t.conversations, t.answered, t.closed), (4, 3, 3));
         assert_eq!((t.first_response_median, t.first_response_mean), (Some(180), Some(180)));
         assert_eq!((t.resolution_median, t.resolution_mean), (Some(1200), Some(1800)));

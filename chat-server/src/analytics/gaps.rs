@@ -147,6 +147,7 @@ mod tests {
             team: None,
             assignee: None,
             rating: None,
+            recommend: None,
             searches: searches.iter().map(|s| s.to_string()).collect(),
             lang: "vi".into(),
         }

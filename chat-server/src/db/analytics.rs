@@ -34,7 +34,7 @@ pub fn stored((received_at, page_view, event): (String, String, String)) -> Resu
 /// Conversations started in `[$1, $2)` (days as `YYYY-MM-DD`: a stamp of day D sorts after "D" and before
 /// the next day, whatever its fractions of a second), with their rating.
 pub const CONVERSATIONS: &str = "SELECT c.id, c.created_at, c.closed_at, c.team, c.assignee,
-    r.score, r.comment, r.rated_at, r.agent, c.context
+    r.score, r.comment, r.rated_at, r.agent, c.context, r.recommend
     FROM conversations c LEFT JOIN ratings r ON r.conversation_id = c.id
     WHERE c.created_at >= $1 AND c.created_at < $2";
 /// The messages of those conversations that are not private notes, in order.
@@ -55,18 +55,21 @@ pub type ConversationRow = (
     Option<String>,
     Option<String>,
     String,
+    Option<i64>,
 );
 
 /// A conversation's facts from its [`CONVERSATIONS`] row.
 pub fn facts(row: ConversationRow) -> ConversationFacts {
-    let (id, created_at, closed_at, team, assignee, score, comment, rated_at, agent, context) = row;
+    let (id, created_at, closed_at, team, assignee, score, comment, rated_at, agent, context, recommend) =
+        row;
     // What the visitor searched before asking (a context that does not parse asked nothing).
     let (searches, lang) = serde_json::from_str::<protocol::EscalationContext>(&context)
         .map(|c| (c.searches, c.lang))
         .unwrap_or_default();
     let rating =
         score.zip(rated_at).map(|(score, at)| (u8::try_from(score).unwrap_or(0), comment, at, agent));
-    ConversationFacts { id, created_at, closed_at, team, assignee, rating, searches, lang }
+    let recommend = recommend.and_then(|r| u8::try_from(r).ok());
+    ConversationFacts { id, created_at, closed_at, team, assignee, rating, recommend, searches, lang }
 }
 
 /// A saved draft.
@@ -88,3 +91,7 @@ pub fn draft(
 ) -> SavedDraft {
     SavedDraft { id, path, markdown, conversation_id, created_by, created_at, pulled_at }
 }
+
+/// The answer to the loyalty question of rated conversation `$1`, once.
+pub const RECOMMEND: &str =
+    "UPDATE ratings SET recommend = $2 WHERE conversation_id = $1 AND recommend IS NULL";

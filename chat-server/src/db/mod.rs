@@ -147,6 +147,9 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn close(&self, conversation_id: &str) -> Result<()>;
     /// Stores the visitor's rating of a closed conversation, once.
     async fn rate(&self, conversation_id: &str, score: u8, comment: Option<&str>) -> Result<()>;
+    /// Stores the answer (0–10) to "how likely are you to recommend us?" of a rated conversation, once;
+    /// [`DbError::Conflict`] when it is not rated or already answered.
+    async fn recommend(&self, conversation_id: &str, score: u8) -> Result<()>;
     /// Summary of one conversation.
     async fn summary(&self, conversation_id: &str) -> Result<ConversationSummary>;
     /// Summaries of all open conversations, newest first.

@@ -408,6 +408,20 @@ impl Database for SqliteDatabase {
         Ok(())
     }
 
+    async fn recommend(&self, conversation_id: &str, score: u8) -> Result<()> {
+        let done = sqlx::query(analytics::RECOMMEND)
+            .bind(conversation_id)
+            .bind(i64::from(score))
+            .execute(&self.writer)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(DbError::Conflict(
+                "rate the conversation first; the question is answered once".into(),
+            ));
+        }
+        Ok(())
+    }
+
     async fn summary(&self, conversation_id: &str) -> Result<ConversationSummary> {
         let sql = format!("{SUMMARY_SELECT} WHERE c.id = ?");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(conversation_id).fetch_one(&self.pool).await?;

@@ -155,14 +155,14 @@ fn seconds(value: Option<u64>) -> String {
 /// The conversations' report as CSV: one row per group (all, each agent, each team), times in seconds.
 pub fn conversations_csv(report: &ConversationReport) -> String {
     let mut out = String::from(
-        "group,name,conversations,answered,closed,first response median s,first response mean s,resolution median s,resolution mean s,waiting mean s,ratings,satisfied,csat,response rate\n",
+        "group,name,conversations,answered,closed,first response median s,first response mean s,resolution median s,resolution mean s,waiting mean s,ratings,satisfied,csat,response rate,nps answers,promoters,detractors,nps\n",
     );
     let all = [("range", "", &report.totals), ("previous range", "", &report.previous)];
     let agents = report.agents.iter().map(|r| ("agent", r.name.as_str(), &r.totals));
     let teams = report.teams.iter().map(|r| ("team", r.name.as_str(), &r.totals));
     for (group, name, t) in all.into_iter().chain(agents).chain(teams) {
         out.push_str(&format!(
-            "{group},{},{},{},{},{},{},{},{},{},{},{},{:.4},{:.4}\n",
+            "{group},{},{},{},{},{},{},{},{},{},{},{},{:.4},{:.4},{},{},{},{}\n",
             field(name),
             t.conversations,
             t.answered,
@@ -175,7 +175,11 @@ pub fn conversations_csv(report: &ConversationReport) -> String {
             t.ratings,
             t.satisfied,
             t.csat,
-            t.response_rate
+            t.response_rate,
+            t.nps_responses,
+            t.promoters,
+            t.detractors,
+            t.nps.map(|n| format!("{n:.1}")).unwrap_or_default()
         ));
     }
     out.push_str("\nscore,comment,agent,rated at\n");

@@ -321,8 +321,23 @@ async fn handle(
                     Ok(()) => {
                         tracing::info!(conversation = %id, score, "conversation rated");
                         publish_summary(state, id).await;
-                        ServerFrame::Rated
+                        if state.config.satisfaction.ask_recommend {
+                            send(socket, &ServerFrame::Rated).await?;
+                            ServerFrame::AskRecommend
+                        } else {
+                            ServerFrame::Rated
+                        }
                     }
+                    Err(e) => ServerFrame::Error(db_error(e, None)),
+                }
+            }
+        }
+        ClientFrame::Recommend { score } => {
+            if score > 10 {
+                refuse(ErrorCode::Invalid, "score must be 0 to 10")
+            } else {
+                match state.db.recommend(id, score).await {
+                    Ok(()) => ServerFrame::Recommended,
                     Err(e) => ServerFrame::Error(db_error(e, None)),
                 }
             }

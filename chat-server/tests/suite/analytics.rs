@@ -177,6 +177,9 @@ async fn conversation_numbers(db: Arc<dyn Database>) {
     db.assign("answered", Some("lan"), None).await.unwrap();
     db.close("answered").await.unwrap();
     db.rate("answered", 4, Some("Tốt")).await.unwrap();
+    assert!(db.recommend("waiting", 10).await.is_err(), "not rated: nothing to add to");
+    db.recommend("answered", 6).await.unwrap();
+    assert!(db.recommend("answered", 10).await.is_err(), "answered once");
 
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let report =
@@ -186,6 +189,7 @@ async fn conversation_numbers(db: Arc<dyn Database>) {
     assert!(t.first_response_median.is_some_and(|s| s < 60), "{t:?}");
     assert!((t.csat - 1.0).abs() < 1e-12 && (t.response_rate - 1.0).abs() < 1e-12, "{t:?}");
     assert_eq!(report.distribution, [0, 0, 0, 1, 0]);
+    assert_eq!((t.nps_responses, t.detractors, t.nps), (1, 1, Some(-100.0)), "a 6 is a detractor");
     assert_eq!(
         (report.comments[0].comment.as_str(), report.comments[0].agent.as_deref()),
         ("Tốt", Some("lan"))

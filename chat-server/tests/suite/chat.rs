@@ -103,6 +103,17 @@ async fn conversation_lifecycle() {
     assert_eq!(refused.code, ErrorCode::Invalid);
     visitor.send(&visitor::ClientFrame::Rate { score: 5, comment: Some("nhanh".into()) }).await;
     visitor.until(|f| matches!(f, visitor::ServerFrame::Rated).then_some(())).await;
+    // Then the loyalty question (on by default): 0 to 10, once.
+    visitor.until(|f| matches!(f, visitor::ServerFrame::AskRecommend).then_some(())).await;
+    visitor.send(&visitor::ClientFrame::Recommend { score: 11 }).await;
+    let refused =
+        visitor.until(|f| if let visitor::ServerFrame::Error(e) = f { Some(e) } else { None }).await;
+    assert_eq!(refused.code, ErrorCode::Invalid);
+    visitor.send(&visitor::ClientFrame::Recommend { score: 9 }).await;
+    visitor.until(|f| matches!(f, visitor::ServerFrame::Recommended).then_some(())).await;
+    visitor.send(&visitor::ClientFrame::Recommend { score: 2 }).await;
+    let again = visitor.until(|f| if let visitor::ServerFrame::Error(e) = f { Some(e) } else { None }).await;
+    assert!(again.message.contains("answered once"), "{}", again.message);
 
     let (cookie, _) = login(&server, "minh").await;
     let ratings: Vec<AgentRatings> = reqwest::Client::new()

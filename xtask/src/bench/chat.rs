@@ -10,11 +10,16 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::json;
 
+use super::events::{self, EventsPhase};
 use super::load::{AGENT_PASSWORD, Load, Phase};
 use super::{Options, Section, bytes, ms, quantile, thousands};
 
 /// Messages per second offered at every step (the issue's target rate).
 const RATE: u32 = 1_000;
+/// Widget events per second offered beside the chat load (the reports issue's target rate).
+const EVENT_RATE: u32 = 5_000;
+/// Visitors chatting while events arrive.
+const EVENT_VISITORS: usize = 1_000;
 /// Handshakes in flight while connecting visitors.
 const PARALLEL_CONNECTS: usize = 64;
 const AGENT: &str = "bench";
@@ -28,7 +33,7 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
     std::fs::write(
         &config,
         "[limits]\nconversations_per_hour = 4000000000\nmessages_per_minute = 4000000000\n\
-         logins_per_15_minutes = 1000\n",
+         logins_per_15_minutes = 1000\n[analytics]\nbatches_per_minute = 4000000000\n",
     )?;
     let runtime = tokio::runtime::Runtime::new()?;
 
@@ -52,6 +57,7 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
     );
     let mut results = Vec::new();
     let mut kills = Vec::new();
+    let mut events_rows = Vec::new();
 
     // SQLite: one node.
     let sqlite = options.scratch.join("chat-load.db");
@@ -61,6 +67,10 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
         let nodes = vec![Node::spawn(options, &config, &db, "sqlite")?];
         let rows = runtime.block_on(steps_on(&nodes, steps, phase))?;
         record("SQLite", &rows, &mut md, &mut results);
+    }
+    {
+        let nodes = vec![Node::spawn(options, &config, &db, "sqlite-events")?];
+        events_rows.push(("SQLite", runtime.block_on(events_beside_chat(&nodes, phase, options.quick))?));
     }
     let kill_db = options.scratch.join("chat-kill.db").display().to_string();
     add_agent(options, &kill_db)?;
@@ -78,6 +88,10 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
                 ];
                 let rows = runtime.block_on(steps_on(&nodes, steps, phase))?;
                 record("Postgres ×2", &rows, &mut md, &mut results);
+                events_rows.push((
+                    "Postgres ×2",
+                    runtime.block_on(events_beside_chat(&nodes, phase, options.quick))?,
+                ));
             }
             pg.create_database("killcheck")?;
             let url = pg.url("killcheck");
@@ -121,6 +135,7 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
         ));
         verdicts.push(json!({"database": database, "visitors": top, "target_met": met}));
     }
+    let events_json = events_table(&events_rows, &mut md);
     md.push_str(
         "\n### kill -9\n\nVisitors send as fast as their sockets take frames without waiting for acks; once \
          300 acks are in, the node they are on gets SIGKILL. Every conversation is then read back over REST \
@@ -145,7 +160,8 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
     Ok(Section {
         name: "chat",
         markdown: md,
-        json: json!({"rate": RATE, "phase_s": phase.as_secs(), "steps": rows_json, "targets": verdicts, "kill_9": kill_json}),
+        json: json!({"rate": RATE, "phase_s": phase.as_secs(), "steps": rows_json, "targets": verdicts, "kill_9": kill_json,
+            "events": events_json}),
     })
 }
 
@@ -240,6 +256,72 @@ async fn steps_on(nodes: &[Node], steps: &[usize], phase: Duration) -> anyhow::R
         held = visitors;
     }
     Ok(rows)
+}
+
+/// Chat alone, chat with events beside it, and the events.
+type EventsRow = (usize, Phase, Phase, EventsPhase);
+
+/// [`EVENT_VISITORS`] visitors chatting at [`RATE`] on `nodes`, first alone, then with [`EVENT_RATE`]
+/// widget events per second posted to the first node at the same time.
+async fn events_beside_chat(nodes: &[Node], phase: Duration, quick: bool) -> anyhow::Result<EventsRow> {
+    let visitors = if quick { 200 } else { EVENT_VISITORS };
+    let mut load = Load::start(nodes.iter().map(|n| n.address.clone()).collect(), AGENT).await?;
+    load.connect_until(visitors, PARALLEL_CONNECTS).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    eprintln!("chat: {RATE} msg/s over {visitors} visitors, alone");
+    let alone = load.offer(RATE, phase).await?;
+    eprintln!("chat: {RATE} msg/s over {visitors} visitors, with {EVENT_RATE} events/s beside");
+    let node = nodes[0].address.clone();
+    let posting = tokio::spawn(async move { events::offer(&node, EVENT_RATE, phase).await });
+    let with = load.offer(RATE, phase).await?;
+    let events = posting.await??;
+    Ok((visitors, alone, with, events))
+}
+
+/// The events table and its verdict; returns the JSON rows.
+fn events_table(rows: &[(&str, EventsRow)], md: &mut String) -> Vec<serde_json::Value> {
+    md.push_str(&format!(
+        "\n### Widget events beside the chat\n\nThe chat load above at {RATE} messages/s, first alone, then \
+         with {EVENT_RATE} widget events/s posted open-loop to `/api/events` on node 1 at the same time \
+         (batches of {} events, as `sendBeacon` sends them; the server queues a batch, answers 204, and writes \
+         what arrived each second in one transaction). Target: ≥ 5,000 events/s with p99 ≤ 50 ms per POST, \
+         and the chat's p99 visitor→agent still ≤ 20 ms.\n\n\
+         | database | visitors | chat alone: to agent p99 | with events: to agent p99 | events offered | \
+         accepted | refused | POST p50 / p99 | target |\n|---|---|---|---|---|---|---|---|---|\n",
+        events::BATCH
+    ));
+    let mut json_rows = Vec::new();
+    for (database, (visitors, alone, with, events)) in rows {
+        let post_p99 = quantile(&events.latency, 0.99);
+        let chat_p99 = quantile(&with.to_agent, 0.99);
+        let delivered = with.delivered == with.sent;
+        let met = events.accepted_per_s >= 0.95 * events.offered_per_s
+            && events.refused == 0
+            && post_p99 <= Duration::from_millis(50)
+            && delivered
+            && chat_p99 <= Duration::from_millis(20);
+        md.push_str(&format!(
+            "| {database} | {} | {} | {}{} | {:.0}/s | {:.0}/s | {} of {} | {} / {} | {} |\n",
+            thousands(*visitors as u64),
+            ms(quantile(&alone.to_agent, 0.99)),
+            ms(chat_p99),
+            if delivered { "" } else { " (not all delivered)" },
+            events.offered_per_s,
+            events.accepted_per_s,
+            events.refused,
+            thousands(events.sent as u64),
+            ms(quantile(&events.latency, 0.5)),
+            ms(post_p99),
+            if met { "met" } else { "**not met**" }
+        ));
+        json_rows.push(json!({"database": database, "events_offered_per_s": events.offered_per_s,
+            "events_accepted_per_s": events.accepted_per_s, "refused": events.refused,
+            "post_p50_ms": quantile(&events.latency, 0.5).as_secs_f64() * 1000.0,
+            "post_p99_ms": post_p99.as_secs_f64() * 1000.0,
+            "chat_alone_p99_ms": quantile(&alone.to_agent, 0.99).as_secs_f64() * 1000.0,
+            "chat_with_events_p99_ms": chat_p99.as_secs_f64() * 1000.0, "target_met": met}));
+    }
+    json_rows
 }
 
 /// What the kill -9 check found.

@@ -12,6 +12,7 @@
 pub mod browser;
 pub mod build;
 pub mod chat;
+mod events;
 mod load;
 pub mod query;
 pub mod weight;

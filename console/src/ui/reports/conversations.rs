@@ -71,6 +71,15 @@ pub fn Conversations(report: ConversationReport, t: &'static Strings, locale: St
             points(now.response_rate, before.response_rate),
             Some(t.report_response_rate_means),
         ),
+        tile(
+            t.report_nps,
+            now.nps.map_or("–".into(), |nps| format!("{nps:.0} ({})", now.nps_responses)),
+            match (now.nps, before.nps) {
+                (Some(now), Some(before)) => format!("{:+.0}", now - before),
+                _ => String::new(),
+            },
+            Some(t.report_nps_means),
+        ),
     ];
     let comments = report
         .comments

@@ -170,7 +170,8 @@ fn text_of(value: Value) -> String {
 #[tokio::test]
 async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates_the_chat() {
     let help = help_center().await.unwrap();
-    let desk = desk(&help, |_| {}).await;
+    // The help center is connected: the draft's duplicate guard searches it.
+    let desk = desk(&help, |config| config.help_center.dir = Some(answerdesk_e2e::dist())).await;
     let visitor = Browser::start(1280, 900).await.unwrap();
     let agent = visitor.another(1280, 900).await.unwrap();
     agent_login(&agent, &desk).await;

@@ -17,6 +17,35 @@ pub fn within_hours(hours: &BusinessHours, at: Timestamp) -> bool {
     hours.days.iter().any(|d| d.eq_ignore_ascii_case(day)) && local.time() >= open && local.time() < close
 }
 
+/// The seconds of `from..to` that fall within the configured hours (the business-hours variant of a
+/// response time); `None` when no hours are set (every second counts, so there is no variant) or they
+/// do not parse. Ranges longer than a year are counted up to a year.
+pub fn business_seconds(hours: &BusinessHours, from: Timestamp, to: Timestamp) -> Option<u64> {
+    if hours.days.is_empty() || to <= from {
+        return (!hours.days.is_empty()).then_some(0);
+    }
+    let (zone, open, close) = parsed(hours).ok()?;
+    let first = from.to_zoned(zone.clone()).date();
+    let last = to.to_zoned(zone.clone()).date();
+    let mut total: i64 = 0;
+    for day in first.series(jiff::Span::new().days(1)).take_while(|d| *d <= last).take(366) {
+        if !hours.days.iter().any(|d| d.eq_ignore_ascii_case(short_name(day.weekday()))) {
+            continue;
+        }
+        let (Ok(opens), Ok(closes)) =
+            (day.to_datetime(open).to_zoned(zone.clone()), day.to_datetime(close).to_zoned(zone.clone()))
+        else {
+            continue;
+        };
+        let start = opens.timestamp().max(from);
+        let end = closes.timestamp().min(to);
+        if end > start {
+            total += end.as_second() - start.as_second();
+        }
+    }
+    u64::try_from(total).ok()
+}
+
 /// Validates the settings, naming what to fix.
 pub fn check(hours: &BusinessHours) -> Result<(), String> {
     parsed(hours).map(|_| ())?;
@@ -64,5 +93,40 @@ mod tests {
         assert!(!within_hours(&hours, "2026-11-23T10:30:00Z".parse().unwrap()));
         // Wednesday.
         assert!(!within_hours(&hours, "2026-11-25T02:00:00Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn business_seconds_count_only_the_open_hours() {
+        let hours = BusinessHours {
+            timezone: "Asia/Ho_Chi_Minh".into(),
+            days: vec!["mon".into(), "tue".into()],
+            open: "08:00".into(),
+            close: "17:00".into(),
+            ..BusinessHours::default()
+        };
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        // Monday 16:30 local (09:30 UTC) to Tuesday 08:15 local (01:15 UTC): 30 min + 15 min.
+        assert_eq!(
+            business_seconds(&hours, at("2026-11-23T09:30:00Z"), at("2026-11-24T01:15:00Z")),
+            Some(45 * 60)
+        );
+        // Friday evening to Monday 08:10 local: only Monday's 10 minutes.
+        assert_eq!(
+            business_seconds(&hours, at("2026-11-27T12:00:00Z"), at("2026-11-30T01:10:00Z")),
+            Some(600)
+        );
+        // Within one open stretch: all of it.
+        assert_eq!(
+            business_seconds(&hours, at("2026-11-23T02:00:00Z"), at("2026-11-23T02:05:00Z")),
+            Some(300)
+        );
+        assert_eq!(
+            business_seconds(
+                &BusinessHours::default(),
+                at("2026-11-23T02:00:00Z"),
+                at("2026-11-23T03:00:00Z")
+            ),
+            None
+        );
     }
 }

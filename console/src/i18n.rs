@@ -6,6 +6,9 @@ use kb_core::Lang;
 /// Every string the console shows.
 #[derive(Debug)]
 pub struct Strings {
+    pub draft_guard_unavailable: &'static str,
+    pub report_first_response_business: &'static str,
+    pub report_business_means: &'static str,
     pub report_nps: &'static str,
     pub report_nps_means: &'static str,
     pub draft_article: &'static str,
@@ -164,6 +167,9 @@ pub struct Strings {
 }
 
 const VI: Strings = Strings {
+    draft_guard_unavailable: "Không kiểm tra được bài viết trùng: máy chủ chat chưa nối với trung tâm trợ giúp",
+    report_first_response_business: "Phản hồi đầu tiên (giờ làm việc)",
+    report_business_means: "trung vị, chỉ tính giờ làm việc đã cài đặt",
     report_nps: "NPS",
     report_nps_means: "% giới thiệu (9–10) − % không hài lòng (0–6), từ −100 đến 100",
     draft_article: "Soạn bài viết",
@@ -329,6 +335,9 @@ const VI: Strings = Strings {
 };
 
 const EN: Strings = Strings {
+    draft_guard_unavailable: "Could not check for an existing article: the chat server has no help center connected",
+    report_first_response_business: "First response (business hours)",
+    report_business_means: "median, counting the configured business hours only",
     report_nps: "NPS",
     report_nps_means: "% promoters (9–10) − % detractors (0–6), −100 to 100",
     draft_article: "Draft an article",

@@ -158,6 +158,12 @@ pub struct ConversationTotals {
     pub resolution_median: Option<u64>,
     /// Resolution time, mean.
     pub resolution_mean: Option<u64>,
+    /// First response time counting business hours only, median (`None` without configured hours).
+    #[serde(default)]
+    pub first_response_business_median: Option<u64>,
+    /// Resolution time counting business hours only, median.
+    #[serde(default)]
+    pub resolution_business_median: Option<u64>,
     /// Customer waiting time, mean over every answered visitor message.
     pub waiting_mean: Option<u64>,
     /// Ratings received.

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use protocol::reports::{ConversationTotals, GroupRow, RatingComment};
 
+use crate::config::BusinessHours;
+
 /// What a report needs of one conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversationFacts {
@@ -39,6 +41,11 @@ pub const COMMENTS: usize = 50;
 fn seconds(from: &str, to: &str) -> Option<u64> {
     let (from, to) = (from.parse::<jiff::Timestamp>().ok()?, to.parse::<jiff::Timestamp>().ok()?);
     u64::try_from(to.as_second() - from.as_second()).ok()
+}
+
+fn business(hours: &BusinessHours, from: &str, to: &str) -> Option<u64> {
+    let (from, to) = (from.parse::<jiff::Timestamp>().ok()?, to.parse::<jiff::Timestamp>().ok()?);
+    crate::hours::business_seconds(hours, from, to)
 }
 
 fn median(values: &mut [u64]) -> Option<u64> {
@@ -91,8 +98,14 @@ fn replies(messages: &[MessageFact]) -> HashMap<&str, Replies> {
     by_conversation
 }
 
-fn totals(conversations: &[&ConversationFacts], replies: &HashMap<&str, Replies>) -> ConversationTotals {
+fn totals(
+    conversations: &[&ConversationFacts],
+    replies: &HashMap<&str, Replies>,
+    hours: &BusinessHours,
+) -> ConversationTotals {
     let (mut first, mut resolution, mut waits) = (Vec::new(), Vec::new(), Vec::new());
+    // The same times counting business hours only (empty without configured hours).
+    let (mut first_open, mut resolution_open) = (Vec::new(), Vec::new());
     let (mut answered, mut closed, mut ratings, mut satisfied) = (0, 0, 0, 0);
     // Answers to the loyalty question: all, promoters (9–10), detractors (0–6).
     let mut recommend = (0u64, 0u64, 0u64);
@@ -101,12 +114,14 @@ fn totals(conversations: &[&ConversationFacts], replies: &HashMap<&str, Replies>
             if let Some(at) = &reply.first {
                 answered += 1;
                 first.extend(seconds(&conversation.created_at, at));
+                first_open.extend(business(hours, &conversation.created_at, at));
             }
             waits.extend(&reply.waits);
         }
         if let Some(at) = &conversation.closed_at {
             closed += 1;
             resolution.extend(seconds(&conversation.created_at, at));
+            resolution_open.extend(business(hours, &conversation.created_at, at));
         }
         if let Some((score, ..)) = &conversation.rating {
             ratings += 1;
@@ -126,6 +141,8 @@ fn totals(conversations: &[&ConversationFacts], replies: &HashMap<&str, Replies>
         first_response_mean: mean(&first),
         resolution_median: median(&mut resolution),
         resolution_mean: mean(&resolution),
+        first_response_business_median: median(&mut first_open),
+        resolution_business_median: median(&mut resolution_open),
         waiting_mean: mean(&waits),
         ratings,
         satisfied,
@@ -157,6 +174,7 @@ pub struct RangeNumbers {
 fn groups(
     conversations: &[ConversationFacts],
     replies: &HashMap<&str, Replies>,
+    hours: &BusinessHours,
     key: impl Fn(&ConversationFacts) -> String,
 ) -> Vec<GroupRow> {
     let mut by: BTreeMap<String, Vec<&ConversationFacts>> = BTreeMap::new();
@@ -164,15 +182,20 @@ fn groups(
         by.entry(key(conversation)).or_default().push(conversation);
     }
     let mut rows: Vec<GroupRow> =
-        by.into_iter().map(|(name, list)| GroupRow { name, totals: totals(&list, replies) }).collect();
+        by.into_iter().map(|(name, list)| GroupRow { name, totals: totals(&list, replies, hours) }).collect();
     rows.sort_by(|a, b| {
         b.totals.conversations.cmp(&a.totals.conversations).then_with(|| a.name.cmp(&b.name))
     });
     rows
 }
 
-/// Works out a range's numbers from its conversations and their messages (private notes left out).
-pub fn numbers(conversations: &[ConversationFacts], messages: &[MessageFact]) -> RangeNumbers {
+/// Works out a range's numbers from its conversations and their messages (private notes left out);
+/// `hours` gives the business-hours variants of the times.
+pub fn numbers(
+    conversations: &[ConversationFacts],
+    messages: &[MessageFact],
+    hours: &BusinessHours,
+) -> RangeNumbers {
     let replies = replies(messages);
     let all: Vec<&ConversationFacts> = conversations.iter().collect();
     let mut distribution = [0; 5];
@@ -196,9 +219,9 @@ pub fn numbers(conversations: &[ConversationFacts], messages: &[MessageFact]) ->
     comments.sort_by(|a, b| b.rated_at.cmp(&a.rated_at));
     comments.truncate(COMMENTS);
     RangeNumbers {
-        totals: totals(&all, &replies),
-        agents: groups(conversations, &replies, |c| c.assignee.clone().unwrap_or_default()),
-        teams: groups(conversations, &replies, |c| c.team.clone().unwrap_or_default()),
+        totals: totals(&all, &replies, hours),
+        agents: groups(conversations, &replies, hours, |c| c.assignee.clone().unwrap_or_default()),
+        teams: groups(conversations, &replies, hours, |c| c.team.clone().unwrap_or_default()),
         distribution,
         comments,
     }
@@ -264,7 +287,7 @@ mod tests {
         for (i, answer) in [(0, 10), (1, 9), (2, 3)] {
             conversations[i].recommend = Some(answer);
         }
-        let numbers = numbers(&conversations, &messages);
+        let numbers = numbers(&conversations, &messages, &BusinessHours::default());
         let t = &numbers.totals;
         assert_eq!((t.nps_responses, t.promoters, t.detractors), (3, 2, 1));
         assert!((t.nps.unwrap() - 100.0 / 3.0).abs() < 1e-9, "2/3 − 1/3, in points: {:?}", t.nps);
@@ -294,7 +317,7 @@ mod tests {
 
     #[test]
     fn nothing_to_measure_is_none_not_zero() {
-        let numbers = numbers(&[], &[]);
+        let numbers = numbers(&[], &[], &BusinessHours::default());
         assert_eq!(numbers.totals, ConversationTotals::default());
         assert_eq!(numbers.totals.first_response_median, None);
         assert_eq!(median(&mut [4, 1]), Some(2));

@@ -180,19 +180,20 @@ pub async fn gaps_report(db: &dyn Database, from: Date, to: Date) -> Result<prot
     })
 }
 
-/// The conversations' report for those started `from..=to`, with the range before it, and the desk now
-/// (`agents_online`: who is connected, which only the caller knows).
+/// The conversations' report for those started `from..=to`, with the range before it, the times also in
+/// business `hours`, and the desk now (`agents_online`: who is connected, which only the caller knows).
 pub async fn conversations_report(
     db: &dyn Database,
     from: Date,
     to: Date,
+    hours: &crate::config::BusinessHours,
     agents_online: Vec<String>,
 ) -> Result<protocol::reports::ConversationReport> {
     let range = |from: Date, to: Date| async move {
         let until = to.tomorrow().unwrap_or(to).to_string();
         let facts = db.conversation_facts(&from.to_string(), &until).await?;
         let messages = db.message_facts(&from.to_string(), &until).await?;
-        Result::Ok(conversations::numbers(&facts, &messages))
+        Result::Ok(conversations::numbers(&facts, &messages, hours))
     };
     let now = range(from, to).await?;
     let (previous_from, previous_to) = report::previous_range(from, to);

@@ -131,7 +131,9 @@ pub(super) async fn conversations(
     agent_session(&state, &headers).await?;
     let (from, to) = range(&query)?;
     let online = super::visitor::agents_online(&state).await;
-    let report = crate::analytics::conversations_report(state.db.as_ref(), from, to, online).await?;
+    let report =
+        crate::analytics::conversations_report(state.db.as_ref(), from, to, &state.config.hours, online)
+            .await?;
     Ok(match query.format.as_deref() {
         Some("csv") => csv_download("conversations", from, to, conversations_csv(&report)),
         _ => Json(report).into_response(),
@@ -155,14 +157,14 @@ fn seconds(value: Option<u64>) -> String {
 /// The conversations' report as CSV: one row per group (all, each agent, each team), times in seconds.
 pub fn conversations_csv(report: &ConversationReport) -> String {
     let mut out = String::from(
-        "group,name,conversations,answered,closed,first response median s,first response mean s,resolution median s,resolution mean s,waiting mean s,ratings,satisfied,csat,response rate,nps answers,promoters,detractors,nps\n",
+        "group,name,conversations,answered,closed,first response median s,first response mean s,resolution median s,resolution mean s,first response median s (business hours),resolution median s (business hours),waiting mean s,ratings,satisfied,csat,response rate,nps answers,promoters,detractors,nps\n",
     );
     let all = [("range", "", &report.totals), ("previous range", "", &report.previous)];
     let agents = report.agents.iter().map(|r| ("agent", r.name.as_str(), &r.totals));
     let teams = report.teams.iter().map(|r| ("team", r.name.as_str(), &r.totals));
     for (group, name, t) in all.into_iter().chain(agents).chain(teams) {
         out.push_str(&format!(
-            "{group},{},{},{},{},{},{},{},{},{},{},{},{:.4},{:.4},{},{},{},{}\n",
+            "{group},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{:.4},{},{},{},{}\n",
             field(name),
             t.conversations,
             t.answered,
@@ -171,6 +173,8 @@ pub fn conversations_csv(report: &ConversationReport) -> String {
             seconds(t.first_response_mean),
             seconds(t.resolution_median),
             seconds(t.resolution_mean),
+            seconds(t.first_response_business_median),
+            seconds(t.resolution_business_median),
             seconds(t.waiting_mean),
             t.ratings,
             t.satisfied,

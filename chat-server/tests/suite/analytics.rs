@@ -183,7 +183,9 @@ async fn conversation_numbers(db: Arc<dyn Database>) {
 
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let report =
-        analytics::conversations_report(db.as_ref(), today, today, vec!["lan".into()]).await.unwrap();
+        analytics::conversations_report(db.as_ref(), today, today, &Default::default(), vec!["lan".into()])
+            .await
+            .unwrap();
     let t = &report.totals;
     assert_eq!((t.conversations, t.answered, t.closed, t.ratings, t.satisfied), (2, 1, 1, 1, 1));
     assert!(t.first_response_median.is_some_and(|s| s < 60), "{t:?}");

@@ -49,7 +49,7 @@ fn download(name: &str, text: &str) {
 pub fn Draft(desk: Desk) -> impl IntoView {
     let t = move || strings(desk.lang.get());
     let proposed = RwSignal::new(None::<Result<ArticleDraft, String>>);
-    let existing = RwSignal::new(None::<Vec<ArticleCard>>);
+    let existing = RwSignal::new(None::<Result<Vec<ArticleCard>, String>>);
     let saved = RwSignal::new(None::<Result<String, String>>);
     let path = RwSignal::new(String::new());
     let markdown = RwSignal::new(String::new());
@@ -61,7 +61,7 @@ pub fn Draft(desk: Desk) -> impl IntoView {
                 path.set(draft.path.clone());
                 markdown.set(draft.markdown.clone());
                 let found = crate::api::articles(&title_of(&draft.markdown), &lang_of(&draft.path)).await;
-                existing.set(Some(found.unwrap_or_default()));
+                existing.set(Some(found));
             }
             proposed.set(Some(draft));
         });
@@ -81,7 +81,14 @@ pub fn Draft(desk: Desk) -> impl IntoView {
     };
     let close = NodeRef::<html::Button>::new();
     let guard = move || {
-        existing.get().map(|cards| {
+        existing.get().map(|found| {
+            let cards = match found {
+                Ok(cards) => cards,
+                // No help center connected (or it failed): say so rather than "nothing answers this".
+                Err(reason) => {
+                    return view! { <p class="guard unknown">{t().draft_guard_unavailable}" ("{reason}")"</p> }.into_any();
+                }
+            };
             if cards.is_empty() {
                 view! { <p class="guard none">{t().draft_no_duplicate}</p> }.into_any()
             } else {

@@ -53,6 +53,12 @@ pub fn Conversations(report: ConversationReport, t: &'static Strings, locale: St
             Some(t.report_median_means),
         ),
         tile(
+            t.report_first_response_business,
+            duration(now.first_response_business_median),
+            time_delta(now.first_response_business_median, before.first_response_business_median),
+            Some(t.report_business_means),
+        ),
+        tile(
             t.report_resolution,
             duration(now.resolution_median),
             time_delta(now.resolution_median, before.resolution_median),

@@ -33,8 +33,8 @@ struct Ask {
 /// A report as loaded.
 #[derive(Debug, Clone)]
 enum Loaded {
-    HelpCenter(HelpCenterReport),
-    Conversations(ConversationReport),
+    HelpCenter(Box<HelpCenterReport>),
+    Conversations(Box<ConversationReport>),
     Gaps(GapsReport),
 }
 
@@ -60,12 +60,12 @@ pub fn Reports(desk: Desk) -> impl IntoView {
         loaded.set(None);
         leptos::task::spawn_local(async move {
             let report = match which {
-                Which::HelpCenter => {
-                    crate::api::help_center_report(&from, &to, &lang).await.map(Loaded::HelpCenter)
-                }
-                Which::Conversations => {
-                    crate::api::conversations_report(&from, &to).await.map(Loaded::Conversations)
-                }
+                Which::HelpCenter => crate::api::help_center_report(&from, &to, &lang)
+                    .await
+                    .map(|r| Loaded::HelpCenter(Box::new(r))),
+                Which::Conversations => crate::api::conversations_report(&from, &to)
+                    .await
+                    .map(|r| Loaded::Conversations(Box::new(r))),
                 Which::Gaps => crate::api::gaps_report(&from, &to).await.map(Loaded::Gaps),
             };
             // Only if it is still what is asked for.
@@ -131,10 +131,10 @@ pub fn Reports(desk: Desk) -> impl IntoView {
             {move || match loaded.get() {
                 None => view! { <p class="loading">{t().loading}</p> }.into_any(),
                 Some(Err(reason)) => view! { <p class="problem" role="alert">{reason}</p> }.into_any(),
-                Some(Ok(Loaded::HelpCenter(report))) => view! { <help_center::HelpCenter report t=t()/> }.into_any(),
+                Some(Ok(Loaded::HelpCenter(report))) => view! { <help_center::HelpCenter report=*report t=t()/> }.into_any(),
                 Some(Ok(Loaded::Gaps(report))) => view! { <gaps::Gaps report t=t() desk/> }.into_any(),
                 Some(Ok(Loaded::Conversations(report))) => {
-                    view! { <conversations::Conversations report t=t() locale=desk.locale()/> }.into_any()
+                    view! { <conversations::Conversations report=*report t=t() locale=desk.locale()/> }.into_any()
                 }
             }}
         </section>

@@ -376,12 +376,12 @@ async fn a_visitor_escalates_an_agent_answers_in_the_inbox_and_the_visitor_rates
     agent.wait_for("document.querySelector('.dialog .saved')", "the draft saved").await.unwrap();
     let content = tempfile::tempdir().unwrap();
     answerdesk_e2e::copy_tree(&answerdesk_e2e::workspace().join("content"), content.path()).unwrap();
-    let pulled = std::process::Command::new(answerdesk_e2e::kb_builder())
-        .args(["drafts", "pull", "--from", &desk.url, "--user", "lan", "--out"])
+    // On a blocking thread: chat-server runs on this test's runtime and must answer meanwhile.
+    let mut pull = std::process::Command::new(answerdesk_e2e::kb_builder());
+    pull.args(["drafts", "pull", "--from", &desk.url, "--user", "lan", "--out"])
         .arg(content.path())
-        .env("ANSWERDESK_AGENT_PASSWORD", PASSWORD)
-        .output()
-        .unwrap();
+        .env("ANSWERDESK_AGENT_PASSWORD", PASSWORD);
+    let pulled = tokio::task::spawn_blocking(move || pull.output()).await.unwrap().unwrap();
     assert!(pulled.status.success(), "{}", String::from_utf8_lossy(&pulled.stderr));
     let written = std::fs::read_to_string(content.path().join("vi/returns/hoi-dap-doi-tra.md")).unwrap();
     assert_eq!(written, proposed);

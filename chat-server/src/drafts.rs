@@ -104,7 +104,8 @@ pub fn propose(material: &Material) -> ArticleDraft {
         material
             .asked
             .iter()
-            .map(|q| q.split_whitespace().collect::<Vec<_>>().join(" "))
+            // What could name the visitor (an e-mail, a phone or order number) stays out of a public article.
+            .map(|q| protocol::analytics::redact(q))
             .filter(|q| !q.is_empty() && seen.insert(q.to_lowercase()))
             .collect()
     };
@@ -122,7 +123,10 @@ pub fn propose(material: &Material) -> ArticleDraft {
         .take(QUESTIONS)
         .collect();
     let id = slug(&title);
-    let lang = if material.lang.is_empty() { "vi".to_owned() } else { material.lang.clone() };
+    // The language comes from the visitor's browser: a plain code, or Vietnamese.
+    let plain =
+        |l: &str| (2..=10).contains(&l.len()) && l.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+    let lang = if plain(&material.lang) { material.lang.clone() } else { "vi".to_owned() };
     let mut markdown = format!("---\nid: {id}\ntitle: {}\nlang: {lang}\n", yaml(&title));
     if let Some(category) = &material.category {
         markdown.push_str(&format!("category: {}\n", yaml(category)));
@@ -194,6 +198,13 @@ mod tests {
         );
         assert!(!draft.markdown.contains("\ninjected: true"));
         assert!(draft.markdown.ends_with("draft: true\n---\nWrite the answer here.\n"));
+        // The language comes from the visitor's browser too.
+        let forged =
+            Material { lang: "vi\ndraft: false".into(), asked: vec!["a?".into()], ..Material::default() };
+        assert!(
+            propose(&forged).markdown.contains("\nlang: vi\n")
+                && !propose(&forged).markdown.contains("draft: false")
+        );
         assert_eq!(draft.path, "en/drafts/a-quoted-question.md");
     }
 }

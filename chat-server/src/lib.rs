@@ -105,6 +105,12 @@ pub enum StartError {
 /// Opens the database and builds the shared state.
 pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Arc<AppState>, StartError> {
     hours::check(&config.hours).map_err(StartError::Config)?;
+    if !(1..=36_500).contains(&config.analytics.retention_days) {
+        return Err(StartError::Config(format!(
+            "analytics.retention_days = {}: keep raw events 1 to 36500 days",
+            config.analytics.retention_days
+        )));
+    }
     let articles = match &config.help_center.dir {
         Some(dir) => Some(
             articles::Articles::open(dir, config.help_center.url.clone())
@@ -174,6 +180,10 @@ pub async fn serve(
     let mut open = state.open_sockets.subscribe();
     if tokio::time::timeout(SOCKETS_CLOSE_WITHIN, open.wait_for(|n| *n == 0)).await.is_err() {
         tracing::warn!(open = *open.borrow(), "sockets still open at shutdown; closing them unannounced");
+    }
+    // Events answered 204 are stored before the process ends.
+    if let Some(events) = &state.events {
+        events.finish(SOCKETS_CLOSE_WITHIN).await;
     }
     Ok(())
 }

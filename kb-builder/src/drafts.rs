@@ -75,35 +75,47 @@ async fn pull(args: &PullArgs, password: &str) -> anyhow::Result<ExitCode> {
         .context("the server set no session cookie")?
         .to_owned();
     let session: AgentSession = response.json().await?;
-    let drafts: Vec<SavedDraft> = client
-        .get(format!("{server}/api/agent/drafts"))
-        .header(reqwest::header::COOKIE, &cookie)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
     let (mut wrote, mut kept) = (0, 0);
-    for draft in drafts.iter().filter(|d| d.pulled_at.is_none()) {
-        match write_new(&args.out, draft)? {
-            Some(path) => {
-                println!("wrote {}", path.display());
-                wrote += 1;
-            }
-            None => {
-                kept += 1;
-                continue;
-            }
-        }
-        client
-            .post(format!("{server}/api/agent/drafts/{}/pulled", draft.id))
+    let mut seen = std::collections::HashSet::new();
+    // Pages of drafts not pulled yet, oldest first; the ones left on the server (a file was there) come
+    // back on every page, so a page with nothing new ends it.
+    loop {
+        let drafts: Vec<SavedDraft> = client
+            .get(format!("{server}/api/agent/drafts?pending=true"))
             .header(reqwest::header::COOKIE, &cookie)
-            .header("x-csrf-token", &session.csrf)
             .send()
             .await?
-            .error_for_status()
-            .with_context(|| format!("wrote {} but could not mark it pulled", draft.path))?;
+            .error_for_status()?
+            .json()
+            .await?;
+        let fresh: Vec<&SavedDraft> = drafts.iter().filter(|d| seen.insert(d.id.clone())).collect();
+        if fresh.is_empty() {
+            break;
+        }
+        for draft in fresh {
+            let Some(path) = write_new(&args.out, draft)? else {
+                kept += 1;
+                continue;
+            };
+            println!("wrote {}", path.display());
+            wrote += 1;
+            client
+                .post(format!("{server}/api/agent/drafts/{}/pulled", draft.id))
+                .header(reqwest::header::COOKIE, &cookie)
+                .header("x-csrf-token", &session.csrf)
+                .send()
+                .await?
+                .error_for_status()
+                .with_context(|| format!("wrote {} but could not mark it pulled", draft.path))?;
+        }
     }
+    // The session ends with the command.
+    let _ = client
+        .post(format!("{server}/api/agent/logout"))
+        .header(reqwest::header::COOKIE, &cookie)
+        .header("x-csrf-token", &session.csrf)
+        .send()
+        .await;
     println!(
         "{wrote} draft(s) written into {}{}; each has `draft: true` until an editor publishes it",
         args.out.display(),

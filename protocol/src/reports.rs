@@ -308,16 +308,16 @@ pub struct SaveDraft {
 }
 
 /// Whether a draft's `path` may be written under a content folder: relative, `lang/…/name.md`, plain names
-/// only (letters, digits, `-`, `_`, `.`), no `.` or `..`. chat-server checks it when a draft is saved and
+/// only (letters, digits, `-`, `_`, `.`), none starting with `.`. chat-server checks it when a draft is saved and
 /// `kb-builder drafts pull` again before writing.
 pub fn draft_path_is_safe(path: &str) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
     parts.len() >= 2
         && path.ends_with(".md")
         && parts.iter().all(|part| {
+            // No hidden names either (`.git/…`, `...`).
             !part.is_empty()
-                && *part != "."
-                && *part != ".."
+                && !part.starts_with('.')
                 && part.chars().all(|c| c.is_alphanumeric() || "-_.".contains(c))
         })
 }
@@ -338,6 +338,8 @@ mod tests {
             "vi/./x.md",
             "vi/a b.md",
             "vi\\..\\x.md",
+            ".git/hooks/x.md",
+            "vi/.../x.md",
         ] {
             assert!(!draft_path_is_safe(bad), "{bad}");
         }

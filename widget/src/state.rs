@@ -330,7 +330,8 @@ impl Widget {
             let lang = self.lang.get_untracked();
             if !query.trim().is_empty() {
                 analytics::record(Event::Search {
-                    query: query.clone(),
+                    // E-mails and long numbers stay in the visitor's browser.
+                    query: protocol::analytics::redact(query),
                     lang: lang.code().to_owned(),
                     results: u32::try_from(results.len()).unwrap_or(u32::MAX),
                     confident: answered,

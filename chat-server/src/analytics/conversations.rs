@@ -78,17 +78,16 @@ struct Replies {
 
 fn replies(messages: &[MessageFact]) -> HashMap<&str, Replies> {
     let mut by_conversation: HashMap<&str, Replies> = HashMap::new();
-    // The first visitor message not answered yet, per conversation.
-    let mut waiting: HashMap<&str, &str> = HashMap::new();
+    // The visitor messages not answered yet, per conversation.
+    let mut waiting: HashMap<&str, Vec<&str>> = HashMap::new();
     for (conversation, author, sent_at) in messages {
         let replies = by_conversation.entry(conversation).or_default();
         match author.as_str() {
-            "visitor" => {
-                waiting.entry(conversation).or_insert(sent_at);
-            }
+            "visitor" => waiting.entry(conversation).or_default().push(sent_at),
             "agent" => {
                 replies.first.get_or_insert_with(|| sent_at.clone());
-                if let Some(since) = waiting.remove(conversation.as_str()) {
+                // Each visitor message this reply answers waited until now.
+                for since in waiting.remove(conversation.as_str()).unwrap_or_default() {
                     replies.waits.extend(seconds(since, sent_at));
                 }
             }
@@ -275,7 +274,7 @@ mod tests {
             message("a", "agent", "10:01:00"), // waited 60
             message("a", "visitor", "10:02:00"),
             message("a", "visitor", "10:03:00"),
-            message("a", "agent", "10:04:00"), // waited 120 (from the first unanswered message)
+            message("a", "agent", "10:04:00"), // answers two: waited 120 and 60
             message("b", "visitor", "11:00:00"),
             message("b", "system", "11:01:00"),
             message("b", "agent", "11:03:00"), // waited 180
@@ -294,7 +293,7 @@ mod tests {
         assert_eq!((t.conversations, t.answered, t.closed), (4, 3, 3));
         assert_eq!((t.first_response_median, t.first_response_mean), (Some(180), Some(180)));
         assert_eq!((t.resolution_median, t.resolution_mean), (Some(1200), Some(1800)));
-        assert_eq!(t.waiting_mean, Some(120), "(60 + 120 + 180) / 3");
+        assert_eq!(t.waiting_mean, Some(105), "(60 + 120 + 60 + 180) / 4");
         assert_eq!((t.ratings, t.satisfied), (2, 1));
         assert!((t.csat - 0.5).abs() < 1e-12);
         assert!((t.response_rate - 2.0 / 3.0).abs() < 1e-12);

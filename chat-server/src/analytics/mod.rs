@@ -7,8 +7,9 @@
 //!
 //! Events are worth less than messages: the collector answers the widget before they are written and
 //! writes what arrived in the last [`FLUSH_EVERY`] in one transaction (one fsync on SQLite, however
-//! many batches came), so a flood of events never queues behind or in front of chat. A crash loses at
-//! most that last second; a queue full past [`QUEUE_BATCHES`] drops new batches rather than grow.
+//! many batches came, up to [`GROUP_EVENTS`] events), so a flood of events never queues behind or in
+//! front of chat. A crash loses at most that last second (a graceful stop writes everything queued); a
+//! queue full past [`QUEUE_BATCHES`] drops new batches rather than grow.
 
 pub mod conversations;
 pub mod gaps;
@@ -29,6 +30,8 @@ use report::{Day, StoredEvent};
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// Batches waiting to be written at most.
 pub const QUEUE_BATCHES: usize = 10_000;
+/// Events one transaction writes at most.
+pub const GROUP_EVENTS: usize = 2_000;
 /// How often old days are folded.
 const FOLD_EVERY: Duration = Duration::from_secs(3600);
 
@@ -36,19 +39,39 @@ const FOLD_EVERY: Duration = Duration::from_secs(3600);
 #[derive(Debug, Clone)]
 pub struct Collector {
     queue: mpsc::Sender<Vec<StoredEvent>>,
+    writer: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Collector {
-    /// Starts the writer task on `db`; it writes what is queued and ends when `shutdown` flips.
+    /// Starts the writer task on `db`; when `shutdown` flips it writes what is queued and ends.
     pub fn start(db: Arc<dyn Database>, shutdown: watch::Receiver<bool>) -> Self {
         let (queue, batches) = mpsc::channel(QUEUE_BATCHES);
-        tokio::spawn(write_in_groups(db, batches, shutdown));
-        Collector { queue }
+        let writer = tokio::spawn(write_in_groups(db, batches, shutdown));
+        Collector { queue, writer: Arc::new(std::sync::Mutex::new(Some(writer))) }
     }
 
     /// Queues a batch; false when the queue is full (the batch is dropped).
     pub fn offer(&self, batch: Vec<StoredEvent>) -> bool {
         self.queue.try_send(batch).is_ok()
+    }
+
+    /// After shutdown has flipped: waits up to `within` for the writer to store what was queued (each
+    /// batch queued was answered 204, so it is stored unless the process dies first).
+    pub async fn finish(&self, within: Duration) {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(writer) = writer
+            && tokio::time::timeout(within, writer).await.is_err()
+        {
+            tracing::warn!("analytics: events still being written at shutdown; the rest is lost");
+        }
+    }
+}
+
+async fn write(db: &dyn Database, events: &[StoredEvent]) {
+    if !events.is_empty()
+        && let Err(err) = db.record_events(events).await
+    {
+        tracing::warn!(error = %err, events = events.len(), "analytics events not stored");
     }
 }
 
@@ -57,16 +80,20 @@ async fn write_in_groups(
     mut batches: mpsc::Receiver<Vec<StoredEvent>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut group = Vec::new();
     loop {
+        let mut group = Vec::new();
         let stopping = tokio::select! {
             received = batches.recv() => match received {
                 Some(batch) => {
                     group.extend(batch);
-                    // Whatever else arrives within the next second joins this write.
+                    // Whatever else arrives within the next second joins this write, up to a group's
+                    // worth: a transaction on SQLite's one writer must stay short, chat commits there too.
                     let deadline = tokio::time::Instant::now() + FLUSH_EVERY;
-                    while let Ok(Some(batch)) = tokio::time::timeout_at(deadline, batches.recv()).await {
-                        group.extend(batch);
+                    while group.len() < GROUP_EVENTS {
+                        match tokio::time::timeout_at(deadline, batches.recv()).await {
+                            Ok(Some(batch)) => group.extend(batch),
+                            _ => break,
+                        }
                     }
                     false
                 }
@@ -74,18 +101,17 @@ async fn write_in_groups(
             },
             _ = shutdown.changed() => true,
         };
+        write(db.as_ref(), &group).await;
         if stopping {
+            let mut rest = Vec::new();
             while let Ok(batch) = batches.try_recv() {
-                group.extend(batch);
+                rest.extend(batch);
+                if rest.len() >= GROUP_EVENTS {
+                    write(db.as_ref(), &rest).await;
+                    rest.clear();
+                }
             }
-        }
-        if !group.is_empty()
-            && let Err(err) = db.record_events(&group).await
-        {
-            tracing::warn!(error = %err, events = group.len(), "analytics events not stored");
-        }
-        group.clear();
-        if stopping {
+            write(db.as_ref(), &rest).await;
             return;
         }
     }
@@ -107,7 +133,14 @@ fn start_of(day: Date) -> String {
 /// A page view that spans midnight at the fold's edge counts as a visit on both days; with the
 /// retention measured in months, that error stays in the noise.
 pub async fn fold_old_days(db: &dyn Database, today: Date, retention_days: u32) -> Result<usize> {
-    let keep_from = today.checked_sub(jiff::Span::new().days(i64::from(retention_days))).unwrap_or(today);
+    // `retention_days` is checked at start (1 to 36,500), so the date exists.
+    let Some(keep_from) = jiff::Span::new()
+        .try_days(i64::from(retention_days))
+        .ok()
+        .and_then(|span| today.checked_sub(span).ok())
+    else {
+        return Ok(0);
+    };
     let before = start_of(keep_from);
     let events = db.events_between("", &before).await?;
     let days: Vec<(String, String)> = report::tally(&events)
@@ -140,16 +173,12 @@ pub async fn fold_regularly(db: Arc<dyn Database>, retention_days: u32, mut shut
 /// The day tallies from `from` to `to` (inclusive): folded days and raw events added up the same way.
 async fn days(db: &dyn Database, from: Date, to: Date) -> Result<BTreeMap<String, Day>> {
     let after = to.tomorrow().unwrap_or(to);
-    let mut days: BTreeMap<String, Day> = BTreeMap::new();
+    // Raw events first, then folded days, which win: a fold that commits between the two reads, or one
+    // whose purge was cut short, leaves a day in both, and it must count once.
+    let events = db.events_between(&start_of(from), &start_of(after)).await?;
+    let mut days = report::tally(&events);
     for (day, summary) in db.folded_days(&from.to_string(), &to.to_string()).await? {
         days.insert(day, serde_json::from_str(&summary)?);
-    }
-    let events = db.events_between(&start_of(from), &start_of(after)).await?;
-    for (day, langs) in report::tally(&events) {
-        let folded = days.entry(day).or_default();
-        for (lang, tally) in langs {
-            folded.entry(lang).or_default().add(&tally);
-        }
     }
     Ok(days)
 }

@@ -47,6 +47,12 @@ pub struct Tally {
     pub chats: u64,
     /// Messages left.
     pub messages: u64,
+    /// "Did this help?" yes, all articles (the per-article rows of a folded day are cut, these are not).
+    #[serde(default)]
+    pub helpful_yes: u64,
+    /// "Did this help?" no, all articles.
+    #[serde(default)]
+    pub helpful_no: u64,
     /// Per normalised search text: times, results shown (summed), times failed.
     pub queries: BTreeMap<String, (u64, u64, u64)>,
     /// Per article: views, helpful yes, helpful no.
@@ -96,8 +102,10 @@ impl Tally {
                 let row = self.articles.entry(article.clone()).or_default();
                 if *helpful {
                     row.1 += 1;
+                    self.helpful_yes += 1;
                 } else {
                     row.2 += 1;
+                    self.helpful_no += 1;
                 }
             }
             Event::Escalate { .. } => self.escalations += 1,
@@ -118,6 +126,8 @@ impl Tally {
         self.escalations += other.escalations;
         self.chats += other.chats;
         self.messages += other.messages;
+        self.helpful_yes += other.helpful_yes;
+        self.helpful_no += other.helpful_no;
         for (query, (n, results, failed)) in &other.queries {
             let row = self.queries.entry(query.clone()).or_default();
             *row = (row.0 + n, row.1 + results, row.2 + failed);

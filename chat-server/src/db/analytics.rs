@@ -18,8 +18,10 @@ pub const DAYS: &str = "SELECT day, summary FROM analytics_days WHERE day >= $1 
 /// A folded day; one folded already stays as it was (two nodes may fold the same day).
 pub const FOLD: &str =
     "INSERT INTO analytics_days (day, summary) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING";
-/// The raw events of folded days.
-pub const PURGE: &str = "DELETE FROM analytics_events WHERE received_at < $1";
+/// Up to 5,000 raw events of folded days (a purge runs in short transactions: SQLite's one writer
+/// carries chat too); repeated until it deletes nothing.
+pub const PURGE: &str = "DELETE FROM analytics_events WHERE id IN
+    (SELECT id FROM analytics_events WHERE received_at < $1 ORDER BY id LIMIT 5000)";
 
 /// An event as its row stores it.
 pub fn event_json(event: &Event) -> Result<String> {
@@ -79,6 +81,10 @@ pub const SAVE_DRAFT: &str =
 /// The newest drafts, at most `$1`.
 pub const DRAFTS: &str = "SELECT id, path, markdown, conversation_id, created_by, created_at, pulled_at
     FROM drafts ORDER BY created_at DESC, id LIMIT $1";
+/// The drafts not pulled yet, oldest first, at most `$1` (what `kb-builder drafts pull` fetches).
+pub const PENDING_DRAFTS: &str =
+    "SELECT id, path, markdown, conversation_id, created_by, created_at, pulled_at
+    FROM drafts WHERE pulled_at IS NULL ORDER BY created_at, id LIMIT $1";
 /// Marks draft `$1` as written into a content tree at `$2` (the first time only).
 pub const PULLED: &str = "UPDATE drafts SET pulled_at = $2 WHERE id = $1 AND pulled_at IS NULL";
 

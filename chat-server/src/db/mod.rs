@@ -202,8 +202,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn events_between(&self, from: &str, to: &str) -> Result<Vec<StoredEvent>>;
     /// The folded days `(day, summary JSON)` from `from` to `to` (`YYYY-MM-DD`, inclusive).
     async fn folded_days(&self, from: &str, to: &str) -> Result<Vec<(String, String)>>;
-    /// Stores folded `days` (a day folded already keeps its summary) and deletes the events received
-    /// before `before`, in one transaction.
+    /// Stores folded `days` (a day folded already keeps its summary) in one transaction, then deletes
+    /// the events received before `before` in short ones.
     async fn fold_days(&self, days: &[(String, String)], before: &str) -> Result<()>;
     /// The conversations started from day `from` up to, not including, day `until` (`YYYY-MM-DD`), with
     /// their ratings.
@@ -212,8 +212,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn message_facts(&self, from: &str, until: &str) -> Result<Vec<MessageFact>>;
     /// Stores a draft.
     async fn save_draft(&self, draft: &protocol::reports::SavedDraft) -> Result<()>;
-    /// The newest `limit` drafts.
-    async fn drafts(&self, limit: u32) -> Result<Vec<protocol::reports::SavedDraft>>;
+    /// The newest `limit` drafts; with `pending`, the oldest `limit` not pulled yet.
+    async fn drafts(&self, limit: u32, pending: bool) -> Result<Vec<protocol::reports::SavedDraft>>;
     /// Marks a draft as written into a content tree; [`DbError::NotFound`] when there is no such draft.
     async fn mark_pulled(&self, id: &str, at: &str) -> Result<()>;
 }

@@ -657,8 +657,8 @@ impl Database for SqliteDatabase {
         for (day, summary) in days {
             sqlx::query(analytics::FOLD).bind(day).bind(summary).execute(&mut *tx).await?;
         }
-        sqlx::query(analytics::PURGE).bind(before).execute(&mut *tx).await?;
         tx.commit().await?;
+        while sqlx::query(analytics::PURGE).bind(before).execute(&self.writer).await?.rows_affected() > 0 {}
         Ok(())
     }
 
@@ -685,9 +685,10 @@ impl Database for SqliteDatabase {
         Ok(())
     }
 
-    async fn drafts(&self, limit: u32) -> Result<Vec<protocol::reports::SavedDraft>> {
+    async fn drafts(&self, limit: u32, pending: bool) -> Result<Vec<protocol::reports::SavedDraft>> {
+        let sql = if pending { analytics::PENDING_DRAFTS } else { analytics::DRAFTS };
         let rows: Vec<analytics::DraftRow> =
-            sqlx::query_as(analytics::DRAFTS).bind(i64::from(limit)).fetch_all(&self.pool).await?;
+            sqlx::query_as(sql).bind(i64::from(limit)).fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(analytics::draft).collect())
     }
 

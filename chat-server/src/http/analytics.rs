@@ -261,10 +261,11 @@ pub fn csv(report: &HelpCenterReport) -> String {
     out
 }
 
-/// A CSV field: quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-` or `@` is
-/// escaped so that a spreadsheet does not run a visitor's search text as a formula.
+/// A CSV field: quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-`, `@`, tab or
+/// carriage return is escaped so that a spreadsheet does not run a visitor's search text as a formula.
 fn field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
+    let text =
+        if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() };
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }
 }
 

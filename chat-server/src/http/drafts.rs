@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use protocol::chat::ErrorCode;
 use protocol::reports::{ArticleDraft, ProposeDraft, SaveDraft, SavedDraft, draft_path_is_safe};
@@ -75,12 +75,20 @@ pub(super) async fn save(
     Ok(Json(draft))
 }
 
+/// `?pending=true`: only the drafts not pulled yet, oldest first (what `kb-builder drafts pull` asks).
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct ListQuery {
+    #[serde(default)]
+    pending: bool,
+}
+
 pub(super) async fn list(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
+    Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<SavedDraft>>, ApiError> {
     agent_session(&state, &headers).await?;
-    Ok(Json(state.db.drafts(LISTED).await?))
+    Ok(Json(state.db.drafts(LISTED, query.pending).await?))
 }
 
 pub(super) async fn pulled(

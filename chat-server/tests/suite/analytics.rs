@@ -150,6 +150,11 @@ async fn storage_and_folding(db: Arc<dyn Database>) {
     let after = analytics::help_center(db.as_ref(), from, to, None).await.unwrap();
     assert_eq!(after, before, "a folded day reads as its events did");
 
+    // A purge cut short leaves raw rows of a folded day: the day still counts once.
+    db.record_events(&events[..1]).await.unwrap();
+    assert_eq!(analytics::help_center(db.as_ref(), from, to, None).await.unwrap(), before);
+    db.fold_days(&[], "2026-09-08T00:00:00Z").await.unwrap();
+
     // Folding again finds nothing; a day folded twice (two nodes) keeps the first summary.
     assert_eq!(analytics::fold_old_days(db.as_ref(), date(2026, 12, 7), 90).await.unwrap(), 0);
     db.fold_days(&[("2026-09-01".into(), "{}".into())], "2026-09-01T00:00:00Z").await.unwrap();
@@ -295,6 +300,17 @@ async fn drafts_are_proposed_from_a_conversation_saved_listed_and_marked_pulled(
     assert_eq!(pulled.await.unwrap().status(), 204);
     let listed: Vec<SavedDraft> = list(cookie.clone()).await.json().await.unwrap();
     assert!(listed[0].pulled_at.is_some());
+    let pending = format!("{}/api/agent/drafts?pending=true", server.http);
+    let pending: Vec<SavedDraft> = reqwest::Client::new()
+        .get(pending)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(pending.is_empty(), "a pulled draft is not pulled again");
     let unknown = post("/api/agent/drafts/nope/pulled", &session.csrf, serde_json::json!({}));
     assert_eq!(unknown.await.unwrap().status(), 404);
 }
@@ -328,4 +344,20 @@ async fn the_gaps_report_groups_failed_searches_with_and_without_tone_marks() {
     assert_eq!(report.gaps.len(), 1, "{report:?}");
     assert_eq!(report.gaps[0].failed_searches, 2);
     assert_eq!(report.gaps[0].examples.len(), 2);
+}
+
+/// Every batch answered 204 is stored by a graceful stop, even the ones still waiting for their second.
+#[tokio::test]
+async fn a_graceful_stop_writes_every_queued_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = chat_server::db::connect(dir.path().join("chat.db").to_str().unwrap()).await.unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let collector = analytics::Collector::start(db.clone(), stopped);
+    for n in 0..300 {
+        let batch = (0..10).map(|_| at("2026-12-01", &format!("pv{n}"), view("returns"))).collect();
+        assert!(collector.offer(batch));
+    }
+    stop.send(true).unwrap();
+    collector.finish(std::time::Duration::from_secs(10)).await;
+    assert_eq!(db.events_between("", "9999").await.unwrap().len(), 3000);
 }

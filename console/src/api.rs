@@ -78,15 +78,15 @@ pub async fn help_center_report(from: &str, to: &str, lang: &str) -> Result<Help
     answer(Request::get("/api/agent/reports/help-center").query(query).send().await).await
 }
 
-/// The conversations' report for those started `from..=to`.
-pub async fn conversations_report(from: &str, to: &str) -> Result<ConversationReport, String> {
-    let query = [("from", from), ("to", to)];
+/// The conversations' report for those started `from..=to` in `lang` (empty: all).
+pub async fn conversations_report(from: &str, to: &str, lang: &str) -> Result<ConversationReport, String> {
+    let query = [("from", from), ("to", to), ("lang", lang)];
     answer(Request::get("/api/agent/reports/conversations").query(query).send().await).await
 }
 
-/// The content gaps of `from..=to`.
-pub async fn gaps_report(from: &str, to: &str) -> Result<GapsReport, String> {
-    let query = [("from", from), ("to", to)];
+/// The content gaps of `from..=to` in `lang` (empty: all).
+pub async fn gaps_report(from: &str, to: &str, lang: &str) -> Result<GapsReport, String> {
+    let query = [("from", from), ("to", to), ("lang", lang)];
     answer(Request::get("/api/agent/reports/gaps").query(query).send().await).await
 }
 

@@ -194,14 +194,26 @@ pub async fn help_center(
     Ok(report::report(&days(db, since, to).await?, from, to, lang))
 }
 
-/// The gaps of `from..=to`: failed searches and the chats that followed a search, by topic, with the
-/// failed searches of the range before.
-pub async fn gaps_report(db: &dyn Database, from: Date, to: Date) -> Result<protocol::reports::GapsReport> {
+/// The gaps of `from..=to` in `lang` (or all): failed searches and the chats that followed a search, by
+/// topic, with the failed searches of the range before.
+pub async fn gaps_report(
+    db: &dyn Database,
+    from: Date,
+    to: Date,
+    lang: Option<&str>,
+) -> Result<protocol::reports::GapsReport> {
     let (previous_from, previous_to) = report::previous_range(from, to);
-    let now = days(db, from, to).await?;
-    let before = days(db, previous_from, previous_to).await?;
+    let in_lang = |mut days: BTreeMap<String, Day>| {
+        if let Some(lang) = lang {
+            days.values_mut().for_each(|day| day.retain(|l, _| l == lang));
+        }
+        days
+    };
+    let now = in_lang(days(db, from, to).await?);
+    let before = in_lang(days(db, previous_from, previous_to).await?);
     let until = to.tomorrow().unwrap_or(to).to_string();
-    let conversations = db.conversation_facts(&from.to_string(), &until).await?;
+    let mut conversations = db.conversation_facts(&from.to_string(), &until).await?;
+    conversations.retain(|c| lang.is_none_or(|l| c.lang == l));
     Ok(protocol::reports::GapsReport {
         from: from.to_string(),
         to: to.to_string(),
@@ -209,18 +221,21 @@ pub async fn gaps_report(db: &dyn Database, from: Date, to: Date) -> Result<prot
     })
 }
 
-/// The conversations' report for those started `from..=to`, with the range before it, the times also in
+/// The conversations' report for those started `from..=to` in `lang` (the visitor's; or all), with the
+/// range before it, the times also in
 /// business `hours`, and the desk now (`agents_online`: who is connected, which only the caller knows).
 pub async fn conversations_report(
     db: &dyn Database,
     from: Date,
     to: Date,
+    lang: Option<&str>,
     hours: &crate::config::BusinessHours,
     agents_online: Vec<String>,
 ) -> Result<protocol::reports::ConversationReport> {
     let range = |from: Date, to: Date| async move {
         let until = to.tomorrow().unwrap_or(to).to_string();
-        let facts = db.conversation_facts(&from.to_string(), &until).await?;
+        let mut facts = db.conversation_facts(&from.to_string(), &until).await?;
+        facts.retain(|f| lang.is_none_or(|l| f.lang == l));
         let messages = db.message_facts(&from.to_string(), &until).await?;
         Result::Ok(conversations::numbers(&facts, &messages, hours))
     };

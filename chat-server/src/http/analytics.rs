@@ -131,9 +131,10 @@ pub(super) async fn conversations(
     agent_session(&state, &headers).await?;
     let (from, to) = range(&query)?;
     let online = super::visitor::agents_online(&state).await;
+    let lang = query.lang.as_deref().filter(|l| !l.is_empty());
+    let hours = &state.config.hours;
     let report =
-        crate::analytics::conversations_report(state.db.as_ref(), from, to, &state.config.hours, online)
-            .await?;
+        crate::analytics::conversations_report(state.db.as_ref(), from, to, lang, hours, online).await?;
     Ok(match query.format.as_deref() {
         Some("csv") => csv_download("conversations", from, to, conversations_csv(&report)),
         _ => Json(report).into_response(),
@@ -147,7 +148,8 @@ pub(super) async fn gaps(
 ) -> Result<Json<GapsReport>, ApiError> {
     agent_session(&state, &headers).await?;
     let (from, to) = range(&query)?;
-    Ok(Json(crate::analytics::gaps_report(state.db.as_ref(), from, to).await?))
+    let lang = query.lang.as_deref().filter(|l| !l.is_empty());
+    Ok(Json(crate::analytics::gaps_report(state.db.as_ref(), from, to, lang).await?))
 }
 
 fn seconds(value: Option<u64>) -> String {

@@ -187,10 +187,16 @@ async fn conversation_numbers(db: Arc<dyn Database>) {
     assert!(db.recommend("answered", 10).await.is_err(), "answered once");
 
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
-    let report =
-        analytics::conversations_report(db.as_ref(), today, today, &Default::default(), vec!["lan".into()])
-            .await
-            .unwrap();
+    let report = analytics::conversations_report(
+        db.as_ref(),
+        today,
+        today,
+        None,
+        &Default::default(),
+        vec!["lan".into()],
+    )
+    .await
+    .unwrap();
     let t = &report.totals;
     assert_eq!((t.conversations, t.answered, t.closed, t.ratings, t.satisfied), (2, 1, 1, 1, 1));
     assert!(t.first_response_median.is_some_and(|s| s < 60), "{t:?}");
@@ -208,6 +214,11 @@ async fn conversation_numbers(db: Arc<dyn Database>) {
     assert_eq!((report.live.open, report.live.unassigned), (1, 1));
     assert!(report.live.waiting_since.is_some());
     assert_eq!(report.previous, Default::default(), "nothing yesterday");
+    let english =
+        analytics::conversations_report(db.as_ref(), today, today, Some("en"), &Default::default(), vec![])
+            .await
+            .unwrap();
+    assert_eq!(english.totals.conversations, 0, "both visitors wrote in Vietnamese");
 }
 
 fn message(author: Author, body: &str, private: bool) -> NewMessage {

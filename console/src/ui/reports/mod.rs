@@ -63,13 +63,13 @@ pub fn Reports(desk: Desk) -> impl IntoView {
                 Which::HelpCenter => crate::api::help_center_report(&from, &to, &lang)
                     .await
                     .map(|r| Loaded::HelpCenter(Box::new(r))),
-                Which::Conversations => crate::api::conversations_report(&from, &to)
+                Which::Conversations => crate::api::conversations_report(&from, &to, &lang)
                     .await
                     .map(|r| Loaded::Conversations(Box::new(r))),
-                Which::Gaps => crate::api::gaps_report(&from, &to).await.map(Loaded::Gaps),
+                Which::Gaps => crate::api::gaps_report(&from, &to, &lang).await.map(Loaded::Gaps),
             };
             // Only if it is still what is asked for.
-            if ask.with_untracked(|a| a.which == which && a.from == from && a.to == to) {
+            if ask.with_untracked(|a| a.which == which && a.from == from && a.to == to && a.lang == lang) {
                 loaded.set(Some(report));
             }
         });
@@ -116,7 +116,7 @@ pub fn Reports(desk: Desk) -> impl IntoView {
                         <input type="date" class="to" prop:value=move || ask.get().to
                             on:change=move |e| ask.update(|a| a.to = event_target_value(&e))/>
                     </label>
-                    <label hidden=move || ask.get().which != Which::HelpCenter>
+                    <label>
                         <span class="sr-only">{move || t().language}</span>
                         <select class="report-lang" prop:value=move || ask.get().lang
                             on:change=move |e| ask.update(|a| a.lang = event_target_value(&e))>

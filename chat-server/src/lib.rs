@@ -61,6 +61,8 @@ pub struct AppState {
     pub event_limit: limits::RateLimiter,
     /// The help center's articles, when `help_center.dir` is set.
     pub articles: Option<articles::Articles>,
+    /// Every waiting conversation's place in line, for the visitor sockets ([`assignment::keep_places`]).
+    pub places: watch::Sender<Arc<assignment::Places>>,
     /// The expected wait shown to visitors in line, and when it was worked out.
     pub expected_wait: std::sync::Mutex<Option<(std::time::Instant, Option<u64>)>>,
     /// Flips to true when the server shuts down, so sockets close instead of holding shutdown up.
@@ -128,6 +130,7 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
         events: config.analytics.enabled.then(|| analytics::Collector::start(db.clone(), shutdown.clone())),
         hub: hub::Hub::default(),
         expected_wait: std::sync::Mutex::new(None),
+        places: watch::channel(Arc::default()).0,
         articles,
         db,
         config,
@@ -144,6 +147,7 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
     if state.config.assignment.auto {
         tokio::spawn(sweep(state.clone()));
     }
+    tokio::spawn(assignment::keep_places(state.clone()));
     Ok(state)
 }
 

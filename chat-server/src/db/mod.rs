@@ -186,6 +186,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     /// Hands waiting conversations to `slots` as [`crate::assignment::plan`] decides, in one transaction
     /// that no other node runs at the same time; returns `(conversation id, username)` for each.
     async fn auto_assign(&self, slots: &[Slot]) -> Result<Vec<(String, String)>>;
+    /// Every waiting (open, unassigned) conversation with its team, oldest first: the line.
+    async fn waiting_line(&self) -> Result<Vec<(String, Option<String>)>>;
     /// A conversation's place in line: 1 + the unassigned open conversations of its team started before
     /// it; 0 once assigned; `None` when closed.
     async fn queue_position(&self, conversation_id: &str) -> Result<Option<u32>>;
@@ -220,6 +222,9 @@ pub trait Database: Send + Sync + std::fmt::Debug {
 
 /// How many waiting conversations one hand-out looks at: more than any desk has agents free for.
 const WAITING_CONSIDERED: i64 = 500;
+
+/// The longest line read at once (past it, places are not shown).
+const LINE_READ: i64 = 1_000_000;
 
 /// The queries of assignment and the waiting line, the same text on both backends: SQLite binds `$N`
 /// placeholders by number like Postgres, and both have `IS NOT DISTINCT FROM`.

@@ -596,6 +596,10 @@ impl Database for SqliteDatabase {
         Ok(handed)
     }
 
+    async fn waiting_line(&self) -> Result<Vec<(String, Option<String>)>> {
+        Ok(sqlx::query_as(line::WAITING).bind(super::LINE_READ).fetch_all(&self.pool).await?)
+    }
+
     async fn queue_position(&self, conversation_id: &str) -> Result<Option<u32>> {
         let (status, assignee, team, created_at): (String, Option<String>, Option<String>, String) =
             sqlx::query_as(line::PLACE).bind(conversation_id).fetch_one(&self.pool).await?;

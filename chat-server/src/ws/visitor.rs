@@ -114,17 +114,17 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
             return;
         }
     }
-    // Watch before the first look, so a move in between still wakes us.
-    let mut queue = state.hub.watch_queue();
+    // The line as this node last worked it out; a move wakes us with the new places.
+    let mut places = state.places.subscribe();
     let mut place = None;
     let mut waiting = conversation.status == ConversationStatus::Open;
     if waiting {
-        match tell_place(&state, &id, &mut socket, &mut place).await {
+        let now = places.borrow_and_update().clone();
+        match tell_place(&now, &id, &mut socket, &mut place).await {
             Ok(still) => waiting = still,
             Err(()) => return,
         }
     }
-    let mut look_at = None;
     tracing::debug!(conversation = %id, after_seq, "visitor connected");
     let mut shutdown = state.shutdown.clone();
     // A shutdown that began before this clone would never show up as a change: check it once.
@@ -167,18 +167,16 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
                     break;
                 }
             }
-            moved = queue.changed(), if waiting && look_at.is_none() => match moved {
-                // Changes come in bursts (a hand-out touches several conversations): look once after them.
-                Ok(()) => look_at = Some(tokio::time::Instant::now() + QUEUE_SETTLE),
+            moved = places.changed(), if waiting => match moved {
+                Ok(()) => {
+                    let now = places.borrow_and_update().clone();
+                    match tell_place(&now, &id, &mut socket, &mut place).await {
+                        Ok(still) => waiting = still,
+                        Err(()) => break,
+                    }
+                }
                 Err(_) => waiting = false,
             },
-            _ = tokio::time::sleep_until(look_at.unwrap_or_else(tokio::time::Instant::now)), if look_at.is_some() => {
-                look_at = None;
-                match tell_place(&state, &id, &mut socket, &mut place).await {
-                    Ok(still) => waiting = still,
-                    Err(()) => break,
-                }
-            }
             _ = tokio::time::sleep_until(visit.typing.due().unwrap_or_else(Instant::now).into()),
                 if visit.typing.due().is_some() => {
                 if let Some(typing) = visit.typing.flush(Instant::now()) {
@@ -212,25 +210,29 @@ struct Visit {
 /// The most often agents hear that a visitor started or stopped typing.
 const TYPING_GAP: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// The longest a visitor's place in line lags behind the queue, so a busy desk costs one look per second
-/// per waiting visitor, not one per change.
-const QUEUE_SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Sends the visitor's place in line if it changed since `place`; says whether they are still waiting.
-/// Nothing is sent for a conversation that was never in line (already taken when the socket opened).
+/// Sends the visitor's place in line from this node's `places` if it changed since `place`; says whether
+/// they are still waiting. Nothing is sent for a conversation never seen in line.
 async fn tell_place(
-    state: &AppState,
+    places: &crate::assignment::Places,
     id: &str,
     socket: &mut WebSocket,
     place: &mut Option<QueueStatus>,
 ) -> Result<bool, ()> {
-    let Some(now) = crate::assignment::queue_status(state, id).await else { return Ok(false) };
-    let taken = now.position == 0;
-    if place.as_ref() != Some(&now) && !(taken && place.is_none()) {
+    let now = match places.positions.get(id) {
+        Some(&position) => QueueStatus { position, expected_wait_secs: places.expected_wait_secs },
+        // Out of the line after being in it: taken (or closed). Never seen in it: not worked out yet
+        // (a conversation that just started), or taken at once; keep watching either way.
+        None if place.as_ref().is_some_and(|p| p.position > 0) => {
+            QueueStatus { position: 0, expected_wait_secs: None }
+        }
+        None => return Ok(true),
+    };
+    if place.as_ref() != Some(&now) {
         send(socket, &ServerFrame::Queue(now.clone())).await?;
     }
+    let waiting = now.position > 0;
     *place = Some(now);
-    Ok(!taken)
+    Ok(waiting)
 }
 
 pub(super) fn close(code: u16, reason: &'static str) -> Message {

@@ -31,7 +31,7 @@ pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// Batches waiting to be written at most.
 pub const QUEUE_BATCHES: usize = 10_000;
 /// Events one transaction writes at most.
-pub const GROUP_EVENTS: usize = 2_000;
+pub const GROUP_EVENTS: usize = 1_200;
 /// How often old days are folded.
 const FOLD_EVERY: Duration = Duration::from_secs(3600);
 

@@ -8,8 +8,16 @@ use super::Result;
 use crate::analytics::conversations::ConversationFacts;
 use crate::analytics::report::StoredEvent;
 
-/// One event.
-pub const INSERT: &str = "INSERT INTO analytics_events (received_at, page_view, event) VALUES ($1, $2, $3)";
+/// Rows one INSERT writes at most (three parameters each, well under SQLite's limit).
+pub const INSERT_ROWS: usize = 300;
+
+/// An INSERT of `rows` events: one statement for many rows, so a group of events holds SQLite's one
+/// writer (which chat's commits share) for a millisecond or two, not one statement per event.
+pub fn insert(rows: usize) -> String {
+    let values: Vec<String> =
+        (0..rows).map(|row| format!("(${}, ${}, ${})", 3 * row + 1, 3 * row + 2, 3 * row + 3)).collect();
+    format!("INSERT INTO analytics_events (received_at, page_view, event) VALUES {}", values.join(", "))
+}
 /// Events received in `[$1, $2)`, in arrival order.
 pub const BETWEEN: &str = "SELECT received_at, page_view, event FROM analytics_events
     WHERE received_at >= $1 AND received_at < $2 ORDER BY id";

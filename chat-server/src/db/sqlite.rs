@@ -635,13 +635,16 @@ impl Database for SqliteDatabase {
     }
     async fn record_events(&self, events: &[StoredEvent]) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        for stored in events {
-            sqlx::query(analytics::INSERT)
-                .bind(&stored.received_at)
-                .bind(&stored.page_view)
-                .bind(analytics::event_json(&stored.event)?)
-                .execute(&mut *tx)
-                .await?;
+        for chunk in events.chunks(analytics::INSERT_ROWS) {
+            let sql = analytics::insert(chunk.len());
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for stored in chunk {
+                query = query
+                    .bind(&stored.received_at)
+                    .bind(&stored.page_view)
+                    .bind(analytics::event_json(&stored.event)?);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

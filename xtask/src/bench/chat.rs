@@ -69,7 +69,10 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
         record("SQLite", &rows, &mut md, &mut results);
     }
     {
-        let nodes = vec![Node::spawn(options, &config, &db, "sqlite-events")?];
+        // A fresh database: an agent who joins a desk of 10,000 open conversations is a different test.
+        let events_db = options.scratch.join("chat-events.db").display().to_string();
+        add_agent(options, &events_db)?;
+        let nodes = vec![Node::spawn(options, &config, &events_db, "sqlite-events")?];
         events_rows.push(("SQLite", runtime.block_on(events_beside_chat(&nodes, phase, options.quick))?));
     }
     let kill_db = options.scratch.join("chat-kill.db").display().to_string();
@@ -88,6 +91,15 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
                 ];
                 let rows = runtime.block_on(steps_on(&nodes, steps, phase))?;
                 record("Postgres ×2", &rows, &mut md, &mut results);
+            }
+            pg.create_database("events")?;
+            let url = pg.url("events");
+            add_agent(options, &url)?;
+            {
+                let nodes = vec![
+                    Node::spawn(options, &config, &url, "pg-events-a")?,
+                    Node::spawn(options, &config, &url, "pg-events-b")?,
+                ];
                 events_rows.push((
                     "Postgres ×2",
                     runtime.block_on(events_beside_chat(&nodes, phase, options.quick))?,
@@ -261,12 +273,10 @@ async fn steps_on(nodes: &[Node], steps: &[usize], phase: Duration) -> anyhow::R
 /// Chat alone, chat with events beside it, and the events.
 type EventsRow = (usize, Phase, Phase, EventsPhase);
 
-/// [`EVENT_VISITORS`] visitors chatting at [`RATE`] on `nodes`, first alone, then with [`EVENT_RATE`]
-/// widget events per second posted to the first node at the same time.
+/// [`EVENT_VISITORS`] visitors chatting at [`RATE`] on `nodes` (on a fresh database), first alone, then
+/// with [`EVENT_RATE`] widget events per second posted to the first node at the same time.
 async fn events_beside_chat(nodes: &[Node], phase: Duration, quick: bool) -> anyhow::Result<EventsRow> {
     let visitors = if quick { 200 } else { EVENT_VISITORS };
-    // The nodes are still closing the step runs' 10,000 sockets: let that settle first.
-    tokio::time::sleep(Duration::from_secs(3)).await;
     let mut load = Load::start(nodes.iter().map(|n| n.address.clone()).collect(), AGENT).await?;
     load.connect_until(visitors, PARALLEL_CONNECTS).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;

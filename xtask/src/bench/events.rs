@@ -83,6 +83,9 @@ pub async fn offer(node: &str, events_per_s: u32, duration: Duration) -> anyhow:
         task.await?;
     }
     let results = results.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut latency: Vec<Duration> = results.iter().map(|(_, latency, _)| *latency).collect();
+    // `quantile` reads a sorted list.
+    latency.sort();
     let last = results.iter().map(|(at, ..)| *at).max().unwrap_or(started);
     let accepted = results.iter().filter(|(.., ok)| *ok).count();
     Ok(EventsPhase {
@@ -90,6 +93,6 @@ pub async fn offer(node: &str, events_per_s: u32, duration: Duration) -> anyhow:
         accepted_per_s: (accepted * BATCH) as f64 / last.duration_since(started).as_secs_f64().max(1e-9),
         refused: results.len() - accepted,
         sent: results.len(),
-        latency: results.iter().map(|(_, latency, _)| *latency).collect(),
+        latency,
     })
 }

@@ -225,23 +225,13 @@ pub fn csv(report: &HelpCenterReport) -> String {
     }
     out.push_str(&format!("totals,deflection formula,{},\n", field(DEFLECTION_FORMULA)));
     out.push_str("\nsection,query,count,results,failed\n");
-    for row in &report.top_searches {
-        out.push_str(&format!(
-            "top search,{},{},{:.2},{}\n",
-            field(&row.query),
-            row.count,
-            row.results,
-            row.failed
-        ));
-    }
-    for row in &report.failed_searches {
-        out.push_str(&format!(
-            "failed search,{},{},{:.2},{}\n",
-            field(&row.query),
-            row.count,
-            row.results,
-            row.failed
-        ));
+    let searches = [("top search", &report.top_searches), ("failed search", &report.failed_searches)];
+    for (section, rows) in searches {
+        for row in rows {
+            let line =
+                format!("{section},{},{},{:.2},{}\n", field(&row.query), row.count, row.results, row.failed);
+            out.push_str(&line);
+        }
     }
     out.push_str("\nsection,article,views,helpful yes,helpful no\n");
     for row in &report.top_articles {

@@ -208,6 +208,11 @@ fn Messages(desk: Desk, id: String) -> impl IntoView {
     }
 }
 
+/// The reply box's text, read outside any reactive scope (after an await).
+fn now_typed_untracked(draft: &impl Fn() -> String) -> String {
+    leptos::prelude::untrack(draft)
+}
+
 #[component]
 fn Composer(desk: Desk, id: String) -> impl IntoView {
     let t = move || strings(desk.lang.get());
@@ -238,8 +243,14 @@ fn Composer(desk: Desk, id: String) -> impl IntoView {
             }
             let lang =
                 desk.inbox.with_untracked(|i| i.context(&id).map(|c| c.lang.clone())).unwrap_or_default();
+            let now_typed = draft.clone();
             leptos::task::spawn_local(async move {
                 let cards = crate::api::articles(&query, &lang).await.unwrap_or_default();
+                // Answers can come back out of order (each request has its own connection): one for a
+                // query the agent has typed past must not replace the newer one's.
+                if hash_query(&now_typed_untracked(&now_typed)) != Some(query.as_str()) {
+                    return;
+                }
                 let items = cards
                     .iter()
                     .map(|card| Suggestion {

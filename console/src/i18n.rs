@@ -6,6 +6,8 @@ use kb_core::Lang;
 /// Every string the console shows.
 #[derive(Debug)]
 pub struct Strings {
+    pub report_yes: &'static str,
+    pub report_no: &'static str,
     pub draft_guard_unavailable: &'static str,
     pub report_first_response_business: &'static str,
     pub report_business_means: &'static str,
@@ -167,6 +169,8 @@ pub struct Strings {
 }
 
 const VI: Strings = Strings {
+    report_yes: "có",
+    report_no: "không",
     draft_guard_unavailable: "Không kiểm tra được bài viết trùng: máy chủ chat chưa nối với trung tâm trợ giúp",
     report_first_response_business: "Phản hồi đầu tiên (giờ làm việc)",
     report_business_means: "trung vị, chỉ tính giờ làm việc đã cài đặt",
@@ -335,6 +339,8 @@ const VI: Strings = Strings {
 };
 
 const EN: Strings = Strings {
+    report_yes: "yes",
+    report_no: "no",
     draft_guard_unavailable: "Could not check for an existing article: the chat server has no help center connected",
     report_first_response_business: "First response (business hours)",
     report_business_means: "median, counting the configured business hours only",

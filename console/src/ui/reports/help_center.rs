@@ -44,7 +44,7 @@ pub fn HelpCenter(report: HelpCenterReport, t: &'static Strings) -> impl IntoVie
             delta(now.failed_searches, before.failed_searches),
             Some(t.report_failed_searches_means),
         ),
-        tile(t.report_helpful, helpful(now), String::new(), None),
+        tile(t.report_helpful, helpful(now, t), String::new(), None),
     ];
     let empty = now.visits == 0 && now.searches == 0;
     view! {
@@ -60,8 +60,9 @@ pub fn HelpCenter(report: HelpCenterReport, t: &'static Strings) -> impl IntoVie
     }
 }
 
-fn helpful(totals: &Totals) -> String {
-    format!("👍 {} · 👎 {}", totals.helpful_yes, totals.helpful_no)
+/// "yes 3 · no 1", in words: an emoji font is not on every agent's machine.
+fn helpful(totals: &Totals, t: &Strings) -> String {
+    format!("{} {} · {} {}", t.report_yes, totals.helpful_yes, t.report_no, totals.helpful_no)
 }
 
 /// Visits per day as bars, the part that found an answer and the part that contacted you stacked at
@@ -170,8 +171,8 @@ fn Articles(rows: Vec<ArticleRow>, t: &'static Strings) -> impl IntoView {
                 <thead><tr>
                     <th scope="col">{t.report_article}</th>
                     <th scope="col" class="num">{t.report_views}</th>
-                    <th scope="col" class="num">"👍"</th>
-                    <th scope="col" class="num">"👎"</th>
+                    <th scope="col" class="num">{t.report_yes}</th>
+                    <th scope="col" class="num">{t.report_no}</th>
                     <th scope="col" class="num">{t.report_helpful_share}</th>
                 </tr></thead>
                 <tbody>{body}</tbody>

@@ -202,15 +202,16 @@ pub async fn gaps_report(
     to: Date,
     lang: Option<&str>,
 ) -> Result<protocol::reports::GapsReport> {
-    let (previous_from, previous_to) = report::previous_range(from, to);
+    let (previous_from, _) = report::previous_range(from, to);
     let in_lang = |mut days: BTreeMap<String, Day>| {
         if let Some(lang) = lang {
             days.values_mut().for_each(|day| day.retain(|l, _| l == lang));
         }
         days
     };
-    let now = in_lang(days(db, from, to).await?);
-    let before = in_lang(days(db, previous_from, previous_to).await?);
+    // One read of both ranges, split at `from`.
+    let mut before = in_lang(days(db, previous_from, to).await?);
+    let now = before.split_off(&from.to_string());
     let until = to.tomorrow().unwrap_or(to).to_string();
     let mut conversations = db.conversation_facts(&from.to_string(), &until).await?;
     conversations.retain(|c| lang.is_none_or(|l| c.lang == l));
@@ -232,16 +233,16 @@ pub async fn conversations_report(
     hours: &crate::config::BusinessHours,
     agents_online: Vec<String>,
 ) -> Result<protocol::reports::ConversationReport> {
-    let range = |from: Date, to: Date| async move {
-        let until = to.tomorrow().unwrap_or(to).to_string();
-        let mut facts = db.conversation_facts(&from.to_string(), &until).await?;
-        facts.retain(|f| lang.is_none_or(|l| f.lang == l));
-        let messages = db.message_facts(&from.to_string(), &until).await?;
-        Result::Ok(conversations::numbers(&facts, &messages, hours))
-    };
-    let now = range(from, to).await?;
-    let (previous_from, previous_to) = report::previous_range(from, to);
-    let before = range(previous_from, previous_to).await?;
+    // One read of both ranges, split at `from` (messages are matched to their conversation by id).
+    let (previous_from, _) = report::previous_range(from, to);
+    let until = to.tomorrow().unwrap_or(to).to_string();
+    let mut facts = db.conversation_facts(&previous_from.to_string(), &until).await?;
+    facts.retain(|f| lang.is_none_or(|l| f.lang == l));
+    let messages = db.message_facts(&previous_from.to_string(), &until).await?;
+    let (in_range, earlier): (Vec<_>, Vec<_>) =
+        facts.into_iter().partition(|f| f.created_at.as_str() >= from.to_string().as_str());
+    let now = conversations::numbers(&in_range, &messages, hours);
+    let before = conversations::numbers(&earlier, &messages, hours);
     let open = db.open_summaries().await?;
     let waiting = open.iter().filter(|c| c.assignee.is_none());
     Ok(protocol::reports::ConversationReport {

@@ -76,6 +76,13 @@ pub(super) struct ReportQuery {
     format: Option<String>,
 }
 
+impl ReportQuery {
+    /// `?lang=`, when one is asked for.
+    fn lang(&self) -> Option<&str> {
+        self.lang.as_deref().filter(|l| !l.is_empty())
+    }
+}
+
 /// The days `?from=…&to=…` ask for: by default the last 30 days to today; at most [`REPORT_DAYS`].
 fn range(query: &ReportQuery) -> Result<(jiff::civil::Date, jiff::civil::Date), ApiError> {
     let invalid = |message: String| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, message);
@@ -115,8 +122,7 @@ pub(super) async fn help_center(
 ) -> Result<Response, ApiError> {
     agent_session(&state, &headers).await?;
     let (from, to) = range(&query)?;
-    let lang = query.lang.as_deref().filter(|l| !l.is_empty());
-    let report = crate::analytics::help_center(state.db.as_ref(), from, to, lang).await?;
+    let report = crate::analytics::help_center(state.db.as_ref(), from, to, query.lang()).await?;
     Ok(match query.format.as_deref() {
         Some("csv") => csv_download("help-center", from, to, csv(&report)),
         _ => Json(report).into_response(),
@@ -131,10 +137,10 @@ pub(super) async fn conversations(
     agent_session(&state, &headers).await?;
     let (from, to) = range(&query)?;
     let online = super::visitor::agents_online(&state).await;
-    let lang = query.lang.as_deref().filter(|l| !l.is_empty());
     let hours = &state.config.hours;
     let report =
-        crate::analytics::conversations_report(state.db.as_ref(), from, to, lang, hours, online).await?;
+        crate::analytics::conversations_report(state.db.as_ref(), from, to, query.lang(), hours, online)
+            .await?;
     Ok(match query.format.as_deref() {
         Some("csv") => csv_download("conversations", from, to, conversations_csv(&report)),
         _ => Json(report).into_response(),
@@ -148,8 +154,7 @@ pub(super) async fn gaps(
 ) -> Result<Json<GapsReport>, ApiError> {
     agent_session(&state, &headers).await?;
     let (from, to) = range(&query)?;
-    let lang = query.lang.as_deref().filter(|l| !l.is_empty());
-    Ok(Json(crate::analytics::gaps_report(state.db.as_ref(), from, to, lang).await?))
+    Ok(Json(crate::analytics::gaps_report(state.db.as_ref(), from, to, query.lang()).await?))
 }
 
 fn seconds(value: Option<u64>) -> String {

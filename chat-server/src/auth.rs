@@ -46,19 +46,41 @@ pub fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("not a real password").unwrap_or_default())
 }
 
-/// HMAC-SHA256(secret, user_id) in hex: what the host site's server puts in `identify`'s `signature`.
-pub fn sign_identity(secret: &str, user_id: &str) -> String {
+/// HMAC-SHA256(secret, text) in hex: what the host site's server puts in `identify`'s `signature`, over
+/// [`protocol::Identity::signed_text`] (id, email and name) or over the user id alone.
+pub fn sign_identity(secret: &str, text: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(user_id.as_bytes());
+    mac.update(text.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// Whether `signature` is HMAC-SHA256(secret, user_id) in hex (compared in constant time).
-pub fn identity_signature_valid(secret: &str, user_id: &str, signature: &str) -> bool {
-    let Ok(expected) = hex::decode(signature.trim()) else { return false };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return false };
-    mac.update(user_id.as_bytes());
-    mac.verify_slice(&expected).is_ok()
+/// What the host site's signature vouches for in an identity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Vouched {
+    /// The user id: its history may be shown.
+    pub id: bool,
+    /// The name and email shown too: replies may be e-mailed there as to the customer.
+    pub details: bool,
+}
+
+/// Checks an identity's signature against the shared secret (in constant time): over the signed text,
+/// everything is vouched for; over the id alone, the id only.
+pub fn vouched(secret: &str, identity: &protocol::Identity) -> Vouched {
+    let Some(signature) = identity.signature.as_deref().and_then(|s| hex::decode(s.trim()).ok()) else {
+        return Vouched::default();
+    };
+    let signed = |text: &str| {
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+            .map(|mut mac| {
+                mac.update(text.as_bytes());
+                mac.verify_slice(&signature).is_ok()
+            })
+            .unwrap_or(false)
+    };
+    if identity.signed_text().is_some_and(|text| signed(&text)) {
+        return Vouched { id: true, details: true };
+    }
+    Vouched { id: signed(&identity.id), details: false }
 }
 
 /// Constant-time equality for CSRF tokens.
@@ -78,12 +100,21 @@ mod tests {
     }
 
     #[test]
-    fn identity_signatures() {
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").unwrap();
-        mac.update(b"user-42");
-        let signature = hex::encode(mac.finalize().into_bytes());
-        assert!(identity_signature_valid("s3cret", "user-42", &signature));
-        assert!(!identity_signature_valid("s3cret", "user-43", &signature));
-        assert!(!identity_signature_valid("s3cret", "user-42", "zz"));
+    fn a_signature_vouches_for_what_it_covers() {
+        let identity = |name: &str, signature: String| protocol::Identity {
+            id: "user-17".into(),
+            name: Some(name.into()),
+            email: Some("an@shop.example".into()),
+            signature: Some(signature),
+        };
+        let all = sign_identity("s3cret", "user-17\nan@shop.example\nAn");
+        assert_eq!(vouched("s3cret", &identity("An", all.clone())), Vouched { id: true, details: true });
+        // The same signature with another name shown: nothing is vouched for.
+        assert_eq!(vouched("s3cret", &identity("Shop CEO", all)), Vouched::default());
+        // Signed on the id alone: the id is, the name and email are not.
+        let id_only = sign_identity("s3cret", "user-17");
+        assert_eq!(vouched("s3cret", &identity("Shop CEO", id_only.clone())), Vouched { id: true, details: false });
+        assert_eq!(vouched("other", &identity("An", id_only)), Vouched::default());
+        assert_eq!(vouched("s3cret", &identity("An", "zz".into())), Vouched::default());
     }
 }

@@ -378,6 +378,17 @@ pub fn visitor_label(conversation: &ConversationSummary) -> String {
     format!("#{}", tag.to_uppercase())
 }
 
+/// Whether the host site vouches for what [`visitor_label`] shows: `None` for a visitor who gave no
+/// identity; for a name or an email, whether the signature covered them; for the id alone, whether it
+/// covered the id.
+pub fn label_vouched(conversation: &ConversationSummary) -> Option<bool> {
+    let identity = conversation.context.identity.as_ref()?;
+    let claimed = [&identity.name, &identity.email]
+        .into_iter()
+        .any(|field| field.as_deref().is_some_and(|text| !text.trim().is_empty()));
+    Some(if claimed { conversation.identity_details_verified } else { conversation.identity_verified })
+}
+
 /// Whether a page URL may be shown as a link (http or https); anything else is shown as text.
 pub fn linkable(url: &str) -> bool {
     let lower = url.trim_start().to_ascii_lowercase();
@@ -419,6 +430,7 @@ mod tests {
                 identity: None,
             },
             identity_verified: false,
+            identity_details_verified: false,
             rating: None,
         }
     }
@@ -629,6 +641,20 @@ mod tests {
         assert_eq!(visitor_label(&conversation), "an@shop.example");
         conversation.context.identity.as_mut().unwrap().name = Some(" Nguyễn An ".into());
         assert_eq!(visitor_label(&conversation), "Nguyễn An");
+    }
+
+    #[test]
+    fn a_name_shows_as_verified_only_when_the_signature_covered_it() {
+        let mut conversation = summary("c1", "");
+        assert_eq!(label_vouched(&conversation), None, "no identity, nothing to vouch for");
+        conversation.context.identity =
+            Some(Identity { id: "user-17".into(), name: None, email: None, signature: None });
+        conversation.identity_verified = true;
+        assert_eq!(label_vouched(&conversation), Some(true), "the id alone, signed");
+        conversation.context.identity.as_mut().unwrap().name = Some("Shop CEO".into());
+        assert_eq!(label_vouched(&conversation), Some(false), "a name the signature did not cover");
+        conversation.identity_details_verified = true;
+        assert_eq!(label_vouched(&conversation), Some(true));
     }
 
     #[test]

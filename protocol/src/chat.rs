@@ -84,9 +84,13 @@ pub struct ConversationSummary {
     pub started_at: String,
     /// What the visitor searched and read before asking.
     pub context: EscalationContext,
-    /// True when the identity in the context carried a valid signature from the host site.
+    /// True when the host site's signature vouches for the identity's id.
     #[serde(default)]
     pub identity_verified: bool,
+    /// True when it vouches for the name and email shown too ([`crate::Identity::signed_text`]); else
+    /// they are what the visitor's browser claimed.
+    #[serde(default)]
+    pub identity_details_verified: bool,
     /// The visitor's rating after close, 1–5.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<u8>,

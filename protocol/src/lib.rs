@@ -63,9 +63,33 @@ pub struct Identity {
     /// Email address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// HMAC of `id` with the site's secret, proving the host site vouches for this identity.
+    /// HMAC-SHA256 with the site's secret, in hex, proving the host site vouches for this identity: of
+    /// [`Identity::signed_text`] to vouch for the id, name and email together, or of the id alone to
+    /// vouch for the id only (the name and email then show as unverified).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+}
+
+impl Identity {
+    /// What the host site signs to vouch for everything shown: the id, the email and the name, each
+    /// trimmed, joined by line feeds, an absent field empty (`"user-17\nan@shop.example\nAn"`). A field
+    /// with a line feed of its own can only be vouched for by the id alone.
+    pub fn signed_text(&self) -> Option<String> {
+        let fields = [Some(self.id.as_str()), self.email.as_deref(), self.name.as_deref()]
+            .map(|field| field.unwrap_or_default().trim());
+        (!fields.iter().any(|field| field.contains('\n'))).then(|| fields.join("\n"))
+    }
+}
+
+/// Whether `email` looks like an address a reply can go to: one `@` with a dotted host after it, no
+/// white space, at most 254 characters (RFC 5321). Typos pass; the mail relay has the last word.
+pub fn plausible_email(email: &str) -> bool {
+    let email = email.trim();
+    email.len() <= CONTEXT_EMAIL_CHARS
+        && email.split_once('@').is_some_and(|(user, host)| {
+            !user.is_empty() && !host.contains('@') && host.contains('.') && !host.ends_with('.')
+        })
+        && !email.chars().any(char::is_whitespace)
 }
 
 /// Everything the widget knows when the visitor asks for a person: what they asked and read, and where.
@@ -140,6 +164,29 @@ impl EscalationContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_signed_text_joins_id_email_and_name_and_refuses_fields_with_line_feeds() {
+        let mut identity =
+            Identity { id: "user-17".into(), name: Some(" An ".into()), email: None, signature: None };
+        assert_eq!(identity.signed_text().as_deref(), Some("user-17\n\nAn"));
+        identity.email = Some("an@shop.example".into());
+        assert_eq!(identity.signed_text().as_deref(), Some("user-17\nan@shop.example\nAn"));
+        identity.name = Some("An\nuser-18".into());
+        assert_eq!(identity.signed_text(), None);
+    }
+
+    #[test]
+    fn plausible_emails() {
+        for good in ["an@shop.example", " an.nguyen+vip@mail.shop.vn "] {
+            assert!(plausible_email(good), "{good}");
+        }
+        let long = format!("{}@shop.example", "a".repeat(250));
+        for bad in ["", "an", "@shop.example", "an@shop", "an@@shop.example", "a n@shop.example", "an@shop.", &long]
+        {
+            assert!(!plausible_email(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn a_context_keeps_the_latest_items_and_cuts_long_text_on_a_character() {

@@ -45,12 +45,6 @@ fn known_email(widget: Widget) -> String {
     widget.journey.with_untracked(|j| j.escalation("", "").identity.and_then(|i| i.email).unwrap_or_default())
 }
 
-fn plausible_email(email: &str) -> bool {
-    let email = email.trim();
-    email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
-        && !email.chars().any(char::is_whitespace)
-}
-
 /// The request failed, or the form is incomplete: say why, next to the button.
 #[component]
 fn FormProblem(widget: Widget, local: RwSignal<Option<&'static str>>) -> impl IntoView {
@@ -75,7 +69,7 @@ fn StartChatForm(widget: Widget) -> impl IntoView {
         let email = email.get_untracked().map(|e| e.value()).unwrap_or_default();
         if body.trim().is_empty() {
             local.set(Some(t().empty_message));
-        } else if !email.trim().is_empty() && !plausible_email(&email) {
+        } else if !email.trim().is_empty() && !protocol::plausible_email(&email) {
             local.set(Some(t().invalid_email));
         } else {
             local.set(None);
@@ -113,7 +107,7 @@ fn LeaveMessageForm(widget: Widget, expected: String) -> impl IntoView {
         event.prevent_default();
         let body = message.get_untracked().map(|m| m.value()).unwrap_or_default();
         let address = value(email);
-        if !plausible_email(&address) {
+        if !protocol::plausible_email(&address) {
             local.set(Some(t().invalid_email));
         } else if body.trim().is_empty() {
             local.set(Some(t().empty_message));

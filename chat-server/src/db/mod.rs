@@ -83,8 +83,10 @@ pub struct NewConversation {
     pub team: Option<String>,
     /// Escalation context.
     pub context: EscalationContext,
-    /// Whether the identity signature checked out.
+    /// Whether the host site's signature vouches for the identity's id.
     pub identity_verified: bool,
+    /// Whether it vouches for the name and email too.
+    pub identity_details_verified: bool,
 }
 
 /// A message to append.

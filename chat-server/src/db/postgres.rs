@@ -70,7 +70,7 @@ fn author_columns(author: &Author) -> (&'static str, Option<&str>) {
 }
 
 const SUMMARY_SELECT: &str = "SELECT c.id, c.status, c.team, c.assignee, c.last_seq, c.created_at, c.context,
-        c.identity_verified,
+        c.identity_verified, c.identity_details_verified,
         (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.author_kind = 'visitor'
             AND m.seq > c.agent_read_seq) AS unread,
         (SELECT substr(m.body, 1, 120) FROM messages m WHERE m.conversation_id = c.id AND NOT m.private
@@ -91,6 +91,7 @@ fn summary_from(row: &PgRow) -> Result<ConversationSummary> {
         started_at: row.try_get("created_at")?,
         context: serde_json::from_str(&context)?,
         identity_verified: row.try_get("identity_verified")?,
+        identity_details_verified: row.try_get("identity_details_verified")?,
         rating: row.try_get::<Option<i64>, _>("rating")?.map(|score| score as u8),
     })
 }
@@ -143,14 +144,16 @@ impl Database for PostgresDatabase {
     async fn create_conversation(&self, new: NewConversation) -> Result<()> {
         sqlx::query(
             "INSERT INTO conversations
-                (id, visitor_token_hash, team, context, identity_verified, created_at, visitor_id, search_text)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                (id, visitor_token_hash, team, context, identity_verified, identity_details_verified,
+                 created_at, visitor_id, search_text)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&new.id)
         .bind(&new.token_hash)
         .bind(&new.team)
         .bind(serde_json::to_string(&new.context)?)
         .bind(new.identity_verified)
+        .bind(new.identity_details_verified)
         .bind(now())
         .bind(new.identity_verified.then(|| new.context.identity.as_ref().map(|i| i.id.clone())).flatten())
         .bind(search::conversation_text(&new.context))

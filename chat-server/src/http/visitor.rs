@@ -62,11 +62,11 @@ fn check_version(version: u32) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn identity_verified(state: &AppState, context: &EscalationContext) -> bool {
-    let (Some(secret), Some(identity)) = (&state.config.identity_secret, &context.identity) else {
-        return false;
-    };
-    identity.signature.as_deref().is_some_and(|sig| auth::identity_signature_valid(secret, &identity.id, sig))
+fn vouched(state: &AppState, context: &EscalationContext) -> auth::Vouched {
+    match (&state.config.identity_secret, &context.identity) {
+        (Some(secret), Some(identity)) => auth::vouched(secret, identity),
+        _ => auth::Vouched::default(),
+    }
 }
 
 /// The team a new conversation goes to. The articles' teams and categories are first taken from the built
@@ -91,11 +91,13 @@ pub(super) async fn start(
     let token = auth::random_token();
     let mut context = request.context.bounded();
     let team = team_for(&state, &mut context).await;
+    let vouched = vouched(&state, &context);
     let new = NewConversation {
         id: auth::random_id(),
         token_hash: auth::token_hash(&token),
         team,
-        identity_verified: identity_verified(&state, &context),
+        identity_verified: vouched.id,
+        identity_details_verified: vouched.details,
         context,
     };
     let (id, team) = (new.id.clone(), new.team.clone());
@@ -156,10 +158,7 @@ pub(super) async fn leave_message(
 ) -> Result<(StatusCode, Json<TicketCreated>), ApiError> {
     check_version(request.version)?;
     let email = request.email.trim();
-    let plausible = email.len() <= 254
-        && email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
-        && !email.chars().any(char::is_whitespace);
-    if !plausible {
+    if !protocol::plausible_email(email) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::Invalid,
@@ -193,11 +192,13 @@ pub(super) async fn leave_message(
     let mut context = context.bounded();
     let team = team_for(&state, &mut context).await;
     let token = auth::random_token();
+    let vouched = vouched(&state, &context);
     let new = NewConversation {
         id: auth::random_id(),
         token_hash: auth::token_hash(&token),
         team,
-        identity_verified: identity_verified(&state, &context),
+        identity_verified: vouched.id,
+        identity_details_verified: vouched.details,
         context,
     };
     let id = new.id.clone();

@@ -172,6 +172,7 @@ async fn conversation_numbers(db: Arc<dyn Database>) {
             team: Some("returns".into()),
             context: crate::support::context(Some("returns")),
             identity_verified: false,
+            identity_details_verified: false,
         };
         db.create_conversation(new).await.unwrap();
         db.append_message(id, message(Author::Visitor, "đổi trả thế nào?", false)).await.unwrap();

@@ -564,6 +564,35 @@ async fn a_verified_visitors_earlier_conversations_come_with_its_history_and_clo
 }
 
 #[tokio::test]
+async fn a_signature_on_the_id_alone_leaves_the_name_and_email_unverified() {
+    let secret = "host-site-secret";
+    let server = start(|c| c.identity_secret = Some(secret.into())).await;
+    let summary_of = |signature: String| {
+        let mut context = crate::support::context(Some("returns"));
+        context.identity = Some(protocol::Identity {
+            id: "user-17".into(),
+            name: Some("Shop CEO".into()),
+            email: Some("ceo@shop.example".into()),
+            signature: Some(signature),
+        });
+        let http = server.http.clone();
+        async move { crate::support::start_conversation_raw(&http, context).await.status() }
+    };
+    assert_eq!(summary_of(chat_server::auth::sign_identity(secret, "user-17")).await, 200);
+    let full = chat_server::auth::sign_identity(secret, "user-17\nceo@shop.example\nShop CEO");
+    assert_eq!(summary_of(full).await, 200);
+
+    let (_, inbox, _) = agent(&server, "lan").await;
+    let agent::ServerFrame::Inbox { mut conversations, .. } = inbox else { panic!("{inbox:?}") };
+    conversations.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.last_seq.cmp(&b.last_seq)));
+    let vouched: Vec<(bool, bool)> =
+        conversations.iter().map(|c| (c.identity_verified, c.identity_details_verified)).collect();
+    assert!(vouched.contains(&(true, false)), "the id alone: {vouched:?}");
+    assert!(vouched.contains(&(true, true)), "id, email and name: {vouched:?}");
+    assert_eq!(vouched.len(), 2);
+}
+
+#[tokio::test]
 async fn auto_assignment_fills_the_least_busy_agent_up_to_capacity_and_tells_visitors_their_place() {
     // vy works returns but takes one conversation at a time; lan takes the configured two.
     let server = start_with_agents(
@@ -837,6 +866,7 @@ async fn conversations_stored_before_the_search_existed_are_found_after_a_restar
         team: None,
         context: crate::support::context(None),
         identity_verified: false,
+        identity_details_verified: false,
     };
     db.create_conversation(new).await.unwrap();
     // More messages than one backfill batch, the word to find in the last.

@@ -85,16 +85,26 @@ fn details(
     let who = match context.identity {
         Some(identity) => {
             let verified = summary.identity_verified;
+            // The name and email are the visitor's own claim unless the signature covered them too.
+            let claimed = !summary.identity_details_verified;
             let name = identity.name.filter(|n| !n.trim().is_empty());
             let email = identity.email.filter(|e| !e.trim().is_empty());
             // A message left offline is identified by its email: say it once.
             let id = (Some(&identity.id) != email.as_ref()).then_some(identity.id);
             let shown = |text: String| reveal(&text).into_owned();
             let (name, email, id) = (name.map(shown), email.map(shown), id.map(shown));
+            let unverified_tag = move || view! { <span class="claimed">{t.unverified}</span> };
+            let has_name = name.is_some();
             view! {
                 <section class="who">
-                    <h3>{name.clone().unwrap_or_else(|| t.anonymous.to_owned())}</h3>
-                    {email.map(|email| view! { <p class="email">{email}</p> })}
+                    <h3>
+                        {name.unwrap_or_else(|| t.anonymous.to_owned())}
+                        {(claimed && has_name).then(unverified_tag)}
+                    </h3>
+                    {email.map(|email| view! {
+                        <p class="email">{email}{claimed.then(unverified_tag)}</p>
+                        {claimed.then(|| view! { <p class="hint email-unverified">{t.email_unverified}</p> })}
+                    })}
                     <p class="identity" class:verified=verified>
                         {id.map(|id| view! { <span class="id">{id}</span> })}
                         <span class="badge-text">{if verified { t.verified } else { t.unverified }}</span>

@@ -151,7 +151,7 @@ fn Row(desk: Desk, conversation: ConversationSummary) -> impl IntoView {
     let preview = conversation.preview.clone().or_else(|| conversation.context.searches.last().cloned());
     let started = conversation.started_at.clone();
     let time = move || crate::clock::short(&started, &desk.locale());
-    let verified = conversation.context.identity.is_some().then_some(conversation.identity_verified);
+    let verified = crate::inbox::label_vouched(&conversation);
     let unread = conversation.unread;
     let on_click = {
         let id = id.clone();

@@ -1,0 +1,3 @@
+-- Whether the host site's signature vouches for the visitor's name and email too, not only the id
+-- (identity_verified). Conversations from before were signed on the id alone.
+ALTER TABLE conversations ADD COLUMN identity_details_verified INTEGER NOT NULL DEFAULT 0;

@@ -113,7 +113,10 @@ mod tests {
         assert_eq!(vouched("s3cret", &identity("Shop CEO", all)), Vouched::default());
         // Signed on the id alone: the id is, the name and email are not.
         let id_only = sign_identity("s3cret", "user-17");
-        assert_eq!(vouched("s3cret", &identity("Shop CEO", id_only.clone())), Vouched { id: true, details: false });
+        assert_eq!(
+            vouched("s3cret", &identity("Shop CEO", id_only.clone())),
+            Vouched { id: true, details: false }
+        );
         assert_eq!(vouched("other", &identity("An", id_only)), Vouched::default());
         assert_eq!(vouched("s3cret", &identity("An", "zz".into())), Vouched::default());
     }

@@ -25,6 +25,9 @@ pub struct Config {
     pub public_url: Option<PublicUrl>,
     /// Mark the session cookie `Secure`; without it, the cookie follows `public_url`'s scheme.
     pub secure_cookies: Option<bool>,
+    /// Proxies (addresses or networks, `10.0.0.0/8`) whose `X-Forwarded-For` / `Forwarded` names the
+    /// client: behind them, limits count per visitor, not per proxy. Empty: every peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Shared secret for signed identities: the host site sends HMAC-SHA256(secret, user id) in hex.
     pub identity_secret: Option<String>,
     /// Abuse limits.
@@ -126,6 +129,7 @@ impl Default for Config {
             allowed_origins: vec!["*".into()],
             public_url: None,
             secure_cookies: None,
+            trusted_proxies: Vec::new(),
             identity_secret: None,
             limits: Limits::default(),
             hours: BusinessHours::default(),
@@ -155,6 +159,19 @@ pub struct Limits {
     pub messages_per_minute: u32,
     /// Login attempts per client IP per 15 minutes.
     pub logins_per_15_minutes: u32,
+    /// Failed logins in a row after which an account is locked, whatever address they came from: for 30
+    /// seconds, doubling with each further failure up to an hour. A good password resets the count.
+    pub login_failures_before_lockout: u32,
+    /// Open HTTP connections per client address (trusted proxies are not counted as clients).
+    pub connections_per_ip: usize,
+    /// Open WebSockets per client address (a shop's office or a mobile carrier puts many behind one).
+    pub sockets_per_ip: usize,
+    /// Open WebSockets in all; past it, new ones are refused with 503 until some close.
+    pub max_sockets: usize,
+    /// Open HTTP connections in all; past it, new ones are closed at once.
+    pub max_connections: usize,
+    /// Seconds a client may take to send a request's headers, and a kept-alive connection may idle.
+    pub header_timeout_secs: u64,
 }
 
 impl Default for Limits {
@@ -165,6 +182,12 @@ impl Default for Limits {
             conversations_per_hour: 20,
             messages_per_minute: 30,
             logins_per_15_minutes: 10,
+            login_failures_before_lockout: 5,
+            connections_per_ip: 256,
+            sockets_per_ip: 200,
+            max_sockets: 20_000,
+            max_connections: 4_096,
+            header_timeout_secs: 30,
         }
     }
 }
@@ -267,6 +290,16 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The client's address behind the trusted proxies.
+    pub fn client_ip(&self, peer: std::net::IpAddr, headers: &axum::http::HeaderMap) -> std::net::IpAddr {
+        crate::net::client_ip(peer, headers, &self.trusted_proxies)
+    }
+
+    /// Whether `peer` is one of the trusted proxies.
+    pub fn is_trusted_proxy(&self, peer: std::net::IpAddr) -> bool {
+        crate::net::is_trusted(peer, &self.trusted_proxies)
+    }
+
     /// Whether the session cookie is marked `Secure`: as set, else when the public URL is https.
     pub fn secure_cookies(&self) -> bool {
         self.secure_cookies.unwrap_or_else(|| self.public_url.as_ref().is_some_and(PublicUrl::is_https))

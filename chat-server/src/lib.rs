@@ -6,7 +6,7 @@
 //! sequence number that clients resume from.
 //!
 //! Layout: [`config`] settings, [`db`] storage seam, [`hub`] live fan-out, [`bus`] fan-out across nodes (Postgres), [`http`] REST and the inbox
-//! page, [`ws`] the two sockets, [`auth`] secrets, [`limits`] rate limits, [`hours`] business hours, [`assignment`] who gets a
+//! page, [`ws`] the two sockets, [`auth`] secrets, [`limits`] rate limits and lockouts, [`net`] client addresses and connection caps, [`hours`] business hours, [`assignment`] who gets a
 //! conversation and the visitor's place in line, [`articles`] the help center's search for replies,
 //! [`analytics`] the widget's anonymous events and the reports made of them, [`drafts`] articles proposed
 //! from what visitors asked.
@@ -25,13 +25,13 @@ pub mod hours;
 pub mod http;
 pub mod hub;
 pub mod limits;
+pub mod net;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 pub mod text;
 pub mod ws;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,6 +59,8 @@ pub struct AppState {
     pub events: Option<analytics::Collector>,
     /// Event batches per IP.
     pub event_limit: limits::RateLimiter,
+    /// Open WebSockets per client address and in all.
+    pub sockets: net::Caps,
     /// The help center's articles, when `help_center.dir` is set.
     pub articles: Option<articles::Articles>,
     /// Every waiting conversation's place in line, for the visitor sockets ([`assignment::keep_places`]).
@@ -122,11 +124,17 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
     };
     let (db, bus) = db::connect_with_bus(&config.database_url).await?;
     let limits = &config.limits;
+    // Several nodes (Postgres) count through the database, so N nodes do not allow N times a limit.
+    let limiter = |name, max, window| {
+        let limiter = limits::RateLimiter::new(name, max, window);
+        if bus.is_some() { limiter.shared(db.clone()) } else { limiter }
+    };
     let state = Arc::new(AppState {
-        start_limit: limits::RateLimiter::new(limits.conversations_per_hour, Duration::from_secs(3600)),
-        message_limit: limits::RateLimiter::new(limits.messages_per_minute, Duration::from_secs(60)),
-        login_limit: limits::RateLimiter::new(limits.logins_per_15_minutes, Duration::from_secs(900)),
-        event_limit: limits::RateLimiter::new(config.analytics.batches_per_minute, Duration::from_secs(60)),
+        start_limit: limiter("start", limits.conversations_per_hour, Duration::from_secs(3600)),
+        message_limit: limiter("message", limits.messages_per_minute, Duration::from_secs(60)),
+        login_limit: limiter("login", limits.logins_per_15_minutes, Duration::from_secs(900)),
+        event_limit: limiter("events", config.analytics.batches_per_minute, Duration::from_secs(60)),
+        sockets: net::Caps::new(limits.sockets_per_ip, limits.max_sockets),
         events: config.analytics.enabled.then(|| analytics::Collector::start(db.clone(), shutdown.clone())),
         hub: hub::Hub::default(),
         expected_wait: std::sync::Mutex::new(None),
@@ -140,6 +148,7 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
     if let Some(pool) = bus {
         bus::start(state.clone(), pool).await?;
     }
+    tokio::spawn(limits::forget_regularly(state.db.clone(), state.shutdown.clone()));
     if state.config.analytics.enabled {
         let retention = state.config.analytics.retention_days;
         tokio::spawn(analytics::fold_regularly(state.db.clone(), retention, state.shutdown.clone()));
@@ -163,23 +172,82 @@ async fn sweep(state: Arc<AppState>) {
     }
 }
 
+/// How long one HTTP request may take to be answered, its body included (sockets are exempt once
+/// upgraded): a body sent a byte at a time ends here.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Serves on `listener` until `stop` completes, then closes sockets and drains requests.
+///
+/// The accept loop is chat-server's own (hyper's, with a timer) rather than `axum::serve`, which sets no
+/// header timeout and no cap: here each client address may hold `limits.connections_per_ip` connections
+/// and the server `limits.max_connections` (past them a connection is closed at once), and headers and
+/// idle keep-alive connections time out after `limits.header_timeout_secs`: a connection that trickles
+/// its headers (slowloris) holds nothing for longer.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
     let (tell, shutdown) = watch::channel(false);
     let state = state(config, shutdown).await?;
-    let app = http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            stop.await;
-            tracing::info!("shutting down: closing sockets");
-            let _ = tell.send(true);
-        })
-        .await
-        .map_err(ServeError::Io)?;
+    let router = http::router(state.clone()).layer(tower_http::timeout::TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        REQUEST_TIMEOUT,
+    ));
+    let limits = &state.config.limits;
+    let connections = net::Caps::new(limits.connections_per_ip, limits.max_connections);
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(limits.header_timeout_secs.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        // A trusted proxy carries many clients: it counts in the total only.
+        let address = (!state.config.is_trusted_proxy(peer.ip())).then_some(peer.ip());
+        let held = match connections.admit(address) {
+            Ok(held) => held,
+            Err(refused) => {
+                tracing::warn!(%peer, %refused, "connection refused");
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = router.clone().map_request(move |mut request: axum::http::Request<_>| {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            request
+        });
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended");
+            }
+            drop(held);
+        });
+    }
+    tracing::info!("shutting down: closing sockets");
+    let _ = tell.send(true);
+    if tokio::time::timeout(SOCKETS_CLOSE_WITHIN, graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still running at shutdown; leaving them");
+    }
     // A socket busy with the database when the signal came sends its close frame once that returns.
     let mut open = state.open_sockets.subscribe();
     if tokio::time::timeout(SOCKETS_CLOSE_WITHIN, open.wait_for(|n| *n == 0)).await.is_err() {

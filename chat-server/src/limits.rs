@@ -1,38 +1,106 @@
-//! Fixed-window rate limiting in memory, keyed by client IP, conversation or login name; and the
-//! coalescing of a socket's typing hints.
+//! Rate limits, keyed by client IP, conversation or login name, counted in memory on one node and
+//! through the database on several; the account lockout after failed logins; and the coalescing of a
+//! socket's typing hints.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Allows `max` events per key per `window`.
+use crate::db::Database;
+
+/// Allows `max` events per key in each `window`. Windows are aligned to the clock (a one-minute window
+/// starts on the minute), so that several nodes counting in the database agree on them.
 #[derive(Debug)]
 pub struct RateLimiter {
+    name: &'static str,
     max: u32,
-    window: Duration,
-    counts: Mutex<HashMap<String, (Instant, u32)>>,
+    window_secs: i64,
+    /// This node's count per key: (window start, events).
+    counts: Mutex<HashMap<String, (i64, u32)>>,
+    /// Where every node's events are counted, when there are several.
+    shared: Option<Arc<dyn Database>>,
 }
 
 impl RateLimiter {
-    /// A limiter of `max` events per `window`.
-    pub fn new(max: u32, window: Duration) -> Self {
-        RateLimiter { max, window, counts: Mutex::new(HashMap::new()) }
+    /// A limiter of `max` events per `window`, named for the keys it stores in the database.
+    pub fn new(name: &'static str, max: u32, window: Duration) -> Self {
+        let window_secs = i64::try_from(window.as_secs()).unwrap_or(i64::MAX).max(1);
+        RateLimiter { name, max, window_secs, counts: Mutex::new(HashMap::new()), shared: None }
+    }
+
+    /// Counts through `db` too, so N nodes do not allow N times the limit.
+    pub fn shared(mut self, db: Arc<dyn Database>) -> Self {
+        self.shared = Some(db);
+        self
     }
 
     /// Counts an event for `key`; false when the key is over its limit.
-    pub fn allow(&self, key: &str) -> bool {
-        let now = Instant::now();
+    pub async fn allow(&self, key: &str) -> bool {
+        let now = jiff::Timestamp::now().as_second();
+        let window_start = now - now.rem_euclid(self.window_secs);
+        // This node's count is part of the total: a flood here is refused without a round trip.
+        if !self.allow_here(key, window_start) {
+            return false;
+        }
+        let Some(db) = &self.shared else { return true };
+        match db.count_hit(&format!("{}:{key}", self.name), window_start).await {
+            Ok(total) => total <= u64::from(self.max),
+            Err(error) => {
+                // A limit is no reason to turn real visitors away while the database hiccups; this
+                // node's own count still holds.
+                tracing::warn!(%error, limit = self.name, "shared rate limit unavailable");
+                true
+            }
+        }
+    }
+
+    fn allow_here(&self, key: &str, window_start: i64) -> bool {
         let mut counts = self.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Expired windows are dropped now and then so the map stays as large as the active keys.
+        // Past windows are dropped now and then so the map stays as large as the active keys.
         if counts.len() > 10_000 {
-            counts.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+            counts.retain(|_, (start, _)| *start == window_start);
         }
-        let entry = counts.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
+        let entry = counts.entry(key.to_owned()).or_insert((window_start, 0));
+        if entry.0 != window_start {
+            *entry = (window_start, 0);
         }
-        entry.1 += 1;
+        entry.1 = entry.1.saturating_add(1);
         entry.1 <= self.max
+    }
+}
+
+/// The first lock lasts this long; each further failure doubles it.
+const FIRST_LOCK_SECS: i64 = 30;
+/// The longest lock.
+const LONGEST_LOCK_SECS: i64 = 3600;
+/// After a day without failures, a failure counts from one again.
+pub const FAILURES_FORGOTTEN_AFTER_SECS: i64 = 24 * 3600;
+
+/// Seconds an account stays locked after `failures` failed logins in a row, the last at `last`, seen at
+/// `now`: none below `threshold`, then 30 s doubling with each failure up to an hour.
+pub fn locked_for(failures: u32, last: i64, now: i64, threshold: u32) -> Option<i64> {
+    if threshold == 0 || failures < threshold {
+        return None;
+    }
+    let doublings = (failures - threshold).min(16);
+    let lock = (FIRST_LOCK_SECS << doublings).min(LONGEST_LOCK_SECS);
+    let left = last + lock - now;
+    (left > 0).then_some(left)
+}
+
+/// Forgets old shared counts and login failures every ten minutes, until shutdown.
+pub async fn forget_regularly(db: Arc<dyn Database>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(600)) => {}
+            _ = shutdown.changed() => return,
+        }
+        let now = jiff::Timestamp::now().as_second();
+        // The longest window is 15 minutes; a day of margin keeps clocks' disagreements harmless.
+        let forgotten = now - FAILURES_FORGOTTEN_AFTER_SECS;
+        if let Err(error) = db.forget_counts(forgotten, forgotten).await {
+            tracing::warn!(%error, "forgetting old rate-limit counts failed");
+        }
     }
 }
 
@@ -121,11 +189,25 @@ mod tests {
     }
 
     #[test]
-    fn counts_per_key() {
-        let limiter = RateLimiter::new(2, Duration::from_secs(60));
-        assert!(limiter.allow("a"));
-        assert!(limiter.allow("a"));
-        assert!(!limiter.allow("a"));
-        assert!(limiter.allow("b"));
+    fn counts_per_key_and_window() {
+        let limiter = RateLimiter::new("test", 2, Duration::from_secs(60));
+        assert!(limiter.allow_here("a", 0));
+        assert!(limiter.allow_here("a", 0));
+        assert!(!limiter.allow_here("a", 0));
+        assert!(limiter.allow_here("b", 0));
+        assert!(limiter.allow_here("a", 60), "the next window starts afresh");
+    }
+
+    #[test]
+    fn the_lock_doubles_with_each_failure_up_to_an_hour() {
+        let lock = |failures| locked_for(failures, 1_000, 1_000, 5);
+        assert_eq!(lock(4), None);
+        assert_eq!(lock(5), Some(30));
+        assert_eq!(lock(6), Some(60));
+        assert_eq!(lock(9), Some(480));
+        assert_eq!(lock(12), Some(3600));
+        assert_eq!(lock(u32::MAX), Some(3600));
+        assert_eq!(locked_for(5, 1_000, 1_030, 5), None, "the lock has run out");
+        assert_eq!(locked_for(50, 1_000, 1_000, 0), None, "0 turns the lockout off");
     }
 }

@@ -206,6 +206,8 @@ async fn add_agent(
         teams.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
     let info = AgentInfo { display_name: name.unwrap_or_else(|| username.clone()), username, teams };
     db.upsert_agent(&info, &hash, capacity).await?;
+    // A new password lifts a lockout: the admin has just vouched for the person.
+    db.clear_login_failures(&info.username).await?;
     let capacity =
         capacity.map_or_else(|| format!("{} (the default)", config.assignment.capacity), |n| n.to_string());
     println!("agent {} saved (teams: {}; capacity: {capacity})", info.username, info.teams.join(", "));

@@ -182,7 +182,8 @@ mod tests {
             assert!(plausible_email(good), "{good}");
         }
         let long = format!("{}@shop.example", "a".repeat(250));
-        for bad in ["", "an", "@shop.example", "an@shop", "an@@shop.example", "a n@shop.example", "an@shop.", &long]
+        for bad in
+            ["", "an", "@shop.example", "an@shop", "an@@shop.example", "a n@shop.example", "an@shop.", &long]
         {
             assert!(!plausible_email(bad), "{bad}");
         }

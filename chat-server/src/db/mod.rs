@@ -2,6 +2,7 @@
 //! beside the SQLite one without touching the handlers.
 
 mod analytics;
+mod limits;
 mod postgres;
 mod search;
 mod sqlite;
@@ -220,6 +221,19 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn drafts(&self, limit: u32, pending: bool) -> Result<Vec<protocol::reports::SavedDraft>>;
     /// Marks a draft as written into a content tree; [`DbError::NotFound`] when there is no such draft.
     async fn mark_pulled(&self, id: &str, at: &str) -> Result<()>;
+    /// Counts one event for `key` in the window starting at `window_start` (Unix seconds) and returns
+    /// the window's count so far, every node's events included.
+    async fn count_hit(&self, key: &str, window_start: i64) -> Result<u64>;
+    /// Forgets counts of windows that started before `before`, and login failures last seen before
+    /// `failures_before`.
+    async fn forget_counts(&self, before: i64, failures_before: i64) -> Result<()>;
+    /// `(failures in a row, last failure)` for a submitted username; `(0, 0)` when none.
+    async fn login_failures(&self, username: &str) -> Result<(u32, i64)>;
+    /// Counts a failed login at `now` and returns the failures in a row; a failure after `fresh_after`
+    /// quiet seconds starts again from one.
+    async fn record_login_failure(&self, username: &str, now: i64, fresh_after: i64) -> Result<u32>;
+    /// A good password: the count starts again.
+    async fn clear_login_failures(&self, username: &str) -> Result<()>;
 }
 
 /// How many waiting conversations one hand-out looks at: more than any desk has agents free for.

@@ -15,7 +15,7 @@ use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Result};
-use super::{analytics, line, search};
+use super::{analytics, limits, line, search};
 use crate::analytics::conversations::{ConversationFacts, MessageFact};
 use crate::analytics::report::StoredEvent;
 use crate::assignment::{self, Slot, Waiting};
@@ -709,6 +709,39 @@ impl Database for SqliteDatabase {
             .fetch_optional(&self.pool)
             .await?;
         exists.map(|_| ()).ok_or(DbError::NotFound)
+    }
+
+    async fn count_hit(&self, key: &str, window_start: i64) -> Result<u64> {
+        let count: i64 =
+            sqlx::query_scalar(limits::HIT).bind(key).bind(window_start).fetch_one(&self.writer).await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    async fn forget_counts(&self, before: i64, failures_before: i64) -> Result<()> {
+        sqlx::query(limits::FORGET_COUNTS).bind(before).execute(&self.writer).await?;
+        sqlx::query(limits::FORGET_FAILURES).bind(failures_before).execute(&self.writer).await?;
+        Ok(())
+    }
+
+    async fn login_failures(&self, username: &str) -> Result<(u32, i64)> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as(limits::FAILURES).bind(username).fetch_optional(&self.pool).await?;
+        Ok(row.map_or((0, 0), |(failures, last)| (u32::try_from(failures).unwrap_or(u32::MAX), last)))
+    }
+
+    async fn record_login_failure(&self, username: &str, now: i64, fresh_after: i64) -> Result<u32> {
+        let failures: i64 = sqlx::query_scalar(limits::FAILED)
+            .bind(username)
+            .bind(now)
+            .bind(now - fresh_after)
+            .fetch_one(&self.writer)
+            .await?;
+        Ok(u32::try_from(failures).unwrap_or(u32::MAX))
+    }
+
+    async fn clear_login_failures(&self, username: &str) -> Result<()> {
+        sqlx::query(limits::CLEAR).bind(username).execute(&self.writer).await?;
+        Ok(())
     }
 }
 

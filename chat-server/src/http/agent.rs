@@ -1,11 +1,10 @@
 //! Agent REST: login and logout with a cookie session, ratings, canned replies, the help center and the
 //! search over every conversation.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use protocol::chat::{ConversationSummary, ErrorCode};
@@ -34,16 +33,29 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> Result<HeaderV
 
 pub(super) async fn login(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: super::ClientIp,
     Json(request): Json<AgentLogin>,
 ) -> Result<Response, ApiError> {
-    if !state.login_limit.allow(&peer.ip().to_string()) {
-        tracing::warn!(ip = %peer.ip(), "login rate limit hit");
+    if !state.login_limit.allow(&client.key()).await {
+        tracing::warn!(ip = %client.0, "login rate limit hit");
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::RateLimited,
             "too many login attempts; wait 15 minutes",
         ));
+    }
+    // Usernames are short; a long one is no account's, and is not worth a row of failures.
+    if request.username.chars().count() > MAX_USERNAME_CHARS {
+        return Err(wrong_login());
+    }
+    // Failures count per submitted username, whether it exists or not, so a lock reveals nothing; and
+    // per account, not per address, so an attacker behind many addresses gets as few guesses as one.
+    let now = jiff::Timestamp::now().as_second();
+    let threshold = state.config.limits.login_failures_before_lockout;
+    let (failures, last) = state.db.login_failures(&request.username).await?;
+    if let Some(left) = crate::limits::locked_for(failures, last, now, threshold) {
+        tracing::warn!(username = %request.username, failures, "login refused: account locked");
+        return Err(locked(left));
     }
     let record = match state.db.agent(&request.username).await {
         Ok(record) => Some(record),
@@ -56,13 +68,17 @@ pub(super) async fn login(
     let valid =
         tokio::task::spawn_blocking(move || auth::verify_password(&password, &stored)).await.unwrap_or(false);
     let Some(record) = record.filter(|_| valid) else {
-        tracing::warn!(username = %request.username, "login failed");
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            ErrorCode::Unauthorized,
-            "wrong username or password",
-        ));
+        let forget = crate::limits::FAILURES_FORGOTTEN_AFTER_SECS;
+        let failures = state.db.record_login_failure(&request.username, now, forget).await?;
+        tracing::warn!(username = %request.username, failures, "login failed");
+        return Err(match crate::limits::locked_for(failures, now, now, threshold) {
+            Some(left) => locked(left),
+            None => wrong_login(),
+        });
     };
+    if failures > 0 {
+        state.db.clear_login_failures(&record.info.username).await?;
+    }
     let token = auth::random_token();
     let csrf = auth::random_token();
     let expires = jiff::Timestamp::now().as_second() + SESSION_SECONDS;
@@ -71,6 +87,28 @@ pub(super) async fn login(
     let mut response = Json(AgentSession { agent: record.info, csrf }).into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, &token, SESSION_SECONDS)?);
     Ok(response)
+}
+
+/// The longest username looked up.
+const MAX_USERNAME_CHARS: usize = 200;
+
+fn wrong_login() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, "wrong username or password")
+}
+
+fn locked(seconds: i64) -> ApiError {
+    let wait = if seconds >= 120 {
+        format!("{} minutes", (seconds + 59) / 60)
+    } else {
+        format!("{seconds} seconds")
+    };
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+        format!(
+            "too many failed logins for this account; try again in {wait}, or ask an admin to reset the password"
+        ),
+    )
 }
 
 pub(super) async fn logout(

@@ -2,11 +2,10 @@
 //! out (`GET /api/agent/reports/help-center`, for agents), and the conversations' report
 //! (`GET /api/agent/reports/conversations`), as JSON or CSV.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use protocol::analytics::Batch;
@@ -28,7 +27,7 @@ const REPORT_DAYS: i32 = 366;
 /// as `text/plain`, which needs no CORS preflight. The answer carries nothing (the beacon never reads it).
 pub(super) async fn take(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: super::ClientIp,
     headers: HeaderMap,
     body: String,
 ) -> Result<StatusCode, ApiError> {
@@ -38,7 +37,7 @@ pub(super) async fn take(
     if !crate::ws::origin_allowed(&headers, &state.config.allowed_origins) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Unauthorized, "origin not allowed"));
     }
-    if !state.event_limit.allow(&peer.ip().to_string()) {
+    if !state.event_limit.allow(&client.key()).await {
         return Err(super::rate_limited());
     }
     let batch: Batch = serde_json::from_str(&body).map_err(|err| {

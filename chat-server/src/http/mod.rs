@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use protocol::chat::{ErrorCode, ErrorFrame};
 use protocol::rest::AgentInfo;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::AppState;
 use crate::db::DbError;
@@ -59,6 +60,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/ws/visitor", get(crate::ws::visitor::upgrade))
         .route("/ws/agent", get(crate::ws::agent::upgrade))
         .layer(DefaultBodyLimit::max(body_limit))
+        // Every answer: never sniffed into another type (a JSON error must not run as HTML), and no
+        // address of ours leaks to other sites (the console page says `same-origin` itself).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
         .with_state(state)
 }
 
@@ -73,6 +84,32 @@ fn cors(allowed: &[String]) -> CorsLayer {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
         .max_age(std::time::Duration::from_secs(3600))
+}
+
+/// The client's address behind the trusted proxies (see [`crate::net`]): what per-address limits count.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+impl ClientIp {
+    /// As a limiter key.
+    pub fn key(&self) -> String {
+        self.0.to_string()
+    }
+}
+
+impl axum::extract::FromRequestParts<Arc<AppState>> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |info| info.0.ip());
+        Ok(ClientIp(state.config.client_ip(peer, &parts.headers)))
+    }
 }
 
 /// An error answered as JSON [`ErrorFrame`] with a status.

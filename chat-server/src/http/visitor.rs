@@ -1,10 +1,9 @@
 //! Visitor REST: availability, starting a conversation, reading it back, leaving a message offline.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use protocol::chat::{Author, ChatMessage, ErrorCode};
 use protocol::rest::{Availability, ConversationStarted, LeaveMessage, StartConversation, TicketCreated};
@@ -81,11 +80,11 @@ async fn team_for(state: &AppState, context: &mut EscalationContext) -> Option<S
 
 pub(super) async fn start(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: super::ClientIp,
     Json(request): Json<StartConversation>,
 ) -> Result<Json<ConversationStarted>, ApiError> {
     check_version(request.version)?;
-    if !state.start_limit.allow(&peer.ip().to_string()) {
+    if !state.start_limit.allow(&client.key()).await {
         return Err(rate_limited());
     }
     let token = auth::random_token();
@@ -153,7 +152,7 @@ pub(super) async fn messages(
 
 pub(super) async fn leave_message(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: super::ClientIp,
     Json(request): Json<LeaveMessage>,
 ) -> Result<(StatusCode, Json<TicketCreated>), ApiError> {
     check_version(request.version)?;
@@ -173,7 +172,7 @@ pub(super) async fn leave_message(
             "message is empty or too long",
         ));
     }
-    if !state.start_limit.allow(&peer.ip().to_string()) {
+    if !state.start_limit.allow(&client.key()).await {
         return Err(rate_limited());
     }
     // The message becomes a conversation like any chat, so it waits in its team's queue in the inbox;

@@ -23,6 +23,7 @@ use crate::db::NewMessage;
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<Arc<AppState>>,
+    client: crate::http::ClientIp,
     headers: HeaderMap,
 ) -> Response {
     if !same_origin(&headers, state.config.public_url.as_ref()) {
@@ -34,9 +35,13 @@ pub async fn upgrade(
     };
     // A session was found, so its cookie is there.
     let session = crate::http::session_hash(&headers).unwrap_or_default();
+    let place = match super::admit(&state, client) {
+        Ok(place) => place,
+        Err(refused) => return super::refusal(refused),
+    };
     let max = state.config.limits.max_frame_bytes;
     super::limited(ws, max).on_upgrade(move |socket| async move {
-        let _open = state.socket_opened();
+        let _open = (state.socket_opened(), place);
         run(socket, state.clone(), agent, Session { hash: session, csrf }).await;
     })
 }

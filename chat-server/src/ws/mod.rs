@@ -29,6 +29,27 @@ fn limited(ws: WebSocketUpgrade, max_frame_bytes: usize) -> WebSocketUpgrade {
     ws.max_message_size(max_frame_bytes).max_frame_size(max_frame_bytes).read_buffer_size(READ_BUFFER_BYTES)
 }
 
+/// A place for one more socket from `client`, or why not.
+fn admit(
+    state: &crate::AppState,
+    client: crate::http::ClientIp,
+) -> Result<crate::net::Held, crate::net::Refused> {
+    state.sockets.admit(Some(client.0)).inspect_err(|refused| {
+        tracing::warn!(client = %client.0, %refused, "socket refused");
+    })
+}
+
+/// The answer to an upgrade refused: 503 when the server holds `limits.max_sockets`, 429 when the
+/// address holds `limits.sockets_per_ip`.
+fn refusal(refused: crate::net::Refused) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let status = match refused {
+        crate::net::Refused::Full => axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        crate::net::Refused::TooManyFromAddress => axum::http::StatusCode::TOO_MANY_REQUESTS,
+    };
+    (status, refused.to_string()).into_response()
+}
+
 /// What came in on a socket.
 enum Incoming<T> {
     Frame(T),

@@ -22,15 +22,20 @@ use crate::limits::Coalesce;
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<Arc<AppState>>,
+    client: crate::http::ClientIp,
     headers: HeaderMap,
 ) -> Response {
     if !origin_allowed(&headers, &state.config.allowed_origins) {
         tracing::warn!(origin = ?headers.get("origin"), "visitor socket from a page not allowed");
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
+    let place = match super::admit(&state, client) {
+        Ok(place) => place,
+        Err(refused) => return super::refusal(refused),
+    };
     let max = state.config.limits.max_frame_bytes;
     super::limited(ws, max).on_upgrade(move |socket| async move {
-        let _open = state.socket_opened();
+        let _open = (state.socket_opened(), place);
         run(socket, state.clone()).await;
     })
 }
@@ -257,13 +262,11 @@ async fn handle(
     let reply = match frame {
         ClientFrame::Hello { .. } => refuse(ErrorCode::Invalid, "hello was already received"),
         ClientFrame::Send { client_id, body } => {
-            let checked = check_client_id(&client_id).and_then(|()| {
-                check_body(&body, state.config.limits.max_message_chars)?;
-                if !state.message_limit.allow(id) {
-                    return Err(error(ErrorCode::RateLimited, "too many messages; slow down"));
-                }
-                Ok(())
-            });
+            let mut checked = check_client_id(&client_id)
+                .and_then(|()| check_body(&body, state.config.limits.max_message_chars));
+            if checked.is_ok() && !state.message_limit.allow(id).await {
+                checked = Err(error(ErrorCode::RateLimited, "too many messages; slow down"));
+            }
             if let Err(mut refused) = checked {
                 refused.client_id = Some(client_id);
                 return send(socket, &ServerFrame::Error(refused)).await;

@@ -7,5 +7,6 @@ mod chat;
 mod cli;
 mod crash;
 mod email;
+mod hardening;
 mod multinode;
 mod support;

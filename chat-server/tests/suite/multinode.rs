@@ -165,3 +165,41 @@ async fn visitor_on_one_node_and_agent_on_another_talk_live_and_unseen_replies_g
     let more = tokio::time::timeout(std::time::Duration::from_secs(2), mailbox.recv()).await;
     assert!(more.is_err(), "a reply the visitor read was emailed: {more:?}");
 }
+
+#[tokio::test]
+async fn limits_and_lockouts_hold_across_nodes() {
+    let Some(postgres) = Postgres::start() else { return };
+    let url = postgres.url();
+    let config = tempfile::NamedTempFile::new().unwrap();
+    let limits = "[limits]\nconversations_per_hour = 3\nlogin_failures_before_lockout = 2\n";
+    std::fs::write(config.path(), limits).unwrap();
+    let (_a, node_a) = node(&url, config.path());
+    let (_b, node_b) = node(&url, config.path());
+    let start = |node: &str| {
+        let url = format!("http://{node}/api/conversations");
+        async move {
+            let request = protocol::rest::StartConversation {
+                version: PROTOCOL_VERSION,
+                context: crate::support::context(None),
+            };
+            reqwest::Client::new().post(url).json(&request).timeout(WAIT).send().await.unwrap().status()
+        }
+    };
+    // Three conversations between the two nodes use up the one limit; each node alone allowed three.
+    for node in [&node_a, &node_b, &node_a] {
+        assert_eq!(start(node).await, 200);
+    }
+    assert_eq!(start(&node_b).await, 429, "node B knows what node A counted");
+    assert_eq!(start(&node_a).await, 429);
+
+    let login = |node: &str| {
+        let url = format!("http://{node}/api/agent/login");
+        async move {
+            let request = AgentLogin { username: "lan".into(), password: "guess".into() };
+            reqwest::Client::new().post(url).json(&request).timeout(WAIT).send().await.unwrap().status()
+        }
+    };
+    assert_eq!(login(&node_a).await, 401);
+    assert_eq!(login(&node_b).await, 429, "the second failure, on the other node, locks the account");
+    assert_eq!(login(&node_a).await, 429);
+}

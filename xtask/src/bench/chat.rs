@@ -33,7 +33,9 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
     std::fs::write(
         &config,
         "[limits]\nconversations_per_hour = 4000000000\nmessages_per_minute = 4000000000\n\
-         logins_per_15_minutes = 1000\n[analytics]\nbatches_per_minute = 4000000000\n",
+         logins_per_15_minutes = 1000\nsockets_per_ip = 1000000\nmax_sockets = 1000000\n\
+         connections_per_ip = 1000000\nmax_connections = 1000000\n\
+         [analytics]\nbatches_per_minute = 4000000000\n",
     )?;
     let runtime = tokio::runtime::Runtime::new()?;
 

@@ -39,6 +39,8 @@ pub mod analysis;
 mod article;
 pub mod bundle;
 pub mod confidence;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod fuzz;
 #[cfg(not(target_arch = "wasm32"))]
 mod indexer;
 mod lang;

@@ -23,11 +23,12 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 const USAGE: &str =
-    "usage: cargo xtask <demo | test | eval | bench [--quick] [build|chat|query|weight|browser]>
+    "usage: cargo xtask <demo | test | eval | fuzz [--cases N] | bench [--quick] [build|chat|query|weight|browser]>
 
   demo   build the help center and the widget; serve a demo storefront on http://127.0.0.1:8081/
   test   run every test (what CI runs, without fmt and clippy)
   eval   measure search quality on ../shared/eval
+  fuzz   run every fuzz target long (20,000 cases each unless --cases says otherwise)
   bench  measure performance against peers; tables and JSON go to bench/results/";
 
 fn main() -> anyhow::Result<()> {
@@ -36,6 +37,7 @@ fn main() -> anyhow::Result<()> {
         Some("demo") => demo(),
         Some("test") => test(),
         Some("eval") => eval::run(&root()),
+        Some("fuzz") => fuzz(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         // bench's child-process wrapper (exact peak RSS of one child), not meant to be run by hand.
         Some("bench-exec") => bench::exec_measured(&args[1..]),
@@ -100,6 +102,38 @@ fn test() -> anyhow::Result<()> {
         .env("ANSWERDESK_E2E_LARGE", &large)
         .env("ANSWERDESK_E2E_KB_BUILDER", &kb_builder))?;
     eprintln!("all tests passed; screenshots and timings in target/e2e-artifacts/");
+    Ok(())
+}
+
+/// The fuzz targets (see `fuzz/src/lib.rs`): a name and the `cargo test` arguments that run it.
+const FUZZ_TARGETS: &[(&str, &[&str])] = &[
+    (
+        "articles (front matter and Markdown → HTML)",
+        &["-p", "kb-builder", "--bin", "kb-builder", "content::fuzz::"],
+    ),
+    ("engine (entry and chunk bytes, query text)", &["-p", "kb-core", "--lib", "fuzz::"]),
+    ("frames (visitor and agent sockets)", &["-p", "chat-server", "--test", "suite", "fuzz::"]),
+];
+
+/// `cargo xtask fuzz [--cases N]`: each target's property tests with many cases. `cargo xtask test` runs
+/// the same targets with `fuzzing::DEFAULT_CASES`.
+fn fuzz(args: &[String]) -> anyhow::Result<()> {
+    let cases = match args {
+        [] => 20_000,
+        [flag, n] if flag == "--cases" => n.parse().with_context(|| format!("--cases {n}: not a number"))?,
+        _ => bail!("usage: cargo xtask fuzz [--cases N]"),
+    };
+    let mut report = Vec::new();
+    for (name, cargo_args) in FUZZ_TARGETS {
+        let started = std::time::Instant::now();
+        run(cargo()
+            .arg("test")
+            .args(*cargo_args)
+            .args(["--", "--nocapture"])
+            .env("ANSWERDESK_FUZZ_CASES", cases.to_string()))?;
+        report.push(format!("{name}: {cases} cases per property, {:.0} s", started.elapsed().as_secs_f64()));
+    }
+    eprintln!("no failures:\n  {}", report.join("\n  "));
     Ok(())
 }
 

@@ -7,6 +7,7 @@ mod chat;
 mod cli;
 mod crash;
 mod email;
+mod fuzz;
 mod hardening;
 mod multinode;
 mod support;

@@ -144,14 +144,24 @@ pub fn load(root: &Path, files: &[PathBuf], config: &SiteConfig, on_file: &(dyn 
 }
 
 fn parse_file(root: &Path, path: &Path, config: &SiteConfig) -> (Option<Parsed>, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
+    match std::fs::read(path) {
+        Ok(bytes) => parse_bytes(root, path, bytes, config),
         Err(err) => {
             let d = Diagnostic::error("unreadable", path, (1, 1), format!("cannot read the file: {err}"));
-            return (None, vec![d]);
+            (None, vec![d])
         }
-    };
+    }
+}
+
+/// An article file's bytes, read: its front matter, language, category, title, id and links, with what
+/// is wrong in them.
+fn parse_bytes(
+    root: &Path,
+    path: &Path,
+    bytes: Vec<u8>,
+    config: &SiteConfig,
+) -> (Option<Parsed>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
@@ -422,6 +432,9 @@ pub fn slugify(text: &str) -> String {
 fn codes(langs: &[Lang]) -> String {
     langs.iter().map(|l| l.code()).collect::<Vec<_>>().join(", ")
 }
+
+#[cfg(test)]
+mod fuzz;
 
 #[cfg(test)]
 mod tests {

@@ -257,6 +257,16 @@ mod tests {
     }
 
     #[test]
+    fn the_allocation_watch_sees_a_large_reservation() {
+        let largest = largest_allocation(|| {
+            let reserved: Vec<u8> = Vec::with_capacity(100 << 20);
+            drop(std::hint::black_box(reserved));
+        });
+        assert!(largest >= 100 << 20, "{largest}");
+        assert!(largest_allocation(|| ()) < 1 << 20, "nothing watched after");
+    }
+
+    #[test]
     fn mutations_stay_in_bounds_on_any_input() {
         let mut runner = proptest::test_runner::TestRunner::default();
         let strategy = mutated(vec![b"abc".to_vec(), Vec::new()]);

@@ -3,6 +3,8 @@
 //! Chromium. Run with `cargo xtask test`.
 #![allow(clippy::unwrap_used)]
 
+mod xss;
+
 use std::time::Duration;
 
 use answerdesk_e2e::{Browser, ROOT, Server, help_center, storefront_with};

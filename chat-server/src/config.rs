@@ -50,6 +50,17 @@ pub struct Config {
     pub analytics: Analytics,
     /// What visitors are asked after a conversation.
     pub satisfaction: Satisfaction,
+    /// How long conversations are kept.
+    pub privacy: Privacy,
+}
+
+/// How long what visitors wrote is kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Privacy {
+    /// Days a closed conversation keeps its text and its visitor's identity; then they are erased and
+    /// only what the reports count stays (times, team, agent, score). Unset: kept until deleted.
+    pub conversation_retention_days: Option<u32>,
 }
 
 /// What visitors are asked once an agent closes their conversation: always a rating (1–5 and a comment).
@@ -141,6 +152,7 @@ impl Default for Config {
             help_center: HelpCenter::default(),
             analytics: Analytics::default(),
             satisfaction: Satisfaction::default(),
+            privacy: Privacy::default(),
         }
     }
 }
@@ -172,6 +184,10 @@ pub struct Limits {
     pub max_connections: usize,
     /// Seconds a client may take to send a request's headers, and a kept-alive connection may idle.
     pub header_timeout_secs: u64,
+    /// Seconds between pings on every WebSocket; a socket that answered nothing (no pong, no frame) since
+    /// the last ping is closed, so a peer that vanished without closing (a phone that lost its network)
+    /// frees its place within two of them.
+    pub ping_secs: u64,
 }
 
 impl Default for Limits {
@@ -188,6 +204,7 @@ impl Default for Limits {
             max_sockets: 20_000,
             max_connections: 4_096,
             header_timeout_secs: 30,
+            ping_secs: 30,
         }
     }
 }

@@ -9,7 +9,8 @@
 //! page, [`ws`] the two sockets, [`auth`] secrets, [`limits`] rate limits and lockouts, [`net`] client addresses and connection caps, [`hours`] business hours, [`assignment`] who gets a
 //! conversation and the visitor's place in line, [`articles`] the help center's search for replies,
 //! [`analytics`] the widget's anonymous events and the reports made of them, [`drafts`] articles proposed
-//! from what visitors asked.
+//! from what visitors asked, [`privacy`] the visitor's data (export, delete, retention) and the agents'
+//! audit log.
 #![warn(missing_docs)]
 
 pub mod analytics;
@@ -26,6 +27,7 @@ pub mod http;
 pub mod hub;
 pub mod limits;
 pub mod net;
+pub mod privacy;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 pub mod text;
@@ -115,6 +117,13 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
             config.analytics.retention_days
         )));
     }
+    if let Some(days) = config.privacy.conversation_retention_days
+        && !(1..=36_500).contains(&days)
+    {
+        return Err(StartError::Config(format!(
+            "privacy.conversation_retention_days = {days}: keep closed conversations 1 to 36500 days, or leave it unset to keep them"
+        )));
+    }
     let articles = match &config.help_center.dir {
         Some(dir) => Some(
             articles::Articles::open(dir, config.help_center.url.clone())
@@ -152,6 +161,9 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
     if state.config.analytics.enabled {
         let retention = state.config.analytics.retention_days;
         tokio::spawn(analytics::fold_regularly(state.db.clone(), retention, state.shutdown.clone()));
+    }
+    if let Some(days) = state.config.privacy.conversation_retention_days {
+        tokio::spawn(privacy::forget_regularly(state.db.clone(), days, state.shutdown.clone()));
     }
     if state.config.assignment.auto {
         tokio::spawn(sweep(state.clone()));

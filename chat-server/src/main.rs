@@ -52,6 +52,60 @@ enum Command {
         #[command(subcommand)]
         command: AgentCommand,
     },
+    /// A visitor's data: hand it over, or erase it (SECURITY.md).
+    Visitor {
+        #[command(subcommand)]
+        command: VisitorCommand,
+    },
+    /// Copy the SQLite database to a new file while the server runs (on Postgres: pg_dump).
+    Backup {
+        /// The copy to write; it must not exist yet.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// What agents read and changed, newest first, as JSON lines.
+    Audit {
+        /// Only this agent's actions.
+        #[arg(long)]
+        agent: Option<String>,
+        /// Only actions on this conversation.
+        #[arg(long)]
+        conversation: Option<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum VisitorCommand {
+    /// Print everything kept about a visitor as JSON: conversations, messages (notes marked private),
+    /// what they sent along, ratings.
+    Export(WhichVisitor),
+    /// Erase everything a visitor wrote and who they were, in every conversation of theirs; what the
+    /// reports count stays, anonymous.
+    Delete(WhichVisitor),
+}
+
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+struct WhichVisitor {
+    /// The e-mail the visitor gave (any case; given by them or signed by the site).
+    #[arg(long)]
+    email: Option<String>,
+    /// The user id the host site signed.
+    #[arg(long)]
+    user_id: Option<String>,
+}
+
+impl WhichVisitor {
+    fn key(self) -> chat_server::db::VisitorKey {
+        match (self.email, self.user_id) {
+            (Some(email), _) => chat_server::db::VisitorKey::Email(email),
+            (None, Some(id)) => chat_server::db::VisitorKey::UserId(id),
+            (None, None) => unreachable!("clap requires one of --email and --user-id"),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,7 +189,47 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Agent { command: AgentCommand::Add { username, name, teams, capacity } }) => {
             add_agent(config, username, name, teams, capacity).await
         }
+        Some(Command::Visitor { command }) => visitor(config, command).await,
+        Some(Command::Backup { to }) => backup(config, &to).await,
+        Some(Command::Audit { agent, conversation, limit }) => {
+            let db = open(&config).await?;
+            for entry in db.audit_log(agent.as_deref(), conversation.as_deref(), limit).await? {
+                println!("{}", serde_json::to_string(&entry)?);
+            }
+            Ok(())
+        }
     }
+}
+
+async fn open(config: &Config) -> anyhow::Result<std::sync::Arc<dyn chat_server::db::Database>> {
+    chat_server::db::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", config.database_url))
+}
+
+async fn visitor(config: Config, command: VisitorCommand) -> anyhow::Result<()> {
+    let db = open(&config).await?;
+    match command {
+        VisitorCommand::Export(which) => {
+            let data = chat_server::privacy::export(db.as_ref(), &which.key(), "cli").await?;
+            println!("{}", serde_json::to_string_pretty(&data)?);
+        }
+        VisitorCommand::Delete(which) => {
+            let erased = chat_server::privacy::delete(db.as_ref(), &which.key(), "cli").await?;
+            println!("{erased} conversation(s) erased");
+        }
+    }
+    Ok(())
+}
+
+async fn backup(config: Config, to: &std::path::Path) -> anyhow::Result<()> {
+    if to.exists() {
+        bail!("{} exists already; give a new file name (a backup never overwrites)", to.display());
+    }
+    let db = open(&config).await?;
+    db.backup(to).await.with_context(|| format!("backing up to {}", to.display()))?;
+    println!("backed up to {}", to.display());
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -197,9 +291,7 @@ async fn add_agent(
     if password.chars().count() < 8 {
         bail!("the password must have at least 8 characters");
     }
-    let db = chat_server::db::connect(&config.database_url)
-        .await
-        .with_context(|| format!("cannot open the database {}", config.database_url))?;
+    let db = open(&config).await?;
     let hash =
         chat_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
     let teams: Vec<String> =

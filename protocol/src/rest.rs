@@ -145,3 +145,34 @@ pub struct ArticleCard {
     /// Where visitors read it: absolute when chat-server knows the help center's public URL.
     pub url: String,
 }
+
+/// Everything chat-server keeps about one visitor, for their access request (`chat-server visitor
+/// export`, `GET /api/agent/visitor`). Private notes are included, marked `private`: the operator decides
+/// what to hand over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorData {
+    /// Their conversations, oldest first.
+    pub conversations: Vec<VisitorConversation>,
+}
+
+/// One conversation of [`VisitorData`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorConversation {
+    /// As the inbox lists it, with the hand-over (page, searches, articles read, identity).
+    pub summary: crate::chat::ConversationSummary,
+    /// Every message, notes included.
+    pub messages: Vec<crate::chat::ChatMessage>,
+    /// The comment left with the rating, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating_comment: Option<String>,
+    /// The answer to "how likely are you to recommend us?" (0–10), if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommend: Option<u8>,
+}
+
+/// What deleting a visitor's data did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorDeleted {
+    /// How many conversations were erased.
+    pub conversations: usize,
+}

@@ -4,10 +4,12 @@
 mod analytics;
 mod limits;
 mod postgres;
+mod privacy;
 mod search;
 mod sqlite;
 
 pub use postgres::PostgresDatabase;
+pub use privacy::{AuditEntry, VisitorKey};
 pub use sqlite::SqliteDatabase;
 
 use async_trait::async_trait;
@@ -37,6 +39,9 @@ pub enum DbError {
     /// Applying migrations failed.
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// This backend cannot do it (with what to do instead).
+    #[error("{0}")]
+    Unsupported(&'static str),
     /// A stored JSON column does not parse.
     #[error("stored JSON: {0}")]
     Json(#[from] serde_json::Error),
@@ -234,6 +239,28 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn record_login_failure(&self, username: &str, now: i64, fresh_after: i64) -> Result<u32>;
     /// A good password: the count starts again.
     async fn clear_login_failures(&self, username: &str) -> Result<()>;
+
+    /// The ids of a visitor's conversations, oldest first; forgotten ones are not theirs any more.
+    async fn visitor_conversations(&self, visitor: &VisitorKey) -> Result<Vec<String>>;
+    /// Up to `limit` conversations closed before `before` (RFC 3339) and not forgotten, oldest first.
+    async fn expired_conversations(&self, before: &str, limit: u32) -> Result<Vec<String>>;
+    /// The comment and the 0–10 recommendation a conversation's rating holds.
+    async fn rating_details(&self, conversation_id: &str) -> Result<(Option<String>, Option<u8>)>;
+    /// Erases, in one transaction, what each conversation says and who had it, leaving each the context
+    /// given beside it, and makes the erased text leave the files (SQLite overwrites freed space and
+    /// checkpoints its log). Times, team, assignee, authors and scores stay for the reports.
+    async fn forget_conversations(&self, forgotten: &[(String, EscalationContext)], at: &str) -> Result<()>;
+    /// Appends an entry to the agents' audit log.
+    async fn record_audit(&self, entry: &AuditEntry) -> Result<()>;
+    /// The latest `limit` audit entries, of one agent and one conversation when given, newest first.
+    async fn audit_log(
+        &self,
+        agent: Option<&str>,
+        conversation_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>>;
+    /// A consistent copy of everything into a new file at `to`, taken while the server runs.
+    async fn backup(&self, to: &std::path::Path) -> Result<()>;
 }
 
 /// How many waiting conversations one hand-out looks at: more than any desk has agents free for.

@@ -15,7 +15,7 @@ use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Result};
-use super::{analytics, limits, line, search};
+use super::{AuditEntry, VisitorKey, analytics, limits, line, privacy, search};
 use crate::analytics::conversations::{ConversationFacts, MessageFact};
 use crate::analytics::report::StoredEvent;
 use crate::assignment::{self, Slot, Waiting};
@@ -56,6 +56,8 @@ impl SqliteDatabase {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Erased text is overwritten, not left in free space for a file reader to find.
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(5));
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
@@ -276,8 +278,8 @@ impl Database for SqliteDatabase {
         sqlx::query(
             "INSERT INTO conversations
                 (id, visitor_token_hash, team, context, identity_verified, identity_details_verified,
-                 created_at, visitor_id, search_text)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 created_at, visitor_id, search_text, visitor_email)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&new.id)
         .bind(&new.token_hash)
@@ -288,6 +290,7 @@ impl Database for SqliteDatabase {
         .bind(now())
         .bind(new.identity_verified.then(|| new.context.identity.as_ref().map(|i| i.id.clone())).flatten())
         .bind(search::conversation_text(&new.context))
+        .bind(new.context.identity.as_ref().and_then(|i| i.email.as_deref()).map(privacy::stored_email))
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -741,6 +744,76 @@ impl Database for SqliteDatabase {
 
     async fn clear_login_failures(&self, username: &str) -> Result<()> {
         sqlx::query(limits::CLEAR).bind(username).execute(&self.writer).await?;
+        Ok(())
+    }
+
+    async fn visitor_conversations(&self, visitor: &VisitorKey) -> Result<Vec<String>> {
+        let (sql, key) = privacy::key_text(visitor);
+        Ok(sqlx::query_scalar(sql).bind(key).fetch_all(&self.pool).await?)
+    }
+
+    async fn expired_conversations(&self, before: &str, limit: u32) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(privacy::EXPIRED)
+            .bind(before)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn rating_details(&self, conversation_id: &str) -> Result<(Option<String>, Option<u8>)> {
+        let row: Option<(Option<String>, Option<i64>)> =
+            sqlx::query_as(privacy::RATING).bind(conversation_id).fetch_optional(&self.pool).await?;
+        let (comment, recommend) = row.unwrap_or_default();
+        Ok((comment, recommend.and_then(|r| u8::try_from(r).ok())))
+    }
+
+    async fn forget_conversations(&self, forgotten: &[(String, EscalationContext)], at: &str) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        for (id, context) in forgotten {
+            sqlx::query(privacy::FORGET_MESSAGES).bind(id).execute(&mut *tx).await?;
+            sqlx::query(privacy::FORGET_RATING).bind(id).execute(&mut *tx).await?;
+            let context = serde_json::to_string(context)?;
+            sqlx::query(privacy::FORGET_CONVERSATION)
+                .bind(id)
+                .bind(context)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        // The old page images stay in the write-ahead log until a checkpoint copies the new ones over.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.writer).await?;
+        Ok(())
+    }
+
+    async fn record_audit(&self, entry: &AuditEntry) -> Result<()> {
+        sqlx::query(privacy::AUDIT)
+            .bind(&entry.at)
+            .bind(&entry.agent)
+            .bind(&entry.action)
+            .bind(&entry.conversation_id)
+            .bind(&entry.detail)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn audit_log(
+        &self,
+        agent: Option<&str>,
+        conversation_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
+        let query =
+            sqlx::query_as(privacy::AUDIT_READ).bind(agent).bind(conversation_id).bind(i64::from(limit));
+        let rows: Vec<privacy::AuditRow> = query.fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(privacy::audit_entry).collect())
+    }
+
+    async fn backup(&self, to: &std::path::Path) -> Result<()> {
+        // VACUUM INTO writes a consistent, compact copy from one read transaction: chat goes on meanwhile.
+        let to = to.to_str().ok_or(DbError::Unsupported("the backup path must be UTF-8"))?;
+        sqlx::query("VACUUM INTO $1").bind(to).execute(&self.pool).await?;
         Ok(())
     }
 }

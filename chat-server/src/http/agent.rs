@@ -1,5 +1,5 @@
-//! Agent REST: login and logout with a cookie session, ratings, canned replies, the help center and the
-//! search over every conversation.
+//! Agent REST: login and logout with a cookie session, ratings, canned replies, the help center, the
+//! search over every conversation, and a visitor's data (export, delete).
 
 use std::sync::Arc;
 
@@ -8,12 +8,15 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use protocol::chat::{ConversationSummary, ErrorCode};
-use protocol::rest::{AgentLogin, AgentRatings, AgentSession, ArticleCard, CannedReply};
+use protocol::rest::{
+    AgentLogin, AgentRatings, AgentSession, ArticleCard, CannedReply, VisitorData, VisitorDeleted,
+};
 
 use super::{ApiError, agent_session, agent_session_csrf};
 use crate::AppState;
 use crate::auth;
-use crate::db::DbError;
+use crate::db::{DbError, VisitorKey};
+use crate::privacy;
 
 /// Name of the HttpOnly session cookie.
 pub const SESSION_COOKIE: &str = "answerdesk_agent";
@@ -84,6 +87,7 @@ pub(super) async fn login(
     let expires = jiff::Timestamp::now().as_second() + SESSION_SECONDS;
     state.db.create_session(&auth::token_hash(&token), &record.info.username, &csrf, expires).await?;
     tracing::info!(agent = %record.info.username, "agent logged in");
+    privacy::audit(state.db.as_ref(), &record.info.username, "login", None, None).await;
     let mut response = Json(AgentSession { agent: record.info, csrf }).into_response();
     response.headers_mut().insert(header::SET_COOKIE, session_cookie(&state, &token, SESSION_SECONDS)?);
     Ok(response)
@@ -115,7 +119,8 @@ pub(super) async fn logout(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    agent_session_csrf(&state, &headers).await?;
+    let agent = agent_session_csrf(&state, &headers).await?;
+    privacy::audit(state.db.as_ref(), &agent.username, "logout", None, None).await;
     if let Some(hash) = super::session_hash(&headers) {
         state.db.delete_session(&hash).await?;
         // Sockets opened with this session close now, not when the page is next reloaded.
@@ -192,6 +197,59 @@ pub(super) async fn search(
     headers: HeaderMap,
     Query(query): Query<SearchQuery>,
 ) -> Result<Json<Vec<ConversationSummary>>, ApiError> {
-    agent_session(&state, &headers).await?;
-    Ok(Json(state.db.search(&query.q, SEARCH_LISTED).await?))
+    let (agent, _) = agent_session(&state, &headers).await?;
+    let found = state.db.search(&query.q, SEARCH_LISTED).await?;
+    // What was searched may be a visitor's name or e-mail: the log keeps how many were found.
+    privacy::audit(
+        state.db.as_ref(),
+        &agent.username,
+        "search",
+        None,
+        Some(format!("{} found", found.len())),
+    )
+    .await;
+    Ok(Json(found))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct VisitorQuery {
+    email: Option<String>,
+    user_id: Option<String>,
+}
+
+impl VisitorQuery {
+    fn key(self) -> Result<VisitorKey, ApiError> {
+        match (self.email, self.user_id) {
+            (Some(email), None) if !email.trim().is_empty() => Ok(VisitorKey::Email(email)),
+            (None, Some(id)) if !id.is_empty() => Ok(VisitorKey::UserId(id)),
+            _ => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::Invalid,
+                "name the visitor by one of ?email= or ?user_id=",
+            )),
+        }
+    }
+}
+
+/// Everything kept about one visitor, for their access request. Needs the CSRF token as well as the
+/// session: it is personal data in bulk.
+pub(super) async fn visitor_export(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<VisitorQuery>,
+) -> Result<Json<VisitorData>, ApiError> {
+    let agent = agent_session_csrf(&state, &headers).await?;
+    Ok(Json(privacy::export(state.db.as_ref(), &query.key()?, &agent.username).await?))
+}
+
+/// Erases everything one visitor wrote and who they were.
+pub(super) async fn visitor_delete(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<VisitorQuery>,
+) -> Result<Json<VisitorDeleted>, ApiError> {
+    let agent = agent_session_csrf(&state, &headers).await?;
+    let conversations = privacy::delete(state.db.as_ref(), &query.key()?, &agent.username).await?;
+    tracing::info!(agent = %agent.username, conversations, "visitor data erased");
+    Ok(Json(VisitorDeleted { conversations }))
 }

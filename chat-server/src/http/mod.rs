@@ -50,6 +50,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/agent/canned", get(agent::canned))
         .route("/api/agent/articles", get(agent::articles))
         .route("/api/agent/conversations", get(agent::search))
+        .route("/api/agent/visitor", get(agent::visitor_export).delete(agent::visitor_delete))
         .route("/api/agent/reports/help-center", get(analytics::help_center))
         .route("/api/agent/reports/conversations", get(analytics::conversations))
         .route("/api/agent/reports/gaps", get(analytics::gaps))

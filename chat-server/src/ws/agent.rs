@@ -74,7 +74,9 @@ async fn session_lives(state: &AppState, hash: &str) -> bool {
 
 async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, session: Session) {
     let Session { hash: session, csrf } = session;
-    let hello = tokio::time::timeout(super::HELLO_TIMEOUT, next_frame(&mut socket, ServerFrame::Error)).await;
+    let hello =
+        tokio::time::timeout(super::HELLO_TIMEOUT, next_frame(&mut socket, &mut true, ServerFrame::Error))
+            .await;
     match hello {
         Ok(Incoming::Frame(ClientFrame::Hello { version, csrf: sent })) => {
             if version != PROTOCOL_VERSION {
@@ -132,9 +134,10 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, sess
         let _ = socket.send(close(1001, "server restarting; reconnect")).await;
         return;
     }
+    let mut liveness = super::Liveness::new(Duration::from_secs(state.config.limits.ping_secs.max(1)));
     loop {
         tokio::select! {
-            incoming = next_frame(&mut socket, ServerFrame::Error) => match incoming {
+            incoming = next_frame(&mut socket, &mut liveness.heard, ServerFrame::Error) => match incoming {
                 Incoming::Frame(frame) => {
                     // Every action asks the database first: a session ended elsewhere acts no more.
                     let hint = matches!(frame, ClientFrame::Typing { .. });
@@ -190,6 +193,11 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>, agent: AgentInfo, sess
                     break;
                 }
             }
+            _ = liveness.ticks.tick() => {
+                if liveness.ping(&mut socket).await.is_err() {
+                    break;
+                }
+            }
             _ = shutdown.changed() => {
                 let _ = socket.send(close(1001, "server restarting; reconnect")).await;
                 break;
@@ -208,6 +216,8 @@ async fn handle(
     let reply = match frame {
         ClientFrame::Hello { .. } => refuse(ErrorCode::Invalid, "hello was already received"),
         ClientFrame::Open { conversation_id } => {
+            crate::privacy::audit(state.db.as_ref(), &agent.username, "open", Some(&conversation_id), None)
+                .await;
             let loaded = async {
                 let context = state.db.context(&conversation_id).await?;
                 let messages = state.db.messages_after(&conversation_id, 0, true).await?;
@@ -256,6 +266,18 @@ async fn handle(
             match state.db.assign(&conversation_id, assignee.as_deref(), team.as_deref()).await {
                 Ok(()) => {
                     tracing::info!(conversation = %conversation_id, by = %agent.username, ?assignee, ?team, "assigned");
+                    let detail = match &team {
+                        Some(team) => format!("to {} in {team}", assignee.as_deref().unwrap_or("nobody")),
+                        None => format!("to {}", assignee.as_deref().unwrap_or("nobody")),
+                    };
+                    crate::privacy::audit(
+                        state.db.as_ref(),
+                        &agent.username,
+                        "assign",
+                        Some(&conversation_id),
+                        Some(detail),
+                    )
+                    .await;
                     publish_summary(state, &conversation_id).await;
                     // Given back, moved or taken from someone: whoever has room now may get the next one.
                     crate::assignment::balance(state).await;
@@ -275,6 +297,14 @@ async fn handle(
         ClientFrame::Close { conversation_id } => match state.db.close(&conversation_id).await {
             Ok(()) => {
                 tracing::info!(conversation = %conversation_id, by = %agent.username, "closed");
+                crate::privacy::audit(
+                    state.db.as_ref(),
+                    &agent.username,
+                    "close",
+                    Some(&conversation_id),
+                    None,
+                )
+                .await;
                 state.hub.to_visitor(&conversation_id, visitor::ServerFrame::Closed);
                 publish_summary(state, &conversation_id).await;
                 crate::assignment::balance(state).await;

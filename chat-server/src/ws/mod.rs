@@ -50,6 +50,34 @@ fn refusal(refused: crate::net::Refused) -> axum::response::Response {
     (status, refused.to_string()).into_response()
 }
 
+/// Pings a socket every `every` and tells when its peer stopped answering: a peer that vanished without
+/// closing (a dropped mobile connection) is otherwise noticed only when a write fails, which may be never
+/// for a quiet conversation, and it holds a socket place meanwhile.
+struct Liveness {
+    ticks: tokio::time::Interval,
+    /// Whether anything (a pong, a frame) came in since the last ping.
+    heard: bool,
+}
+
+impl Liveness {
+    fn new(every: Duration) -> Self {
+        let start = tokio::time::Instant::now() + every;
+        let mut ticks = tokio::time::interval_at(start, every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Liveness { ticks, heard: true }
+    }
+
+    /// At a tick: `Ok` after sending the next ping, `Err` when nothing came since the last one (or the
+    /// socket is gone): the caller drops the socket.
+    async fn ping(&mut self, socket: &mut WebSocket) -> Result<(), ()> {
+        if !std::mem::replace(&mut self.heard, false) {
+            tracing::debug!("socket silent since the last ping; dropping it");
+            return Err(());
+        }
+        socket.send(Message::Ping(Default::default())).await.map_err(|_| ())
+    }
+}
+
 /// What came in on a socket.
 enum Incoming<T> {
     Frame(T),
@@ -62,10 +90,13 @@ enum Incoming<T> {
 /// Reads the next frame, answering malformed ones with `malformed(error)`.
 async fn next_frame<T: DeserializeOwned, E: Serialize>(
     socket: &mut WebSocket,
+    heard: &mut bool,
     malformed: impl Fn(ErrorFrame) -> E,
 ) -> Incoming<T> {
     loop {
-        let text = match socket.recv().await {
+        let received = socket.recv().await;
+        *heard |= matches!(received, Some(Ok(_)));
+        let text = match received {
             Some(Ok(Message::Text(text))) => text,
             Some(Ok(Message::Binary(_))) => {
                 let error = error(ErrorCode::Malformed, "binary frames are not part of the protocol");

@@ -59,7 +59,9 @@ pub(super) fn db_error(error: DbError, client_id: Option<String>) -> ErrorFrame 
 }
 
 async fn run(mut socket: WebSocket, state: Arc<AppState>) {
-    let hello = tokio::time::timeout(super::HELLO_TIMEOUT, next_frame(&mut socket, ServerFrame::Error)).await;
+    let hello =
+        tokio::time::timeout(super::HELLO_TIMEOUT, next_frame(&mut socket, &mut true, ServerFrame::Error))
+            .await;
     let (token, after_seq) = match hello {
         Ok(Incoming::Frame(ClientFrame::Hello { version, token, after_seq })) => {
             if version != PROTOCOL_VERSION {
@@ -137,9 +139,11 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
         let _ = socket.send(close(1001, "server restarting; reconnect and resume")).await;
         return;
     }
+    let mut liveness =
+        super::Liveness::new(std::time::Duration::from_secs(state.config.limits.ping_secs.max(1)));
     loop {
         tokio::select! {
-            incoming = next_frame(&mut socket, ServerFrame::Error) => match incoming {
+            incoming = next_frame(&mut socket, &mut liveness.heard, ServerFrame::Error) => match incoming {
                 Incoming::Frame(frame) => {
                     if handle(&state, &id, &mut socket, &mut visit, frame).await.is_err() {
                         break;
@@ -186,6 +190,11 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
                 if visit.typing.due().is_some() => {
                 if let Some(typing) = visit.typing.flush(Instant::now()) {
                     state.hub.to_agents(agent::ServerFrame::Typing { conversation_id: id.clone(), typing });
+                }
+            }
+            _ = liveness.ticks.tick() => {
+                if liveness.ping(&mut socket).await.is_err() {
+                    break;
                 }
             }
             _ = shutdown.changed() => {

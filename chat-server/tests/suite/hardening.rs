@@ -179,3 +179,37 @@ async fn every_answer_says_nosniff_and_leaks_no_referrer() {
         assert!(headers.contains_key("referrer-policy"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_socket_that_stops_answering_pings_is_dropped_and_one_that_answers_stays() {
+    use futures_util::StreamExt;
+    use protocol::visitor;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let server = start(|config| config.limits.ping_secs = 1).await;
+    let first = start_conversation(&server.http).await;
+    let second = start_conversation(&server.http).await;
+    let (mut silent, _) = crate::support::visitor(&server, &first.visitor_token, 0).await;
+    let (mut answering, _) = crate::support::visitor(&server, &second.visitor_token, 0).await;
+    // The answering client reads for 3.5 s, and tungstenite answers each ping as it reads; the silent one
+    // reads nothing, so its pings go unanswered.
+    let until = tokio::time::Instant::now() + Duration::from_millis(3500);
+    while let Ok(next) = tokio::time::timeout_at(until, answering.socket.next()).await {
+        assert!(
+            matches!(next, Some(Ok(Message::Ping(_) | Message::Text(_)))),
+            "the answering socket ended: {next:?}"
+        );
+    }
+    // The silent one was dropped: what was sent before comes first, then the end.
+    let ended = tokio::time::timeout(WAIT, async {
+        while let Some(Ok(message)) = silent.socket.next().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the silent socket is still open after three unanswered pings");
+    answering.send(&visitor::ClientFrame::Send { client_id: "a1".into(), body: "still here".into() }).await;
+    answering.until(|f| matches!(f, visitor::ServerFrame::Ack(_)).then_some(())).await;
+}

@@ -10,4 +10,5 @@ mod email;
 mod fuzz;
 mod hardening;
 mod multinode;
+mod privacy;
 mod support;

@@ -23,13 +23,14 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 const USAGE: &str =
-    "usage: cargo xtask <demo | test | eval | fuzz [--cases N] | bench [--quick] [build|chat|query|weight|browser]>
+    "usage: cargo xtask <demo | test | eval | fuzz [--cases N] | bench [--quick] [build|chat|query|weight|browser|soak]>
 
   demo   build the help center and the widget; serve a demo storefront on http://127.0.0.1:8081/
   test   run every test (what CI runs, without fmt and clippy)
   eval   measure search quality on ../shared/eval
   fuzz   run every fuzz target long (20,000 cases each unless --cases says otherwise)
-  bench  measure performance against peers; tables and JSON go to bench/results/";
+  bench  measure performance against peers; tables and JSON go to bench/results/
+         (soak, 30 minutes of chat with reconnect storms and a restart, runs only when named)";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();

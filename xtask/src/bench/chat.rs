@@ -22,21 +22,14 @@ const EVENT_RATE: u32 = 5_000;
 const EVENT_VISITORS: usize = 1_000;
 /// Handshakes in flight while connecting visitors.
 const PARALLEL_CONNECTS: usize = 64;
-const AGENT: &str = "bench";
+pub(super) const AGENT: &str = "bench";
 
 pub fn run(options: &Options) -> anyhow::Result<Section> {
     raise_fd_limit()?;
     let steps: &[usize] = if options.quick { &[100, 500] } else { &[1_000, 2_500, 5_000, 10_000] };
     let phase = Duration::from_secs(if options.quick { 2 } else { 5 });
     let config = options.scratch.join("chat.toml");
-    // The bench comes from one IP at rates no visitor reaches: lift the abuse limits, nothing else.
-    std::fs::write(
-        &config,
-        "[limits]\nconversations_per_hour = 4000000000\nmessages_per_minute = 4000000000\n\
-         logins_per_15_minutes = 1000\nsockets_per_ip = 1000000\nmax_sockets = 1000000\n\
-         connections_per_ip = 1000000\nmax_connections = 1000000\n\
-         [analytics]\nbatches_per_minute = 4000000000\n",
-    )?;
+    std::fs::write(&config, lifted_limits())?;
     let runtime = tokio::runtime::Runtime::new()?;
 
     let mut md = format!(
@@ -177,6 +170,15 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
         json: json!({"rate": RATE, "phase_s": phase.as_secs(), "steps": rows_json, "targets": verdicts, "kill_9": kill_json,
             "events": events_json}),
     })
+}
+
+/// The settings every bench node runs with. The bench comes from one IP at rates no visitor reaches:
+/// lift the abuse limits, nothing else.
+pub(super) fn lifted_limits() -> &'static str {
+    "[limits]\nconversations_per_hour = 4000000000\nmessages_per_minute = 4000000000\n\
+     logins_per_15_minutes = 1000\nsockets_per_ip = 1000000\nmax_sockets = 1000000\n\
+     connections_per_ip = 1000000\nmax_connections = 1000000\n\
+     [analytics]\nbatches_per_minute = 4000000000\n"
 }
 
 fn yes(ok: bool) -> &'static str {
@@ -392,13 +394,18 @@ async fn compare(load: &Load, first: u64, reader: &str) -> anyhow::Result<Killed
 
 /// A chat-server child process; SIGKILLed when dropped (the kill -9 check relies on that).
 #[derive(Debug)]
-struct Node {
+pub(super) struct Node {
     child: Child,
-    address: String,
+    pub(super) address: String,
 }
 
 impl Node {
-    fn spawn(options: &Options, config: &Path, database_url: &str, name: &str) -> anyhow::Result<Node> {
+    pub(super) fn spawn(
+        options: &Options,
+        config: &Path,
+        database_url: &str,
+        name: &str,
+    ) -> anyhow::Result<Node> {
         let log = std::fs::File::create(options.scratch.join(format!("{name}.log")))?;
         let mut child = Command::new(options.bin.join("chat-server"))
             .arg("--config")
@@ -418,8 +425,18 @@ impl Node {
         Ok(Node { address: address.to_owned(), child })
     }
 
+    /// Stops the node as a deploy would (SIGTERM: sockets told to reconnect, queued writes finished) and
+    /// waits for it to exit.
+    pub(super) fn stop_gracefully(&mut self) -> anyhow::Result<()> {
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id())?);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM)?;
+        let status = self.child.wait()?;
+        anyhow::ensure!(status.success(), "chat-server exited with {status} after SIGTERM");
+        Ok(())
+    }
+
     /// Resident memory now (VmRSS).
-    fn rss(&self) -> anyhow::Result<u64> {
+    pub(super) fn rss(&self) -> anyhow::Result<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
         let kib = status
             .lines()
@@ -437,7 +454,7 @@ impl Drop for Node {
     }
 }
 
-fn add_agent(options: &Options, database_url: &str) -> anyhow::Result<()> {
+pub(super) fn add_agent(options: &Options, database_url: &str) -> anyhow::Result<()> {
     let output = Command::new(options.bin.join("chat-server"))
         .args(["agent", "add", AGENT, "--database-url", database_url])
         .env("CHAT_SERVER_AGENT_PASSWORD", AGENT_PASSWORD)
@@ -449,7 +466,7 @@ fn add_agent(options: &Options, database_url: &str) -> anyhow::Result<()> {
 
 /// Visitors and the server each hold a socket per connection: lift the soft fd limit to the hard one.
 /// Child processes inherit it.
-fn raise_fd_limit() -> anyhow::Result<()> {
+pub(super) fn raise_fd_limit() -> anyhow::Result<()> {
     use nix::sys::resource::{Resource, getrlimit, setrlimit};
     let (_, hard) = getrlimit(Resource::RLIMIT_NOFILE)?;
     setrlimit(Resource::RLIMIT_NOFILE, hard, hard)?;
@@ -459,7 +476,7 @@ fn raise_fd_limit() -> anyhow::Result<()> {
 
 /// A throwaway Postgres cluster in a temp folder, stopped when dropped.
 #[derive(Debug)]
-struct Postgres {
+pub(super) struct Postgres {
     bin: PathBuf,
     data: PathBuf,
     port: u16,
@@ -475,7 +492,7 @@ fn postgres_bin() -> Option<PathBuf> {
     dirs.into_iter().rev().find(|d| d.join("initdb").is_file())
 }
 
-fn postgres_version() -> Option<String> {
+pub(super) fn postgres_version() -> Option<String> {
     let out = Command::new(postgres_bin()?.join("postgres")).arg("--version").output().ok()?;
     // "postgres (PostgreSQL) 15.18 (Debian …)"
     Some(String::from_utf8_lossy(&out.stdout).split_whitespace().nth(2)?.to_string())
@@ -494,7 +511,7 @@ fn pg_command(bin: &Path, tool: &str) -> Command {
 }
 
 impl Postgres {
-    fn start(_options: &Options) -> anyhow::Result<Postgres> {
+    pub(super) fn start(_options: &Options) -> anyhow::Result<Postgres> {
         crate::tools::ensure_postgres()?;
         let bin = postgres_bin().context("no initdb under /usr/lib/postgresql")?;
         let dir = tempfile::Builder::new().prefix("answerdesk-bench-pg-").tempdir()?;
@@ -527,11 +544,11 @@ impl Postgres {
         Ok(Postgres { bin, data, port, _dir: dir })
     }
 
-    fn url(&self, database: &str) -> String {
+    pub(super) fn url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
 
-    fn create_database(&self, name: &str) -> anyhow::Result<()> {
+    pub(super) fn create_database(&self, name: &str) -> anyhow::Result<()> {
         let out = pg_command(&self.bin, "createdb")
             .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", name])
             .output()?;

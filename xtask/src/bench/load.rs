@@ -36,12 +36,17 @@ struct Times {
     delivered: HashMap<u64, Instant>,
 }
 
-/// A visitor: its conversation, token and the sending half of its socket.
+/// A visitor: its conversation, token, node, the sending half of its socket and the task reading the other.
 #[derive(Debug)]
 pub struct VisitorClient {
     pub conversation_id: String,
     pub token: String,
+    /// Index of its node in [`Load`]'s list.
+    pub node: usize,
     sink: SplitSink<Socket, Message>,
+    reader: tokio::task::JoinHandle<()>,
+    /// The highest seq it has seen (acks and messages): where it resumes after a reconnect.
+    seen: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Visitors and one agent connected to a set of nodes.
@@ -130,17 +135,36 @@ impl Load {
             .error_for_status()?
             .json()
             .await?;
+        let seen = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (sink, reader) = self.open_socket(node, &started.visitor_token, seen.clone()).await?;
+        Ok(VisitorClient {
+            conversation_id: started.conversation_id,
+            token: started.visitor_token,
+            node,
+            sink,
+            reader,
+            seen,
+        })
+    }
+
+    /// Opens a visitor socket on `node` with `token`, says hello from the last seq seen, waits for the
+    /// welcome, and reads the rest in a task that records acks.
+    async fn open_socket(
+        &self,
+        node: usize,
+        token: &str,
+        seen: Arc<std::sync::atomic::AtomicU64>,
+    ) -> anyhow::Result<(SplitSink<Socket, Message>, tokio::task::JoinHandle<()>)> {
+        let address = &self.nodes[node];
         let (mut socket, _) = tokio::time::timeout(
             WAIT,
             tokio_tungstenite::connect_async(format!("ws://{address}/ws/visitor")),
         )
         .await
         .context("visitor socket: timed out")??;
-        let hello = visitor::ClientFrame::Hello {
-            version: PROTOCOL_VERSION,
-            token: started.visitor_token.clone(),
-            after_seq: 0,
-        };
+        let after_seq = seen.load(std::sync::atomic::Ordering::Relaxed);
+        let hello =
+            visitor::ClientFrame::Hello { version: PROTOCOL_VERSION, token: token.to_owned(), after_seq };
         socket.send(Message::text(serde_json::to_string(&hello)?)).await?;
         match tokio::time::timeout(WAIT, socket.next()).await {
             Ok(Some(Ok(Message::Text(text)))) if text.contains("welcome") => {}
@@ -148,17 +172,59 @@ impl Load {
         }
         let (sink, mut stream) = socket.split();
         let acked = self.times.clone();
-        tokio::spawn(async move {
+        let reader = tokio::spawn(async move {
             while let Some(Ok(frame)) = stream.next().await {
                 let Message::Text(text) = frame else { continue };
-                if let Ok(visitor::ServerFrame::Ack(ack)) = serde_json::from_str(text.as_str())
-                    && let Some(n) = number(&ack.client_id)
-                {
-                    acked.lock().unwrap_or_else(|e| e.into_inner()).acked.insert(n, Instant::now());
+                match serde_json::from_str(text.as_str()) {
+                    Ok(visitor::ServerFrame::Ack(ack)) => {
+                        seen.fetch_max(ack.seq, std::sync::atomic::Ordering::Relaxed);
+                        if let Some(n) = number(&ack.client_id) {
+                            acked.lock().unwrap_or_else(|e| e.into_inner()).acked.insert(n, Instant::now());
+                        }
+                    }
+                    Ok(visitor::ServerFrame::Message(message)) => {
+                        seen.fetch_max(message.seq, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    _ => {}
                 }
             }
         });
-        Ok(VisitorClient { conversation_id: started.conversation_id, token: started.visitor_token, sink })
+        Ok((sink, reader))
+    }
+
+    /// Points node `index` at a new address (a node restarted on another port).
+    pub fn move_node(&mut self, index: usize, address: String) {
+        self.nodes[index] = address;
+    }
+
+    /// Drops the sockets of the visitors `which` picks and opens them again at once, `parallel` handshakes
+    /// at a time, each resuming from the last seq it saw (as the widget does). Returns how many.
+    pub async fn reconnect(
+        &mut self,
+        which: impl Fn(&VisitorClient) -> bool,
+        parallel: usize,
+    ) -> anyhow::Result<usize> {
+        let picked: Vec<usize> = (0..self.visitors.len()).filter(|&i| which(&self.visitors[i])).collect();
+        for &i in &picked {
+            let visitor = &mut self.visitors[i];
+            visitor.reader.abort();
+            let _ = visitor.sink.close().await;
+        }
+        let this = &*self;
+        let opened: Vec<(usize, anyhow::Result<_>)> = stream::iter(picked.iter().copied())
+            .map(|i| async move {
+                let v = &this.visitors[i];
+                (i, this.open_socket(v.node, &v.token, v.seen.clone()).await)
+            })
+            .buffer_unordered(parallel)
+            .collect()
+            .await;
+        for (i, socket) in opened {
+            let (sink, reader) = socket.with_context(|| format!("visitor {i} reconnecting"))?;
+            self.visitors[i].sink = sink;
+            self.visitors[i].reader = reader;
+        }
+        Ok(picked.len())
     }
 
     /// Offers `rate` messages per second for `duration`, round-robin over the visitors, then waits (bounded)

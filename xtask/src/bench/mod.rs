@@ -2,7 +2,8 @@
 //!
 //! Parts, each in its own file: [`build`] (kb-builder vs Pagefind), [`chat`] (chat-server under load),
 //! [`query`] (query latency through kb-core), [`weight`] (widget and index bytes), [`browser`] (time to
-//! first answer against Pagefind's UI and query latency, in headless Chromium). Every part returns a
+//! first answer against Pagefind's UI and query latency, in headless Chromium), and, only when asked for,
+//! [`soak`] (chat-server for 30 minutes with reconnect storms and a restart). Every part returns a
 //! markdown table and a JSON value; both are printed and written to `bench/results/` (`--quick` writes to
 //! `bench/results/quick/`, so a smoke run never overwrites the committed full results).
 //!
@@ -15,6 +16,7 @@ pub mod chat;
 mod events;
 mod load;
 pub mod query;
+pub mod soak;
 pub mod weight;
 
 use std::path::{Path, PathBuf};
@@ -46,13 +48,15 @@ pub struct Options {
 }
 
 const PARTS: [&str; 5] = ["build", "chat", "query", "weight", "browser"];
+/// Parts run only when named: they take long.
+const ON_REQUEST: [&str; 1] = ["soak"];
 
 /// `cargo xtask bench [--quick] [part…]`.
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
     let parts: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with("--")).collect();
-    if let Some(unknown) = parts.iter().find(|p| !PARTS.contains(p)) {
-        bail!("unknown bench part {unknown:?}; parts: {}", PARTS.join(", "));
+    if let Some(unknown) = parts.iter().find(|p| !PARTS.contains(p) && !ON_REQUEST.contains(p)) {
+        bail!("unknown bench part {unknown:?}; parts: {}, {}", PARTS.join(", "), ON_REQUEST.join(", "));
     }
     let bin = target_dir().join("release");
     if cfg!(debug_assertions) {
@@ -83,6 +87,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             "chat" => chat::run(&options),
             "query" => query::run(&options),
             "weight" => weight::run(&options),
+            "soak" => soak::run(&options),
             _ => browser::run(&options),
         }
         .with_context(|| format!("bench part {part}"))?;

@@ -46,3 +46,16 @@ fn every_seed_is_an_article_and_its_html_is_clean() {
         assert_eq!(fuzzing::script_capable(&html), None, "{html}");
     }
 }
+
+/// Most mutations must reach the renderer: a fuzzer whose cases die in the front matter fuzzes only the
+/// front matter.
+#[test]
+fn most_mutated_articles_reach_the_renderer() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = fuzzing::mutated_text(fuzzing::seeds("articles"));
+    let built = (0..400)
+        .filter(|_| build(strategy.new_tree(&mut runner).expect("a case").current().into_bytes()).is_some())
+        .count();
+    assert!(built >= 200, "only {built} of 400 mutated articles got past parsing");
+}

@@ -1,5 +1,6 @@
 //! `kb-builder search`: query a built knowledge base from the terminal, exactly as the widget would.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -98,10 +99,11 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
         }
         eprintln!("snippets from bodies: {}", summary(&snippets));
     }
+    let mut out = String::new();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&hits)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&hits)?)?;
     } else if hits.is_empty() {
-        println!("no results for {:?}", args.query);
+        writeln!(out, "no results for {:?}", args.query)?;
     } else {
         for (rank, hit) in hits.iter().enumerate() {
             let mut snippet = String::new();
@@ -112,7 +114,8 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
                 at = range.end;
             }
             snippet.push_str(&hit.snippet.text[at..]);
-            println!(
+            writeln!(
+                out,
                 "{:>2}. {} [{} {}] score {:.2}\n    {}\n    {}",
                 rank + 1,
                 hit.title,
@@ -121,14 +124,20 @@ pub fn run(args: SearchArgs) -> anyhow::Result<ExitCode> {
                 hit.score,
                 hit.url,
                 snippet.replace('\n', " ")
-            );
+            )?;
         }
         let verdict = if confidence.is_confident() {
             "confident: the widget shows the first hit as the answer"
         } else {
             "unsure: the widget offers a person next to these"
         };
-        println!("{verdict} (coverage {:.2}, margin {:.2})", confidence.coverage, confidence.margin);
+        writeln!(out, "{verdict} (coverage {:.2}, margin {:.2})", confidence.coverage, confidence.margin)?;
+    }
+    // `kb-builder search … | head` closes the pipe once it has read enough: the reader's choice, not an
+    // error (printing would panic on it).
+    match std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        written => written?,
     }
     Ok(if hits.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -121,6 +121,27 @@ fn build_writes_entries_manifest_and_help_center() {
 }
 
 #[test]
+fn search_into_a_closed_pipe_ends_quietly() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("dist");
+    let out = out.to_str().unwrap();
+    assert!(
+        kb_builder(&fixtures(), &["build", "--quiet", "--content", "valid", "--out", out]).status.success()
+    );
+    // Like `kb-builder search … | head -0`: the reader has gone before the first line is written.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_kb-builder"))
+        .args(["search", "--index", out, "--lang", "vi", "chinh sach doi tra"])
+        .current_dir(fixtures())
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{:?}: {}", output.status, stderr(&output));
+    assert_eq!(stderr(&output), "");
+}
+
+#[test]
 fn built_index_answers_unaccented_vietnamese_and_english() {
     let temp = tempfile::tempdir().unwrap();
     let out = temp.path().join("dist");

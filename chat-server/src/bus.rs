@@ -117,7 +117,7 @@ async fn deliver(state: &AppState, wire: Wire) {
 }
 
 async fn message(state: &AppState, id: &str, seq: u64) -> Option<protocol::chat::ChatMessage> {
-    match state.db.messages_after(id, seq.saturating_sub(1), true).await {
+    match state.db.messages_after(id, seq.saturating_sub(1), crate::db::Notes::Included).await {
         Ok(messages) => messages.into_iter().find(|m| m.seq == seq),
         Err(e) => {
             tracing::error!(conversation = %id, error = %e, "reading a message failed");

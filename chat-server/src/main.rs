@@ -14,7 +14,7 @@ struct Cli {
     /// TOML settings file (every key optional; see chat-server/README.md).
     #[arg(long, short, env = "CHAT_SERVER_CONFIG", global = true)]
     config: Option<PathBuf>,
-    /// SQLite file path or sqlite:// URL; overrides the file.
+    /// SQLite file path, sqlite:// URL or postgres:// URL; overrides the file.
     #[arg(long, env = "DATABASE_URL", global = true)]
     database_url: Option<String>,
     /// Address to listen on, e.g. 0.0.0.0:8787 (port 0 picks a free port); overrides the file.

@@ -48,7 +48,7 @@ pub async fn export(db: &dyn Database, visitor: &VisitorKey, by: &str) -> Result
         let (rating_comment, recommend) = db.rating_details(&id).await?;
         conversations.push(VisitorConversation {
             summary: db.summary(&id).await?,
-            messages: db.messages_after(&id, 0, true).await?,
+            messages: db.messages_after(&id, 0, crate::db::Notes::Included).await?,
             rating_comment,
             recommend,
         });

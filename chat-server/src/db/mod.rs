@@ -1,5 +1,5 @@
-//! Storage seam: everything chat-server keeps goes through [`Database`], so a Postgres backend can sit
-//! beside the SQLite one without touching the handlers.
+//! Storage seam: everything chat-server keeps goes through [`Database`], implemented for SQLite (one
+//! node) and Postgres (several), so the handlers never know which.
 
 mod analytics;
 mod limits;
@@ -95,6 +95,24 @@ pub struct NewConversation {
     pub identity_details_verified: bool,
 }
 
+/// Whose read pointer moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// The visitor's.
+    Visitor,
+    /// The agents' (one pointer for the whole desk).
+    Agents,
+}
+
+/// Whether agents' private notes come with a conversation's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notes {
+    /// For agents (and the bus, which carries both kinds).
+    Included,
+    /// For the visitor.
+    Left,
+}
+
 /// A message to append.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -145,10 +163,10 @@ pub trait Database: Send + Sync + std::fmt::Debug {
         &self,
         conversation_id: &str,
         after_seq: u64,
-        include_private: bool,
+        notes: Notes,
     ) -> Result<Vec<ChatMessage>>;
     /// Records how far the visitor (or the agents) have read; never moves backwards.
-    async fn mark_read(&self, conversation_id: &str, by_visitor: bool, up_to_seq: u64) -> Result<()>;
+    async fn mark_read(&self, conversation_id: &str, reader: Reader, up_to_seq: u64) -> Result<()>;
     /// Changes assignee and optionally team.
     async fn assign(&self, conversation_id: &str, assignee: Option<&str>, team: Option<&str>) -> Result<()>;
     /// Closes a conversation (idempotent).

@@ -7,7 +7,10 @@ use protocol::rest::{AgentInfo, AgentRatings};
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 
-use super::{AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Result};
+use super::{
+    AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Notes, Reader,
+    Result,
+};
 use super::{AuditEntry, VisitorKey, analytics, limits, line, privacy, search};
 use crate::analytics::conversations::{ConversationFacts, MessageFact};
 use crate::analytics::report::StoredEvent;
@@ -252,7 +255,7 @@ impl Database for PostgresDatabase {
         &self,
         conversation_id: &str,
         after_seq: u64,
-        include_private: bool,
+        notes: Notes,
     ) -> Result<Vec<ChatMessage>> {
         let rows = sqlx::query(
             "SELECT * FROM messages WHERE conversation_id = $1 AND seq > $2 AND (NOT private OR $3)
@@ -260,14 +263,14 @@ impl Database for PostgresDatabase {
         )
         .bind(conversation_id)
         .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))
-        .bind(include_private)
+        .bind(notes == Notes::Included)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(message_from).collect()
     }
 
-    async fn mark_read(&self, conversation_id: &str, by_visitor: bool, up_to_seq: u64) -> Result<()> {
-        let sql = if by_visitor {
+    async fn mark_read(&self, conversation_id: &str, reader: Reader, up_to_seq: u64) -> Result<()> {
+        let sql = if reader == Reader::Visitor {
             "UPDATE conversations SET visitor_read_seq = GREATEST(visitor_read_seq, LEAST($1, last_seq)) WHERE id = $2"
         } else {
             "UPDATE conversations SET agent_read_seq = GREATEST(agent_read_seq, LEAST($1, last_seq)) WHERE id = $2"

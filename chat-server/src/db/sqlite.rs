@@ -14,7 +14,10 @@ use sqlx::sqlite::{
 use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Result};
+use super::{
+    AgentRecord, Appended, Conversation, Database, DbError, NewConversation, NewMessage, Notes, Reader,
+    Result,
+};
 use super::{AuditEntry, VisitorKey, analytics, limits, line, privacy, search};
 use crate::analytics::conversations::{ConversationFacts, MessageFact};
 use crate::analytics::report::StoredEvent;
@@ -336,7 +339,7 @@ impl Database for SqliteDatabase {
         &self,
         conversation_id: &str,
         after_seq: u64,
-        include_private: bool,
+        notes: Notes,
     ) -> Result<Vec<ChatMessage>> {
         let rows = sqlx::query(
             "SELECT * FROM messages WHERE conversation_id = ? AND seq > ? AND (private = 0 OR ?)
@@ -344,14 +347,14 @@ impl Database for SqliteDatabase {
         )
         .bind(conversation_id)
         .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))
-        .bind(include_private)
+        .bind(notes == Notes::Included)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(message_from).collect()
     }
 
-    async fn mark_read(&self, conversation_id: &str, by_visitor: bool, up_to_seq: u64) -> Result<()> {
-        let sql = if by_visitor {
+    async fn mark_read(&self, conversation_id: &str, reader: Reader, up_to_seq: u64) -> Result<()> {
+        let sql = if reader == Reader::Visitor {
             "UPDATE conversations SET visitor_read_seq = MAX(visitor_read_seq, MIN(?, last_seq)) WHERE id = ?"
         } else {
             "UPDATE conversations SET agent_read_seq = MAX(agent_read_seq, MIN(?, last_seq)) WHERE id = ?"
@@ -864,10 +867,10 @@ mod tests {
         assert!(matches!(closed.await.unwrap(), Err(DbError::Closed)));
         assert!(matches!(missing.await.unwrap(), Err(DbError::NotFound)));
 
-        let stored = db.messages_after("open", 0, false).await.unwrap();
+        let stored = db.messages_after("open", 0, Notes::Left).await.unwrap();
         let stored_seqs: Vec<u64> = stored.iter().map(|m| m.seq).collect();
         assert_eq!(stored_seqs, (1..=150).collect::<Vec<u64>>(), "each client id stored once, no gaps");
         assert_eq!(db.conversation("open").await.unwrap().last_seq, 150);
-        assert!(db.messages_after("closed", 0, false).await.unwrap().is_empty());
+        assert!(db.messages_after("closed", 0, Notes::Left).await.unwrap().is_empty());
     }
 }

@@ -32,7 +32,7 @@ pub(super) async fn proposal(
         Some(id) => {
             let conversation = state.db.conversation(id).await?;
             let context = state.db.context(id).await?;
-            let messages = state.db.messages_after(id, 0, false).await?;
+            let messages = state.db.messages_after(id, 0, crate::db::Notes::Left).await?;
             Material::from_conversation(&context, conversation.team, &messages)
         }
         None => Material::default(),

@@ -147,7 +147,7 @@ pub(super) async fn messages(
         tracing::warn!(conversation = %id, "visitor token used for another conversation");
         return Err(DbError::NotFound.into());
     }
-    Ok(Json(state.db.messages_after(&id, after.after_seq, false).await?))
+    Ok(Json(state.db.messages_after(&id, after.after_seq, crate::db::Notes::Left).await?))
 }
 
 pub(super) async fn leave_message(

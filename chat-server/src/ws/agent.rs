@@ -220,7 +220,8 @@ async fn handle(
                 .await;
             let loaded = async {
                 let context = state.db.context(&conversation_id).await?;
-                let messages = state.db.messages_after(&conversation_id, 0, true).await?;
+                let messages =
+                    state.db.messages_after(&conversation_id, 0, crate::db::Notes::Included).await?;
                 let earlier = state.db.earlier_summaries(&conversation_id, EARLIER_LISTED).await?;
                 Ok::<_, crate::db::DbError>((context, messages, earlier))
             };
@@ -242,7 +243,7 @@ async fn handle(
             return Ok(());
         }
         ClientFrame::Read { conversation_id, up_to_seq } => {
-            match state.db.mark_read(&conversation_id, false, up_to_seq).await {
+            match state.db.mark_read(&conversation_id, crate::db::Reader::Agents, up_to_seq).await {
                 Ok(()) => {
                     state.hub.to_visitor(&conversation_id, visitor::ServerFrame::Read { up_to_seq });
                     publish_summary(state, &conversation_id).await;

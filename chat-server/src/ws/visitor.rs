@@ -94,7 +94,7 @@ async fn run(mut socket: WebSocket, state: Arc<AppState>) {
     // Subscribe before reading the replay, so a message committed in between arrives live; the seq
     // check below drops whatever the replay already delivered.
     let mut live = state.hub.subscribe_conversation(&id);
-    let replay = match state.db.messages_after(&id, after_seq, false).await {
+    let replay = match state.db.messages_after(&id, after_seq, crate::db::Notes::Left).await {
         Ok(replay) => replay,
         Err(e) => {
             let _ = send(&mut socket, &ServerFrame::Error(db_error(e, None))).await;
@@ -311,7 +311,7 @@ async fn handle(
             if up_to_seq <= visit.read {
                 return Ok(());
             }
-            match state.db.mark_read(id, true, up_to_seq).await {
+            match state.db.mark_read(id, crate::db::Reader::Visitor, up_to_seq).await {
                 Ok(()) => {
                     visit.read = up_to_seq;
                     let read = agent::ServerFrame::Read { conversation_id: id.to_owned(), up_to_seq };

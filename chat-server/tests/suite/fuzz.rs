@@ -25,6 +25,9 @@ struct Fuzzed {
     server: Server,
     cookie: String,
     csrf: String,
+    /// The server's database, to close each case's conversation: open ones pile up in every agent's inbox,
+    /// and a long run would measure that rather than the frames.
+    db: std::sync::Arc<dyn chat_server::db::Database>,
 }
 
 /// One server for every case, with limits out of the way (the cases come from one address, fast).
@@ -47,7 +50,8 @@ fn fuzzed() -> &'static Fuzzed {
             let (cookie, session) = login(&server, "lan").await;
             (server, cookie, session.csrf)
         });
-        Fuzzed { runtime, server, cookie, csrf }
+        let db = runtime.block_on(chat_server::db::connect(&server.database_url)).unwrap();
+        Fuzzed { runtime, server, cookie, csrf, db }
     })
 }
 
@@ -110,12 +114,15 @@ proptest! {
             }
             let probe = visitor::ClientFrame::Send { client_id: "probe".into(), body: "still there?".into() };
             let _ = socket.send(Message::text(serde_json::to_string(&probe).unwrap())).await;
-            answered::<visitor::ServerFrame>(&mut socket, |frame| match frame {
+            let outcome = answered::<visitor::ServerFrame>(&mut socket, |frame| match frame {
                 visitor::ServerFrame::Ack(ack) => ack.client_id == "probe",
                 visitor::ServerFrame::Error(error) => error.client_id.as_deref() == Some("probe") || error.client_id.is_none() && !hello_first,
                 _ => false,
             })
-            .await
+            .await;
+            // Closed, it leaves every agent's inbox (see `Fuzzed::db`).
+            let _ = fuzzed.db.close(&id).await;
+            outcome
         });
         prop_assert_eq!(outcome, Ok(()));
         prop_assert_eq!(PANICS.load(Ordering::SeqCst), 0, "a handler panicked");
@@ -139,10 +146,12 @@ proptest! {
             }
             let probe = agent::ClientFrame::Open { conversation_id: id.clone() };
             let _ = socket.send(Message::text(serde_json::to_string(&probe).unwrap())).await;
-            answered::<agent::ServerFrame>(&mut socket, |frame| {
+            let outcome = answered::<agent::ServerFrame>(&mut socket, |frame| {
                 matches!(frame, agent::ServerFrame::History { conversation_id, .. } if *conversation_id == id)
             })
-            .await
+            .await;
+            let _ = fuzzed.db.close(&id).await;
+            outcome
         });
         prop_assert_eq!(outcome, Ok(()));
         prop_assert_eq!(PANICS.load(Ordering::SeqCst), 0, "a handler panicked");

@@ -96,7 +96,7 @@ async fn erasing(db: Arc<dyn Database>) {
         let kept = EscalationContext { lang: "vi".into(), articles, ..EscalationContext::default() };
         assert_eq!(summary.context, kept, "{id}: only the language and the articles' ids stay");
         assert!(summary.preview.unwrap_or_default().is_empty(), "{id}: the preview is gone");
-        let messages = db.messages_after(id, 0, true).await.unwrap();
+        let messages = db.messages_after(id, 0, chat_server::db::Notes::Included).await.unwrap();
         assert!(messages.iter().all(|m| m.body.is_empty()), "{id}: {messages:?}");
         assert_eq!(messages.len(), 3, "{id}: the messages stay, as times and authors");
     }

@@ -188,6 +188,9 @@ pub struct Limits {
     /// the last ping is closed, so a peer that vanished without closing (a phone that lost its network)
     /// frees its place within two of them.
     pub ping_secs: u64,
+    /// Resident memory, in MiB, past which new sockets and conversations are refused (503) while open ones
+    /// go on. Unset: no budget (the caps above still hold).
+    pub max_memory_mb: Option<u64>,
 }
 
 impl Default for Limits {
@@ -205,6 +208,7 @@ impl Default for Limits {
             max_connections: 4_096,
             header_timeout_secs: 30,
             ping_secs: 30,
+            max_memory_mb: None,
         }
     }
 }

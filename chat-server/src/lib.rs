@@ -63,6 +63,8 @@ pub struct AppState {
     pub event_limit: limits::RateLimiter,
     /// Open WebSockets per client address and in all.
     pub sockets: net::Caps,
+    /// The memory budget new sockets and conversations must fit in.
+    pub memory: net::MemoryBudget,
     /// The help center's articles, when `help_center.dir` is set.
     pub articles: Option<articles::Articles>,
     /// Every waiting conversation's place in line, for the visitor sockets ([`assignment::keep_places`]).
@@ -144,6 +146,7 @@ pub async fn state(config: Config, shutdown: watch::Receiver<bool>) -> Result<Ar
         login_limit: limiter("login", limits.logins_per_15_minutes, Duration::from_secs(900)),
         event_limit: limiter("events", config.analytics.batches_per_minute, Duration::from_secs(60)),
         sockets: net::Caps::new(limits.sockets_per_ip, limits.max_sockets),
+        memory: net::MemoryBudget::new(limits.max_memory_mb.map(|mb| mb.saturating_mul(1024 * 1024))),
         events: config.analytics.enabled.then(|| analytics::Collector::start(db.clone(), shutdown.clone())),
         hub: hub::Hub::default(),
         expected_wait: std::sync::Mutex::new(None),

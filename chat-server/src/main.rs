@@ -99,11 +99,11 @@ struct WhichVisitor {
 }
 
 impl WhichVisitor {
-    fn key(self) -> chat_server::db::VisitorKey {
+    fn key(self) -> anyhow::Result<chat_server::db::VisitorKey> {
         match (self.email, self.user_id) {
-            (Some(email), _) => chat_server::db::VisitorKey::Email(email),
-            (None, Some(id)) => chat_server::db::VisitorKey::UserId(id),
-            (None, None) => unreachable!("clap requires one of --email and --user-id"),
+            (Some(email), _) if !email.trim().is_empty() => Ok(chat_server::db::VisitorKey::Email(email)),
+            (None, Some(id)) if !id.is_empty() => Ok(chat_server::db::VisitorKey::UserId(id)),
+            _ => bail!("name the visitor: --email or --user-id, not empty"),
         }
     }
 }
@@ -211,11 +211,11 @@ async fn visitor(config: Config, command: VisitorCommand) -> anyhow::Result<()> 
     let db = open(&config).await?;
     match command {
         VisitorCommand::Export(which) => {
-            let data = chat_server::privacy::export(db.as_ref(), &which.key(), "cli").await?;
+            let data = chat_server::privacy::export(db.as_ref(), &which.key()?, "cli").await?;
             println!("{}", serde_json::to_string_pretty(&data)?);
         }
         VisitorCommand::Delete(which) => {
-            let erased = chat_server::privacy::delete(db.as_ref(), &which.key(), "cli").await?;
+            let erased = chat_server::privacy::delete(db.as_ref(), &which.key()?, "cli").await?;
             println!("{erased} conversation(s) erased");
         }
     }

@@ -157,9 +157,61 @@ pub enum Refused {
     /// The server holds as many as it may.
     #[error("the server is full; try again in a minute")]
     Full,
+    /// The server is past its memory budget.
+    #[error("the server is short of memory; try again in a minute")]
+    LowOnMemory,
     /// This address holds as many as one address may.
     #[error("too many open connections from your address")]
     TooManyFromAddress,
+}
+
+/// A memory budget (`limits.max_memory_mb`): past it, new sockets and conversations are refused while
+/// what is open goes on, so a flood ends in clean refusals instead of the kernel's OOM killer.
+#[derive(Debug)]
+pub struct MemoryBudget {
+    limit_bytes: Option<u64>,
+    /// When resident memory was last read, and what it was.
+    last: Mutex<Option<(std::time::Instant, u64)>>,
+}
+
+/// How stale a memory reading may be: reading /proc on every admission would cost more than it saves.
+const MEMORY_READ_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+impl MemoryBudget {
+    /// A budget of `limit_bytes`, or none.
+    pub fn new(limit_bytes: Option<u64>) -> Self {
+        MemoryBudget { limit_bytes, last: Mutex::new(None) }
+    }
+
+    /// Admits one more unless the process is past its budget.
+    pub fn admit(&self) -> Result<(), Refused> {
+        let Some(limit) = self.limit_bytes else { return Ok(()) };
+        let mut last = self.last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let resident = match *last {
+            Some((at, bytes)) if at.elapsed() < MEMORY_READ_EVERY => bytes,
+            _ => {
+                let bytes = resident_bytes().unwrap_or(0);
+                *last = Some((std::time::Instant::now(), bytes));
+                bytes
+            }
+        };
+        if resident > limit { Err(Refused::LowOnMemory) } else { Ok(()) }
+    }
+}
+
+/// This process's resident memory: `VmRSS` of /proc/self/status on Linux; `None` where there is none (the
+/// budget then admits everything).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
 }
 
 #[cfg(test)]

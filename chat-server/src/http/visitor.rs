@@ -87,6 +87,7 @@ pub(super) async fn start(
     if !state.start_limit.allow(&client.key()).await {
         return Err(rate_limited());
     }
+    within_memory(&state)?;
     let token = auth::random_token();
     let mut context = request.context.bounded();
     let team = team_for(&state, &mut context).await;
@@ -150,12 +151,22 @@ pub(super) async fn messages(
     Ok(Json(state.db.messages_after(&id, after.after_seq, crate::db::Notes::Left).await?))
 }
 
+/// A new conversation only while the server is within its memory budget: 503, and the visitor is told to
+/// try again, rather than a server killed for everyone.
+fn within_memory(state: &AppState) -> Result<(), ApiError> {
+    state.memory.admit().map_err(|refused| {
+        tracing::warn!(%refused, "conversation refused");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::RateLimited, refused.to_string())
+    })
+}
+
 pub(super) async fn leave_message(
     State(state): State<Arc<AppState>>,
     client: super::ClientIp,
     Json(request): Json<LeaveMessage>,
 ) -> Result<(StatusCode, Json<TicketCreated>), ApiError> {
     check_version(request.version)?;
+    within_memory(&state)?;
     let email = request.email.trim();
     if !protocol::plausible_email(email) {
         return Err(ApiError::new(

@@ -34,7 +34,7 @@ fn admit(
     state: &crate::AppState,
     client: crate::http::ClientIp,
 ) -> Result<crate::net::Held, crate::net::Refused> {
-    state.sockets.admit(Some(client.0)).inspect_err(|refused| {
+    state.memory.admit().and_then(|()| state.sockets.admit(Some(client.0))).inspect_err(|refused| {
         tracing::warn!(client = %client.0, %refused, "socket refused");
     })
 }
@@ -44,7 +44,9 @@ fn admit(
 fn refusal(refused: crate::net::Refused) -> axum::response::Response {
     use axum::response::IntoResponse;
     let status = match refused {
-        crate::net::Refused::Full => axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        crate::net::Refused::Full | crate::net::Refused::LowOnMemory => {
+            axum::http::StatusCode::SERVICE_UNAVAILABLE
+        }
         crate::net::Refused::TooManyFromAddress => axum::http::StatusCode::TOO_MANY_REQUESTS,
     };
     (status, refused.to_string()).into_response()

@@ -213,3 +213,25 @@ async fn a_socket_that_stops_answering_pings_is_dropped_and_one_that_answers_sta
     answering.send(&visitor::ClientFrame::Send { client_id: "a1".into(), body: "still here".into() }).await;
     answering.until(|f| matches!(f, visitor::ServerFrame::Ack(_)).then_some(())).await;
 }
+
+#[tokio::test]
+async fn past_its_memory_budget_the_server_refuses_new_conversations_and_sockets_cleanly() {
+    use protocol::visitor;
+
+    // A budget below what any server holds: everything new is refused, cleanly.
+    let tight = start(|config| config.limits.max_memory_mb = Some(1)).await;
+    let refused = crate::support::start_conversation_raw(&tight.http, context(Some("returns"))).await;
+    assert_eq!(refused.status(), 503);
+    let error: ErrorFrame = refused.json().await.unwrap();
+    assert!(error.message.contains("short of memory"), "{}", error.message);
+    let socket = Visitor::connect(&format!("{}/ws/visitor", tight.ws), &[]).await;
+    assert!(socket.is_err(), "a socket opened past the budget");
+    assert_eq!(reqwest::get(format!("{}/healthz", tight.http)).await.unwrap().status(), 200, "still serving");
+
+    // A budget the server fits in: nothing changes.
+    let roomy = start(|config| config.limits.max_memory_mb = Some(64 * 1024)).await;
+    let started = start_conversation(&roomy.http).await;
+    let (mut guest, _) = crate::support::visitor(&roomy, &started.visitor_token, 0).await;
+    guest.send(&visitor::ClientFrame::Send { client_id: "m1".into(), body: "xin chào".into() }).await;
+    guest.until(|f| matches!(f, visitor::ServerFrame::Ack(_)).then_some(())).await;
+}

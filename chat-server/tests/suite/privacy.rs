@@ -323,6 +323,9 @@ async fn a_backup_taken_while_serving_restores_identical_and_the_cli_exports_and
     assert_eq!(lines.lines().filter(|l| l.contains(r#""action":"export""#)).count(), 3, "{lines}");
     let neither = chat_server_binary(&copy, &["visitor", "delete"]);
     assert!(!neither.status.success(), "a delete that names nobody is refused");
+    let blank = chat_server_binary(&copy, &["visitor", "delete", "--email", " "]);
+    assert!(!blank.status.success(), "a blank e-mail names nobody");
+    assert!(String::from_utf8_lossy(&blank.stderr).contains("not empty"));
 
     // The live database did not change.
     assert_eq!(privacy::export(live.as_ref(), &vy, "test").await.unwrap(), from_live);

@@ -32,6 +32,23 @@ pub struct EvalArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also write one line per query to this file: the first relevant hit's rank and the confidence's
+    /// signals (what `cargo xtask eval` calibrates "Best answer" from).
+    #[arg(long, conflicts_with = "rankings")]
+    details: Option<PathBuf>,
+}
+
+/// One query's outcome, for `--details`.
+#[derive(Debug, Serialize)]
+struct Detail<'a> {
+    qid: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    split: Option<&'a str>,
+    /// 1-based rank of the first relevant hit in the top 10.
+    rank: Option<usize>,
+    confidence: kb_core::Confidence,
+    /// The hits' scores, best first.
+    scores: Vec<f32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -145,6 +162,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             );
         }
         let (kb, rounds) = crate::search::open(&out)?;
+        let mut details = String::new();
         for query in &queries {
             let lang = query
                 .lang
@@ -156,13 +174,32 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             let results =
                 rounds.run(kb.search_cards(&SearchRequest::new(&query.query).lang(lang).limit(10)))?;
             rounds.take();
+            let scores = results.hits.iter().map(|h| h.score).collect();
             let ranked: Vec<String> = results.hits.into_iter().map(|h| h.id).collect();
             let first_right = add(&ranked, query);
+            if args.details.is_some() {
+                let detail = Detail {
+                    qid: &query.qid,
+                    split: query.split.as_deref(),
+                    rank: ranked
+                        .iter()
+                        .take(10)
+                        .position(|id| query.relevant_ids.contains(id))
+                        .map(|i| i + 1),
+                    confidence: results.confidence,
+                    scores,
+                };
+                details.push_str(&serde_json::to_string(&detail)?);
+                details.push('\n');
+            }
             right += usize::from(first_right);
             if results.confidence.is_confident() {
                 confident += 1;
                 confident_right += usize::from(first_right);
             }
+        }
+        if let Some(path) = &args.details {
+            std::fs::write(path, details).with_context(|| format!("cannot write {}", path.display()))?;
         }
         true
     };

@@ -6,7 +6,11 @@
 //!   demand ([`Split`], see [`lazy`]; native only).
 //! - [`KnowledgeBase`]: opens those pieces from any [`lazy::ChunkSource`] (HTTP in the browser, a folder,
 //!   memory) and answers [`SearchRequest`]s with [`Hit`]s (title, URL, highlighted [`Snippet`], score),
-//!   fetching only what each question needs.
+//!   fetching only what each question needs, and judges whether the first hit is the answer
+//!   ([`confidence`]).
+//! - How visitors type is read before searching: Vietnamese chat abbreviations are spelled out
+//!   ([`analysis::spell_out_chat`]: "ko dc" → không được), and the language a question is written in can
+//!   be told from its words ([`KnowledgeBase::language_for`]).
 //!
 //! ```
 //! use kb_core::{Article, Indexer, KnowledgeBase, Lang, SearchRequest};
@@ -49,6 +53,7 @@ mod plan;
 mod query;
 pub mod schema;
 mod search;
+mod snippet;
 mod synonyms;
 
 pub use article::Article;
@@ -58,7 +63,8 @@ pub use confidence::{Confidence, ConfidenceLevel};
 pub use indexer::Indexer;
 pub use lang::{Lang, UnknownLang};
 pub use lazy::{Body, Split};
-pub use search::{ArticleView, Hit, KnowledgeBase, SearchRequest, SearchResults, Snippet, escape_html};
+pub use search::{ArticleView, Hit, KnowledgeBase, SearchRequest, SearchResults};
+pub use snippet::{Snippet, escape_html};
 pub use synonyms::Synonyms;
 
 /// Everything that can go wrong in the engine.

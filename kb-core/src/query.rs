@@ -166,96 +166,93 @@ pub(crate) fn unknown_words(lang: Lang, text: &str, typing: bool, lexicon: &dyn 
     words
 }
 
-/// Builds the plan for `text` over the fields of `langs`. `None` when the text has no searchable word.
+/// Builds the plan for `text` over the fields of `lang`, with that language's `synonyms`.
+/// `None` when the text has no searchable word.
 ///
 /// `typing`: the visitor is still typing, so the last word also matches as a prefix ("ref" → refund).
 pub(crate) fn build(
     schema: &KbSchema,
-    langs: &[Lang],
+    lang: Lang,
     text: &str,
     typing: bool,
     lexicon: &dyn Lexicon,
     synonyms: &SynonymTable,
 ) -> Option<Node> {
     let mut clauses: Vec<Node> = Vec::new();
-    for &lang in langs {
-        let tokens = analysis::tokens(lang, text);
-        if !tokens.iter().any(|t| t.kind == TermKind::Word) {
+    let tokens = analysis::tokens(lang, text);
+    if !tokens.iter().any(|t| t.kind == TermKind::Word) {
+        return None;
+    }
+    let prefix = prefix_token(&tokens, text, typing);
+    let mut add = |node: Node| clauses.push(node);
+
+    let words = searchable_words(lang, &tokens);
+    let mut seen: Vec<&str> = Vec::new();
+    for word in &words {
+        if seen.contains(&word.text.as_str()) {
             continue;
         }
-        let prefix = prefix_token(&tokens, text, typing);
-        let mut add = |node: Node| clauses.push(node);
-
-        let words = searchable_words(lang, &tokens);
-        let mut seen: Vec<&str> = Vec::new();
-        for word in &words {
-            if seen.contains(&word.text.as_str()) {
-                continue;
-            }
-            seen.push(&word.text);
-            add(zones(schema, lang, 1.0, |field, boost| term(field, &word.text, boost)));
-            let distance = typo_distance(&word.text);
-            if wants_near(lang, word, prefix, lexicon) {
-                let near = lexicon.near(lang, &word.text, distance, FUZZY_EXPANSIONS);
-                let alternatives: Vec<Node> = near
-                    .iter()
-                    .map(|t| zones(schema, lang, FUZZY_BOOST[usize::from(distance)], |f, b| term(f, t, b)))
-                    .collect();
-                if !alternatives.is_empty() {
-                    add(best(alternatives));
-                }
-            }
-        }
-        let searched = |position: usize| words.iter().any(|w| w.position == position);
-        for token in &tokens {
-            let boost = match token.kind {
-                TermKind::Accented if searched(token.position) => ACCENT_BOOST,
-                TermKind::Pair => PAIR_BOOST,
-                TermKind::Code => CODE_BOOST,
-                _ => continue,
-            };
-            if !seen.contains(&token.text.as_str()) {
-                seen.push(&token.text);
-                add(zones(schema, lang, boost, |field, boost| term(field, &token.text, boost)));
-            }
-        }
-        if lang == Lang::En {
-            for pair in words.windows(2) {
-                let gap = pair[1].position - pair[0].position;
-                if gap <= 1 + PHRASE_SLOP as usize && pair[0].text != pair[1].text {
-                    add(zones(schema, lang, PHRASE_BOOST, |field, boost| {
-                        phrase(field, &[(0, &pair[0].text), (gap, &pair[1].text)], boost)
-                    }));
-                }
-            }
-        }
-        let typed: Vec<&str> =
-            tokens.iter().filter(|t| t.kind == TermKind::Word).map(|t| t.text.as_str()).collect();
-        for alternatives in synonyms.alternatives(lang, &typed) {
-            let phrases: Vec<Node> = alternatives
+        seen.push(&word.text);
+        add(zones(schema, lang, 1.0, |field, boost| term(field, &word.text, boost)));
+        let distance = typo_distance(&word.text);
+        if wants_near(lang, word, prefix, lexicon) {
+            let near = lexicon.near(lang, &word.text, distance, FUZZY_EXPANSIONS);
+            let alternatives: Vec<Node> = near
                 .iter()
-                .map(|words| {
-                    zones(schema, lang, SYNONYM_BOOST, |field, boost| match words.as_slice() {
-                        [(_, word)] => term(field, word, boost),
-                        // Two syllables are a pair term: cheaper than a phrase and scored the same way.
-                        [(_, a), (_, b)] if lang == Lang::Vi => term(field, &format!("{a} {b}"), boost),
-                        words => phrase(
-                            field,
-                            &words.iter().map(|(p, w)| (*p, w.as_str())).collect::<Vec<_>>(),
-                            boost,
-                        ),
-                    })
-                })
+                .map(|t| zones(schema, lang, FUZZY_BOOST[usize::from(distance)], |f, b| term(f, t, b)))
                 .collect();
-            add(best(phrases));
+            if !alternatives.is_empty() {
+                add(best(alternatives));
+            }
         }
-        if let Some(prefix) = prefix {
-            add(zones(schema, lang, PREFIX_BOOST, |field, boost| {
-                let words = lexicon.prefixed(field, &prefix.text, PREFIX_TERMS);
-                let terms = words.iter().map(|word| Term::from_field_text(field, word)).collect();
-                Node::AnyOf { terms, score: boost }
-            }));
+    }
+    let searched = |position: usize| words.iter().any(|w| w.position == position);
+    for token in &tokens {
+        let boost = match token.kind {
+            TermKind::Accented if searched(token.position) => ACCENT_BOOST,
+            TermKind::Pair => PAIR_BOOST,
+            TermKind::Code => CODE_BOOST,
+            _ => continue,
+        };
+        if !seen.contains(&token.text.as_str()) {
+            seen.push(&token.text);
+            add(zones(schema, lang, boost, |field, boost| term(field, &token.text, boost)));
         }
+    }
+    if lang == Lang::En {
+        for pair in words.windows(2) {
+            let gap = pair[1].position - pair[0].position;
+            if gap <= 1 + PHRASE_SLOP as usize && pair[0].text != pair[1].text {
+                add(zones(schema, lang, PHRASE_BOOST, |field, boost| {
+                    phrase(field, &[(0, &pair[0].text), (gap, &pair[1].text)], boost)
+                }));
+            }
+        }
+    }
+    let typed: Vec<&str> =
+        tokens.iter().filter(|t| t.kind == TermKind::Word).map(|t| t.text.as_str()).collect();
+    for alternatives in synonyms.alternatives(lang, &typed) {
+        let phrases: Vec<Node> = alternatives
+            .iter()
+            .map(|words| {
+                zones(schema, lang, SYNONYM_BOOST, |field, boost| match words.as_slice() {
+                    [(_, word)] => term(field, word, boost),
+                    // Two syllables are a pair term: cheaper than a phrase and scored the same way.
+                    [(_, a), (_, b)] if lang == Lang::Vi => term(field, &format!("{a} {b}"), boost),
+                    words => {
+                        phrase(field, &words.iter().map(|(p, w)| (*p, w.as_str())).collect::<Vec<_>>(), boost)
+                    }
+                })
+            })
+            .collect();
+        add(best(phrases));
+    }
+    if let Some(prefix) = prefix {
+        add(zones(schema, lang, PREFIX_BOOST, |field, boost| {
+            let words = lexicon.prefixed(field, &prefix.text, PREFIX_TERMS);
+            let terms = words.iter().map(|word| Term::from_field_text(field, word)).collect();
+            Node::AnyOf { terms, score: boost }
+        }));
     }
     if clauses.is_empty() { None } else { Some(Node::Sum(clauses)) }
 }
@@ -303,7 +300,7 @@ mod tests {
     fn debug(lang: Lang, text: &str, typing: bool, known: bool) -> String {
         let schema = KbSchema::new();
         let query =
-            build(&schema, &[lang], text, typing, &Known(known), &SynonymTable::default()).expect("words");
+            build(&schema, lang, text, typing, &Known(known), &SynonymTable::default()).expect("words");
         format!("{query:?}")
     }
 
@@ -355,14 +352,9 @@ mod tests {
 
     #[test]
     fn text_without_words_builds_no_query() {
-        let none = build(
-            &KbSchema::new(),
-            &[Lang::Vi, Lang::En],
-            " ?!- ",
-            true,
-            &Known(true),
-            &SynonymTable::default(),
-        );
-        assert!(none.is_none());
+        for lang in Lang::ALL {
+            let none = build(&KbSchema::new(), lang, " ?!- ", true, &Known(true), &SynonymTable::default());
+            assert!(none.is_none());
+        }
     }
 }

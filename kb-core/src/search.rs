@@ -14,8 +14,9 @@
 //! again (so a gap costs a round trip, never a wrong answer). Bodies come after the first answer: hits carry
 //! the summary as their snippet until [`KnowledgeBase::snippets`] has fetched the bodies.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::ops::{Bound, Range};
+use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 
 use futures_util::FutureExt;
@@ -23,24 +24,18 @@ use futures_util::future::{BoxFuture, Shared, join_all, try_join_all};
 use serde::{Deserialize, Serialize};
 use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{
     DocAddress, DocSet, Index, IndexReader, ReloadPolicy, Searcher, TERMINATED, TantivyDocument, Term,
 };
 
-use crate::confidence::{self, Confidence};
+use crate::confidence::{self, Confidence, Coverage};
 use crate::lazy::{Body, ChunkSource, Entry, FetchStats, LazyDirectory, Split, is_not_loaded};
 use crate::plan::{self, Node, TermInfos};
 use crate::schema::{KbSchema, Zone};
+use crate::snippet::{self, Snippet, Wanted};
 use crate::synonyms::{SynonymTable, Synonyms};
 use crate::{Error, Lang, Result, analysis, query};
 
-/// Longest snippet, in characters.
-const SNIPPET_CHARS: usize = 160;
-/// How much of a body the snippet generator reads, in bytes: analysing (tokenizing, folding, stemming) every
-/// word of ten long hits was most of a query's time. A match further in shows the summary instead, as the
-/// highlighters of Lucene and Elasticsearch do past their own such limits.
-const SNIPPET_ANALYZED_BYTES: usize = 10_000;
 /// A search that still misses bytes after this many fetches of what it missed gives up (a bug, not a
 /// network problem: each attempt fetches everything the previous one missed).
 const MAX_ATTEMPTS: usize = 6;
@@ -82,53 +77,6 @@ impl SearchRequest {
     pub fn typing(mut self, typing: bool) -> Self {
         self.typing = typing;
         self
-    }
-}
-
-/// A piece of text with the byte ranges that matched the query. Render the ranges as highlights and
-/// everything as text (never as HTML).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Snippet {
-    /// The excerpt.
-    pub text: String,
-    /// Byte ranges of `text` to highlight, in order, not overlapping.
-    pub highlights: Vec<Range<usize>>,
-}
-
-impl Snippet {
-    /// HTML with `<mark>` around highlights and everything else escaped.
-    pub fn to_html(&self) -> String {
-        let mut html = String::with_capacity(self.text.len() + 16 * self.highlights.len());
-        let mut at = 0;
-        // Search returns sorted, disjoint ranges on character boundaries; a hand-made snippet that does
-        // not is rendered without its bad ranges rather than panicking.
-        for range in merged(&self.highlights) {
-            let (Some(before), Some(marked)) = (self.text.get(at..range.start), self.text.get(range.clone()))
-            else {
-                continue;
-            };
-            escape_html(before, &mut html);
-            html.push_str("<mark>");
-            escape_html(marked, &mut html);
-            html.push_str("</mark>");
-            at = range.end;
-        }
-        escape_html(&self.text[at..], &mut html);
-        html
-    }
-}
-
-/// Appends `text` to `out` with `&`, `<`, `>`, `"` and `'` escaped, so it is safe in HTML text and attributes.
-pub fn escape_html(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
     }
 }
 
@@ -258,6 +206,14 @@ impl KnowledgeBase {
         self.slots.iter().map(|s| s.lang).collect()
     }
 
+    /// The language to search `text` in first, for a visitor reading the `page` language: the language
+    /// the text is written in when its words say so clearly and the knowledge base has articles in it
+    /// ([`analysis::language_of`]), else `page`. An English question on the Vietnamese page finds the
+    /// English article first.
+    pub fn language_for(&self, text: &str, page: Lang) -> Lang {
+        analysis::language_of(text).filter(|lang| self.langs().contains(lang)).unwrap_or(page)
+    }
+
     /// Opens `lang` if it is not yet (fetching its entry).
     pub async fn open(&self, lang: Lang) -> Result<()> {
         self.index(lang).await.map(|_| ())
@@ -358,7 +314,9 @@ impl KnowledgeBase {
         };
         let indexes = try_join_all(langs.iter().map(|&lang| self.index(lang))).await?;
         let limit = request.limit.max(2);
-        let found = try_join_all(indexes.iter().map(|index| index.top(request, limit))).await?;
+        let read: Vec<Cow<'_, SearchRequest>> = indexes.iter().map(|index| index.read(request)).collect();
+        let found =
+            try_join_all(indexes.iter().zip(&read).map(|(index, request)| index.top(request, limit))).await?;
         let mut scored: Vec<(f32, usize, DocAddress)> = found
             .iter()
             .enumerate()
@@ -371,7 +329,7 @@ impl KnowledgeBase {
         let confidence = match scored.first() {
             Some(&(first, i, address)) => {
                 let second = scored.get(1).map_or(0.0, |&(score, _, _)| score);
-                let coverage = indexes[i].coverage(&request.text, address)?;
+                let coverage = indexes[i].coverage(&read[i].text, address)?;
                 confidence::judge(coverage, first, second)
             }
             None => Confidence::none(),
@@ -390,18 +348,18 @@ impl KnowledgeBase {
     /// does not match keeps the summary, highlighted where it matches.
     pub async fn snippets(&self, request: &SearchRequest, hits: &[Hit]) -> Result<Vec<Snippet>> {
         let bodies = try_join_all(hits.iter().map(|hit| self.body(hit.lang, &hit.body))).await?;
-        let mut generators: HashMap<Lang, Option<SnippetGenerator>> = HashMap::new();
+        let mut wanted: HashMap<Lang, Wanted> = HashMap::new();
         let mut snippets = Vec::with_capacity(hits.len());
         for (hit, body) in hits.iter().zip(bodies) {
-            if let std::collections::hash_map::Entry::Vacant(slot) = generators.entry(hit.lang) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = wanted.entry(hit.lang) {
                 let index = self.index(hit.lang).await?;
-                slot.insert(index.snippet_generator(request)?);
+                slot.insert(index.wanted(&index.read(request))?);
             }
-            let snippet = match generators.get_mut(&hit.lang).and_then(Option::as_mut) {
-                Some(generator) => snippet(generator, &body.text, &hit.summary),
-                None => Snippet { text: hit.summary.clone(), highlights: Vec::new() },
-            };
-            snippets.push(snippet);
+            let wanted = &wanted[&hit.lang];
+            snippets.push(
+                snippet::cut(wanted, &body.text)
+                    .unwrap_or_else(|| snippet::highlighted(wanted, &hit.summary)),
+            );
         }
         Ok(snippets)
     }
@@ -529,12 +487,21 @@ impl LangIndex {
         Err(Error::Fetch("the index kept asking for bytes it had just fetched".into()))
     }
 
+    /// `request` as this language reads it: Vietnamese chat abbreviations spelled out ("ko dc" → khong
+    /// duoc), see [`analysis::spell_out_chat`].
+    fn read<'r>(&self, request: &'r SearchRequest) -> Cow<'r, SearchRequest> {
+        match analysis::spell_out_chat(self.lang, &request.text) {
+            Cow::Borrowed(_) => Cow::Borrowed(request),
+            Cow::Owned(text) => Cow::Owned(SearchRequest { text, ..request.clone() }),
+        }
+    }
+
     /// The plan for `request`'s text in this language, its lexicon lookups served from memory (warm first).
     fn build_plan(&self, request: &SearchRequest) -> Result<Attempt<Option<Node>>> {
         let lexicon = self.lexicon();
         let plan = query::build(
             &self.schema,
-            &[self.lang],
+            self.lang,
             &request.text,
             request.typing,
             &lexicon,
@@ -701,14 +668,15 @@ impl LangIndex {
         })
     }
 
-    /// The snippet generator for `request` over bodies of this language (`None`: no searchable word).
-    fn snippet_generator(&self, request: &SearchRequest) -> Result<Option<SnippetGenerator>> {
+    /// What snippets of this language look for in bodies for `request`: the body terms of its plan (words,
+    /// accents, pairs, synonyms, near spellings), the rarer weighing more.
+    fn wanted(&self, request: &SearchRequest) -> Result<Wanted> {
         let Some(plan) = (match self.build_plan(request)? {
             Attempt::Done(plan) => plan,
             // Everything the plan reads was read by its search.
             Attempt::Missed => return Err(Error::Fetch("snippets before the search".into())),
         }) else {
-            return Ok(None);
+            return Ok(Wanted::default());
         };
         let body = self.schema.text_field(self.lang, Zone::Body);
         let mut words: Vec<Term> = Vec::new();
@@ -717,22 +685,20 @@ impl LangIndex {
                 words.push(term.clone());
             }
         });
-        // Rarer words count more when the generator picks the excerpt, as tantivy's own generator weighs.
-        let mut weights = std::collections::BTreeMap::new();
+        let mut weights = Vec::new();
         for term in words {
             let doc_freq = self.infos.doc_freq(&self.searcher, &term)?;
             if let (Some(word), true) = (term.value().as_str(), doc_freq > 0) {
-                weights.insert(word.to_string(), 1.0 / (1.0 + doc_freq as f32));
+                weights.push((word.to_string(), 1.0 / (1.0 + doc_freq as f32)));
             }
         }
-        let tokenizer = self.searcher.index().tokenizer_for_field(body)?;
-        Ok(Some(SnippetGenerator::new(weights, tokenizer, body, SNIPPET_CHARS)))
+        Ok(Wanted::new(self.lang, weights))
     }
 
-    /// The share of the query's meaning the article at `address` contains: its content words weighted by
-    /// how rare they are (IDF), so "covid" in every article counts less than "booster". Reads only
-    /// postings the search read.
-    fn coverage(&self, text: &str, address: DocAddress) -> Result<f32> {
+    /// How much of the query's meaning the article at `address` contains: its content words weighted by
+    /// how rare they are (IDF), so "covid" in every article counts less than "booster". Reads only postings
+    /// the search read.
+    fn coverage(&self, text: &str, address: DocAddress) -> Result<Coverage> {
         let lang = self.lang;
         let words = query::content_words(lang, text);
         let lexicon = self.lexicon();
@@ -762,7 +728,8 @@ impl LangIndex {
         if lexicon.missed() {
             return Err(Error::Fetch("confidence read bytes the search did not".into()));
         }
-        Ok(if total > 0.0 { found / total } else { 0.0 })
+        let all = if total > 0.0 { found / total } else { 0.0 };
+        Ok(Coverage { all, words: words.len() })
     }
 }
 
@@ -895,56 +862,4 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn text(doc: &TantivyDocument, field: Field) -> String {
     doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string()
-}
-
-/// The best body excerpt; the summary (highlighted where it matches) when the body has no match.
-fn snippet(generator: &mut SnippetGenerator, body: &str, summary: &str) -> Snippet {
-    let from_body = generator.snippet(prefix_within(body, SNIPPET_ANALYZED_BYTES));
-    if !from_body.highlighted().is_empty() {
-        return Snippet {
-            text: from_body.fragment().to_string(),
-            highlights: merged(from_body.highlighted()),
-        };
-    }
-    let from_summary = generator.snippet(summary);
-    if from_summary.highlighted().is_empty() {
-        Snippet { text: summary.to_string(), highlights: Vec::new() }
-    } else {
-        Snippet { text: from_summary.fragment().to_string(), highlights: merged(from_summary.highlighted()) }
-    }
-}
-
-/// The longest prefix of `text` of at most `max_bytes` bytes that ends on a character boundary.
-fn prefix_within(text: &str, max_bytes: usize) -> &str {
-    &text[..text.floor_char_boundary(max_bytes)]
-}
-
-/// Highlight ranges sorted and without overlaps: one word can match several terms (its folded form, its
-/// accented form, a syllable pair), and each reports the same range.
-fn merged(ranges: &[Range<usize>]) -> Vec<Range<usize>> {
-    let mut sorted = ranges.to_vec();
-    sorted.sort_by_key(|r| (r.start, r.end));
-    let mut out: Vec<Range<usize>> = Vec::with_capacity(sorted.len());
-    for range in sorted {
-        match out.last_mut() {
-            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
-            _ => out.push(range),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_analysed_prefix_never_splits_a_character() {
-        assert_eq!(prefix_within("đổi trả", 100), "đổi trả");
-        // "đ" is 2 bytes and "ổ" 3: a cut at byte 3 or 4 falls back to the end of "đ".
-        assert_eq!(prefix_within("đổi trả", 3), "đ");
-        assert_eq!(prefix_within("đổi trả", 4), "đ");
-        assert_eq!(prefix_within("đổi trả", 5), "đổ");
-        assert_eq!(prefix_within("abc", 0), "");
-    }
 }

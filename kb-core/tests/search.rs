@@ -120,6 +120,32 @@ fn language_filter_keeps_other_languages_out() {
 }
 
 #[test]
+fn a_question_is_searched_in_the_language_it_is_written_in_first() {
+    let kb = kb();
+    // On the Vietnamese page, an English question goes to the English articles, and the other way round.
+    let english = "what is the return policy";
+    assert_eq!(kb.language_for(english, Lang::Vi), Lang::En);
+    let hits = ids(&kb, SearchRequest::new(english).lang(Some(kb.language_for(english, Lang::Vi))));
+    assert_eq!(hits[0], (Lang::En, "return-policy".into()));
+    assert_eq!(kb.language_for("chinh sach doi tra", Lang::En), Lang::Vi);
+    assert_eq!(kb.language_for("ko nhan dc hang", Lang::En), Lang::Vi);
+    // A word both languages could own leaves the page's language.
+    assert_eq!(kb.language_for("COD", Lang::Vi), Lang::Vi);
+    assert_eq!(kb.language_for("COD", Lang::En), Lang::En);
+}
+
+#[test]
+fn vietnamese_chat_abbreviations_are_read_as_the_words_they_stand_for() {
+    let kb = kb();
+    let typed = ids(&kb, SearchRequest::new("dh cua toi o dau").lang(Some(Lang::Vi)));
+    assert_eq!(typed[0], (Lang::Vi, "order-status".into()), "dh = đơn hàng");
+    let results = block_on(kb.search(&SearchRequest::new("dh o dau").lang(Some(Lang::Vi)))).unwrap();
+    let snippet = &results.hits[0].snippet;
+    let highlighted: Vec<&str> = snippet.highlights.iter().map(|r| &snippet.text[r.clone()]).collect();
+    assert!(highlighted.iter().any(|w| w.to_lowercase() == "đơn"), "{highlighted:?} in {}", snippet.text);
+}
+
+#[test]
 fn the_word_being_typed_matches_as_a_prefix() {
     let kb = kb();
     assert!(ids(&kb, SearchRequest::new("refu").lang(Some(Lang::En))).is_empty());
@@ -161,8 +187,9 @@ fn snippets_highlight_the_original_accented_words() {
         .remove(0);
     assert_eq!(hit.id, "shipping-fees");
     let marked: Vec<&str> = hit.snippet.highlights.iter().map(|r| &hit.snippet.text[r.clone()]).collect();
-    assert_eq!(marked, ["Đường", "dây", "nóng"]);
-    assert!(hit.snippet.to_html().contains("<mark>Đường</mark>"));
+    // The query's syllable pairs matched, so the phrase lights up as one.
+    assert_eq!(marked, ["Đường dây nóng"]);
+    assert!(hit.snippet.to_html().contains("<mark>Đường dây nóng</mark>"));
 }
 
 #[test]

@@ -124,12 +124,17 @@ pub struct Results {
     pub failed: bool,
 }
 
-/// Searches articles in `lang`; when none match, every language (an English question on a Vietnamese
-/// site still finds the English article). `typing`: the last word may be incomplete. Cards only: the
-/// snippets come from [`with_snippets`].
+/// Searches articles in the language the text is written in (an English question on the Vietnamese page
+/// finds the English article first, see [`KnowledgeBase::language_for`]), else in the page's `lang`; when
+/// none match, every language. `typing`: the last word may be incomplete. Cards only: the snippets come
+/// from [`with_snippets`].
 pub async fn search(text: &str, lang: Lang, typing: bool) -> Results {
     let Some(kb) = kb() else { return Results::default() };
-    let mut results = run(&kb, text, Some(lang), typing, false).await;
+    let written_in = kb.language_for(text, lang);
+    let mut results = run(&kb, text, Some(written_in), typing, written_in != lang).await;
+    if written_in != lang && results.hits.is_empty() && !results.failed {
+        results = run(&kb, text, Some(lang), typing, false).await;
+    }
     if results.hits.is_empty() && !results.failed && !text.trim().is_empty() {
         results = run(&kb, text, None, typing, true).await;
     }

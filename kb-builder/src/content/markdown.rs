@@ -108,11 +108,17 @@ pub fn render(body: &str, resolve: impl Fn(&str) -> Option<String>) -> Rendered 
             }
             Event::Text(t) | Event::Code(t) => text.push_str(t),
             Event::SoftBreak | Event::HardBreak => text.push(' '),
+            // A table row is one line with its cells kept apart, so a snippet starts at a row and never
+            // runs one cell's number into the next.
+            Event::End(TagEnd::TableCell) => text.push_str(CELL_SEPARATOR),
+            Event::End(TagEnd::TableHead | TagEnd::TableRow) => {
+                text.truncate(text.trim_end_matches(CELL_SEPARATOR).len());
+                text.push('\n');
+            }
             Event::End(
                 TagEnd::Paragraph
                 | TagEnd::Heading(_)
                 | TagEnd::Item
-                | TagEnd::TableCell
                 | TagEnd::CodeBlock
                 | TagEnd::BlockQuote(_),
             ) => text.push('\n'),
@@ -125,6 +131,9 @@ pub fn render(body: &str, resolve: impl Fn(&str) -> Option<String>) -> Rendered 
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     Rendered { html: SANITIZER.clean(&html).to_string(), text: text.trim().to_string() }
 }
+
+/// Between the cells of a table row in the text: not a word, so no syllable pair forms across it.
+const CELL_SEPARATOR: &str = " · ";
 
 fn text_until_end(events: &[Event<'_>]) -> String {
     let mut out = String::new();
@@ -182,6 +191,15 @@ mod tests {
         let rendered = render("## Điều kiện đổi trả\n\nMột **hai** `ba`.", |_| None);
         assert!(rendered.html.contains(r#"<h2 id="dieu-kien-doi-tra">"#), "{}", rendered.html);
         assert_eq!(rendered.text, "Điều kiện đổi trả\nMột hai ba.");
+    }
+
+    #[test]
+    fn a_table_row_is_one_line_with_its_cells_apart() {
+        let rendered = render(
+            "| Đơn | Phí |\n|---|---|\n| Dưới 499.000đ | 30.000đ |\n| Từ 499.000đ | Miễn phí |",
+            |_| None,
+        );
+        assert_eq!(rendered.text, "Đơn · Phí\nDưới 499.000đ · 30.000đ\nTừ 499.000đ · Miễn phí");
     }
 
     #[test]

@@ -3,14 +3,18 @@
 //! The builder (native) and the widget (wasm32) both call [`analyzer`], so a query typed in the browser
 //! is cut and normalised exactly as the articles were when the index was built.
 
+mod chat;
 mod fold;
+mod language;
 mod stem;
 mod stopwords;
 mod words;
 
 use tantivy::tokenizer::{RemoveLongFilter, StopWordFilter, TextAnalyzer, TokenizerManager};
 
+pub use chat::spell_out_chat;
 pub use fold::{fold_word, folded_words};
+pub use language::language_of;
 pub use stopwords::is_vietnamese_stopword;
 pub use words::WordTokenizer;
 

@@ -112,8 +112,12 @@ impl Wanted {
                 .find(|t| t.kind == TermKind::Accented)
                 .map_or(word.text.as_str(), |t| t.text.as_str())
         };
-        let words: Vec<usize> = (0..tokens.len()).filter(|&i| tokens[i].kind == TermKind::Word).collect();
-        let word_at = |position: usize| words.iter().copied().find(|&i| tokens[i].position == position);
+        // The word token at each position (a pair names its second word's position).
+        let word_at: HashMap<usize, usize> = (0..tokens.len())
+            .filter(|&i| tokens[i].kind == TermKind::Word)
+            .map(|i| (tokens[i].position, i))
+            .collect();
+        let word_at = |position: usize| word_at.get(&position).copied();
         // Where a pair of the query matched, the spelling of its syllables says which word was meant.
         let mut meant: HashMap<&str, HashSet<&str>> = HashMap::new();
         let mut found: Vec<(Range<usize>, &str)> = Vec::new();

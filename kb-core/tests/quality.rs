@@ -4,8 +4,9 @@
 //! answer's first sentence when there is none; body = the answer), its queries are run through
 //! [`KnowledgeBase::search`], and MRR@10 must stay above a floor set just under what the engine reaches.
 //! Floors (reached when they were set: covidfaq 0.633, oval 0.632, vicov 0.358 and 0.357 unaccented) sit
-//! just under, so a change that loses quality fails here. A set that is not present (a checkout without
-//! `../shared`) fails the test, as the corpora tests do: a floor nobody checks guards nothing.
+//! just under, so a change that loses quality fails here; and "Best answer" must stay right 90% of the
+//! time. A set that is not present (a checkout without `../shared`) fails the test, as the corpora tests
+//! do: a floor nobody checks guards nothing.
 //! `QUALITY_REPORT=1 cargo test -p kb-core --test quality -- --nocapture` prints the numbers.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
@@ -80,8 +81,6 @@ fn open(set: &str) -> (KnowledgeBase, Vec<Value>) {
 /// What one query gave: the rank of the first relevant hit and the engine's confidence.
 struct Outcome {
     rank: Option<usize>,
-    coverage: f32,
-    margin: f32,
     confident: bool,
 }
 
@@ -97,8 +96,6 @@ fn run(kb: &KnowledgeBase, queries: &[Value], rewrite: &dyn Fn(&str) -> String) 
             let results = futures_executor::block_on(kb.search_cards(&request)).unwrap();
             Outcome {
                 rank: results.hits.iter().position(|h| relevant.contains(&h.id.as_str())),
-                coverage: results.confidence.coverage,
-                margin: results.confidence.margin,
                 confident: results.confidence.is_confident(),
             }
         })
@@ -122,32 +119,18 @@ fn unaccented(text: &str) -> String {
         .collect()
 }
 
-/// Precision and recall of "confident" for "the first hit is relevant", at the engine's thresholds and,
-/// with `QUALITY_REPORT=calibrate`, over a grid (how the thresholds in `kb_core::confidence` were chosen).
-fn report_confidence(set: &str, outcomes: &[Outcome]) {
-    let stats = |pick: &dyn Fn(&Outcome) -> bool| {
-        let right = outcomes.iter().filter(|o| o.rank == Some(0)).count();
-        let chosen: Vec<&Outcome> = outcomes.iter().filter(|o| pick(o)).collect();
-        let chosen_right = chosen.iter().filter(|o| o.rank == Some(0)).count();
-        (
-            chosen.len() as f64 / outcomes.len() as f64,
-            chosen_right as f64 / chosen.len().max(1) as f64,
-            chosen_right as f64 / right.max(1) as f64,
-        )
-    };
-    let (rate, precision, recall) = stats(&|o| o.confident);
-    println!("{set}: confident {rate:.3}, precision {precision:.3}, recall {recall:.3}");
-    if std::env::var("QUALITY_REPORT").as_deref() == Ok("calibrate") {
-        for coverage in [0.0f32, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] {
-            let row: Vec<String> = [0.0f32, 0.05, 0.1, 0.15, 0.2, 0.3]
-                .iter()
-                .map(|&margin| {
-                    let (rate, p, r) = stats(&|o| o.coverage >= coverage && o.margin >= margin);
-                    format!("m{margin:.2}: {rate:.2}/{p:.2}/{r:.2}")
-                })
-                .collect();
-            println!("  cov {coverage:.1}  {}", row.join("  "));
-        }
+/// Precision of "confident" (Best answer) for "the first hit is relevant": `cargo xtask eval` chooses the
+/// thresholds in `kb_core::confidence` so that it is at least 0.90 on every set; here it may not fall
+/// below that on the queries as written, where enough of them are confident to judge.
+fn check_confidence(set: &str, variant: &str, outcomes: &[Outcome], report: bool) {
+    let confident: Vec<&Outcome> = outcomes.iter().filter(|o| o.confident).collect();
+    let right = confident.iter().filter(|o| o.rank == Some(0)).count();
+    let precision = right as f64 / confident.len().max(1) as f64;
+    if report {
+        println!("{set} ({variant}): {} confident, precision {precision:.3}", confident.len());
+    }
+    if variant == "as written" && confident.len() >= 20 {
+        assert!(precision >= 0.9, "{set}: Best answer right {right} times of {}", confident.len());
     }
 }
 
@@ -162,8 +145,8 @@ fn check(set: &str, floors: &[(&str, f64)]) {
         let got = mrr(&outcomes);
         if report {
             println!("{set} ({variant}): MRR@10 {got:.4} over {} queries", queries.len());
-            report_confidence(set, &outcomes);
         }
+        check_confidence(set, variant, &outcomes, report);
         assert!(got >= floor, "{set} ({variant}): MRR@10 {got:.4} fell below its floor {floor}");
     }
 }

@@ -9,7 +9,7 @@
 //! has those marks (or none), not its look-alikes; a Vietnamese syllable typed without marks that belongs
 //! to a pair of the query ("bao nhieu") lights up where the pair is, not each "bảo" of "bảo hành".
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
@@ -76,18 +76,18 @@ pub fn escape_html(text: &str, out: &mut String) {
 pub(crate) struct Wanted {
     lang: Option<Lang>,
     /// Index terms (folded words, accented words, syllable pairs, codes, synonyms, near spellings) with
-    /// their weights (rarer counts more).
-    terms: HashMap<String, f32>,
+    /// their weights (rarer counts more): a few dozen at most.
+    terms: BTreeMap<String, f32>,
     /// Folded words the query typed with marks: only those marks (or none) light up.
-    typed_with_marks: HashSet<String>,
+    typed_with_marks: BTreeSet<String>,
 }
 
 impl Wanted {
     /// The terms a search's plan reads in the body, with their weights.
     pub(crate) fn new(lang: Lang, terms: impl IntoIterator<Item = (String, f32)>) -> Self {
-        let terms: HashMap<String, f32> = terms.into_iter().collect();
+        let terms: BTreeMap<String, f32> = terms.into_iter().collect();
         let mut folded = String::new();
-        let mut typed_with_marks = HashSet::new();
+        let mut typed_with_marks = BTreeSet::new();
         for term in terms.keys() {
             if !term.is_ascii() && !term.contains(' ') {
                 fold_word(term, &mut folded);
@@ -99,57 +99,79 @@ impl Wanted {
         Wanted { lang: Some(lang), terms, typed_with_marks }
     }
 
-    /// The ranges of `text` that matched, each with the term it counts as.
-    fn matches(&self, text: &str) -> Vec<(Range<usize>, &str)> {
+    /// The ranges of `text` that matched, each with the term it counts as. One pass over the analysed
+    /// text, reusing two words' buffers: it runs on up to ten long bodies per keystroke.
+    fn matches<'w>(&'w self, text: &str) -> Vec<(Range<usize>, &'w str)> {
         let Some(lang) = self.lang else { return Vec::new() };
-        let tokens = analysis::tokens(lang, text);
-        // How each word is written where it is: its accented form, or itself when it has no marks.
-        let written = |i: usize| -> &str {
-            let word = &tokens[i];
-            tokens[i + 1..]
-                .iter()
-                .take_while(|t| t.position == word.position)
-                .find(|t| t.kind == TermKind::Accented)
-                .map_or(word.text.as_str(), |t| t.text.as_str())
-        };
-        // The word token at each position (a pair names its second word's position).
-        let word_at: HashMap<usize, usize> = (0..tokens.len())
-            .filter(|&i| tokens[i].kind == TermKind::Word)
-            .map(|i| (tokens[i].position, i))
-            .collect();
-        let word_at = |position: usize| word_at.get(&position).copied();
+        let mut found: Vec<(Range<usize>, &'w str)> = Vec::new();
+        // Words typed without marks that matched alone: kept until the pairs have said which was meant.
+        let mut lone: Vec<(Range<usize>, &'w str, String, String)> = Vec::new();
         // Where a pair of the query matched, the spelling of its syllables says which word was meant.
-        let mut meant: HashMap<&str, HashSet<&str>> = HashMap::new();
-        let mut found: Vec<(Range<usize>, &str)> = Vec::new();
-        for token in tokens.iter().filter(|t| t.kind == TermKind::Pair) {
-            let Some((term, _)) = self.terms.get_key_value(token.text.as_str()) else { continue };
-            let (Some(first), Some(second)) = (word_at(token.position - 1), word_at(token.position)) else {
-                continue;
-            };
-            for i in [first, second] {
-                meant.entry(tokens[i].text.as_str()).or_default().insert(written(i));
-            }
-            found.push((tokens[first].offsets.start..token.offsets.end, term));
-        }
-        for (i, token) in tokens.iter().enumerate() {
-            let Some((term, _)) = self.terms.get_key_value(token.text.as_str()) else { continue };
-            let exact = match token.kind {
-                TermKind::Code => true,
-                TermKind::Pair | TermKind::Accented => continue,
+        let mut meant: HashMap<String, HashSet<String>> = HashMap::new();
+        let (mut previous, mut current) = (Word::default(), Word::default());
+        let mut finish = |word: &Word, found: &mut Vec<(Range<usize>, &'w str)>| {
+            let Some((term, _)) = self.terms.get_key_value(word.folded.as_str()) else { return };
+            if self.typed_with_marks.contains(&word.folded) {
                 // Typed with marks: these marks, or a text written without any.
-                TermKind::Word if self.typed_with_marks.contains(&token.text) => {
-                    written(i) == token.text || self.terms.contains_key(written(i))
+                if word.written == word.folded || self.terms.contains_key(&word.written) {
+                    found.push((word.offsets.clone(), term));
                 }
-                // Typed without marks, in a pair that matched here: the spelling the pair had.
-                TermKind::Word => {
-                    meant.get(token.text.as_str()).is_none_or(|spellings| spellings.contains(written(i)))
+            } else {
+                lone.push((word.offsets.clone(), term, word.folded.clone(), word.written.clone()));
+            }
+        };
+        analysis::each_token(lang, text, |text, kind, _, offsets| match kind {
+            TermKind::Word => {
+                finish(&current, &mut found);
+                std::mem::swap(&mut previous, &mut current);
+                current.set(text, offsets);
+            }
+            TermKind::Accented => {
+                current.written.clear();
+                current.written.push_str(text);
+            }
+            TermKind::Pair => {
+                if let Some((term, _)) = self.terms.get_key_value(text) {
+                    for word in [&previous, &current] {
+                        meant.entry(word.folded.clone()).or_default().insert(word.written.clone());
+                    }
+                    found.push((previous.offsets.start..offsets.end, term));
                 }
-            };
-            if exact {
-                found.push((token.offsets.clone(), term));
+            }
+            TermKind::Code => {
+                if let Some((term, _)) = self.terms.get_key_value(text) {
+                    found.push((offsets, term));
+                }
+            }
+        });
+        finish(&current, &mut found);
+        for (offsets, term, folded, written) in lone {
+            // Typed without marks, in a pair that matched here: the spelling the pair had.
+            if meant.get(&folded).is_none_or(|spellings| spellings.contains(&written)) {
+                found.push((offsets, term));
             }
         }
+        found.sort_by_key(|(range, _)| range.start);
         found
+    }
+}
+
+/// One analysed word while streaming: folded, as written (its accented form, or the folded one when it
+/// has no marks), and where it is.
+#[derive(Default)]
+struct Word {
+    folded: String,
+    written: String,
+    offsets: Range<usize>,
+}
+
+impl Word {
+    fn set(&mut self, folded: &str, offsets: Range<usize>) {
+        self.folded.clear();
+        self.folded.push_str(folded);
+        self.written.clear();
+        self.written.push_str(folded);
+        self.offsets = offsets;
     }
 }
 
@@ -162,28 +184,48 @@ pub(crate) fn cut(wanted: &Wanted, body: &str) -> Option<Snippet> {
         return None;
     }
     let passages = passages(body);
+    let chars = char_offsets(body, &passages);
+    // Each distinct matched term is a bit; a window's score is the weight of the bits it holds, so each
+    // term counts once however often it occurs (terms past the 64th are not counted).
+    let mut distinct: Vec<&str> = matches.iter().map(|(_, term)| *term).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let bit = |term: &str| distinct.binary_search(&term).ok().filter(|&i| i < 64).map_or(0u64, |i| 1 << i);
+    let masks: Vec<(Range<usize>, u64)> =
+        matches.iter().map(|(range, term)| (range.clone(), bit(term))).collect();
+    // Matches are in text order: a window's are a run of them.
     let covers = |window: &Range<usize>| -> f32 {
-        let mut covered: Vec<&str> = matches
+        let from = masks.partition_point(|(range, _)| range.start < window.start);
+        let held = masks[from..]
             .iter()
-            .filter(|(range, _)| window.start <= range.start && range.end <= window.end)
-            .map(|(_, term)| *term)
-            .collect();
-        covered.sort_unstable();
-        covered.dedup();
-        covered.iter().map(|term| wanted.terms[*term]).sum()
+            .take_while(|(range, _)| range.start < window.end)
+            .filter(|(range, _)| range.end <= window.end)
+            .fold(0u64, |held, (_, mask)| held | mask);
+        let weight = |(i, term): (usize, &&str)| if held & (1 << i) != 0 { wanted.terms[*term] } else { 0.0 };
+        distinct.iter().enumerate().take(64).map(weight).sum()
     };
     // The most of the query in the snippet, then in its first passage (it starts where the answer does).
+    // Only passages with a match start a window: one starting earlier holds nothing more after it.
     let mut best: Option<((f32, f32), Range<usize>)> = None;
     for (i, first) in passages.iter().enumerate() {
+        let first_covers = covers(first);
+        if first_covers <= 0.0 {
+            continue;
+        }
         let mut end = first.end;
-        for next in &passages[i + 1..] {
-            if body[first.start..next.end].chars().count() > SNIPPET_CHARS {
+        for (next, next_chars) in passages[i + 1..].iter().zip(&chars[i + 1..]) {
+            if next_chars.end - chars[i].start > SNIPPET_CHARS {
                 break;
             }
             end = next.end;
         }
-        let window = first.start..cut_at_word(body, first.start, end);
-        let score = (covers(&window), covers(&(first.start..first.end.min(window.end))));
+        let end = if chars[i].end - chars[i].start > SNIPPET_CHARS {
+            cut_at_word(body, first.start, end)
+        } else {
+            end
+        };
+        let window = first.start..end;
+        let score = (covers(&window), first_covers.min(covers(&(first.start..first.end.min(end)))));
         if best.as_ref().is_none_or(|(top, _)| score > *top) {
             best = Some((score, window));
         }
@@ -215,10 +257,11 @@ fn passages(text: &str) -> Vec<Range<usize>> {
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
         let mut start = line_start;
+        // The marks that end a sentence are ASCII: scanning bytes is enough, and fast on long bodies.
         let bytes = line.as_bytes();
-        for (i, c) in line.char_indices() {
-            let ends_sentence = matches!(c, '.' | '?' | '!' | ';')
-                && bytes.get(i + 1).is_some_and(|b| *b == b' ')
+        for (i, window) in bytes.windows(2).enumerate() {
+            let ends_sentence = matches!(window[0], b'.' | b'?' | b'!' | b';')
+                && window[1] == b' '
                 && line[i + 2..].chars().next().is_some_and(|n| !n.is_lowercase());
             if ends_sentence {
                 push_trimmed(text, start..line_start + i + 1, &mut out);
@@ -229,6 +272,17 @@ fn passages(text: &str) -> Vec<Range<usize>> {
         line_start += line.len();
     }
     out
+}
+
+/// The character offsets of `passages` (byte ranges of `text`, in order), counted in one pass.
+fn char_offsets(text: &str, passages: &[Range<usize>]) -> Vec<Range<usize>> {
+    let (mut byte, mut chars) = (0, 0);
+    let mut at = |bound: usize| {
+        chars += text[byte..bound].chars().count();
+        byte = bound;
+        chars
+    };
+    passages.iter().map(|p| at(p.start)..at(p.end)).collect()
 }
 
 fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {

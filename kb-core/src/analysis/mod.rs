@@ -105,32 +105,41 @@ pub struct AnalyzedTerm {
 
 /// The terms of `text` in `lang`, in order, with their positions and kinds.
 pub fn tokens(lang: Lang, text: &str) -> Vec<AnalyzedTerm> {
+    let mut out: Vec<AnalyzedTerm> = Vec::new();
+    each_token(lang, text, |term, kind, position, offsets| {
+        out.push(AnalyzedTerm { text: term.to_string(), position, kind, offsets });
+    });
+    out
+}
+
+/// Calls `each` with every term of `text` in `lang`, in order: what [`tokens`] collects, without
+/// allocating a string per term (snippets analyse long bodies on every keystroke). `each` must not analyse
+/// text itself: the analyzer is borrowed while it runs.
+pub fn each_token(
+    lang: Lang,
+    text: &str,
+    mut each: impl FnMut(&str, TermKind, usize, std::ops::Range<usize>),
+) {
     ANALYZERS.with_borrow_mut(|analyzers| {
         let (_, analyzer) =
             analyzers.iter_mut().find(|(l, _)| *l == lang).expect("every language has an analyzer");
         let mut stream = analyzer.token_stream(text);
-        let mut out: Vec<AnalyzedTerm> = Vec::new();
+        let mut last_position = None;
         while stream.advance() {
             let token = stream.token();
-            let same_position = out.last().is_some_and(|t| t.position == token.position);
             let kind = if token.text.contains(' ') {
                 TermKind::Pair
             } else if token.text.contains(['-', '.', '/']) {
                 TermKind::Code
-            } else if same_position {
+            } else if last_position == Some(token.position) {
                 TermKind::Accented
             } else {
                 TermKind::Word
             };
-            out.push(AnalyzedTerm {
-                text: token.text.clone(),
-                position: token.position,
-                kind,
-                offsets: token.offset_from..token.offset_to,
-            });
+            last_position = Some(token.position);
+            each(&token.text, kind, token.position, token.offset_from..token.offset_to);
         }
-        out
-    })
+    });
 }
 
 #[cfg(test)]

@@ -14,6 +14,15 @@ fn kb_builder(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kb-builder")).args(args).current_dir(repo()).output().unwrap()
 }
 
+/// `content/` built into a temporary `dist` (kept while the folder guard lives).
+fn built() -> (tempfile::TempDir, String) {
+    let temp = tempfile::tempdir().unwrap();
+    let dist = temp.path().join("dist").to_str().unwrap().to_string();
+    let output = kb_builder(&["build", "--quiet", "--content", "content", "--out", &dist]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    (temp, dist)
+}
+
 #[test]
 fn sample_content_checks_clean() {
     let output = kb_builder(&["check", "--content", "content", "--all-warnings"]);
@@ -24,11 +33,8 @@ fn sample_content_checks_clean() {
 
 #[test]
 fn sample_content_is_complete_and_answers_its_questions() {
-    let temp = tempfile::tempdir().unwrap();
-    let dist = temp.path().join("dist");
-    let dist = dist.to_str().unwrap();
-    let output = kb_builder(&["build", "--quiet", "--content", "content", "--out", dist]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let (_temp, dist) = built();
+    let dist = dist.as_str();
 
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(Path::new(dist).join("kb/manifest.json")).unwrap()).unwrap();
@@ -127,11 +133,8 @@ fn visitor_style_queries_find_their_article() {
 /// a snippet starting mid-number, every "bảo" lit up for "bao nhieu". Highlights in [brackets].
 #[test]
 fn snippets_start_where_a_reader_would_and_light_up_what_matched() {
-    let temp = tempfile::tempdir().unwrap();
-    let dist = temp.path().join("dist");
-    let dist = dist.to_str().unwrap();
-    let output = kb_builder(&["build", "--quiet", "--content", "content", "--out", dist]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let (_temp, dist) = built();
+    let dist = dist.as_str();
     let mut out = String::new();
     for (lang, query) in [
         ("vi", "phi van chuyen bao nhieu"),

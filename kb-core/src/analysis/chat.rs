@@ -54,6 +54,15 @@ const VIETNAMESE: &[(&str, &str)] = &[
     ("vs", "voi"),
 ];
 
+/// Abbreviations Vietnamese visitors type that are not spelled out: two common readings (see the module
+/// docs), or a word search finds as it is ("cty", "cccd"). They still say the text is Vietnamese.
+const NOT_SPELLED_OUT: &[&str] = &["hd", "bn", "tt", "dk", "cty", "cccd", "cmnd", "nv", "sl", "mn"];
+
+/// Whether `word` (lower case, without marks) is a Vietnamese chat abbreviation, spelled out or not.
+pub(crate) fn is_chat_abbreviation(word: &str) -> bool {
+    VIETNAMESE.iter().any(|(short, _)| *short == word) || NOT_SPELLED_OUT.contains(&word)
+}
+
 /// `text` with every chat abbreviation of `lang` spelled out. A word glued to a code joiner is left alone
 /// ("SM-K", "dt-01"), and so is a "k" right after a number ("100 k") or a capital letter alone ("K giáp"
 /// is a cancer in medical Vietnamese: chat letters are typed in lower case).

@@ -7,12 +7,13 @@
 //! - a word that cannot be one Vietnamese syllable (its letters do not split into an initial consonant,
 //!   a vowel group and a final consonant Vietnamese allows: "month", "account", "window") is English, and
 //!   so are common English words that happen to be valid syllables ("can", "do", "by");
-//! - a valid syllable, or a chat abbreviation ("ko", "dc"), leans Vietnamese.
+//! - a valid syllable, or a chat abbreviation ("ko", "dc", see `chat`), leans Vietnamese.
 //!
 //! Unaccented Vietnamese is made of valid syllables, with the odd loanword ("phí ship"); English has few
 //! sentences without a word Vietnamese cannot spell. The verdict needs a clear majority, else it is left
 //! to the page's language.
 
+use super::chat::is_chat_abbreviation;
 use super::fold::fold_word;
 use crate::Lang;
 
@@ -38,14 +39,6 @@ const ENGLISH_SYLLABLES: &[&str] = &[
     "a", "an", "am", "at", "be", "by", "can", "do", "go", "he", "hi", "i", "in", "is", "it", "me", "my",
     "no", "not", "on", "or", "so", "to", "up", "us", "we", "ye", "yet", "get", "got", "let", "set", "pay",
     "pin", "sim", "top", "ship", "shop", "cod",
-];
-
-/// Chat abbreviations Vietnamese visitors type (those `chat` spells out, and ambiguous ones it leaves
-/// alone): not syllables, but Vietnamese.
-const VIETNAMESE_CHAT: &[&str] = &[
-    "ko", "k", "khg", "hok", "khum", "dc", "dk", "tk", "stk", "sp", "mk", "dh", "bh", "dt", "sdt", "ck",
-    "vc", "dky", "dki", "j", "r", "ntn", "trc", "ms", "cx", "vs", "hd", "bn", "tt", "cty", "cccd", "cmnd",
-    "nv", "sl", "mn",
 ];
 
 /// Whether a folded, lower-case ASCII word is one Vietnamese syllable.
@@ -74,7 +67,7 @@ pub fn language_of(text: &str) -> Option<Lang> {
             return Some(Lang::Vi);
         }
         let folded = folded.trim_end_matches("'s").replace('\'', "");
-        if VIETNAMESE_CHAT.contains(&folded.as_str()) {
+        if is_chat_abbreviation(&folded) {
             vietnamese += 1;
         } else if ENGLISH_SYLLABLES.contains(&folded.as_str()) || !is_syllable(&folded) {
             english += 1;

@@ -442,9 +442,9 @@ mod tests {
 
     #[test]
     fn reads_details_lines() {
-        let text = r#"{"qid":"a","split":"train","rank":1,"confidence":{"level":"confident","coverage":0.75,"asked":0.5,"margin":0.4,"words":3},"scores":[3.0,1.8]}
-{"qid":"b","split":"val","rank":null,"confidence":{"level":"unsure","coverage":0.2,"asked":0.0,"margin":0.0,"words":2},"scores":[]}
-{"qid":"c","split":"test","rank":2,"confidence":{"level":"unsure","coverage":1.0,"asked":1.0,"margin":0.1,"words":1},"scores":[1.0]}
+        let text = r#"{"qid":"a","split":"train","rank":1,"confidence":{"level":"confident","coverage":0.75,"margin":0.4,"words":3},"scores":[3.0,1.8]}
+{"qid":"b","split":"val","rank":null,"confidence":{"level":"unsure","coverage":0.2,"margin":0.0,"words":2},"scores":[]}
+{"qid":"c","split":"test","rank":2,"confidence":{"level":"unsure","coverage":1.0,"margin":0.1,"words":1},"scores":[1.0]}
 "#;
         assert_eq!(
             read_details(text).unwrap(),

@@ -1,11 +1,20 @@
 //! Storage seam: everything chat-server keeps goes through [`Database`], implemented for SQLite (one
 //! node) and Postgres (several), so the handlers never know which.
+//!
+//! One room per concern: the SQL and row mapping of conversations, messages and agents ([`rows`]), the
+//! waiting line ([`line`]), the agents' search ([`search`]), reports ([`analytics`]), rate limits
+//! ([`limits`]) and the visitor's data ([`privacy`]) are written once for both dialects; [`shared`] stamps
+//! the methods built from them into each backend, and [`sqlite`]/[`postgres`] keep only what really
+//! differs (connections, how a message is appended, backup).
 
 mod analytics;
 mod limits;
+mod line;
 mod postgres;
 mod privacy;
+mod rows;
 mod search;
+mod shared;
 mod sqlite;
 
 pub use postgres::PostgresDatabase;
@@ -52,6 +61,23 @@ impl From<sqlx::Error> for DbError {
         match error {
             sqlx::Error::RowNotFound => DbError::NotFound,
             other => DbError::Sqlx(other),
+        }
+    }
+}
+
+impl DbError {
+    /// What a client is told of it, on a socket or over HTTP: the protocol's code and words. A failure of
+    /// the database itself is logged here and told only as an internal error.
+    pub fn told(self) -> (protocol::chat::ErrorCode, String) {
+        use protocol::chat::ErrorCode;
+        match self {
+            DbError::NotFound => (ErrorCode::NotFound, "not found".to_owned()),
+            DbError::Closed => (ErrorCode::Closed, "the conversation is closed".to_owned()),
+            DbError::Conflict(message) => (ErrorCode::Invalid, message),
+            other => {
+                tracing::error!(error = %other, "storage failed");
+                (ErrorCode::Internal, "internal error; retry".to_owned())
+            }
         }
     }
 }
@@ -279,58 +305,6 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<AuditEntry>>;
     /// A consistent copy of everything into a new file at `to`, taken while the server runs.
     async fn backup(&self, to: &std::path::Path) -> Result<()>;
-}
-
-/// How many waiting conversations one hand-out looks at: more than any desk has agents free for.
-const WAITING_CONSIDERED: i64 = 500;
-
-/// The longest line read at once (past it, places are not shown).
-const LINE_READ: i64 = 1_000_000;
-
-/// The queries of assignment and the waiting line, the same text on both backends: SQLite binds `$N`
-/// placeholders by number like Postgres, and both have `IS NOT DISTINCT FROM`.
-mod line {
-    /// Open conversations per assignee, and when the latest of them started.
-    pub const LOAD: &str = "SELECT assignee, COUNT(*), MAX(created_at) FROM conversations
-        WHERE status = 'open' AND assignee IS NOT NULL GROUP BY assignee";
-    /// Waiting conversations, oldest first, at most `$1`.
-    pub const WAITING: &str = "SELECT id, team FROM conversations WHERE status = 'open' AND assignee IS NULL
-        ORDER BY created_at, id LIMIT $1";
-    /// Gives conversation `$2` to `$1` unless someone took it meanwhile.
-    pub const CLAIM: &str =
-        "UPDATE conversations SET assignee = $1 WHERE id = $2 AND assignee IS NULL AND status = 'open'";
-    /// What decides a conversation's place: status, assignee, team, start.
-    pub const PLACE: &str = "SELECT status, assignee, team, created_at FROM conversations WHERE id = $1";
-    /// Waiting conversations of team `$1` ahead of the one started at `$2` with id `$3`.
-    pub const AHEAD: &str = "SELECT COUNT(*) FROM conversations
-        WHERE status = 'open' AND assignee IS NULL AND team IS NOT DISTINCT FROM $1
-        AND (created_at < $2 OR (created_at = $2 AND id < $3))";
-    /// `(started, first agent reply)` of conversations started since `$1`.
-    pub const FIRST_REPLIES: &str = "SELECT c.created_at, (SELECT MIN(m.sent_at) FROM messages m
-        WHERE m.conversation_id = c.id AND m.author_kind = 'agent' AND NOT m.private) AS first_reply
-        FROM conversations c WHERE c.created_at >= $1";
-}
-
-/// A conversation's place in line from its [`line::PLACE`] row and, when it waits, the count ahead of it.
-fn place_from(status: &str, assigned: bool, ahead: Option<i64>) -> Option<u32> {
-    if status == "closed" {
-        return None;
-    }
-    if assigned {
-        return Some(0);
-    }
-    Some(u32::try_from(ahead.unwrap_or(0) + 1).unwrap_or(u32::MAX))
-}
-
-/// Open conversations per assignee, as [`crate::assignment::plan`] takes them.
-fn load_from(
-    rows: Vec<(String, i64, Option<String>)>,
-) -> std::collections::BTreeMap<String, crate::assignment::Load> {
-    rows.into_iter()
-        .map(|(agent, open, latest)| {
-            (agent, crate::assignment::Load { open: u32::try_from(open).unwrap_or(u32::MAX), latest })
-        })
-        .collect()
 }
 
 /// Opens the database named by `url`: a SQLite file path or `sqlite://` URL, or `postgres://…`.

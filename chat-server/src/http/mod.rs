@@ -133,17 +133,13 @@ impl ApiError {
 
 impl From<DbError> for ApiError {
     fn from(error: DbError) -> Self {
-        match error {
-            DbError::NotFound => ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "not found"),
-            DbError::Closed => {
-                ApiError::new(StatusCode::CONFLICT, ErrorCode::Closed, "conversation is closed")
-            }
-            DbError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, ErrorCode::Invalid, message),
-            other => {
-                tracing::error!(error = %other, "storage failed");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error")
-            }
-        }
+        let (code, message) = error.told();
+        let status = match code {
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Closed | ErrorCode::Invalid => StatusCode::CONFLICT,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, code, message)
     }
 }
 

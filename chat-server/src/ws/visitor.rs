@@ -44,17 +44,9 @@ fn refuse(code: ErrorCode, message: impl Into<String>) -> ServerFrame {
     ServerFrame::Error(error(code, message))
 }
 
-/// Maps a storage failure to what the visitor is told.
+/// A storage failure as the socket tells it (see [`DbError::told`]).
 pub(super) fn db_error(error: DbError, client_id: Option<String>) -> ErrorFrame {
-    let (code, message) = match error {
-        DbError::NotFound => (ErrorCode::NotFound, "not found".to_owned()),
-        DbError::Closed => (ErrorCode::Closed, "the conversation is closed".to_owned()),
-        DbError::Conflict(message) => (ErrorCode::Invalid, message),
-        other => {
-            tracing::error!(error = %other, "storage failed");
-            (ErrorCode::Internal, "internal error; retry".to_owned())
-        }
-    };
+    let (code, message) = error.told();
     ErrorFrame { code, message, client_id }
 }
 

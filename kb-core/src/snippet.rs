@@ -35,24 +35,41 @@ pub struct Snippet {
 }
 
 impl Snippet {
-    /// HTML with `<mark>` around highlights and everything else escaped.
-    pub fn to_html(&self) -> String {
-        let mut html = String::with_capacity(self.text.len() + 16 * self.highlights.len());
+    /// The text cut at the highlights: `(piece, highlighted)` in order, covering all of it once. Search
+    /// returns sorted, disjoint ranges on character boundaries; overlapping ones are merged, and a
+    /// hand-made range that is out of bounds or inside a character is left out rather than panicking.
+    pub fn pieces(&self) -> Vec<(&str, bool)> {
+        let mut pieces = Vec::with_capacity(2 * self.highlights.len() + 1);
         let mut at = 0;
-        // Search returns sorted, disjoint ranges on character boundaries; a hand-made snippet that does
-        // not is rendered without its bad ranges rather than panicking.
         for range in merged(&self.highlights) {
             let (Some(before), Some(marked)) = (self.text.get(at..range.start), self.text.get(range.clone()))
             else {
                 continue;
             };
-            escape_html(before, &mut html);
-            html.push_str("<mark>");
-            escape_html(marked, &mut html);
-            html.push_str("</mark>");
+            if !before.is_empty() {
+                pieces.push((before, false));
+            }
+            pieces.push((marked, true));
             at = range.end;
         }
-        escape_html(&self.text[at..], &mut html);
+        if at < self.text.len() || pieces.is_empty() {
+            pieces.push((&self.text[at..], false));
+        }
+        pieces
+    }
+
+    /// HTML with `<mark>` around highlights and everything else escaped.
+    pub fn to_html(&self) -> String {
+        let mut html = String::with_capacity(self.text.len() + 16 * self.highlights.len());
+        for (piece, highlighted) in self.pieces() {
+            if highlighted {
+                html.push_str("<mark>");
+                escape_html(piece, &mut html);
+                html.push_str("</mark>");
+            } else {
+                escape_html(piece, &mut html);
+            }
+        }
         html
     }
 }
@@ -327,6 +344,18 @@ mod tests {
 
     fn wanted(lang: Lang, query: &str) -> Wanted {
         Wanted::new(lang, analysis::tokens(lang, query).into_iter().map(|t| (t.text, 1.0)))
+    }
+
+    #[test]
+    fn pieces_cover_the_text_once_with_overlaps_merged_and_bad_ranges_left_out() {
+        // "đơn" and "hàng" touch through 4..6 and merge; 40..41 is past the end.
+        let highlights = vec![6..11, 0..5, 4..6, 12..13, 40..41];
+        let snippet = Snippet { text: "đơn hàng giao".into(), highlights };
+        assert_eq!(snippet.pieces(), vec![("đơn hàng", true), (" ", false), ("g", true), ("iao", false)]);
+        let inside_a_char = Snippet { text: "đơn".into(), highlights: vec![1..2] };
+        assert_eq!(inside_a_char.pieces(), vec![("đơn", false)]);
+        let joined: String = snippet.pieces().into_iter().map(|(piece, _)| piece).collect();
+        assert_eq!(joined, snippet.text);
     }
 
     fn marked(snippet: &Snippet) -> Vec<&str> {

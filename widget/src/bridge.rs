@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 
+use kb_core::Lang;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
@@ -78,4 +79,60 @@ pub fn shadow_root() -> Option<web_sys::ShadowRoot> {
 /// The launcher button the loader drew.
 pub fn launcher() -> Option<web_sys::HtmlElement> {
     DOM.with(|cell| cell.borrow().as_ref().map(|(_, launcher)| launcher.clone()))
+}
+
+/// Payload of the `message` event: an agent wrote to the visitor.
+#[derive(Serialize)]
+pub struct MessageEvent<'a> {
+    /// The conversation.
+    pub conversation_id: &'a str,
+    /// The message's number in it.
+    pub seq: u64,
+    /// The agent's name.
+    pub author: &'a str,
+    /// The text.
+    pub body: &'a str,
+}
+
+/// Payload of the `search` event.
+#[derive(Serialize)]
+pub struct SearchEvent<'a> {
+    /// What was asked.
+    pub query: &'a str,
+    /// In which language it was searched.
+    pub lang: Lang,
+    /// The results, best first.
+    pub results: Vec<HitSummary<'a>>,
+    /// Whether the engine is confident the first result answers the query: the questions the knowledge
+    /// base does not answer yet are the ones with `answered: false`.
+    pub answered: bool,
+}
+
+/// One result of a [`SearchEvent`].
+#[derive(Serialize)]
+pub struct HitSummary<'a> {
+    /// The article's id.
+    pub id: &'a str,
+    /// Its language.
+    pub lang: Lang,
+    /// Its title.
+    pub title: &'a str,
+    /// Its score.
+    pub score: f32,
+}
+
+/// Payload of `article_view` and `helpful`.
+#[derive(Serialize)]
+pub struct ArticleEvent<'a> {
+    /// The article's id.
+    pub id: &'a str,
+    /// Its language.
+    pub lang: Lang,
+    /// Its title.
+    pub title: &'a str,
+    /// Its page in the help center.
+    pub url: &'a str,
+    /// The answer to "did this help?", for `helpful`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helpful: Option<bool>,
 }

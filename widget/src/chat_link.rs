@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::state::Widget;
+use crate::chat::{Chat, Link};
 
 /// Waits after a dropped socket: 1 s, doubling up to 30 s, reset by every welcome.
 const FIRST_RETRY_MS: i32 = 1_000;
@@ -130,25 +130,32 @@ pub fn disconnect() {
 }
 
 /// Opens the visitor socket for `token` and keeps it open (reconnecting with growing pauses) until
-/// [`disconnect`] or the server refuses the token.
-pub fn connect(widget: Widget, server: &str, token: String) {
+/// [`disconnect`] or the server refuses the token. `chat` says where to resume and what to resend, and
+/// learns of every drop; each frame from the server goes to `on_frame`.
+pub fn connect(server: &str, token: String, chat: RwSignal<Chat>, on_frame: impl Fn(ServerFrame) + 'static) {
     let (sender, receiver) = unbounded();
     OUTGOING.with(|outgoing| *outgoing.borrow_mut() = Some(sender));
     let url = format!("{}/ws/visitor", server.replacen("http", "ws", 1));
-    leptos::task::spawn_local(run(widget, url, token, receiver));
+    leptos::task::spawn_local(run(url, token, chat, on_frame, receiver));
 }
 
-async fn run(widget: Widget, url: String, token: String, mut outgoing: UnboundedReceiver<ClientFrame>) {
+async fn run(
+    url: String,
+    token: String,
+    chat: RwSignal<Chat>,
+    on_frame: impl Fn(ServerFrame),
+    mut outgoing: UnboundedReceiver<ClientFrame>,
+) {
     let mut retry = FIRST_RETRY_MS;
     loop {
         if let Ok(socket) = WebSocket::open(&url) {
             let (mut sink, mut incoming) = socket.split();
             // Whatever piled up while the socket was down is stale; the outbox holds the messages.
             while outgoing.try_recv().is_ok() {}
-            let after_seq = widget.chat.with_untracked(|chat| chat.last_seq());
+            let after_seq = chat.with_untracked(Chat::last_seq);
             let mut first =
                 vec![ClientFrame::Hello { version: PROTOCOL_VERSION, token: token.clone(), after_seq }];
-            widget.chat.with_untracked(|chat| {
+            chat.with_untracked(|chat| {
                 first.extend(
                     chat.to_resend()
                         .map(|o| ClientFrame::Send { client_id: o.client_id.clone(), body: o.body.clone() }),
@@ -166,7 +173,7 @@ async fn run(widget: Widget, url: String, token: String, mut outgoing: Unbounded
                                 if matches!(frame, ServerFrame::Welcome { .. }) {
                                     retry = FIRST_RETRY_MS;
                                 }
-                                widget.on_chat_frame(frame);
+                                on_frame(frame);
                             }
                             Err(err) => web_sys::console::warn_1(&format!("Answerdesk chat: {err}").into()),
                         }
@@ -178,8 +185,8 @@ async fn run(widget: Widget, url: String, token: String, mut outgoing: Unbounded
                 }
             }
         }
-        widget.chat.update(|chat| chat.disconnected());
-        if widget.chat.with_untracked(|chat| chat.link == crate::chat::Link::Gone) {
+        chat.update(Chat::disconnected);
+        if chat.with_untracked(|chat| chat.link == Link::Gone) {
             return;
         }
         sleep(retry).await;

@@ -56,13 +56,25 @@ impl Journey {
     }
 
     /// The searches, oldest first.
-    pub fn searches(&self) -> &[String] {
+    #[cfg(test)]
+    fn searches(&self) -> &[String] {
         &self.searches
     }
 
     /// The articles opened, oldest first.
-    pub fn articles(&self) -> &[ArticleSeen] {
+    #[cfg(test)]
+    fn articles(&self) -> &[ArticleSeen] {
         &self.articles
+    }
+
+    /// The last search, the question a first message to a person most likely repeats.
+    pub fn last_search(&self) -> Option<&str> {
+        self.searches.last().map(String::as_str)
+    }
+
+    /// Who the visitor is, when the page said so.
+    pub fn identity(&self) -> Option<&Identity> {
+        self.identity.as_ref()
     }
 
     /// The hand-over for a person.

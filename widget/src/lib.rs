@@ -8,18 +8,20 @@
 //! who clicked before this module arrived has been typing into the loader's shell, which the panel takes
 //! over ([`shell`]).
 
-pub mod analytics;
-pub mod app;
-pub mod bridge;
-pub mod chat;
-pub mod chat_link;
-pub mod chat_view;
-pub mod config;
-pub mod i18n;
-pub mod journey;
-pub mod kb;
-pub mod shell;
-pub mod state;
+#![warn(missing_docs)]
+
+mod analytics;
+mod bridge;
+mod chat;
+mod chat_link;
+mod config;
+mod focus;
+mod i18n;
+mod journey;
+mod kb;
+mod shell;
+mod state;
+mod ui;
 
 use js_sys::{Array, Promise, Uint8Array};
 use kb_core::Lang;
@@ -29,7 +31,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::config::{Config, Manifest};
-use crate::state::{KbStatus, Widget};
+use crate::state::{KbStatus, Screen, Widget};
 
 /// The panel's stylesheet, adopted by the shadow root (constructed stylesheets work under a strict CSP,
 /// where `<style>` elements would need `'unsafe-inline'`).
@@ -74,8 +76,8 @@ pub fn start(
 
     let shell = shell::Shell::find(&root);
     let widget = Widget::new(config, lang);
-    analytics::start(widget.analytics_target());
-    leptos::mount::mount_to(mount, move || view! { <app::Panel widget/> }).forget();
+    analytics::start(widget.panel.analytics_target());
+    leptos::mount::mount_to(mount, move || view! { <ui::Panel widget/> }).forget();
     if let Some(shell) = shell {
         shell.hand_over(widget, root);
     }
@@ -84,7 +86,7 @@ pub fn start(
 }
 
 async fn open_index(widget: Widget, index: Promise, lang: Lang) {
-    let base = widget.config.with_value(|c| c.kb.clone());
+    let base = widget.panel.config.with_value(|c| c.kb.clone());
     let opened = load(index).await.and_then(|(manifest, first)| {
         let entries: Vec<(Lang, String)> = manifest
             .entries
@@ -96,10 +98,10 @@ async fn open_index(widget: Widget, index: Promise, lang: Lang) {
     });
     match opened {
         Ok((manifest, articles)) => {
-            widget.site.set(manifest.site);
+            widget.panel.site.set(manifest.site);
             // The manifest may name the chat server the init options did not.
-            analytics::retarget(widget.analytics_target());
-            widget.kb.set(KbStatus::Ready(articles));
+            analytics::retarget(widget.panel.analytics_target());
+            widget.panel.kb.set(KbStatus::Ready);
             bridge::emit("ready", &serde_json::json!({ "articles": articles }));
             // The loader guessed the visitor's language from the page; if the widget chose another, open
             // it now rather than at the first question.
@@ -107,7 +109,7 @@ async fn open_index(widget: Widget, index: Promise, lang: Lang) {
         }
         Err(err) => {
             web_sys::console::error_1(&format!("Answerdesk: {err}").into());
-            widget.kb.set(KbStatus::Failed(err.clone()));
+            widget.panel.kb.set(KbStatus::Failed);
             bridge::emit("ready", &serde_json::json!({ "error": err }));
         }
     }
@@ -144,22 +146,22 @@ impl Handle {
         match method {
             "open" => widget.set_open(true),
             "close" => widget.set_open(false),
-            "toggle" => widget.set_open(!widget.open.get_untracked()),
+            "toggle" => widget.set_open(!widget.panel.open.get_untracked()),
             "search" => widget.search_now(text()),
             "prefill" => {
-                widget.screen.set(state::Screen::Search);
-                widget.type_query(text());
+                widget.panel.screen.set(Screen::Search);
+                widget.search.type_query(text());
             }
             "suggest" => {
                 let ids = Array::from(&args.get(0)).iter().filter_map(|id| id.as_string()).collect();
-                widget.suggestions.set(ids);
+                widget.search.suggestions.set(ids);
             }
             "identify" => match serde_wasm_bindgen::from_value::<Identity>(args.get(0)) {
                 Ok(identity) => widget.identify(identity),
                 Err(err) => warn(&format!("identify needs {{id, name?, email?, signature?}}: {err}")),
             },
             "setLocale" => match text().parse::<Lang>() {
-                Ok(lang) => widget.lang.set(lang),
+                Ok(lang) => widget.panel.lang.set(lang),
                 Err(err) => warn(&err.to_string()),
             },
             "escalate" => widget.escalate(),
@@ -170,7 +172,7 @@ impl Handle {
     /// Whether the panel is open (the loader's launcher click toggles it).
     #[wasm_bindgen(getter)]
     pub fn open(&self) -> bool {
-        self.widget.open.get_untracked()
+        self.widget.panel.open.get_untracked()
     }
 }
 

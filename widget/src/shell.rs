@@ -29,7 +29,7 @@ impl Shell {
         let open = self.element.first_element_child().is_some_and(|panel| !panel.has_attribute("hidden"));
         let typed = self.input.value();
         if !typed.is_empty() {
-            widget.type_query(typed.clone());
+            widget.search.type_query(typed.clone());
             // The visitor may have stopped typing long ago: the question counts as asked once answered,
             // as after a pause in the panel.
             let settle = move || widget.settle_search();
@@ -41,7 +41,7 @@ impl Shell {
         leptos::prelude::request_animation_frame(move || {
             let text = self.input.value();
             if text != typed {
-                widget.type_query(text.clone());
+                widget.search.type_query(text.clone());
             }
             let focused = root.active_element().is_some_and(|active| active == **self.input);
             let (start, end) =

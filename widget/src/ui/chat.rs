@@ -1,6 +1,5 @@
-//! Live chat in the panel: the offer on the contact screen (chat when someone is online, a message
-//! otherwise) and the conversation itself, with the rating after an agent closes it. Every message is
-//! put on the page as text.
+//! The chat screen: the conversation with the team, what is on its way, the composer, and the rating
+//! after an agent closes it. Every message is put on the page as text.
 
 use leptos::ev;
 use leptos::html;
@@ -9,159 +8,32 @@ use protocol::chat::{Author, ChatMessage, ConversationStatus};
 
 use crate::chat::{Link, RatingStep};
 use crate::i18n::strings;
-use crate::state::{Reach, Widget};
+use crate::state::Widget;
 
 /// Gaps between the visitor's "typing" reports, and how long after the last keystroke it stops.
 const TYPING_REPORT_MS: f64 = 2_500.0;
 const TYPING_STOP_MS: u64 = 3_000;
 
-/// On the contact screen: a way to talk to a person now, or to leave a message.
-#[component]
-pub fn LiveChatOffer(widget: Widget) -> impl IntoView {
-    let t = move || strings(widget.lang.get());
-    view! {
-        <section class="live" aria-live="polite">
-            {move || match widget.reach.get() {
-                Reach::Unknown => ().into_any(),
-                Reach::Checking => view! { <p class="status">{t().checking}</p> }.into_any(),
-                Reach::Unreachable => view! { <p class="status">{t().chat_unreachable}</p> }.into_any(),
-                Reach::Answered(availability) if availability.online => {
-                    view! { <StartChatForm widget/> }.into_any()
-                }
-                Reach::Answered(availability) => {
-                    view! { <LeaveMessageForm widget expected=availability.expected_reply/> }.into_any()
-                }
-            }}
-        </section>
-    }
-}
-
-/// The visitor's last question, as a first message they can edit.
-fn last_question(widget: Widget) -> String {
-    widget.journey.with_untracked(|j| j.escalation("", "").searches.last().cloned().unwrap_or_default())
-}
-
-fn known_email(widget: Widget) -> String {
-    widget.journey.with_untracked(|j| j.escalation("", "").identity.and_then(|i| i.email).unwrap_or_default())
-}
-
-/// The request failed, or the form is incomplete: say why, next to the button.
-#[component]
-fn FormProblem(widget: Widget, local: RwSignal<Option<&'static str>>) -> impl IntoView {
-    let t = move || strings(widget.lang.get());
-    move || {
-        let text = local.get().map(str::to_owned).or_else(|| {
-            widget.chat_error.get().map(|reason| t().could_not_send.replace("{reason}", &reason))
-        });
-        text.map(|text| view! { <p class="problem" role="alert">{text}</p> })
-    }
-}
-
-#[component]
-fn StartChatForm(widget: Widget) -> impl IntoView {
-    let t = move || strings(widget.lang.get());
-    let message: NodeRef<html::Textarea> = NodeRef::new();
-    let email: NodeRef<html::Input> = NodeRef::new();
-    let local = RwSignal::new(None::<&'static str>);
-    let on_submit = move |event: ev::SubmitEvent| {
-        event.prevent_default();
-        let body = message.get_untracked().map(|m| m.value()).unwrap_or_default();
-        let email = email.get_untracked().map(|e| e.value()).unwrap_or_default();
-        if body.trim().is_empty() {
-            local.set(Some(t().empty_message));
-        } else if !email.trim().is_empty() && !protocol::plausible_email(&email) {
-            local.set(Some(t().invalid_email));
-        } else {
-            local.set(None);
-            widget.start_chat(body, email);
-        }
-    };
-    view! {
-        <form class="chat-start" on:submit=on_submit novalidate>
-            <p>{move || t().online_intro}</p>
-            <label>
-                <span>{move || t().your_message}</span>
-                <textarea node_ref=message name="message" rows="3" prop:value=last_question(widget)></textarea>
-            </label>
-            <label>
-                <span>{move || t().email_optional}</span>
-                <input node_ref=email name="email" type="email" autocomplete="email" prop:value=known_email(widget)/>
-            </label>
-            <FormProblem widget local/>
-            <button class="cta" type="submit" disabled=move || widget.busy.get()>
-                {move || t().start_chat}
-            </button>
-        </form>
-    }
-}
-
-#[component]
-fn LeaveMessageForm(widget: Widget, expected: String) -> impl IntoView {
-    let t = move || strings(widget.lang.get());
-    let message: NodeRef<html::Textarea> = NodeRef::new();
-    let email: NodeRef<html::Input> = NodeRef::new();
-    let name: NodeRef<html::Input> = NodeRef::new();
-    let local = RwSignal::new(None::<&'static str>);
-    let value = |input: NodeRef<html::Input>| input.get_untracked().map(|i| i.value()).unwrap_or_default();
-    let on_submit = move |event: ev::SubmitEvent| {
-        event.prevent_default();
-        let body = message.get_untracked().map(|m| m.value()).unwrap_or_default();
-        let address = value(email);
-        if !protocol::plausible_email(&address) {
-            local.set(Some(t().invalid_email));
-        } else if body.trim().is_empty() {
-            local.set(Some(t().empty_message));
-        } else {
-            local.set(None);
-            widget.leave_message(address, value(name), body);
-        }
-    };
-    let known_name = widget
-        .journey
-        .with_untracked(|j| j.escalation("", "").identity.and_then(|i| i.name).unwrap_or_default());
-    view! {
-        <form class="leave-message" on:submit=on_submit novalidate>
-            <p><strong>{move || t().offline_intro}</strong>" "{expected}</p>
-            <p>{move || t().leave_message_intro}</p>
-            <label>
-                <span>{move || t().your_email}</span>
-                <input node_ref=email name="email" type="email" autocomplete="email" required prop:value=known_email(widget)/>
-            </label>
-            <label>
-                <span>{move || t().your_name}</span>
-                <input node_ref=name name="name" autocomplete="name" prop:value=known_name/>
-            </label>
-            <label>
-                <span>{move || t().your_message}</span>
-                <textarea node_ref=message name="message" rows="4" required prop:value=last_question(widget)></textarea>
-            </label>
-            <FormProblem widget local/>
-            <button class="cta" type="submit" disabled=move || widget.busy.get()>
-                {move || t().send_message}
-            </button>
-        </form>
-    }
-}
-
 /// The conversation: messages, what is on its way, the agent typing, the composer, and the rating.
 #[component]
-pub fn ChatScreen(widget: Widget) -> impl IntoView {
-    let t = move || strings(widget.lang.get());
+pub(super) fn ChatScreen(widget: Widget) -> impl IntoView {
+    let t = move || widget.panel.strings();
     let log: NodeRef<html::Ol> = NodeRef::new();
     // Seen as soon as it is on screen, and whenever something new arrives while it is.
     Effect::new(move |_| {
-        widget.chat.with(|chat| chat.messages.len());
-        if widget.open.get() {
-            widget.note_seen();
+        widget.live.chat.with(|chat| chat.messages.len());
+        if widget.panel.open.get() {
+            widget.live.note_seen();
         }
         if let Some(log) = log.get() {
             log.set_scroll_top(log.scroll_height());
         }
     });
 
-    let phase = Memo::new(move |_| widget.chat.with(|c| (c.link, c.status, c.rating, c.problem.clone())));
+    let phase =
+        Memo::new(move |_| widget.live.chat.with(|c| (c.link, c.status, c.rating, c.problem.clone())));
     let messages = move || {
-        widget.chat.with(|chat| {
+        widget.live.chat.with(|chat| {
             let read_up_to = chat.agent_read_up_to;
             let mut items: Vec<AnyView> =
                 chat.messages.iter().map(|m| message_view(widget, m, read_up_to)).collect();
@@ -171,7 +43,7 @@ pub fn ChatScreen(widget: Widget) -> impl IntoView {
                     None => view! { <span class="meta">{t().sending}</span> }.into_any(),
                     Some(_) => view! {
                         <span class="meta problem">{t().not_sent}" "
-                            <button type="button" class="link" on:click=move |_| widget.retry_chat(&client_id)>
+                            <button type="button" class="link" on:click=move |_| widget.live.retry(&client_id)>
                                 {t().retry}
                             </button>
                         </span>
@@ -195,7 +67,7 @@ pub fn ChatScreen(widget: Widget) -> impl IntoView {
         <div class="chat">
             <h3 class="chat-title" tabindex="-1">{move || t().talk_to_us}</h3>
             {move || {
-                widget.left_email.get().map(|email| view! {
+                widget.live.left_email.get().map(|email| view! {
                     <p class="notice" role="status">{t().left_message.replace("{email}", &email)}</p>
                 })
             }}
@@ -203,10 +75,10 @@ pub fn ChatScreen(widget: Widget) -> impl IntoView {
                 {messages}
             </ol>
             <p class="typing" aria-live="polite">
-                {move || widget.chat.with(|c| c.agent_typing).then(|| t().agent_typing)}
+                {move || widget.live.chat.with(|c| c.agent_typing).then(|| t().agent_typing)}
             </p>
             <p class="queue" role="status">
-                {move || widget.chat.with(|c| c.queue.as_ref().map(|q| t().queue(q)))}
+                {move || widget.live.chat.with(|c| c.queue.as_ref().map(|q| t().queue(q)))}
             </p>
             {move || {
                 // Only a change of phase redraws this part, so the composer keeps what is being typed.
@@ -229,7 +101,7 @@ pub fn ChatScreen(widget: Widget) -> impl IntoView {
 }
 
 fn message_view(widget: Widget, message: &ChatMessage, read_up_to: u64) -> AnyView {
-    let t = strings(widget.lang.get_untracked());
+    let t = strings(widget.panel.lang.get_untracked());
     let (class, who) = match &message.author {
         Author::Visitor => ("msg visitor", t.you.to_owned()),
         Author::Agent { name } => {
@@ -251,12 +123,12 @@ fn message_view(widget: Widget, message: &ChatMessage, read_up_to: u64) -> AnyVi
 /// The message box: Enter sends, Shift+Enter makes a new line; typing is reported, throttled.
 #[component]
 fn Composer(widget: Widget) -> impl IntoView {
-    let t = move || strings(widget.lang.get());
+    let t = move || widget.panel.strings();
     let text = RwSignal::new(String::new());
     let last_report = StoredValue::new(0.0_f64);
     let stop = StoredValue::new_local(None::<TimeoutHandle>);
     let send = move || {
-        widget.send_chat(text.get_untracked());
+        widget.live.send(text.get_untracked());
         text.set(String::new());
         last_report.set_value(0.0);
     };
@@ -265,7 +137,7 @@ fn Composer(widget: Widget) -> impl IntoView {
         let now = js_sys::Date::now();
         if now - last_report.get_value() > TYPING_REPORT_MS {
             last_report.set_value(now);
-            widget.visitor_typing(true);
+            widget.live.typing(true);
         }
         if let Some(handle) = stop.get_value() {
             handle.clear();
@@ -273,7 +145,7 @@ fn Composer(widget: Widget) -> impl IntoView {
         let handle = set_timeout_with_handle(
             move || {
                 last_report.set_value(0.0);
-                widget.visitor_typing(false);
+                widget.live.typing(false);
             },
             std::time::Duration::from_millis(TYPING_STOP_MS),
         );
@@ -310,7 +182,7 @@ fn Composer(widget: Widget) -> impl IntoView {
 /// "how likely are you to recommend us?" 0–10 or skip, then thanks.
 #[component]
 fn Rating(widget: Widget, rating: RatingStep) -> impl IntoView {
-    let t = move || strings(widget.lang.get());
+    let t = move || widget.panel.strings();
     let score = RwSignal::new(None::<u8>);
     let comment: NodeRef<html::Textarea> = NodeRef::new();
     let body = match rating {
@@ -320,7 +192,7 @@ fn Rating(widget: Widget, rating: RatingStep) -> impl IntoView {
                 .map(|n| {
                     view! {
                         <button type="button" class="score" disabled=rating == RatingStep::Recommending
-                            on:click=move |_| widget.recommend(Some(n))>
+                            on:click=move |_| widget.live.recommend(Some(n))>
                             {n}
                         </button>
                     }
@@ -335,7 +207,7 @@ fn Rating(widget: Widget, rating: RatingStep) -> impl IntoView {
                         <span>{move || t().recommend_low}</span>
                         <span>{move || t().recommend_high}</span>
                     </p>
-                    <button class="link skip" type="button" on:click=move |_| widget.recommend(None)>
+                    <button class="link skip" type="button" on:click=move |_| widget.live.recommend(None)>
                         {move || t().recommend_skip}
                     </button>
                 </div>
@@ -364,7 +236,7 @@ fn Rating(widget: Widget, rating: RatingStep) -> impl IntoView {
                 event.prevent_default();
                 if let Some(n) = score.get_untracked() {
                     let text = comment.get_untracked().map(|c| c.value()).unwrap_or_default();
-                    widget.rate(n, text);
+                    widget.live.rate(n, text);
                 }
             };
             view! {

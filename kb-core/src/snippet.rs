@@ -37,7 +37,7 @@ pub struct Snippet {
 impl Snippet {
     /// The text cut at the highlights: `(piece, highlighted)` in order, covering all of it once. Search
     /// returns sorted, disjoint ranges on character boundaries; overlapping ones are merged, and a
-    /// hand-made range that is out of bounds or inside a character is left out rather than panicking.
+    /// hand-made range that is empty, out of bounds or inside a character is left out (no panic).
     pub fn pieces(&self) -> Vec<(&str, bool)> {
         let mut pieces = Vec::with_capacity(2 * self.highlights.len() + 1);
         let mut at = 0;
@@ -46,6 +46,9 @@ impl Snippet {
             else {
                 continue;
             };
+            if marked.is_empty() {
+                continue;
+            }
             if !before.is_empty() {
                 pieces.push((before, false));
             }
@@ -352,7 +355,8 @@ mod tests {
         let highlights = vec![6..11, 0..5, 4..6, 12..13, 40..41];
         let snippet = Snippet { text: "đơn hàng giao".into(), highlights };
         assert_eq!(snippet.pieces(), vec![("đơn hàng", true), (" ", false), ("g", true), ("iao", false)]);
-        let inside_a_char = Snippet { text: "đơn".into(), highlights: vec![1..2] };
+        // Byte 1 is inside "đ"; 5..5 marks nothing.
+        let inside_a_char = Snippet { text: "đơn".into(), highlights: vec![1..2, 5..5] };
         assert_eq!(inside_a_char.pieces(), vec![("đơn", false)]);
         let joined: String = snippet.pieces().into_iter().map(|(piece, _)| piece).collect();
         assert_eq!(joined, snippet.text);

@@ -28,6 +28,7 @@ pub mod hub;
 pub mod limits;
 pub mod net;
 pub mod privacy;
+pub mod publish;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 pub mod text;

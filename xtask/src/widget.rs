@@ -144,6 +144,17 @@ fn loader(source: &str, js: &str, wasm: &str) -> anyhow::Result<String> {
     Ok(out.replace("__WIDGET_JS__", js).replace("__WIDGET_WASM__", wasm))
 }
 
+/// A folder with a built widget in `widget/`, if there is one.
+pub fn built() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("ANSWERDESK_WIDGET_DIST").map(PathBuf::from),
+        // What `cargo xtask test` last built from this tree, before a `dist/` a demo may have left long ago.
+        Some(crate::root().join("target/e2e/dist")),
+        Some(crate::root().join("dist")),
+    ];
+    candidates.into_iter().flatten().find(|d| d.join("widget/answerdesk.js").is_file())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

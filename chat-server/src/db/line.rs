@@ -38,13 +38,13 @@ pub fn place_from(status: &str, assigned: bool, ahead: Option<i64>) -> Option<u3
     Some(u32::try_from(ahead.unwrap_or(0) + 1).unwrap_or(u32::MAX))
 }
 
-/// Open conversations per assignee, as [`crate::assignment::plan`] takes them.
+/// Open conversations per assignee, as [`crate::assignment::plan::plan`] takes them.
 pub fn load_from(
     rows: Vec<(String, i64, Option<String>)>,
-) -> std::collections::BTreeMap<String, crate::assignment::Load> {
+) -> std::collections::BTreeMap<String, crate::assignment::plan::Load> {
     rows.into_iter()
         .map(|(agent, open, latest)| {
-            (agent, crate::assignment::Load { open: u32::try_from(open).unwrap_or(u32::MAX), latest })
+            (agent, crate::assignment::plan::Load { open: u32::try_from(open).unwrap_or(u32::MAX), latest })
         })
         .collect()
 }

@@ -28,7 +28,7 @@ use protocol::rest::{AgentInfo, AgentRatings};
 
 use crate::analytics::conversations::{ConversationFacts, MessageFact};
 use crate::analytics::report::StoredEvent;
-use crate::assignment::Slot;
+use crate::assignment::plan::Slot;
 
 /// What can go wrong in storage.
 #[derive(Debug, thiserror::Error)]
@@ -235,7 +235,7 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn report_presence(&self, node: &str, agents: &[String], now: i64) -> Result<()>;
     /// Usernames of agents connected to nodes that reported since `since` (Unix seconds), each once.
     async fn agents_online(&self, since: i64) -> Result<Vec<String>>;
-    /// Hands waiting conversations to `slots` as [`crate::assignment::plan`] decides, in one transaction
+    /// Hands waiting conversations to `slots` as [`crate::assignment::plan::plan`] decides, in one transaction
     /// that no other node runs at the same time; returns `(conversation id, username)` for each.
     async fn auto_assign(&self, slots: &[Slot]) -> Result<Vec<(String, String)>>;
     /// Every waiting (open, unassigned) conversation with its team, oldest first: the line.

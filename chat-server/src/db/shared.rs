@@ -384,7 +384,7 @@ macro_rules! database_impl {
 
             async fn auto_assign(
                 &self,
-                slots: &[$crate::assignment::Slot],
+                slots: &[$crate::assignment::plan::Slot],
             ) -> $crate::db::Result<Vec<(String, String)>> {
                 use $crate::db::line;
                 let mut tx = self.$write.begin().await?;
@@ -395,9 +395,9 @@ macro_rules! database_impl {
                 let load = sqlx::query_as(line::LOAD).fetch_all(&mut *tx).await?;
                 let query = sqlx::query_as(line::WAITING).bind(line::WAITING_CONSIDERED);
                 let waiting: Vec<(String, Option<String>)> = query.fetch_all(&mut *tx).await?;
-                let waiting: Vec<$crate::assignment::Waiting> =
-                    waiting.into_iter().map(|(id, team)| $crate::assignment::Waiting { id, team }).collect();
-                let handed = $crate::assignment::plan(slots, &line::load_from(load), &waiting);
+                let waiting: Vec<$crate::assignment::plan::Waiting> =
+                    waiting.into_iter().map(|(id, team)| $crate::assignment::plan::Waiting { id, team }).collect();
+                let handed = $crate::assignment::plan::plan(slots, &line::load_from(load), &waiting);
                 for (conversation, agent) in &handed {
                     sqlx::query(line::CLAIM).bind(agent).bind(conversation).execute(&mut *tx).await?;
                 }

@@ -12,14 +12,11 @@ use protocol::rest::{
     AgentLogin, AgentRatings, AgentSession, ArticleCard, CannedReply, VisitorData, VisitorDeleted,
 };
 
-use super::{ApiError, agent_session, agent_session_csrf};
+use super::extract::{ApiError, ClientIp, SESSION_COOKIE, agent_session, agent_session_csrf, session_hash};
 use crate::AppState;
 use crate::auth;
 use crate::db::{DbError, VisitorKey};
 use crate::privacy;
-
-/// Name of the HttpOnly session cookie.
-pub const SESSION_COOKIE: &str = "answerdesk_agent";
 
 const SESSION_SECONDS: i64 = 12 * 3600;
 
@@ -36,7 +33,7 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> Result<HeaderV
 
 pub(super) async fn login(
     State(state): State<Arc<AppState>>,
-    client: super::ClientIp,
+    client: ClientIp,
     Json(request): Json<AgentLogin>,
 ) -> Result<Response, ApiError> {
     if !state.login_limit.allow(&client.key()).await {
@@ -121,7 +118,7 @@ pub(super) async fn logout(
 ) -> Result<Response, ApiError> {
     let agent = agent_session_csrf(&state, &headers).await?;
     privacy::audit(state.db.as_ref(), &agent.username, "logout", None, None).await;
-    if let Some(hash) = super::session_hash(&headers) {
+    if let Some(hash) = session_hash(&headers) {
         state.db.delete_session(&hash).await?;
         // Sockets opened with this session close now, not when the page is next reloaded.
         state.hub.end_session(&hash);

@@ -13,7 +13,7 @@ use protocol::chat::ErrorCode;
 use protocol::reports::{ConversationReport, DEFLECTION_FORMULA, GapsReport, HelpCenterReport};
 use serde::Deserialize;
 
-use super::{ApiError, agent_session};
+use super::extract::{ApiError, ClientIp, agent_session, origin_allowed, rate_limited};
 use crate::AppState;
 use crate::analytics::report::StoredEvent;
 
@@ -27,18 +27,18 @@ const REPORT_DAYS: i32 = 366;
 /// as `text/plain`, which needs no CORS preflight. The answer carries nothing (the beacon never reads it).
 pub(super) async fn take(
     State(state): State<Arc<AppState>>,
-    client: super::ClientIp,
+    client: ClientIp,
     headers: HeaderMap,
     body: String,
 ) -> Result<StatusCode, ApiError> {
     let Some(collector) = &state.events else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "analytics are off"));
     };
-    if !crate::ws::origin_allowed(&headers, &state.config.allowed_origins) {
+    if !origin_allowed(&headers, &state.config.allowed_origins) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Unauthorized, "origin not allowed"));
     }
     if !state.event_limit.allow(&client.key()).await {
-        return Err(super::rate_limited());
+        return Err(rate_limited());
     }
     let batch: Batch = serde_json::from_str(&body).map_err(|err| {
         ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::Malformed, format!("events: {err}"))

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use protocol::chat::ErrorCode;
 use protocol::reports::{ArticleDraft, ProposeDraft, SaveDraft, SavedDraft, draft_path_is_safe};
 
-use super::{ApiError, agent_session, agent_session_csrf};
+use super::extract::{ApiError, agent_session, agent_session_csrf};
 use crate::AppState;
 use crate::drafts::{Material, propose};
 

@@ -4,25 +4,19 @@ mod agent;
 mod analytics;
 mod console;
 mod drafts;
+pub mod extract;
 mod visitor;
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderValue, Method, header};
 use axum::routing::{get, post};
-use protocol::chat::{ErrorCode, ErrorFrame};
-use protocol::rest::AgentInfo;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::AppState;
-use crate::db::DbError;
-
-pub use agent::SESSION_COOKIE;
 
 /// Every route chat-server serves.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -85,114 +79,4 @@ fn cors(allowed: &[String]) -> CorsLayer {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
         .max_age(std::time::Duration::from_secs(3600))
-}
-
-/// The client's address behind the trusted proxies (see [`crate::net`]): what per-address limits count.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub std::net::IpAddr);
-
-impl ClientIp {
-    /// As a limiter key.
-    pub fn key(&self) -> String {
-        self.0.to_string()
-    }
-}
-
-impl axum::extract::FromRequestParts<Arc<AppState>> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |info| info.0.ip());
-        Ok(ClientIp(state.config.client_ip(peer, &parts.headers)))
-    }
-}
-
-/// An error answered as JSON [`ErrorFrame`] with a status.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    frame: ErrorFrame,
-}
-
-impl ApiError {
-    /// An error with a code and a message.
-    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { status, frame: ErrorFrame { code, message: message.into(), client_id: None } }
-    }
-
-    fn unauthorized() -> Self {
-        ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, "log in first")
-    }
-}
-
-impl From<DbError> for ApiError {
-    fn from(error: DbError) -> Self {
-        let (code, message) = error.told();
-        let status = match code {
-            ErrorCode::NotFound => StatusCode::NOT_FOUND,
-            ErrorCode::Closed | ErrorCode::Invalid => StatusCode::CONFLICT,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        ApiError::new(status, code, message)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.status, Json(self.frame)).into_response()
-    }
-}
-
-/// 429 with the protocol's error.
-pub fn rate_limited() -> ApiError {
-    ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests; try again later")
-}
-
-/// The value of cookie `name`, if sent.
-pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
-}
-
-/// The agent behind the session cookie, with the session's CSRF token.
-pub async fn agent_session(state: &AppState, headers: &HeaderMap) -> Result<(AgentInfo, String), ApiError> {
-    let token = cookie(headers, SESSION_COOKIE).ok_or_else(ApiError::unauthorized)?;
-    let now = jiff::Timestamp::now().as_second();
-    match state.db.session(&crate::auth::token_hash(token), now).await {
-        Ok(found) => Ok(found),
-        Err(DbError::NotFound) => Err(ApiError::unauthorized()),
-        Err(other) => Err(other.into()),
-    }
-}
-
-/// The SHA-256 of the agent session cookie, when one was sent: how the database and the hub know the
-/// session.
-pub fn session_hash(headers: &HeaderMap) -> Option<String> {
-    cookie(headers, SESSION_COOKIE).map(crate::auth::token_hash)
-}
-
-/// Like [`agent_session`], and for requests that change something: the `X-CSRF-Token` header must match.
-pub async fn agent_session_csrf(state: &AppState, headers: &HeaderMap) -> Result<AgentInfo, ApiError> {
-    let (agent, csrf) = agent_session(state, headers).await?;
-    let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !crate::auth::same_secret(sent, &csrf) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Unauthorized,
-            "missing or wrong CSRF token",
-        ));
-    }
-    Ok(agent)
 }

@@ -10,7 +10,7 @@ use protocol::rest::{Availability, ConversationStarted, LeaveMessage, StartConve
 use protocol::{EscalationContext, Identity, PROTOCOL_VERSION, agent};
 use serde::Deserialize;
 
-use super::{ApiError, rate_limited};
+use super::extract::{ApiError, ClientIp, rate_limited};
 use crate::AppState;
 use crate::auth;
 use crate::db::{DbError, NewConversation, NewMessage};
@@ -80,7 +80,7 @@ async fn team_for(state: &AppState, context: &mut EscalationContext) -> Option<S
 
 pub(super) async fn start(
     State(state): State<Arc<AppState>>,
-    client: super::ClientIp,
+    client: ClientIp,
     Json(request): Json<StartConversation>,
 ) -> Result<Json<ConversationStarted>, ApiError> {
     check_version(request.version)?;
@@ -162,7 +162,7 @@ fn within_memory(state: &AppState) -> Result<(), ApiError> {
 
 pub(super) async fn leave_message(
     State(state): State<Arc<AppState>>,
-    client: super::ClientIp,
+    client: ClientIp,
     Json(request): Json<LeaveMessage>,
 ) -> Result<(StatusCode, Json<TicketCreated>), ApiError> {
     check_version(request.version)?;

@@ -13,28 +13,29 @@ use protocol::rest::AgentInfo;
 use protocol::{PROTOCOL_VERSION, visitor};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::visitor::{check_client_id, close, db_error, publish_message, publish_summary};
-use super::{Incoming, check_body, error, next_frame, same_origin, send};
+use super::{Incoming, check_body, check_client_id, close, db_error, error, next_frame, send};
 use crate::AppState;
 use crate::auth::same_secret;
 use crate::db::NewMessage;
+use crate::http::extract::same_origin;
+use crate::publish;
 
 /// `GET /ws/agent`: same-origin page and a valid session cookie, then upgrade.
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<Arc<AppState>>,
-    client: crate::http::ClientIp,
+    client: crate::http::extract::ClientIp,
     headers: HeaderMap,
 ) -> Response {
     if !same_origin(&headers, state.config.public_url.as_ref()) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
-    let (agent, csrf) = match crate::http::agent_session(&state, &headers).await {
+    let (agent, csrf) = match crate::http::extract::agent_session(&state, &headers).await {
         Ok(session) => session,
         Err(e) => return e.into_response(),
     };
     // A session was found, so its cookie is there.
-    let session = crate::http::session_hash(&headers).unwrap_or_default();
+    let session = crate::http::extract::session_hash(&headers).unwrap_or_default();
     let place = match super::admit(&state, client) {
         Ok(place) => place,
         Err(refused) => return super::refusal(refused),
@@ -246,7 +247,7 @@ async fn handle(
             match state.db.mark_read(&conversation_id, crate::db::Reader::Agents, up_to_seq).await {
                 Ok(()) => {
                     state.hub.to_visitor(&conversation_id, visitor::ServerFrame::Read { up_to_seq });
-                    publish_summary(state, &conversation_id).await;
+                    publish::summary(state, &conversation_id).await;
                     return Ok(());
                 }
                 Err(e) => ServerFrame::Error(db_error(e, None)),
@@ -279,7 +280,7 @@ async fn handle(
                         Some(detail),
                     )
                     .await;
-                    publish_summary(state, &conversation_id).await;
+                    publish::summary(state, &conversation_id).await;
                     // Given back, moved or taken from someone: whoever has room now may get the next one.
                     crate::assignment::balance(state).await;
                     // Given back (and not handed out again at once): its visitor is in line again, and their
@@ -307,7 +308,7 @@ async fn handle(
                 )
                 .await;
                 state.hub.to_visitor(&conversation_id, visitor::ServerFrame::Closed);
-                publish_summary(state, &conversation_id).await;
+                publish::summary(state, &conversation_id).await;
                 crate::assignment::balance(state).await;
                 return Ok(());
             }
@@ -350,7 +351,7 @@ async fn write(
         if !private {
             email_if_unseen(state, &conversation_id, agent, &appended.message);
         }
-        publish_message(state, &conversation_id, appended.message.clone()).await;
+        publish::message(state, &conversation_id, appended.message.clone()).await;
     }
     ServerFrame::Ack(Ack { client_id, seq: appended.message.seq, duplicate: appended.duplicate })
 }

@@ -7,12 +7,9 @@
 pub mod agent;
 pub mod visitor;
 
-pub(crate) use visitor::publish_summary;
-
 use std::time::Duration;
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::http::HeaderMap;
 use protocol::chat::{ErrorCode, ErrorFrame};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -32,7 +29,7 @@ fn limited(ws: WebSocketUpgrade, max_frame_bytes: usize) -> WebSocketUpgrade {
 /// A place for one more socket from `client`, or why not.
 fn admit(
     state: &crate::AppState,
-    client: crate::http::ClientIp,
+    client: crate::http::extract::ClientIp,
 ) -> Result<crate::net::Held, crate::net::Refused> {
     state.memory.admit().and_then(|()| state.sockets.admit(Some(client.0))).inspect_err(|refused| {
         tracing::warn!(client = %client.0, %refused, "socket refused");
@@ -137,26 +134,6 @@ fn error(code: ErrorCode, message: impl Into<String>) -> ErrorFrame {
     ErrorFrame { code, message: message.into(), client_id: None }
 }
 
-/// Whether the page that opened the socket is allowed. No Origin header means a non-browser client,
-/// which could claim any origin anyway; the token or session still has to be valid.
-pub(crate) fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) else { return true };
-    allowed.iter().any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(origin))
-}
-
-/// For the agent socket: the page must come from this very server: exactly its public URL's origin when
-/// that is set (so an http page cannot reach an https server), else the same host (the scheme is not
-/// known behind a proxy).
-fn same_origin(headers: &HeaderMap, public: Option<&crate::config::PublicUrl>) -> bool {
-    let Some(origin) = headers.get("origin").and_then(|v| v.to_str().ok()) else { return true };
-    if let Some(public) = public {
-        return origin.trim_end_matches('/').eq_ignore_ascii_case(public.origin());
-    }
-    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
-    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
-}
-
 /// Checks a message body: something visible in it, not longer than allowed.
 fn check_body(body: &str, max_chars: usize) -> Result<(), ErrorFrame> {
     if !crate::text::visible(body) {
@@ -168,32 +145,21 @@ fn check_body(body: &str, max_chars: usize) -> Result<(), ErrorFrame> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use axum::http::HeaderValue;
+/// A close frame with its code and reason.
+fn close(code: u16, reason: &'static str) -> Message {
+    Message::Close(Some(axum::extract::ws::CloseFrame { code, reason: reason.into() }))
+}
 
-    use super::*;
-
-    fn headers(origin: &str, host: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert("origin", HeaderValue::from_str(origin).expect("a header value"));
-        headers.insert("host", HeaderValue::from_str(host).expect("a header value"));
-        headers
+/// Valid client ids are short and printable, so they index well and log safely.
+fn check_client_id(client_id: &str) -> Result<(), ErrorFrame> {
+    if client_id.is_empty() || client_id.len() > 64 || client_id.chars().any(char::is_control) {
+        return Err(error(ErrorCode::Invalid, "client_id must be 1 to 64 printable characters"));
     }
+    Ok(())
+}
 
-    /// Regression (issue 16): the agent socket compared hosts only, so a page served over plain HTTP on
-    /// the same host name could open the socket of a server agents reach over HTTPS.
-    #[test]
-    fn the_agent_socket_takes_only_its_public_origin_scheme_included() {
-        let public: crate::config::PublicUrl = "https://chat.shop.example".parse().expect("a URL");
-        let page = |origin: &str| same_origin(&headers(origin, "chat.shop.example"), Some(&public));
-        assert!(page("https://chat.shop.example"));
-        assert!(page("HTTPS://Chat.Shop.Example"));
-        assert!(!page("http://chat.shop.example"), "the scheme counts");
-        assert!(!page("https://chat.shop.example:8443"), "so does the port");
-        assert!(!page("https://evil.example"));
-        // Without a public URL, the host is all that is known (a proxy may terminate TLS).
-        assert!(same_origin(&headers("http://127.0.0.1:8787", "127.0.0.1:8787"), None));
-        assert!(!same_origin(&headers("http://evil.example", "127.0.0.1:8787"), None));
-    }
+/// A storage failure as the socket tells it (see [`crate::db::DbError::told`]).
+fn db_error(error: crate::db::DbError, client_id: Option<String>) -> ErrorFrame {
+    let (code, message) = error.told();
+    ErrorFrame { code, message, client_id }
 }

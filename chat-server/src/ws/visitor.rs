@@ -4,25 +4,27 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use protocol::chat::{Ack, Author, ConversationStatus, ErrorCode, ErrorFrame};
+use protocol::chat::{Ack, Author, ConversationStatus, ErrorCode};
 use protocol::visitor::{ClientFrame, QueueStatus, ServerFrame};
 use protocol::{PROTOCOL_VERSION, agent};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{Incoming, check_body, error, next_frame, origin_allowed, send};
+use super::{Incoming, check_body, check_client_id, close, db_error, error, next_frame, send};
 use crate::AppState;
 use crate::auth::token_hash;
 use crate::db::{DbError, NewMessage};
+use crate::http::extract::origin_allowed;
 use crate::limits::Coalesce;
+use crate::publish;
 
 /// `GET /ws/visitor`: checks the Origin, then upgrades.
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<Arc<AppState>>,
-    client: crate::http::ClientIp,
+    client: crate::http::extract::ClientIp,
     headers: HeaderMap,
 ) -> Response {
     if !origin_allowed(&headers, &state.config.allowed_origins) {
@@ -42,12 +44,6 @@ pub async fn upgrade(
 
 fn refuse(code: ErrorCode, message: impl Into<String>) -> ServerFrame {
     ServerFrame::Error(error(code, message))
-}
-
-/// A storage failure as the socket tells it (see [`DbError::told`]).
-pub(super) fn db_error(error: DbError, client_id: Option<String>) -> ErrorFrame {
-    let (code, message) = error.told();
-    ErrorFrame { code, message, client_id }
 }
 
 async fn run(mut socket: WebSocket, state: Arc<AppState>) {
@@ -241,18 +237,6 @@ async fn tell_place(
     Ok(waiting)
 }
 
-pub(super) fn close(code: u16, reason: &'static str) -> Message {
-    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
-}
-
-/// Valid client ids are short and printable, so they index well and log safely.
-pub(super) fn check_client_id(client_id: &str) -> Result<(), ErrorFrame> {
-    if client_id.is_empty() || client_id.len() > 64 || client_id.chars().any(char::is_control) {
-        return Err(error(ErrorCode::Invalid, "client_id must be 1 to 64 printable characters"));
-    }
-    Ok(())
-}
-
 async fn handle(
     state: &AppState,
     id: &str,
@@ -285,7 +269,7 @@ async fn handle(
                     // Ack first: the message is durable now, and the visitor should not wait on fan-out.
                     send(socket, &ServerFrame::Ack(ack)).await?;
                     if !appended.duplicate {
-                        publish_message(state, id, appended.message).await;
+                        publish::message(state, id, appended.message).await;
                     }
                     return Ok(());
                 }
@@ -326,7 +310,7 @@ async fn handle(
                 match state.db.rate(id, score, comment.as_deref()).await {
                     Ok(()) => {
                         tracing::info!(conversation = %id, score, "conversation rated");
-                        publish_summary(state, id).await;
+                        publish::summary(state, id).await;
                         if state.config.satisfaction.ask_recommend {
                             send(socket, &ServerFrame::Rated).await?;
                             ServerFrame::AskRecommend
@@ -350,21 +334,4 @@ async fn handle(
         }
     };
     send(socket, &reply).await
-}
-
-/// Tells everyone about a committed message: visitor sockets (unless private) and agents.
-pub(super) async fn publish_message(state: &AppState, id: &str, message: protocol::chat::ChatMessage) {
-    if !message.private {
-        state.hub.to_visitor(id, ServerFrame::Message(message.clone()));
-    }
-    state.hub.to_agents(agent::ServerFrame::Message { conversation_id: id.to_owned(), message });
-    publish_summary(state, id).await;
-}
-
-/// Pushes a conversation's fresh summary (unread count, preview, assignee) to agents.
-pub(crate) async fn publish_summary(state: &AppState, id: &str) {
-    match state.db.summary(id).await {
-        Ok(summary) => state.hub.to_agents(agent::ServerFrame::Updated(summary)),
-        Err(e) => tracing::error!(conversation = %id, error = %e, "summary failed"),
-    }
 }

@@ -18,15 +18,7 @@ use std::time::Duration;
 use anyhow::Context;
 use serde_json::{Value, json};
 
-use super::{Options, Section, median, ms, quantile, thousands};
-
-/// Corpora for time to first answer, each with a first and a second question (words of article titles).
-pub(super) const FIRST_ANSWER: [(&str, &str, &str, &str); 4] = [
-    ("sample content/", "content", "warranty", "refund"), // "How do I make a warranty claim?"
-    ("sendgrid-docs", "../shared/corpora/sendgrid-docs", "verify sender domain", "spam reports"),
-    ("powershell-docs", "../shared/corpora/powershell-docs", "Get-ChildItem recurse", "Start-Transcript"),
-    ("azure-powershell-16.2", "../shared/corpora/azure-powershell-16.2", "Get-AzStorageAccount", "New-AzVM"),
-];
+use super::{FIRST_ANSWER, Options, Section, median, ms, quantile, thousands};
 
 /// A 25-character question typed at a human pace (characters a second) on the sample knowledge base, the
 /// instant-panel issue's case: the first answer should follow the last keystroke within 300 ms.
@@ -181,9 +173,9 @@ fn prepare_site(
     Ok(Site { name, dir, articles })
 }
 
-/// The built release widget (see `weight::widget_dist`), or one built now with Trunk.
+/// The built release widget (see [`crate::widget::built`]), or one built now with Trunk.
 fn widget(options: &Options) -> anyhow::Result<PathBuf> {
-    if let Some(dist) = super::weight::widget_dist() {
+    if let Some(dist) = crate::widget::built() {
         return Ok(dist);
     }
     let dist = options.scratch.join("widget-dist");

@@ -25,6 +25,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+/// Corpora for time to first answer, each with a first and a second question (words of article titles).
+const FIRST_ANSWER: [(&str, &str, &str, &str); 4] = [
+    ("sample content/", "content", "warranty", "refund"), // "How do I make a warranty claim?"
+    ("sendgrid-docs", "../shared/corpora/sendgrid-docs", "verify sender domain", "spam reports"),
+    ("powershell-docs", "../shared/corpora/powershell-docs", "Get-ChildItem recurse", "Start-Transcript"),
+    ("azure-powershell-16.2", "../shared/corpora/azure-powershell-16.2", "Get-AzStorageAccount", "New-AzVM"),
+];
+
 /// What one part hands back.
 #[derive(Debug)]
 pub struct Section {

@@ -9,7 +9,7 @@ use std::process::Command;
 use anyhow::Context;
 use serde_json::json;
 
-use super::browser::FIRST_ANSWER;
+use super::FIRST_ANSWER;
 use super::{Options, Section, bytes};
 use crate::widget::{brotli, gzip};
 
@@ -69,7 +69,7 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
          | build | part | file | raw | gzip | brotli | target |\n|---|---|---|---|---|---|---|\n",
     );
     let mut rows = Vec::new();
-    let widget = widget_dist();
+    let widget = crate::widget::built();
     let mut sets: Vec<(String, Vec<Weight>)> = Vec::new();
     match &widget {
         Some(dist) => {
@@ -250,15 +250,4 @@ fn fetches(kb: &Path, [query, second]: [&str; 2]) -> anyhow::Result<Fetched> {
 fn verdict(actual: u64, limit: u64, how: &str) -> String {
     let met = if actual <= limit { "met" } else { "**not met**" };
     format!("≤ {} {how}: {met}", bytes(limit))
-}
-
-/// A folder with a built widget in `widget/`, if there is one.
-pub(super) fn widget_dist() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("ANSWERDESK_WIDGET_DIST").map(PathBuf::from),
-        // What `cargo xtask test` last built from this tree, before a `dist/` a demo may have left long ago.
-        Some(crate::root().join("target/e2e/dist")),
-        Some(crate::root().join("dist")),
-    ];
-    candidates.into_iter().flatten().find(|d| d.join("widget/answerdesk.js").is_file())
 }

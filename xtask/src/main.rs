@@ -10,7 +10,6 @@
 //!   (`bench/results/`).
 
 mod bench;
-mod bm25;
 mod eval;
 mod storefront;
 mod tools;

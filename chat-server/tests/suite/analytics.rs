@@ -10,8 +10,8 @@ use protocol::analytics::{Batch, EVENTS_VERSION, Event};
 use protocol::chat::Author;
 use protocol::reports::{ArticleDraft, ConversationReport, GapsReport, HelpCenterReport, SavedDraft};
 
-use crate::support::postgres::Postgres;
-use crate::support::{Server, WAIT, login, start};
+use crate::support::postgres;
+use crate::support::{Fetch, Server, WAIT, login, start};
 
 fn search(query: &str, results: u32, confident: bool) -> Event {
     Event::Search { query: query.into(), lang: "vi".into(), results, confident }
@@ -236,8 +236,8 @@ async fn events_and_conversations_are_stored_and_reported_alike_on_sqlite() {
 
 #[tokio::test]
 async fn events_and_conversations_are_stored_and_reported_alike_on_postgres() {
-    let Some(postgres) = Postgres::start() else { return };
-    let db = chat_server::db::connect(&postgres.url()).await.unwrap();
+    let Some(postgres) = postgres::start() else { return };
+    let db = chat_server::db::connect(&postgres.url("postgres")).await.unwrap();
     storage_and_folding(db.clone()).await;
     conversation_numbers(db).await;
 }
@@ -313,15 +313,8 @@ async fn drafts_are_proposed_from_a_conversation_saved_listed_and_marked_pulled(
     let listed: Vec<SavedDraft> = list(cookie.clone()).await.json().await.unwrap();
     assert!(listed[0].pulled_at.is_some());
     let pending = format!("{}/api/agent/drafts?pending=true", server.http);
-    let pending: Vec<SavedDraft> = reqwest::Client::new()
-        .get(pending)
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pending: Vec<SavedDraft> =
+        reqwest::Client::new().get(pending).header("cookie", &cookie).answer().await;
     assert!(pending.is_empty(), "a pulled draft is not pulled again");
     let unknown = post("/api/agent/drafts/nope/pulled", &session.csrf, serde_json::json!({}));
     assert_eq!(unknown.await.unwrap().status(), 404);
@@ -337,15 +330,7 @@ async fn the_gaps_report_groups_failed_searches_with_and_without_tone_marks() {
     let url = format!("{}/api/agent/reports/gaps", server.http);
     let deadline = tokio::time::Instant::now() + WAIT;
     let report: GapsReport = loop {
-        let report: GapsReport = reqwest::Client::new()
-            .get(&url)
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let report: GapsReport = reqwest::Client::new().get(&url).header("cookie", &cookie).answer().await;
         if report.gaps.first().is_some_and(|g| g.failed_searches == 2)
             || tokio::time::Instant::now() > deadline
         {

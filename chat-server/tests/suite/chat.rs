@@ -119,12 +119,8 @@ async fn conversation_lifecycle() {
     let ratings: Vec<AgentRatings> = reqwest::Client::new()
         .get(format!("{}/api/agent/ratings", server.http))
         .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(ratings.len(), 1);
     assert_eq!((ratings[0].agent.as_str(), ratings[0].average), ("lan", 5.0));
     assert_eq!(ratings[0].ratings[0].comment.as_deref(), Some("nhanh"));
@@ -181,12 +177,8 @@ async fn reconnect_resumes_without_loss_or_duplicates() {
     let all: Vec<protocol::chat::ChatMessage> = reqwest::Client::new()
         .get(format!("{}/api/conversations/{id}/messages", server.http))
         .bearer_auth(&started.visitor_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(all.iter().map(|m| m.seq).collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6]);
 }
 
@@ -428,12 +420,8 @@ async fn offline_visitors_leave_a_message() {
     let history: Vec<protocol::chat::ChatMessage> = reqwest::Client::new()
         .get(format!("{}/api/conversations/{}/messages", server.http, ticket.conversation_id))
         .bearer_auth(&ticket.visitor_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].body, "Đơn hàng của tôi chưa tới");
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{Process, Visitor, WAIT, spawn_chat_server};
+use crate::support::{Fetch, Process, Visitor, WAIT, spawn_chat_server};
 use futures_util::{SinkExt, StreamExt};
 use protocol::chat::ChatMessage;
 use protocol::{PROTOCOL_VERSION, visitor};
@@ -72,12 +72,8 @@ async fn acknowledged_messages_survive_kill_9() {
         .get(format!("http://{address}/api/conversations/{}/messages", started.conversation_id))
         .bearer_auth(&started.visitor_token)
         .timeout(WAIT)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     drop(server);
 
     let stored_ids: HashSet<_> = stored.iter().filter_map(|m| m.client_id.clone()).collect();

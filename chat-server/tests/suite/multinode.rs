@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::postgres::Postgres;
+use crate::support::postgres;
 use crate::support::{Agent, PASSWORD, Process, Visitor, WAIT, spawn_chat_server};
 use chat_server::test_support::smtp_sink;
 use protocol::chat::Author;
@@ -25,8 +25,8 @@ fn node(database_url: &str, config: &Path) -> (Process, String) {
 
 #[tokio::test]
 async fn visitor_on_one_node_and_agent_on_another_talk_live_and_unseen_replies_go_by_email() {
-    let Some(postgres) = Postgres::start() else { return };
-    let url = postgres.url();
+    let Some(postgres) = postgres::start() else { return };
+    let url = postgres.url("postgres");
     let (smtp_port, mut mailbox) = smtp_sink().await.unwrap();
     let config = tempfile::NamedTempFile::new().unwrap();
     let email = format!(
@@ -168,8 +168,8 @@ async fn visitor_on_one_node_and_agent_on_another_talk_live_and_unseen_replies_g
 
 #[tokio::test]
 async fn limits_and_lockouts_hold_across_nodes() {
-    let Some(postgres) = Postgres::start() else { return };
-    let url = postgres.url();
+    let Some(postgres) = postgres::start() else { return };
+    let url = postgres.url("postgres");
     let config = tempfile::NamedTempFile::new().unwrap();
     let limits = "[limits]\nconversations_per_hour = 3\nlogin_failures_before_lockout = 2\n";
     std::fs::write(config.path(), limits).unwrap();

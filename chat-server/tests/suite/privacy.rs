@@ -9,7 +9,7 @@ use protocol::chat::{Author, ConversationStatus};
 use protocol::rest::{ConversationStarted, VisitorData, VisitorDeleted};
 use protocol::{EscalationContext, Identity, agent, visitor};
 
-use crate::support::postgres::Postgres;
+use crate::support::postgres;
 use crate::support::*;
 
 /// A context that names the visitor by `email` and carries `mark` in every field a visitor fills.
@@ -144,8 +144,8 @@ async fn export_retention_and_delete_erase_the_visitor_and_keep_the_numbers() {
 
 #[tokio::test]
 async fn export_retention_and_delete_erase_the_visitor_and_keep_the_numbers_on_postgres() {
-    let Some(postgres) = Postgres::start() else { return };
-    let db = chat_server::db::connect(&postgres.url()).await.unwrap();
+    let Some(postgres) = postgres::start() else { return };
+    let db = chat_server::db::connect(&postgres.url("postgres")).await.unwrap();
     erasing(db.clone()).await;
     let refused = db.backup(std::path::Path::new("/tmp/never-written")).await.unwrap_err();
     assert!(refused.to_string().contains("pg_dump"), "{refused}");
@@ -219,12 +219,8 @@ async fn an_agent_exports_then_erases_a_visitor_and_nothing_of_them_is_left_in_t
         .header("cookie", &cookie)
         .header("x-csrf-token", &session.csrf)
         .timeout(WAIT)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .answer()
+        .await;
     assert_eq!(deleted.conversations, 1);
     assert!(export(cookie, session.csrf).await.conversations.is_empty());
     let bytes = on_disk(&server.db_path);

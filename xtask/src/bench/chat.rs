@@ -3,7 +3,7 @@
 //! 1,000 messages/s offered at each step; then the kill -9 check (acknowledged messages lost must be 0).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -11,8 +11,9 @@ use anyhow::{Context, bail};
 use serde_json::json;
 
 use super::events::{self, EventsPhase};
-use super::load::{AGENT_PASSWORD, Load, Phase};
 use super::{Options, Section, bytes, ms, quantile, thousands};
+use answerdesk_bench::load::{AGENT_PASSWORD, Load, Phase};
+use answerdesk_bench::postgres::{self, Postgres};
 
 /// Messages per second offered at every step (the issue's target rate).
 const RATE: u32 = 1_000;
@@ -48,7 +49,7 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
          | database | visitors held | connect time (this step's new visitors) | server RSS | RSS per 1,000 | offered | achieved | \
          acked / delivered | ack p50 / p99 | to agent p50 / p99 |\n|---|---|---|---|---|---|---|---|---|---|\n",
         phase.as_secs(),
-        postgres_version().unwrap_or_else(|| "(not installed)".into()),
+        postgres::version().unwrap_or_else(|| "(not installed)".into()),
     );
     let mut results = Vec::new();
     let mut kills = Vec::new();
@@ -75,7 +76,7 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
     kills.push(("SQLite", runtime.block_on(kill_check_sqlite(options, &config, &kill_db))?));
 
     // Postgres: two nodes on one cluster.
-    match Postgres::start(options) {
+    match start_postgres() {
         Ok(pg) => {
             let url = pg.url("postgres");
             add_agent(options, &url)?;
@@ -474,96 +475,8 @@ pub(super) fn raise_fd_limit() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A throwaway Postgres cluster in a temp folder, stopped when dropped.
-#[derive(Debug)]
-pub(super) struct Postgres {
-    bin: PathBuf,
-    data: PathBuf,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-fn postgres_bin() -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| Some(e.ok()?.path().join("bin")))
-        .collect();
-    dirs.sort();
-    dirs.into_iter().rev().find(|d| d.join("initdb").is_file())
-}
-
-pub(super) fn postgres_version() -> Option<String> {
-    let out = Command::new(postgres_bin()?.join("postgres")).arg("--version").output().ok()?;
-    // "postgres (PostgreSQL) 15.18 (Debian …)"
-    Some(String::from_utf8_lossy(&out.stdout).split_whitespace().nth(2)?.to_string())
-}
-
-/// Postgres refuses to run as root; as root, its tools run as the `postgres` user.
-fn pg_command(bin: &Path, tool: &str) -> Command {
-    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
-    if root {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(bin.join(tool));
-        command
-    } else {
-        Command::new(bin.join(tool))
-    }
-}
-
-impl Postgres {
-    pub(super) fn start(_options: &Options) -> anyhow::Result<Postgres> {
-        crate::tools::ensure_postgres()?;
-        let bin = postgres_bin().context("no initdb under /usr/lib/postgresql")?;
-        let dir = tempfile::Builder::new().prefix("answerdesk-bench-pg-").tempdir()?;
-        let data = dir.path().join("data");
-        std::fs::create_dir(&data)?;
-        let _ = Command::new("chmod").arg("755").arg(dir.path()).status();
-        let _ = Command::new("chown").arg("postgres").arg(&data).status();
-        let init = pg_command(&bin, "initdb")
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "postgres", "-A", "trust", "-E", "UTF8"])
-            .stdout(Stdio::null())
-            .output()?;
-        anyhow::ensure!(init.status.success(), "initdb: {}", String::from_utf8_lossy(&init.stderr));
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let settings = format!("-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''");
-        let started = pg_command(&bin, "pg_ctl")
-            .arg("-D")
-            .arg(&data)
-            .arg("-l")
-            .arg(data.join("server.log"))
-            .args(["-o", &settings, "-w", "-t", "30", "start"])
-            .stdout(Stdio::null())
-            .output()?;
-        anyhow::ensure!(
-            started.status.success(),
-            "pg_ctl start: {}",
-            String::from_utf8_lossy(&started.stderr)
-        );
-        Ok(Postgres { bin, data, port, _dir: dir })
-    }
-
-    pub(super) fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
-    }
-
-    pub(super) fn create_database(&self, name: &str) -> anyhow::Result<()> {
-        let out = pg_command(&self.bin, "createdb")
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", name])
-            .output()?;
-        anyhow::ensure!(out.status.success(), "createdb: {}", String::from_utf8_lossy(&out.stderr));
-        Ok(())
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let _ = pg_command(&self.bin, "pg_ctl")
-            .arg("-D")
-            .arg(&self.data)
-            .args(["-m", "immediate", "stop"])
-            .stdout(Stdio::null())
-            .status();
-    }
+/// A throwaway Postgres cluster with production durability, installed first if missing.
+pub(super) fn start_postgres() -> anyhow::Result<Postgres> {
+    crate::tools::ensure_postgres()?;
+    Postgres::start(postgres::Durability::Flushed)
 }

@@ -14,7 +14,6 @@ pub mod browser;
 pub mod build;
 pub mod chat;
 mod events;
-mod load;
 pub mod query;
 pub mod soak;
 pub mod weight;

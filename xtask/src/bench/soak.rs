@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde_json::json;
 
-use super::chat::{AGENT, Node, Postgres, add_agent, lifted_limits, raise_fd_limit};
-use super::load::Load;
+use super::chat::{AGENT, Node, add_agent, lifted_limits, raise_fd_limit, start_postgres};
 use super::{Options, Section, bytes, ms, quantile};
+use answerdesk_bench::load::Load;
 
 /// Messages per second offered all along, round-robin over the visitors.
 const RATE: u32 = 100;
@@ -25,7 +25,7 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
     let (visitors, minutes) = if options.quick { (300, 4) } else { (2_000, 30) };
     let config = options.scratch.join("soak.toml");
     std::fs::write(&config, lifted_limits())?;
-    let pg = Postgres::start(options).context("the soak needs Postgres")?;
+    let pg = start_postgres().context("the soak needs Postgres")?;
     pg.create_database("soak")?;
     let url = pg.url("soak");
     add_agent(options, &url)?;
@@ -107,7 +107,7 @@ pub fn run(options: &Options) -> anyhow::Result<Section> {
          The load generator shares the machine's cores.\n\n\
          **Acknowledged messages lost: {lost}** of {acked} (read back over REST at the end); stored twice: \
          {duplicated}. **Node 1 memory, minute 2 → minute {minutes}: {} → {} ({:+.1}%).**\n\n",
-        super::chat::postgres_version().unwrap_or_else(|| "(unknown)".into()),
+        answerdesk_bench::postgres::version().unwrap_or_else(|| "(unknown)".into()),
         storms[0],
         storms[1],
         bytes(rss(warm, "rss_a")),

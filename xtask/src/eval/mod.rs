@@ -31,7 +31,7 @@ use anyhow::Context;
 use kb_core::{KnowledgeBase, Lang, SearchRequest};
 use serde_json::Value;
 
-use crate::bm25::PlainBm25;
+use answerdesk_bench::bm25::PlainBm25;
 use report::{Latency, Row};
 use variants::Variant;
 

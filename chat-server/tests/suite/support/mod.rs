@@ -98,6 +98,18 @@ pub async fn start_with_agents(tweak: impl FnOnce(&mut Config), extra: &[ExtraAg
     }
 }
 
+/// A request whose answer must be JSON: what most tests want of the REST API.
+pub trait Fetch {
+    /// Sends the request and parses its JSON answer, failing the test on any error.
+    fn answer<T: serde::de::DeserializeOwned>(self) -> impl std::future::Future<Output = T>;
+}
+
+impl Fetch for reqwest::RequestBuilder {
+    async fn answer<T: serde::de::DeserializeOwned>(self) -> T {
+        self.send().await.unwrap().json().await.unwrap()
+    }
+}
+
 /// The real `chat-server` binary running as a child process, killed and reaped when dropped, so a test that
 /// fails half-way leaves no server behind.
 pub struct Process(pub std::process::Child);

@@ -1,9 +1,6 @@
 //! `kb-builder serve`: editors see their change in the browser without doing anything.
-#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
-mod common;
-
-use common::copy_dir;
+use crate::support::copy_dir;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;

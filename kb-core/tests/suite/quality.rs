@@ -7,8 +7,7 @@
 //! just under, so a change that loses quality fails here; and "Best answer" must stay right 90% of the
 //! time. A set that is not present (a checkout without `../shared`) fails the test, as the corpora tests
 //! do: a floor nobody checks guards nothing.
-//! `QUALITY_REPORT=1 cargo test -p kb-core --test quality -- --nocapture` prints the numbers.
-#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
+//! `QUALITY_REPORT=1 cargo test -p kb-core --test suite quality -- --nocapture` prints the numbers.
 
 use std::path::PathBuf;
 

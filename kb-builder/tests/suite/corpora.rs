@@ -1,6 +1,5 @@
 //! Real third-party Markdown (../shared/corpora): odd front matter, template leftovers, HTML, long pages.
 //! Building must never crash: what cannot be accepted becomes a diagnostic, the rest is built.
-#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

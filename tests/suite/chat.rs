@@ -1,7 +1,6 @@
 //! Live chat end to end: the widget on a storefront page (headless Chromium) escalates to a real
 //! chat-server on 127.0.0.1 (SQLite in a temp dir), and an agent works the inbox in a second, separate
 //! Chromium. Run with `cargo xtask test`.
-#![allow(clippy::unwrap_used)]
 
 mod xss;
 

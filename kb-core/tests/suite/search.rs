@@ -1,5 +1,4 @@
 //! Search behaviour a visitor relies on, over a small bilingual knowledge base.
-#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
 use futures_executor::block_on;
 use kb_core::{Article, ConfidenceLevel, Indexer, KnowledgeBase, Lang, SearchRequest, Synonyms};

@@ -2,7 +2,6 @@
 //! README tells site owners to, against the help center and index kb-builder built from `content/`.
 //!
 //! Run with `cargo xtask test` (it builds `dist/` with the release widget first).
-#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 

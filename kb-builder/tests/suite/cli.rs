@@ -1,39 +1,8 @@
 //! End-to-end tests of the `kb-builder` binary over fixture content folders.
-#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
-mod common;
-
-use common::copy_dir;
+use crate::support::{copy_fixture, fixtures, kb_builder, read, stderr};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-/// Runs kb-builder in `dir`, so paths in its output are relative and stable.
-fn kb_builder(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kb-builder"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("kb-builder runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Copies a fixture folder into a temp dir (tests that write must not touch the fixtures).
-fn copy_fixture(name: &str) -> tempfile::TempDir {
-    let temp = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join(name), &temp.path().join(name));
-    temp
-}
+use std::process::Command;
 
 #[test]
 fn check_valid_content_passes_with_warnings() {

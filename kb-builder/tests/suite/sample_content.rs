@@ -1,17 +1,15 @@
 //! The sample help center in `content/` is what the demo and the widget tests run on: it must build
 //! without a single warning, be complete in both languages, and answer the questions it was written for.
-#![allow(clippy::unwrap_used)] // Tests fail loudly on purpose.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+use crate::support::repo;
 
+/// Runs kb-builder at the repository's root.
 fn kb_builder(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kb-builder")).args(args).current_dir(repo()).output().unwrap()
+    crate::support::kb_builder(&repo(), args)
 }
 
 /// `content/` built into a temporary `dist` (kept while the folder guard lives).

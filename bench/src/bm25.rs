@@ -10,6 +10,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 /// An in-memory index of the articles.
+#[allow(missing_debug_implementations)] // tantivy's tokenizer has no Debug.
 pub struct PlainBm25 {
     id: Field,
     fields: [Field; 2],

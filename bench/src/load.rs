@@ -39,7 +39,9 @@ struct Times {
 /// A visitor: its conversation, token, node, the sending half of its socket and the task reading the other.
 #[derive(Debug)]
 pub struct VisitorClient {
+    /// Its conversation.
     pub conversation_id: String,
+    /// The visitor token that opens it.
     pub token: String,
     /// Index of its node in [`Load`]'s list.
     pub node: usize,
@@ -54,6 +56,7 @@ pub struct VisitorClient {
 pub struct Load {
     nodes: Vec<String>,
     http: reqwest::Client,
+    /// The visitors connected, each to its node.
     pub visitors: Vec<VisitorClient>,
     times: Arc<Mutex<Times>>,
     next_message: u64,
@@ -63,14 +66,21 @@ pub struct Load {
 /// What one fixed-rate phase measured.
 #[derive(Debug, Clone)]
 pub struct Phase {
+    /// Messages a second offered (open loop).
     pub offered_per_s: f64,
+    /// Messages sent.
     pub sent: usize,
+    /// Messages acknowledged by their node.
     pub acked: usize,
+    /// Messages that reached the agent.
     pub delivered: usize,
     /// Acked messages per second, first send to last ack.
     pub achieved_per_s: f64,
+    /// Send to ack, per acked message.
     pub ack: Vec<Duration>,
+    /// Send to the agent's socket, per delivered message.
     pub to_agent: Vec<Duration>,
+    /// Whether the agent's socket stayed open through the phase.
     pub agent_socket_alive: bool,
 }
 

@@ -1,24 +1,12 @@
 //! chat-server's agent REST endpoints (same origin; the session travels in its HttpOnly cookie).
 
-use gloo_net::http::{Request, RequestBuilder, Response};
-use protocol::chat::{ConversationSummary, ErrorFrame};
+use browser_link::answer;
+use gloo_net::http::{Request, RequestBuilder};
+use protocol::chat::ConversationSummary;
 use protocol::reports::{
     ArticleDraft, ConversationReport, GapsReport, HelpCenterReport, ProposeDraft, SaveDraft, SavedDraft,
 };
 use protocol::rest::{AgentLogin, AgentRatings, AgentSession, ArticleCard, CannedReply};
-use serde::de::DeserializeOwned;
-
-async fn answer<T: DeserializeOwned>(response: Result<Response, gloo_net::Error>) -> Result<T, String> {
-    let response = response.map_err(|e| e.to_string())?;
-    if response.ok() {
-        return response.json::<T>().await.map_err(|e| e.to_string());
-    }
-    // chat-server explains refusals with an error frame; anything else gets its status line.
-    match response.json::<ErrorFrame>().await {
-        Ok(error) => Err(error.message),
-        Err(_) => Err(format!("HTTP {} {}", response.status(), response.status_text())),
-    }
-}
 
 fn with_csrf(request: RequestBuilder, csrf: &str) -> RequestBuilder {
     request.header("x-csrf-token", csrf)

@@ -213,7 +213,7 @@ impl Desk {
             return;
         }
         leptos::task::spawn_local(async move {
-            link::sleep(SEARCH_PAUSE_MS).await;
+            browser_link::sleep(SEARCH_PAUSE_MS).await;
             let typed = self.search.get_untracked().map(|input| input.value());
             if typed.as_deref() != Some(text.as_str()) {
                 return;

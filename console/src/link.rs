@@ -4,14 +4,12 @@
 use std::cell::RefCell;
 
 use futures_channel::mpsc::{TryRecvError, UnboundedReceiver, UnboundedSender, unbounded};
+use futures_util::StreamExt;
 use futures_util::future::{Either, select};
-use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::futures::WebSocket;
 use gloo_net::websocket::{Message, WebSocketError};
 use protocol::PROTOCOL_VERSION;
 use protocol::agent::{CLOSE_LOGGED_OUT, ClientFrame, ServerFrame};
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 /// Waits after a dropped socket: 0.5 s, doubling up to 15 s, reset by every inbox.
 const FIRST_RETRY_MS: i32 = 500;
@@ -81,7 +79,7 @@ async fn run(
             // Frames queued while the socket was down are stale: the inbox frame triggers the resends.
             while outgoing.try_recv().is_ok() {}
             let hello = ClientFrame::Hello { version: PROTOCOL_VERSION, csrf: csrf.clone() };
-            let mut up = write(&mut sink, &hello).await;
+            let mut up = browser_link::write(&mut sink, &hello).await;
             while up {
                 match select(incoming.next(), outgoing.next()).await {
                     Either::Left((Some(Ok(Message::Text(text))), _)) => {
@@ -107,7 +105,7 @@ async fn run(
                         return;
                     }
                     Either::Left((Some(Err(_)) | None, _)) => up = false,
-                    Either::Right((Some(frame), _)) => up = write(&mut sink, &frame).await,
+                    Either::Right((Some(frame), _)) => up = browser_link::write(&mut sink, &frame).await,
                     Either::Right((None, _)) => return,
                 }
             }
@@ -119,31 +117,11 @@ async fn run(
             return;
         }
         on_state(LinkState::Reconnecting);
-        sleep(retry).await;
+        browser_link::sleep(retry).await;
         retry = (retry * 2).min(LAST_RETRY_MS);
         // Logged out (or logged in again, with a new task) while we waited.
         if matches!(outgoing.try_recv(), Err(TryRecvError::Closed)) {
             return;
         }
     }
-}
-
-async fn write<S>(sink: &mut S, frame: &ClientFrame) -> bool
-where
-    S: futures_util::Sink<Message> + Unpin,
-{
-    match serde_json::to_string(frame) {
-        Ok(text) => sink.send(Message::Text(text)).await.is_ok(),
-        Err(_) => true,
-    }
-}
-
-/// Resolves after `ms` milliseconds.
-pub async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _: Result<JsValue, JsValue> = JsFuture::from(promise).await;
 }

@@ -28,9 +28,6 @@ struct Pair {
     lang: String,
 }
 
-/// Longest title derived from an answer.
-const DERIVED_TITLE_CHARS: usize = 120;
-
 /// Reads every line first and writes nothing if any line is bad.
 pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.file)
@@ -91,8 +88,7 @@ fn parse_line(file: &Path, line_no: usize, line: &str) -> Result<(Lang, String, 
             format!("`{}` has an empty answer", pair.id),
         ));
     }
-    let question = pair.question.trim();
-    let title = if question.is_empty() { first_sentence(&pair.answer) } else { question.to_string() };
+    let title = kb_core::Article::faq_title(&pair.question, &pair.answer);
     let mut markdown = String::from("---\n");
     // JSON strings are valid YAML double-quoted scalars, so any text round-trips.
     markdown.push_str(&format!("id: {}\n", json(&pair.id)));
@@ -105,21 +101,6 @@ fn parse_line(file: &Path, line_no: usize, line: &str) -> Result<(Lang, String, 
 
 fn json(text: &str) -> String {
     serde_json::to_string(text).expect("strings serialize")
-}
-
-/// The answer's first sentence, shortened at a word boundary if long.
-fn first_sentence(answer: &str) -> String {
-    let answer = answer.trim();
-    let end = answer
-        .char_indices()
-        .find(|&(i, c)| matches!(c, '.' | '?' | '!') && answer[i + 1..].starts_with(char::is_whitespace))
-        .map_or(answer.len(), |(i, _)| i + 1);
-    let sentence = answer[..end].trim();
-    if sentence.chars().count() <= DERIVED_TITLE_CHARS {
-        return sentence.to_string();
-    }
-    let cut: String = sentence.chars().take(DERIVED_TITLE_CHARS).collect();
-    format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
 }
 
 #[cfg(test)]

@@ -32,3 +32,15 @@ pub struct Article {
     /// Plain-text body, indexed and used for snippets.
     pub body_text: String,
 }
+
+/// Longest title derived from a FAQ's answer.
+const FAQ_TITLE_CHARS: usize = 120;
+
+impl Article {
+    /// The title `kb-builder import` gives a question-and-answer pair: the question, or for an answer
+    /// alone its first sentence (at most 120 characters).
+    pub fn faq_title(question: &str, answer: &str) -> String {
+        let question = question.trim();
+        if question.is_empty() { crate::first_sentence(answer, FAQ_TITLE_CHARS) } else { question.to_owned() }
+    }
+}

@@ -64,7 +64,7 @@ pub use indexer::Indexer;
 pub use lang::{Lang, UnknownLang};
 pub use lazy::{Body, Split};
 pub use search::{ArticleView, Hit, KnowledgeBase, SearchRequest, SearchResults};
-pub use snippet::{Snippet, escape_html};
+pub use snippet::{Snippet, escape_html, first_sentence};
 pub use synonyms::Synonyms;
 
 /// Everything that can go wrong in the engine.

@@ -77,6 +77,22 @@ impl Snippet {
     }
 }
 
+/// The first sentence of `text` (up to a `.`, `?` or `!` followed by white space), cut at a word
+/// boundary with "…" when longer than `max_chars`: a title or summary derived from prose.
+pub fn first_sentence(text: &str, max_chars: usize) -> String {
+    let text = text.trim();
+    let end = text
+        .char_indices()
+        .find(|&(i, c)| matches!(c, '.' | '?' | '!') && text[i + 1..].starts_with(char::is_whitespace))
+        .map_or(text.len(), |(i, _)| i + 1);
+    let sentence = text[..end].trim();
+    if sentence.chars().count() <= max_chars {
+        return sentence.to_owned();
+    }
+    let cut: String = sentence.chars().take(max_chars).collect();
+    format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
+}
+
 /// Appends `text` to `out` with `&`, `<`, `>`, `"` and `'` escaped, so it is safe in HTML text and attributes.
 pub fn escape_html(text: &str, out: &mut String) {
     for c in text.chars() {
@@ -347,6 +363,13 @@ mod tests {
 
     fn wanted(lang: Lang, query: &str) -> Wanted {
         Wanted::new(lang, analysis::tokens(lang, query).into_iter().map(|t| (t.text, 1.0)))
+    }
+
+    #[test]
+    fn a_first_sentence_ends_at_its_mark_and_a_long_one_at_a_word() {
+        assert_eq!(first_sentence("  Wash hands. Often.", 120), "Wash hands.");
+        assert_eq!(first_sentence("Version 2.5 is out! Update now.", 120), "Version 2.5 is out!");
+        assert_eq!(first_sentence("Đổi trả trong ba mươi ngày", 12), "Đổi trả…");
     }
 
     #[test]

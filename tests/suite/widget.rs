@@ -53,12 +53,19 @@ async fn panel_open(browser: &Browser) -> bool {
         == json!(true)
 }
 
+/// `page` of the storefront (on its own origin, the help center at `help`) in a fresh 1280×900 Chromium;
+/// the storefront's pages live as long as the second value.
+async fn on_storefront(help: &Server, page: &str) -> (Server, tempfile::TempDir, Browser) {
+    let (store, pages) = storefront(help, &[]).await.unwrap();
+    let browser = Browser::start(1280, 900).await.unwrap();
+    browser.client.goto(&format!("{}/{page}", store.origin())).await.unwrap();
+    (store, pages, browser)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_is_fetched_or_stored_before_the_visitor_shows_intent() {
     let help = help_center().await.unwrap();
-    let (store, _pages) = storefront(&help, &[]).await.unwrap();
-    let browser = Browser::start(1280, 900).await.unwrap();
-    browser.client.goto(&format!("{}/index.html", store.origin())).await.unwrap();
+    let (_store, _pages, browser) = on_storefront(&help, "index.html").await;
     let launcher = launcher(&browser).await;
     browser.wait_for("document.readyState === 'complete'", "the page to load").await.unwrap();
     // The visitor reads the page for a while without touching the launcher.
@@ -92,9 +99,7 @@ async fn nothing_is_fetched_or_stored_before_the_visitor_shows_intent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_preload_dark_theme_colour_and_suggestions() {
     let help = help_center().await.unwrap();
-    let (store, _pages) = storefront(&help, &[]).await.unwrap();
-    let browser = Browser::start(1280, 900).await.unwrap();
-    browser.client.goto(&format!("{}/idle.html", store.origin())).await.unwrap();
+    let (_store, _pages, browser) = on_storefront(&help, "idle.html").await;
     browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
     browser.js("window.ready = null; Answerdesk('on', 'ready', e => ready = e)", vec![]).await.unwrap();
     browser.wait_for("window.ready", "the widget to load while idle").await.unwrap();
@@ -146,9 +151,7 @@ async fn idle_preload_dark_theme_colour_and_suggestions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyboard_only_search_read_and_close_in_unaccented_vietnamese() {
     let help = help_center().await.unwrap();
-    let (store, _pages) = storefront(&help, &[]).await.unwrap();
-    let browser = Browser::start(1280, 900).await.unwrap();
-    browser.client.goto(&format!("{}/index.html", store.origin())).await.unwrap();
+    let (_store, _pages, browser) = on_storefront(&help, "index.html").await;
     launcher(&browser).await;
 
     let mut tabs = 0;
@@ -211,9 +214,7 @@ async fn keyboard_only_search_read_and_close_in_unaccented_vietnamese() {
 async fn what_is_typed_before_the_widget_arrives_is_kept_and_answered() {
     let help = help_center().await.unwrap();
     help.hold(".wasm");
-    let (store, _pages) = storefront(&help, &[]).await.unwrap();
-    let browser = Browser::start(1280, 900).await.unwrap();
-    browser.client.goto(&format!("{}/index.html", store.origin())).await.unwrap();
+    let (_store, _pages, browser) = on_storefront(&help, "index.html").await;
     open_panel(&browser).await;
     let in_shell = format!("return !!{ROOT}.querySelector('.shell .panel:not([hidden])')");
     assert_eq!(browser.js(&in_shell, vec![]).await.unwrap(), json!(true), "the shell is open");
@@ -268,9 +269,7 @@ async fn what_is_typed_before_the_widget_arrives_is_kept_and_answered() {
 async fn a_widget_that_cannot_load_leaves_the_shell_with_the_help_center_and_the_email() {
     let help = help_center().await.unwrap();
     help.refuse(".wasm");
-    let (store, _pages) = storefront(&help, &[]).await.unwrap();
-    let browser = Browser::start(1280, 900).await.unwrap();
-    browser.client.goto(&format!("{}/index.html", store.origin())).await.unwrap();
+    let (_store, _pages, browser) = on_storefront(&help, "index.html").await;
     open_panel(&browser).await;
     browser.type_text("doi tra").await.unwrap();
     browser.wait_for(&format!("{ROOT}.querySelector('.shell .status a')"), "the way on").await.unwrap();
@@ -306,9 +305,7 @@ async fn a_widget_that_cannot_load_leaves_the_shell_with_the_help_center_and_the
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn english_search_and_no_leads_to_a_person_with_the_context() {
     let help = help_center().await.unwrap();
-    let (store, _pages) = storefront(&help, &[]).await.unwrap();
-    let browser = Browser::start(1280, 900).await.unwrap();
-    browser.client.goto(&format!("{}/en.html", store.origin())).await.unwrap();
+    let (_store, _pages, browser) = on_storefront(&help, "en.html").await;
     browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
     browser
         .js(
@@ -386,9 +383,7 @@ async fn a_confident_answer_is_marked_and_an_unsure_one_offers_a_person() {
     assert!(!verdict(UNSURE), "the premise: content/ does not clearly answer {UNSURE:?}");
 
     let help = help_center().await.unwrap();
-    let (store, _pages) = storefront(&help, &[]).await.unwrap();
-    let browser = Browser::start(1280, 900).await.unwrap();
-    browser.client.goto(&format!("{}/en.html", store.origin())).await.unwrap();
+    let (_store, _pages, browser) = on_storefront(&help, "en.html").await;
     browser.wait_for("window.Answerdesk && Answerdesk.loaded", "the loader").await.unwrap();
     browser
         .js("window.searches = []; Answerdesk('on', 'search', e => searches.push(e))", vec![])

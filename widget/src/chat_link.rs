@@ -5,19 +5,16 @@
 use std::cell::{Cell, RefCell};
 
 use futures_channel::mpsc::{TryRecvError, UnboundedReceiver, UnboundedSender, unbounded};
+use futures_util::StreamExt;
 use futures_util::future::{Either, select};
-use futures_util::{SinkExt, StreamExt};
-use gloo_net::http::{Request, Response};
+use gloo_net::http::Request;
 use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
 use leptos::prelude::*;
 use protocol::PROTOCOL_VERSION;
-use protocol::chat::ErrorFrame;
 use protocol::rest::{Availability, ConversationStarted, LeaveMessage, StartConversation, TicketCreated};
 use protocol::visitor::{ClientFrame, ServerFrame};
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::chat::{Chat, Link};
 
@@ -63,37 +60,23 @@ pub fn forget(server: &str) {
     }
 }
 
-async fn answer<T: for<'de> Deserialize<'de>>(
-    response: Result<Response, gloo_net::Error>,
-) -> Result<T, String> {
-    let response = response.map_err(|e| e.to_string())?;
-    if response.ok() {
-        return response.json::<T>().await.map_err(|e| e.to_string());
-    }
-    // chat-server explains refusals with an error frame; anything else gets its status line.
-    match response.json::<ErrorFrame>().await {
-        Ok(error) => Err(error.message),
-        Err(_) => Err(format!("HTTP {} {}", response.status(), response.status_text())),
-    }
-}
-
 fn post<B: Serialize>(url: &str, body: &B) -> Result<gloo_net::http::Request, String> {
     Request::post(url).json(body).map_err(|e| e.to_string())
 }
 
 /// Whether a person can answer now.
 pub async fn availability(server: &str) -> Result<Availability, String> {
-    answer(Request::get(&format!("{server}/api/availability")).send().await).await
+    browser_link::answer(Request::get(&format!("{server}/api/availability")).send().await).await
 }
 
 /// Starts a conversation with what the visitor searched and read.
 pub async fn start(server: &str, request: &StartConversation) -> Result<ConversationStarted, String> {
-    answer(post(&format!("{server}/api/conversations"), request)?.send().await).await
+    browser_link::answer(post(&format!("{server}/api/conversations"), request)?.send().await).await
 }
 
 /// Leaves a message for when someone is back.
 pub async fn leave_message(server: &str, request: &LeaveMessage) -> Result<TicketCreated, String> {
-    answer(post(&format!("{server}/api/tickets"), request)?.send().await).await
+    browser_link::answer(post(&format!("{server}/api/tickets"), request)?.send().await).await
 }
 
 thread_local! {
@@ -163,7 +146,7 @@ async fn run(
             });
             let mut up = true;
             for frame in &first {
-                up = up && write(&mut sink, frame).await;
+                up = up && browser_link::write(&mut sink, frame).await;
             }
             while up {
                 match select(incoming.next(), outgoing.next()).await {
@@ -180,7 +163,7 @@ async fn run(
                     }
                     Either::Left((Some(Ok(Message::Bytes(_))), _)) => {}
                     Either::Left((Some(Err(_)) | None, _)) => up = false,
-                    Either::Right((Some(frame), _)) => up = write(&mut sink, &frame).await,
+                    Either::Right((Some(frame), _)) => up = browser_link::write(&mut sink, &frame).await,
                     Either::Right((None, _)) => return,
                 }
             }
@@ -189,30 +172,11 @@ async fn run(
         if chat.with_untracked(|chat| chat.link == Link::Gone) {
             return;
         }
-        sleep(retry).await;
+        browser_link::sleep(retry).await;
         retry = (retry * 2).min(LAST_RETRY_MS);
         // Replaced or ended while we waited.
         if matches!(outgoing.try_recv(), Err(TryRecvError::Closed)) {
             return;
         }
     }
-}
-
-async fn write<S>(sink: &mut S, frame: &ClientFrame) -> bool
-where
-    S: futures_util::Sink<Message> + Unpin,
-{
-    match serde_json::to_string(frame) {
-        Ok(text) => sink.send(Message::Text(text)).await.is_ok(),
-        Err(_) => true,
-    }
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED);
 }

@@ -95,16 +95,6 @@ pub fn searches_offline(lang: Lang) -> bool {
     kb().is_some_and(|kb| kb.searches_offline(lang))
 }
 
-/// Resolves after `ms` milliseconds (a browser timer).
-pub async fn pause(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
 fn kb() -> Option<Rc<KnowledgeBase>> {
     KB.with(|cell| cell.borrow().clone())
 }

@@ -107,11 +107,20 @@ fn range(query: &ReportQuery) -> Result<(jiff::civil::Date, jiff::civil::Date), 
     Ok((from, to))
 }
 
-fn csv_download(kind: &str, from: jiff::civil::Date, to: jiff::civil::Date, body: String) -> Response {
+/// The report as JSON, or with `format=csv` as a CSV download named after what it is and its days.
+fn json_or_csv<R: serde::Serialize>(
+    query: &ReportQuery,
+    (kind, from, to): (&str, jiff::civil::Date, jiff::civil::Date),
+    report: R,
+    csv: impl FnOnce(&R) -> String,
+) -> Response {
+    if query.format.as_deref() != Some("csv") {
+        return Json(report).into_response();
+    }
     let name = format!("attachment; filename=\"{kind}-{from}-{to}.csv\"");
     let headers =
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)];
-    (headers, body).into_response()
+    (headers, csv(&report)).into_response()
 }
 
 pub(super) async fn help_center(
@@ -122,10 +131,7 @@ pub(super) async fn help_center(
     agent_session(&state, &headers).await?;
     let (from, to) = range(&query)?;
     let report = crate::analytics::help_center(state.db.as_ref(), from, to, query.lang()).await?;
-    Ok(match query.format.as_deref() {
-        Some("csv") => csv_download("help-center", from, to, csv(&report)),
-        _ => Json(report).into_response(),
-    })
+    Ok(json_or_csv(&query, ("help-center", from, to), report, csv))
 }
 
 pub(super) async fn conversations(
@@ -140,10 +146,7 @@ pub(super) async fn conversations(
     let report =
         crate::analytics::conversations_report(state.db.as_ref(), from, to, query.lang(), hours, online)
             .await?;
-    Ok(match query.format.as_deref() {
-        Some("csv") => csv_download("conversations", from, to, conversations_csv(&report)),
-        _ => Json(report).into_response(),
-    })
+    Ok(json_or_csv(&query, ("conversations", from, to), report, conversations_csv))
 }
 
 pub(super) async fn gaps(

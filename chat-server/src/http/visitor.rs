@@ -78,6 +78,32 @@ async fn team_for(state: &AppState, context: &mut EscalationContext) -> Option<S
     state.config.routing.team_for(context)
 }
 
+/// A conversation just stored, and the token only its visitor gets.
+struct Opened {
+    id: String,
+    token: String,
+    team: Option<String>,
+}
+
+/// Stores a new open conversation for `context` (bounded, routed to its team, its identity checked).
+async fn open(state: &AppState, context: protocol::EscalationContext) -> Result<Opened, ApiError> {
+    let token = auth::random_token();
+    let mut context = context.bounded();
+    let team = team_for(state, &mut context).await;
+    let vouched = vouched(state, &context);
+    let new = NewConversation {
+        id: auth::random_id(),
+        token_hash: auth::token_hash(&token),
+        team: team.clone(),
+        identity_verified: vouched.id,
+        identity_details_verified: vouched.details,
+        context,
+    };
+    let id = new.id.clone();
+    state.db.create_conversation(new).await?;
+    Ok(Opened { id, token, team })
+}
+
 pub(super) async fn start(
     State(state): State<Arc<AppState>>,
     client: ClientIp,
@@ -88,20 +114,7 @@ pub(super) async fn start(
         return Err(rate_limited());
     }
     within_memory(&state)?;
-    let token = auth::random_token();
-    let mut context = request.context.bounded();
-    let team = team_for(&state, &mut context).await;
-    let vouched = vouched(&state, &context);
-    let new = NewConversation {
-        id: auth::random_id(),
-        token_hash: auth::token_hash(&token),
-        team,
-        identity_verified: vouched.id,
-        identity_details_verified: vouched.details,
-        context,
-    };
-    let (id, team) = (new.id.clone(), new.team.clone());
-    state.db.create_conversation(new).await?;
+    let Opened { id, token, team } = open(&state, request.context).await?;
     tracing::info!(conversation = %id, team = ?team, "conversation started");
     state.hub.to_agents(agent::ServerFrame::Updated(state.db.summary(&id).await?));
     crate::assignment::balance(&state).await;
@@ -199,20 +212,7 @@ pub(super) async fn leave_message(
     if identity.name.is_none() {
         identity.name = request.name.filter(|n| !n.trim().is_empty());
     }
-    let mut context = context.bounded();
-    let team = team_for(&state, &mut context).await;
-    let token = auth::random_token();
-    let vouched = vouched(&state, &context);
-    let new = NewConversation {
-        id: auth::random_id(),
-        token_hash: auth::token_hash(&token),
-        team,
-        identity_verified: vouched.id,
-        identity_details_verified: vouched.details,
-        context,
-    };
-    let id = new.id.clone();
-    state.db.create_conversation(new).await?;
+    let Opened { id, token, .. } = open(&state, context).await?;
     let first = NewMessage {
         author: Author::Visitor,
         client_id: Some("left-message".to_owned()),

@@ -93,6 +93,32 @@ async fn answered<In: serde::de::DeserializeOwned>(
     }
 }
 
+/// The fuzzed frames of one case, with what stands for `@TOKEN@` and `@ID@` in them.
+struct Sent<'a> {
+    frames: &'a [(bool, Vec<u8>)],
+    token: &'a str,
+    conversation_id: &'a str,
+}
+
+/// Sends the fuzzed frames, then `probe`, and waits until an answer to it (`answers`) or a clean close;
+/// the conversation is closed after, so it leaves every agent's inbox (see `Fuzzed::db`).
+async fn probed<In: serde::de::DeserializeOwned>(
+    fuzzed: &Fuzzed,
+    socket: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    sent: Sent<'_>,
+    probe: &impl serde::Serialize,
+    answers: impl Fn(&In) -> bool,
+) -> Result<(), String> {
+    for (text, bytes) in sent.frames {
+        // The server may have closed already (a frame over the limit, no hello): that is an answer.
+        let _ = socket.send(message(*text, bytes, sent.token, sent.conversation_id)).await;
+    }
+    let _ = socket.send(Message::text(serde_json::to_string(probe).unwrap())).await;
+    let outcome = answered(socket, answers).await;
+    let _ = fuzzed.db.close(sent.conversation_id).await;
+    outcome
+}
+
 proptest! {
     #![proptest_config(fuzzing::config())]
 
@@ -108,21 +134,14 @@ proptest! {
                 let hello = visitor::ClientFrame::Hello { version: PROTOCOL_VERSION, token: token.clone(), after_seq: 0 };
                 socket.send(Message::text(serde_json::to_string(&hello).unwrap())).await.unwrap();
             }
-            for (text, bytes) in &frames {
-                // The server may have closed already (a frame over the limit, no hello): that is an answer.
-                let _ = socket.send(message(*text, bytes, &token, &id)).await;
-            }
             let probe = visitor::ClientFrame::Send { client_id: "probe".into(), body: "still there?".into() };
-            let _ = socket.send(Message::text(serde_json::to_string(&probe).unwrap())).await;
-            let outcome = answered::<visitor::ServerFrame>(&mut socket, |frame| match frame {
+            let sent = Sent { frames: &frames, token: &token, conversation_id: &id };
+            probed::<visitor::ServerFrame>(fuzzed, &mut socket, sent, &probe, |frame| match frame {
                 visitor::ServerFrame::Ack(ack) => ack.client_id == "probe",
                 visitor::ServerFrame::Error(error) => error.client_id.as_deref() == Some("probe") || error.client_id.is_none() && !hello_first,
                 _ => false,
             })
-            .await;
-            // Closed, it leaves every agent's inbox (see `Fuzzed::db`).
-            let _ = fuzzed.db.close(&id).await;
-            outcome
+            .await
         });
         prop_assert_eq!(outcome, Ok(()));
         prop_assert_eq!(PANICS.load(Ordering::SeqCst), 0, "a handler panicked");
@@ -141,17 +160,12 @@ proptest! {
             let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
             let hello = agent::ClientFrame::Hello { version: PROTOCOL_VERSION, csrf: fuzzed.csrf.clone() };
             socket.send(Message::text(serde_json::to_string(&hello).unwrap())).await.unwrap();
-            for (text, bytes) in &frames {
-                let _ = socket.send(message(*text, bytes, "", &id)).await;
-            }
             let probe = agent::ClientFrame::Open { conversation_id: id.clone() };
-            let _ = socket.send(Message::text(serde_json::to_string(&probe).unwrap())).await;
-            let outcome = answered::<agent::ServerFrame>(&mut socket, |frame| {
+            let sent = Sent { frames: &frames, token: "", conversation_id: &id };
+            probed::<agent::ServerFrame>(fuzzed, &mut socket, sent, &probe, |frame| {
                 matches!(frame, agent::ServerFrame::History { conversation_id, .. } if *conversation_id == id)
             })
-            .await;
-            let _ = fuzzed.db.close(&id).await;
-            outcome
+            .await
         });
         prop_assert_eq!(outcome, Ok(()));
         prop_assert_eq!(PANICS.load(Ordering::SeqCst), 0, "a handler panicked");

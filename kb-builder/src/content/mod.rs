@@ -400,17 +400,10 @@ fn article_url(config: &SiteConfig, file: &Parsed) -> String {
     format!("{}/{}/{}/{}/", config.base_path(), file.lang, file.category, file.id.value)
 }
 
-/// The first sentence (or the first words) of the body.
+/// The first sentence of the body's first paragraph of some length (a heading is shorter).
 fn derive_summary(text: &str) -> String {
     let first_paragraph = text.lines().map(str::trim).find(|l| l.len() > 20).unwrap_or("");
-    let sentence_end = first_paragraph.find(". ").map_or(first_paragraph.len(), |i| i + 1);
-    let sentence = &first_paragraph[..sentence_end];
-    if sentence.chars().count() <= DERIVED_SUMMARY_CHARS {
-        return sentence.to_string();
-    }
-    let cut: String = sentence.chars().take(DERIVED_SUMMARY_CHARS).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
-    format!("{cut}…")
+    kb_core::first_sentence(first_paragraph, DERIVED_SUMMARY_CHARS)
 }
 
 fn looks_like_lang_code(name: &str) -> bool {

@@ -27,22 +27,6 @@ fn lines(path: &std::path::Path) -> Vec<Value> {
         .collect()
 }
 
-/// The answer's first sentence, shortened at a word boundary with "…" past 120 characters: the title
-/// `kb-builder import` gives a FAQ without a question.
-fn first_sentence(answer: &str) -> String {
-    let answer = answer.trim();
-    let end = answer
-        .char_indices()
-        .find(|&(i, c)| matches!(c, '.' | '?' | '!') && answer[i + 1..].starts_with(char::is_whitespace))
-        .map_or(answer.len(), |(i, _)| i + 1);
-    let sentence = answer[..end].trim();
-    if sentence.chars().count() <= 120 {
-        return sentence.to_string();
-    }
-    let cut: String = sentence.chars().take(120).collect();
-    format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
-}
-
 fn open(set: &str) -> (KnowledgeBase, Vec<Value>) {
     let dir = eval_dir().join(set);
     assert!(
@@ -56,7 +40,7 @@ fn open(set: &str) -> (KnowledgeBase, Vec<Value>) {
         let id = faq["id"].as_str().unwrap();
         let question = faq["question"].as_str().unwrap_or_default().trim();
         let answer = faq["answer"].as_str().unwrap().trim();
-        let title = if question.is_empty() { first_sentence(answer) } else { question.to_string() };
+        let title = Article::faq_title(question, answer);
         indexer
             .add(&Article {
                 id: id.into(),

@@ -116,7 +116,7 @@ impl Widget {
             let wait = typing && !kb::searches_offline(lang);
             let work = async move {
                 if wait {
-                    kb::pause(TYPING_PAUSE_MS).await;
+                    browser_link::sleep(TYPING_PAUSE_MS).await;
                 }
                 let cards = kb::search(&text, lang, typing).await;
                 search.results.set(cards.clone());

@@ -274,25 +274,10 @@ fn articles(faqs: &Path) -> anyhow::Result<Vec<Value>> {
         .map(|faq| {
             let answer = faq["answer"].as_str().unwrap_or_default().trim();
             let question = faq["question"].as_str().unwrap_or_default().trim();
-            let title = if question.is_empty() { first_sentence(answer) } else { question.to_string() };
+            let title = kb_core::Article::faq_title(question, answer);
             Ok(serde_json::json!({"id": faq["id"], "lang": faq["lang"], "title": title, "body": answer}))
         })
         .collect()
-}
-
-/// The answer's first sentence, shortened at a word boundary with "…" past 120 characters (the title
-/// `kb-builder import` derives).
-fn first_sentence(answer: &str) -> String {
-    let end = answer
-        .char_indices()
-        .find(|&(i, c)| matches!(c, '.' | '?' | '!') && answer[i + 1..].starts_with(char::is_whitespace))
-        .map_or(answer.len(), |(i, _)| i + 1);
-    let sentence = answer[..end].trim();
-    if sentence.chars().count() <= 120 {
-        return sentence.to_string();
-    }
-    let cut: String = sentence.chars().take(120).collect();
-    format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
 }
 
 fn write_rankings(

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use protocol::reports::{ConversationReport, ConversationTotals, GroupRow};
 
-use super::{count, delta, percent, points, tile};
+use super::{count, delta, percent, points, table, tile};
 use crate::i18n::Strings;
 
 /// "45 s", "12 min", "3 h 05 min", "2 d 4 h"; "–" when there was nothing to measure.
@@ -142,21 +142,12 @@ fn Groups(
             }
         })
         .collect_view();
-    view! {
-        <section class="table">
-            <h2>{title}</h2>
-            <table>
-                <thead><tr>
-                    <th scope="col"></th>
-                    <th scope="col" class="num">{t.report_conversations}</th>
-                    <th scope="col" class="num">{t.report_first_response}</th>
-                    <th scope="col" class="num">{t.report_resolution}</th>
-                    <th scope="col" class="num">{t.report_csat}</th>
-                </tr></thead>
-                <tbody>{body}</tbody>
-            </table>
-        </section>
-    }
+    table(
+        title,
+        "",
+        [t.report_conversations, t.report_first_response, t.report_resolution, t.report_csat],
+        body.into_any(),
+    )
 }
 
 /// Ratings 5 to 1 as bars (SVG attributes: the console's CSP allows no inline style).

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use protocol::reports::{ArticleRow, DayRow, HelpCenterReport, SearchRow, Totals};
 
-use super::{count, delta, percent, points, rate, share, tile};
+use super::{count, delta, percent, points, rate, share, table, tile};
 use crate::i18n::Strings;
 
 /// The report's tiles, chart and tables.
@@ -130,20 +130,7 @@ fn Searches(title: &'static str, rows: Vec<SearchRow>, t: &'static Strings) -> i
             }
         })
         .collect_view();
-    view! {
-        <section class="table">
-            <h2>{title}</h2>
-            <table>
-                <thead><tr>
-                    <th scope="col">{t.report_query}</th>
-                    <th scope="col" class="num">{t.report_times}</th>
-                    <th scope="col" class="num">{t.report_results}</th>
-                    <th scope="col" class="num">{t.report_failed_times}</th>
-                </tr></thead>
-                <tbody>{body}</tbody>
-            </table>
-        </section>
-    }
+    table(title, t.report_query, [t.report_times, t.report_results, t.report_failed_times], body.into_any())
 }
 
 #[component]
@@ -164,19 +151,10 @@ fn Articles(rows: Vec<ArticleRow>, t: &'static Strings) -> impl IntoView {
             }
         })
         .collect_view();
-    view! {
-        <section class="table">
-            <h2>{t.report_top_articles}</h2>
-            <table>
-                <thead><tr>
-                    <th scope="col">{t.report_article}</th>
-                    <th scope="col" class="num">{t.report_views}</th>
-                    <th scope="col" class="num">{t.report_yes}</th>
-                    <th scope="col" class="num">{t.report_no}</th>
-                    <th scope="col" class="num">{t.report_helpful_share}</th>
-                </tr></thead>
-                <tbody>{body}</tbody>
-            </table>
-        </section>
-    }
+    table(
+        t.report_top_articles,
+        t.report_article,
+        [t.report_views, t.report_yes, t.report_no, t.report_helpful_share],
+        body.into_any(),
+    )
 }

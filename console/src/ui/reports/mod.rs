@@ -141,6 +141,27 @@ pub fn Reports(desk: Desk) -> impl IntoView {
     }
 }
 
+/// A report's table: a titled section, a header row (the first column names the row, the others are
+/// numbers) and the rows.
+pub fn table(
+    title: &'static str,
+    first: &'static str,
+    numbers: impl IntoIterator<Item = &'static str>,
+    rows: AnyView,
+) -> impl IntoView {
+    let numbers =
+        numbers.into_iter().map(|name| view! { <th scope="col" class="num">{name}</th> }).collect_view();
+    view! {
+        <section class="table">
+            <h2>{title}</h2>
+            <table>
+                <thead><tr><th scope="col">{first}</th>{numbers}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+}
+
 pub fn tile(name: &'static str, value: String, change: String, means: Option<&'static str>) -> impl IntoView {
     view! {
         <li class="tile">

@@ -5,12 +5,14 @@
 //! Every message is committed to the database before it is acknowledged, and carries a per-conversation
 //! sequence number that clients resume from.
 //!
-//! Layout: [`config`] settings, [`db`] storage seam, [`hub`] live fan-out, [`bus`] fan-out across nodes (Postgres), [`http`] REST and the inbox
-//! page, [`ws`] the two sockets, [`auth`] secrets, [`limits`] rate limits and lockouts, [`net`] client addresses and connection caps, [`hours`] business hours, [`assignment`] who gets a
-//! conversation and the visitor's place in line, [`articles`] the help center's search for replies,
-//! [`analytics`] the widget's anonymous events and the reports made of them, [`drafts`] articles proposed
-//! from what visitors asked, [`privacy`] the visitor's data (export, delete, retention) and the agents'
-//! audit log.
+//! Layout: [`config`] settings, [`db`] storage seam, [`hub`] live fan-out, [`bus`] fan-out across nodes
+//! (Postgres), [`publish`] telling sockets and consoles of a change, [`http`] REST and the inbox page,
+//! [`ws`] the two sockets, [`auth`] secrets, [`limits`] rate limits and lockouts, [`net`] client addresses
+//! and connection caps, [`hours`] business hours, [`assignment`] who gets a conversation and the visitor's
+//! place in line, [`articles`] the help center's search for replies, [`analytics`] the widget's anonymous
+//! events and the reports made of them, [`drafts`] articles proposed from what visitors asked, [`privacy`]
+//! the visitor's data (export, delete, retention) and the agents' audit log. `chat-server/README.md`
+//! draws the rooms.
 #![warn(missing_docs)]
 
 pub mod analytics;

@@ -1,5 +1,5 @@
-//! `kb-builder`: compiles Markdown help articles into a search index the widget fetches piece by piece and a static
-//! help center.
+//! `kb-builder`: compiles Markdown help articles into a search index the widget fetches piece by piece and a
+//! static help center.
 //!
 //! Exit codes: 0 success, 1 content errors (or eval/search found nothing to run), 2 usage, 3 other failures
 //! (I/O, a corrupt index).

@@ -1,5 +1,6 @@
 //! Atomic publishing: everything is written into a staging folder beside the output folder, which replaces
-//! the output folder only once the whole build succeeded. A failed build leaves the previous output as it was.
+//! the output folder only once the whole build succeeded. A failed build leaves the previous output as it
+//! was.
 
 use std::path::{Path, PathBuf};
 
@@ -37,8 +38,8 @@ impl Staging {
         self.dir.path()
     }
 
-    /// Replaces the target with the staging folder: rename the old output aside, rename the new one in,
-    /// then delete the old one. Folders other tools write into the output ([`FOREIGN`]) move over as they are.
+    /// Replaces the target with the staging folder: rename the old output aside, rename the new one in, then
+    /// delete the old one. Folders other tools write into the output ([`FOREIGN`]) move over as they are.
     pub fn publish(self) -> anyhow::Result<()> {
         for name in FOREIGN {
             let previous = self.target.join(name);

@@ -1,5 +1,5 @@
-//! Turning what a visitor typed into a query plan ([`Node`]). There is no query syntax: quotes, `?`, `-` and `:`
-//! are ordinary characters, so no input can be a syntax error.
+//! Turning what a visitor typed into a query plan ([`Node`]). There is no query syntax: quotes, `?`, `-` and
+//! `:` are ordinary characters, so no input can be a syntax error.
 //!
 //! Every clause is a BM25 match, and the clauses add up:
 //! - each word (folded; stemmed in English), in every zone, the best zone counting most ([`zone_boost`]);

@@ -93,7 +93,8 @@ pub fn first_sentence(text: &str, max_chars: usize) -> String {
     format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
 }
 
-/// Appends `text` to `out` with `&`, `<`, `>`, `"` and `'` escaped, so it is safe in HTML text and attributes.
+/// Appends `text` to `out` with `&`, `<`, `>`, `"` and `'` escaped, so it is safe in HTML text and
+/// attributes.
 pub fn escape_html(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {

@@ -308,7 +308,8 @@ pub struct SaveDraft {
 }
 
 /// Whether a draft's `path` may be written under a content folder: relative, `lang/…/name.md`, plain names
-/// only (letters, digits, `-`, `_`, `.`), none starting with `.`. chat-server checks it when a draft is saved and
+/// only (letters, digits, `-`, `_`, `.`), none starting with `.`. chat-server checks it when a draft is saved
+/// and
 /// `kb-builder drafts pull` again before writing.
 pub fn draft_path_is_safe(path: &str) -> bool {
     let parts: Vec<&str> = path.split('/').collect();

@@ -44,8 +44,8 @@ fn trunk_build(options: &[&str], out: &Path) -> anyhow::Result<()> {
 }
 
 /// Writes `<name>.gz` and `<name>.br` next to each immutable asset (the loader, JS glue, styles, wasm, the
-/// index's entries, chunks and bodies), for hosts that serve precompressed files. The manifest is left alone: it changes with every
-/// help-center build, which would leave a stale `.gz` beside it.
+/// index's entries, chunks and bodies), for hosts that serve precompressed files. The manifest is left alone:
+/// it changes with every help-center build, which would leave a stale `.gz` beside it.
 pub fn precompress(dir: &Path) -> anyhow::Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
     for entry in entries {

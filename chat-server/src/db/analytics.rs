@@ -1,5 +1,6 @@
-//! What the reports read: the widget's events and their folded days, and the facts of conversations. The same SQL on both backends (SQLite binds `$N` by number
-//! like Postgres, and both have `ON CONFLICT`), and one mapping of rows.
+//! What the reports read: the widget's events and their folded days, and the facts of conversations. The
+//! same SQL on both backends (SQLite binds `$N` by number like Postgres, and both have `ON CONFLICT`), and
+//! one mapping of rows.
 
 use protocol::analytics::Event;
 use protocol::reports::SavedDraft;

@@ -235,8 +235,8 @@ pub trait Database: Send + Sync + std::fmt::Debug {
     async fn report_presence(&self, node: &str, agents: &[String], now: i64) -> Result<()>;
     /// Usernames of agents connected to nodes that reported since `since` (Unix seconds), each once.
     async fn agents_online(&self, since: i64) -> Result<Vec<String>>;
-    /// Hands waiting conversations to `slots` as [`crate::assignment::plan::plan`] decides, in one transaction
-    /// that no other node runs at the same time; returns `(conversation id, username)` for each.
+    /// Hands waiting conversations to `slots` as [`crate::assignment::plan::plan`] decides, in one
+    /// transaction that no other node runs at the same time; returns `(conversation id, username)` for each.
     async fn auto_assign(&self, slots: &[Slot]) -> Result<Vec<(String, String)>>;
     /// Every waiting (open, unassigned) conversation with its team, oldest first: the line.
     async fn waiting_line(&self) -> Result<Vec<(String, Option<String>)>>;

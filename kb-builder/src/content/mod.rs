@@ -161,22 +161,15 @@ fn parse_bytes(
     bytes: Vec<u8>,
     config: &SiteConfig,
 ) -> (Option<Parsed>, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
-    let text = match String::from_utf8(bytes) {
+    let text = match decode(path, bytes) {
         Ok(text) => text,
-        Err(err) => {
-            let offset = err.utf8_error().valid_up_to();
-            let before = String::from_utf8_lossy(&err.as_bytes()[..offset]).into_owned();
-            let at = LineIndex::new(&before).position(offset);
-            let d = Diagnostic::error("not-utf8", path, at, "the file is not valid UTF-8")
-                .hint("save the file as UTF-8 (most editors: File → Save with encoding → UTF-8)");
-            return (None, vec![d]);
-        }
+        Err(d) => return (None, vec![d]),
     };
     let split = match front_matter::split(path, &text) {
         Ok(split) => split,
         Err(d) => return (None, vec![d]),
     };
+    let mut diagnostics = Vec::new();
     let meta = match split.yaml {
         Some((yaml, offset)) => match front_matter::parse(path, &text, yaml, offset) {
             Ok((meta, mut found)) => {
@@ -189,54 +182,9 @@ fn parse_bytes(
     };
     let lines = LineIndex::new(&text);
     let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
-    let folders: Vec<String> = rel
-        .parent()
-        .into_iter()
-        .flat_map(Path::components)
-        .filter_map(|c| match c {
-            Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
-
-    // Language: front matter, else a language folder, else the site default.
+    let folders = folders(&rel);
     let lang_folder = folders.first().filter(|name| looks_like_lang_code(name));
-    let (lang_text, lang_at) = match (&meta.lang, lang_folder) {
-        (Some(lang), _) => (Some(lang.value.clone()), lang.at),
-        (None, Some(folder)) => (Some(folder.clone()), (1, 1)),
-        (None, None) => (None, (1, 1)),
-    };
-    let lang = match lang_text {
-        None => Some(config.default_lang),
-        Some(code) => {
-            match code.parse::<Lang>() {
-                Ok(lang) if config.languages.contains(&lang) => Some(lang),
-                Ok(lang) => {
-                    diagnostics.push(
-                    Diagnostic::error("unknown-language", path, lang_at, format!("language `{lang}` is not published by this site"))
-                        .hint(format!("add \"{lang}\" to `languages` in answerdesk.toml, or move the file to one of: {}", codes(&config.languages))),
-                );
-                    None
-                }
-                Err(_) => {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            "unknown-language",
-                            path,
-                            lang_at,
-                            format!("unknown language `{code}`"),
-                        )
-                        .hint(format!(
-                            "use one of: {} (in `lang:` or as the first folder under the content folder)",
-                            codes(&config.languages)
-                        )),
-                    );
-                    None
-                }
-            }
-        }
-    };
-
+    let lang = language(path, &meta, lang_folder, config, &mut diagnostics);
     let category_folder = folders.get(usize::from(lang_folder.is_some())).map(|name| slugify(name));
     let category = meta
         .category
@@ -250,16 +198,15 @@ fn parse_bytes(
     let (h1, body_rest) = markdown::take_leading_h1(body_text);
     let body_start = body_offset + (body_text.len() - body_rest.len());
     let body = body_start..text.len();
-
     let title = meta.title.as_ref().map(|t| t.value.clone()).or(h1);
     if title.is_none() && !meta.invalid_keys.iter().any(|k| k == "title") {
-        diagnostics.push(
-            Diagnostic::error("missing-title", path, (1, 1), "the article has no title").hint(if split.yaml.is_some() {
-                "add `title: …` to the front matter"
-            } else {
-                "start the file with front matter (a `---` line, `title: …`, a `---` line) or a `# Title` line"
-            }),
-        );
+        let hint = if split.yaml.is_some() {
+            "add `title: …` to the front matter"
+        } else {
+            "start the file with front matter (a `---` line, `title: …`, a `---` line) or a `# Title` line"
+        };
+        diagnostics
+            .push(Diagnostic::error("missing-title", path, (1, 1), "the article has no title").hint(hint));
     }
     if text[body.clone()].trim().is_empty() {
         let at = lines.position(body.start);
@@ -268,25 +215,7 @@ fn parse_bytes(
                 .hint("write the answer below the front matter, or add `draft: true` until it is ready"),
         );
     }
-
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let id = match &meta.id {
-        Some(id) if !is_valid_id(&id.value) => {
-            diagnostics.push(
-                Diagnostic::error(
-                    "invalid-id",
-                    path,
-                    id.at,
-                    format!("id `{}` cannot be used in a URL", id.value),
-                )
-                .hint(format!("use lowercase letters, digits and `-`, e.g. `id: {}`", slugify(&id.value))),
-            );
-            id.clone()
-        }
-        Some(id) => id.clone(),
-        None => Located { value: slugify(&stem), at: (1, 1) },
-    };
-
+    let id = article_id(path, &meta, &mut diagnostics);
     let links = markdown::article_links(&text[body.clone()])
         .into_iter()
         .map(|link| (link.path, lines.position(body.start + link.offset)))
@@ -310,6 +239,80 @@ fn parse_bytes(
         text,
     };
     (Some(parsed), diagnostics)
+}
+
+/// The file's text, or where it stops being UTF-8.
+fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|err| {
+        let offset = err.utf8_error().valid_up_to();
+        let before = String::from_utf8_lossy(&err.as_bytes()[..offset]).into_owned();
+        let at = LineIndex::new(&before).position(offset);
+        Diagnostic::error("not-utf8", path, at, "the file is not valid UTF-8")
+            .hint("save the file as UTF-8 (most editors: File → Save with encoding → UTF-8)")
+    })
+}
+
+/// The folders between the content folder and the file.
+fn folders(rel: &Path) -> Vec<String> {
+    rel.parent()
+        .into_iter()
+        .flat_map(Path::components)
+        .filter_map(|c| match c {
+            Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The article's language: the front matter's, else its language folder's, else the site's default;
+/// `None` (with the reason in `diagnostics`) when the site does not publish it.
+fn language(
+    path: &Path,
+    meta: &front_matter::Meta,
+    lang_folder: Option<&String>,
+    config: &SiteConfig,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Lang> {
+    let (code, at) = match (&meta.lang, lang_folder) {
+        (Some(lang), _) => (lang.value.clone(), lang.at),
+        (None, Some(folder)) => (folder.clone(), (1, 1)),
+        (None, None) => return Some(config.default_lang),
+    };
+    let published = codes(&config.languages);
+    let refused = match code.parse::<Lang>() {
+        Ok(lang) if config.languages.contains(&lang) => return Some(lang),
+        Ok(lang) => Diagnostic::error(
+            "unknown-language",
+            path,
+            at,
+            format!("language `{lang}` is not published by this site"),
+        )
+        .hint(format!(
+            "add \"{lang}\" to `languages` in answerdesk.toml, or move the file to one of: {published}"
+        )),
+        Err(_) => Diagnostic::error("unknown-language", path, at, format!("unknown language `{code}`")).hint(
+            format!("use one of: {published} (in `lang:` or as the first folder under the content folder)"),
+        ),
+    };
+    diagnostics.push(refused);
+    None
+}
+
+/// The article's id: the front matter's (reported when a URL cannot carry it), else the file name's slug.
+fn article_id(path: &Path, meta: &front_matter::Meta, diagnostics: &mut Vec<Diagnostic>) -> Located<String> {
+    match &meta.id {
+        Some(id) if !is_valid_id(&id.value) => {
+            let message = format!("id `{}` cannot be used in a URL", id.value);
+            let hint = format!("use lowercase letters, digits and `-`, e.g. `id: {}`", slugify(&id.value));
+            diagnostics.push(Diagnostic::error("invalid-id", path, id.at, message).hint(hint));
+            id.clone()
+        }
+        Some(id) => id.clone(),
+        None => {
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            Located { value: slugify(&stem), at: (1, 1) }
+        }
+    }
 }
 
 /// Two articles in one language with one id: the first (by path) keeps it.

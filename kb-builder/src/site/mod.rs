@@ -99,144 +99,192 @@ pub fn render(config: &SiteConfig, articles: &[Article], out: &Path) -> anyhow::
     for (name, source) in TEMPLATES {
         env.add_template(name, source).with_context(|| format!("template site/templates/{name}"))?;
     }
-    let writer = Writer { out, base_path: config.base_path() };
+    let base_path = config.base_path();
+    let writer = Writer { out, base_path };
     let mut stats = SiteStats::default();
-
     let css_name = format!("assets/help.{}.css", short_hash(STYLESHEET.as_bytes()));
     stats.bytes += writer.write(&css_name, STYLESHEET)?;
-    let css_url = format!("{}/{css_name}", config.base_path());
-
     // Translations of one article share its id.
     let mut translations: BTreeMap<&str, Vec<&Article>> = BTreeMap::new();
     for article in articles {
         translations.entry(&article.id).or_default().push(article);
     }
-
-    let home = |lang: Lang| format!("{}/{lang}/", config.base_path());
-    let switcher_to = |urls: &dyn Fn(Lang) -> String| -> Vec<LangLink> {
-        config
-            .languages
-            .iter()
-            .map(|&l| LangLink { lang: l.code(), label: strings(l).language_name, url: urls(l) })
-            .collect()
-    };
-    let absolute = |url: &str| format!("{}{url}", config.origin());
-    let alternates_of = |urls: &dyn Fn(Lang) -> Option<String>| -> Vec<Alternate> {
-        config
-            .languages
-            .iter()
-            .filter_map(|&l| urls(l).map(|url| Alternate { lang: l.code().into(), url: absolute(&url) }))
-            .collect()
-    };
-    let every_home = |l: Lang| Some(home(l));
-
-    let mut sitemap = Vec::new();
+    let site = Site { env, writer, config, css_url: format!("{base_path}/{css_name}"), translations };
+    let mut built = Built { stats, sitemap: Vec::new() };
     for &lang in &config.languages {
-        let t = strings(lang);
-        let site_name = config.site_name(lang);
-        let categories = categories(config, lang, articles);
-        let search_url = format!("{}/{lang}/search/", config.base_path());
-        let common = context! {
-            lang => lang.code(), t, site_name, css_url, search_url,
-            home_url => home(lang),
-        };
-
-        // Home.
-        let page = env.get_template("home.html")?.render(context! {
-            page_title => site_name, description => t.home_heading, canonical => absolute(&home(lang)),
-            alternates => alternates_of(&every_home), switcher => switcher_to(&home),
-            categories, jsonld => Vec::<Value>::new(), ..common.clone()
-        })?;
-        stats.add(writer.write_page(&home(lang), &page)?);
-        sitemap.push((home(lang), alternates_of(&every_home)));
-
-        // All articles (the search form's target without JavaScript).
-        let search_home = |l: Lang| format!("{}/{l}/search/", config.base_path());
-        let page = env.get_template("search.html")?.render(context! {
-            page_title => t.all_articles, description => t.all_articles, canonical => absolute(&search_url),
-            alternates => alternates_of(&|l| Some(search_home(l))), switcher => switcher_to(&search_home),
-            categories, jsonld => Vec::<Value>::new(), ..common.clone()
-        })?;
-        stats.add(writer.write_page(&search_url, &page)?);
-
-        // Categories.
-        for category in &categories {
-            let page = env.get_template("category.html")?.render(context! {
-                page_title => category.name, description => category.name, canonical => absolute(&category.url),
-                alternates => vec![Alternate { lang: lang.code().into(), url: absolute(&category.url) }],
-                switcher => switcher_to(&home), category, jsonld => Vec::<Value>::new(), ..common.clone()
-            })?;
-            stats.add(writer.write_page(&category.url, &page)?);
-            sitemap.push((category.url.clone(), Vec::new()));
-        }
-
-        // Articles (the bulk of the work, in parallel).
-        let lang_articles: Vec<&Article> = articles.iter().filter(|a| a.lang == lang).collect();
-        let written: Vec<anyhow::Result<(u64, SitemapEntry)>> = lang_articles
-            .par_iter()
-            .map(|article| {
-                let siblings = &translations[article.id.as_str()];
-                let translation_url = |l: Lang| siblings.iter().find(|a| a.lang == l).map(|a| a.url.clone());
-                let category = categories.iter().find(|c| c.key == article.category).expect("own category");
-                let related: Vec<&ArticleLink<'_>> =
-                    category.articles.iter().filter(|a| a.url != article.url).take(5).collect();
-                let alternates = alternates_of(&translation_url);
-                let page = env.get_template("article.html")?.render(context! {
-                    page_title => article.title, description => article.summary,
-                    canonical => absolute(&article.url), alternates,
-                    switcher => switcher_to(&|l| translation_url(l).unwrap_or_else(|| home(l))),
-                    article, related,
-                    // Only what the page shows: serializing the whole category per page is quadratic.
-                    category => context! { name => category.name, url => category.url },
-                    jsonld => structured_data(config, article, category, &absolute),
-                    ..common.clone()
-                })?;
-                let alternates = alternates_of(&translation_url);
-                Ok((writer.write_page(&article.url, &page)?, (article.url.clone(), alternates)))
-            })
-            .collect();
-        for result in written {
-            let (bytes, entry) = result?;
-            stats.add(bytes);
-            sitemap.push(entry);
-        }
+        site.language_pages(lang, articles, &mut built)?;
     }
-
-    // Site root: a language chooser (static hosts cannot negotiate languages), and the 404 page.
-    let lang = if config.languages.contains(&config.default_lang) {
-        config.default_lang
-    } else {
-        config.languages[0]
-    };
-    let t = strings(lang);
-    let root = format!("{}/", config.base_path());
-    let root_context = context! {
-        lang => lang.code(), t, site_name => config.site_name(lang), css_url,
-        search_url => format!("{}/{lang}/search/", config.base_path()), home_url => home(lang),
-        description => config.site_name(lang), switcher => switcher_to(&home),
-        jsonld => Vec::<Value>::new(),
-    };
-    let mut root_alternates = alternates_of(&every_home);
-    root_alternates.push(Alternate { lang: "x-default".into(), url: absolute(&root) });
-    let page = env.get_template("languages.html")?.render(context! {
-        page_title => config.site_name(lang), canonical => absolute(&root), alternates => root_alternates,
-        ..root_context.clone()
-    })?;
-    stats.add(writer.write_page(&root, &page)?);
-    let page = env.get_template("not_found.html")?.render(context! {
-        page_title => t.not_found, canonical => absolute(&root), alternates => Vec::<Alternate>::new(),
-        ..root_context
-    })?;
-    stats.bytes += writer.write("404.html", &page)?;
-    stats.pages += 1;
-
-    stats.bytes += writer.write("sitemap.xml", &sitemap_xml(&sitemap, &absolute))?;
+    site.root_pages(&mut built.stats)?;
+    let Built { mut stats, sitemap } = built;
+    stats.bytes += site.writer.write("sitemap.xml", &sitemap_xml(&sitemap, &|url| site.absolute(url)))?;
     let robots = format!(
         "User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
         config.base_url.trim_end_matches('/')
     );
-    stats.bytes += writer.write("robots.txt", &robots)?;
+    stats.bytes += site.writer.write("robots.txt", &robots)?;
     Ok(stats)
+}
+
+/// What every page of one build shares: the templates, where pages go, the site, its stylesheet and
+/// which articles are translations of which.
+struct Site<'a> {
+    env: Environment<'a>,
+    writer: Writer<'a>,
+    config: &'a SiteConfig,
+    css_url: String,
+    translations: BTreeMap<&'a str, Vec<&'a Article>>,
+}
+
+/// What the pages written so far add up to.
+struct Built {
+    stats: SiteStats,
+    sitemap: Vec<SitemapEntry>,
+}
+
+impl Site<'_> {
+    /// A language's home page.
+    fn home(&self, lang: Lang) -> String {
+        format!("{}/{lang}/", self.config.base_path())
+    }
+
+    /// A language's all-articles page (the search form's target without JavaScript).
+    fn search(&self, lang: Lang) -> String {
+        format!("{}/{lang}/search/", self.config.base_path())
+    }
+
+    /// A site-relative URL with the site's origin.
+    fn absolute(&self, url: &str) -> String {
+        format!("{}{url}", self.config.origin())
+    }
+
+    /// The language switcher, each language going to `urls(lang)`.
+    fn switcher(&self, urls: &dyn Fn(Lang) -> String) -> Vec<LangLink> {
+        let link = |&l: &Lang| LangLink { lang: l.code(), label: strings(l).language_name, url: urls(l) };
+        self.config.languages.iter().map(link).collect()
+    }
+
+    /// The page's `hreflang` alternates: the languages in which `urls` has a page.
+    fn alternates(&self, urls: &dyn Fn(Lang) -> Option<String>) -> Vec<Alternate> {
+        let alternate =
+            |&l: &Lang| urls(l).map(|url| Alternate { lang: l.code().into(), url: self.absolute(&url) });
+        self.config.languages.iter().filter_map(alternate).collect()
+    }
+
+    /// Renders `template` with `context`.
+    fn page(&self, template: &str, context: minijinja::Value) -> anyhow::Result<String> {
+        Ok(self.env.get_template(template)?.render(context)?)
+    }
+
+    /// A language's home, all-articles, category and article pages.
+    fn language_pages(&self, lang: Lang, articles: &[Article], built: &mut Built) -> anyhow::Result<()> {
+        let t = strings(lang);
+        let site_name = self.config.site_name(lang);
+        let categories = categories(self.config, lang, articles);
+        let common = context! {
+            lang => lang.code(), t, site_name, css_url => self.css_url, search_url => self.search(lang),
+            home_url => self.home(lang),
+        };
+        let every_home = |l: Lang| Some(self.home(l));
+        let home = self.page("home.html", context! {
+            page_title => site_name, description => t.home_heading, canonical => self.absolute(&self.home(lang)),
+            alternates => self.alternates(&every_home), switcher => self.switcher(&|l| self.home(l)),
+            categories, jsonld => Vec::<Value>::new(), ..common.clone()
+        })?;
+        built.stats.add(self.writer.write_page(&self.home(lang), &home)?);
+        built.sitemap.push((self.home(lang), self.alternates(&every_home)));
+
+        let search = self.page("search.html", context! {
+            page_title => t.all_articles, description => t.all_articles,
+            canonical => self.absolute(&self.search(lang)),
+            alternates => self.alternates(&|l| Some(self.search(l))), switcher => self.switcher(&|l| self.search(l)),
+            categories, jsonld => Vec::<Value>::new(), ..common.clone()
+        })?;
+        built.stats.add(self.writer.write_page(&self.search(lang), &search)?);
+
+        for category in &categories {
+            let page = self.page("category.html", context! {
+                page_title => category.name, description => category.name,
+                canonical => self.absolute(&category.url),
+                alternates => vec![Alternate { lang: lang.code().into(), url: self.absolute(&category.url) }],
+                switcher => self.switcher(&|l| self.home(l)), category, jsonld => Vec::<Value>::new(),
+                ..common.clone()
+            })?;
+            built.stats.add(self.writer.write_page(&category.url, &page)?);
+            built.sitemap.push((category.url.clone(), Vec::new()));
+        }
+        let lang_articles: Vec<&Article> = articles.iter().filter(|a| a.lang == lang).collect();
+        self.article_pages(&lang_articles, &categories, &common, built)
+    }
+
+    /// A language's article pages (the bulk of the work, in parallel).
+    fn article_pages(
+        &self,
+        articles: &[&Article],
+        categories: &[Category<'_>],
+        common: &minijinja::Value,
+        built: &mut Built,
+    ) -> anyhow::Result<()> {
+        let written: Vec<anyhow::Result<(u64, SitemapEntry)>> = articles
+            .par_iter()
+            .map(|article| {
+                let siblings = &self.translations[article.id.as_str()];
+                let translation_url = |l: Lang| siblings.iter().find(|a| a.lang == l).map(|a| a.url.clone());
+                let category = categories.iter().find(|c| c.key == article.category).expect("own category");
+                let related: Vec<&ArticleLink<'_>> =
+                    category.articles.iter().filter(|a| a.url != article.url).take(5).collect();
+                let page = self.page("article.html", context! {
+                    page_title => article.title, description => article.summary,
+                    canonical => self.absolute(&article.url), alternates => self.alternates(&translation_url),
+                    switcher => self.switcher(&|l| translation_url(l).unwrap_or_else(|| self.home(l))),
+                    article, related,
+                    // Only what the page shows: serializing the whole category per page is quadratic.
+                    category => context! { name => category.name, url => category.url },
+                    jsonld => structured_data(self.config, article, category, &|url| self.absolute(url)),
+                    ..common.clone()
+                })?;
+                let alternates = self.alternates(&translation_url);
+                Ok((self.writer.write_page(&article.url, &page)?, (article.url.clone(), alternates)))
+            })
+            .collect();
+        for result in written {
+            let (bytes, entry) = result?;
+            built.stats.add(bytes);
+            built.sitemap.push(entry);
+        }
+        Ok(())
+    }
+
+    /// The site root: a language chooser (static hosts cannot negotiate languages), and the 404 page.
+    fn root_pages(&self, stats: &mut SiteStats) -> anyhow::Result<()> {
+        let config = self.config;
+        let lang = if config.languages.contains(&config.default_lang) {
+            config.default_lang
+        } else {
+            config.languages[0]
+        };
+        let t = strings(lang);
+        let root = format!("{}/", config.base_path());
+        let root_context = context! {
+            lang => lang.code(), t, site_name => config.site_name(lang), css_url => self.css_url,
+            search_url => self.search(lang), home_url => self.home(lang),
+            description => config.site_name(lang), switcher => self.switcher(&|l| self.home(l)),
+            jsonld => Vec::<Value>::new(),
+        };
+        let mut root_alternates = self.alternates(&|l| Some(self.home(l)));
+        root_alternates.push(Alternate { lang: "x-default".into(), url: self.absolute(&root) });
+        let page = self.page("languages.html", context! {
+            page_title => config.site_name(lang), canonical => self.absolute(&root), alternates => root_alternates,
+            ..root_context.clone()
+        })?;
+        stats.add(self.writer.write_page(&root, &page)?);
+        let page = self.page("not_found.html", context! {
+            page_title => t.not_found, canonical => self.absolute(&root), alternates => Vec::<Alternate>::new(),
+            ..root_context
+        })?;
+        stats.bytes += self.writer.write("404.html", &page)?;
+        stats.pages += 1;
+        Ok(())
+    }
 }
 
 impl SiteStats {

@@ -23,8 +23,9 @@ use crate::Lang;
 /// Terms longer than this many bytes are dropped (base64 blobs, URLs glued together).
 const MAX_TERM_BYTES: usize = 64;
 
-/// Lucene's English stopwords (`EnglishAnalyzer`), the list tantivy's `StopWordFilter::new(Language::English)`
-/// gives. Kept here so the widget does not link tantivy's lists for every other language.
+/// Lucene's English stopwords (`EnglishAnalyzer`), the list tantivy's
+/// `StopWordFilter::new(Language::English)` gives. Kept here so the widget does not link tantivy's lists for
+/// every other language.
 const ENGLISH_STOPWORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no",
     "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to",

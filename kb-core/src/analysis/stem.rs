@@ -1,8 +1,8 @@
 //! The Snowball English stemmer as a token filter.
 //!
-//! tantivy's `Stemmer` picks its algorithm at run time, so it links every Snowball language it knows: with its
-//! stopword lists for every language, 170 KB of wasm (33 KB brotli) the widget never ran. This filter names
-//! English at compile time and uses the same frostem crate, so it stems exactly as tantivy's would.
+//! tantivy's `Stemmer` picks its algorithm at run time, so it links every Snowball language it knows: with
+//! its stopword lists for every language, 170 KB of wasm (33 KB brotli) the widget never ran. This filter
+//! names English at compile time and uses the same frostem crate, so it stems exactly as tantivy's would.
 
 use std::cell::RefCell;
 use std::collections::HashMap;

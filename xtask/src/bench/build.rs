@@ -1,5 +1,5 @@
-//! Part 1, build: release kb-builder vs the Pagefind CLI on the same articles, and how kb-builder's cost grows
-//! with the largest corpus at 1×, 2× and 4×.
+//! Part 1, build: release kb-builder vs the Pagefind CLI on the same articles, and how kb-builder's cost
+//! grows with the largest corpus at 1×, 2× and 4×.
 //!
 //! Pagefind indexes HTML, so it is fed the help-center pages kb-builder rendered in the same run: only the
 //! article pages (`<lang>/<category>/<id>/index.html`), rooted at `<main>`. kb-builder's time therefore

@@ -1,7 +1,7 @@
-//! The reports page: a range of days (compared with the range of the same length before it), one
-//! language or both, and three reports — the help center's ([`help_center`]), the conversations'
-//! ([`conversations`]) and the content gaps ([`gaps`]). The numbers come from chat-server (`protocol::reports` defines each); these views
-//! only lay them out, and link the same report as CSV.
+//! The reports page: a range of days (compared with the range of the same length before it), one language or
+//! both, and three reports — the help center's ([`help_center`]), the conversations' ([`conversations`]) and
+//! the content gaps ([`gaps`]). The numbers come from chat-server (`protocol::reports` defines each); these
+//! views only lay them out, and link the same report as CSV.
 
 mod conversations;
 mod gaps;

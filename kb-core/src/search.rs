@@ -105,23 +105,11 @@ pub struct Hit {
     pub score: f32,
 }
 
-/// An article as the widget shows it.
+/// An article as the widget shows it: its card and its body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArticleView {
-    /// Article id.
-    pub id: String,
-    /// Article language.
-    pub lang: Lang,
-    /// Display title.
-    pub title: String,
-    /// Site-relative URL.
-    pub url: String,
-    /// Category key.
-    pub category: String,
-    /// Summary.
-    pub summary: String,
-    /// Team for escalations, if the editor named one.
-    pub team: Option<String>,
+    /// What its search result shows (title, summary, team, URL, …).
+    pub card: Hit,
     /// Sanitized HTML body (sanitized at build time).
     pub body_html: String,
 }
@@ -403,16 +391,7 @@ impl KnowledgeBase {
     pub async fn article(&self, lang: Lang, id: &str) -> Result<Option<ArticleView>> {
         let Some(hit) = self.card(lang, id).await? else { return Ok(None) };
         let body = self.body(lang, &hit.body).await?;
-        Ok(Some(ArticleView {
-            id: hit.id,
-            lang,
-            title: hit.title,
-            url: hit.url,
-            category: hit.category,
-            summary: hit.summary,
-            team: hit.team,
-            body_html: body.html.clone(),
-        }))
+        Ok(Some(ArticleView { body_html: body.html.clone(), card: hit }))
     }
 }
 

@@ -123,24 +123,43 @@ fn json_or_csv<R: serde::Serialize>(
     (headers, csv(&report)).into_response()
 }
 
+/// An agent's request for a report: the session checked, then the days and language read.
+pub(super) struct Asked {
+    query: ReportQuery,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+}
+
+impl axum::extract::FromRequestParts<Arc<AppState>> for Asked {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
+        agent_session(state, &parts.headers).await?;
+        let Query(query) = Query::<ReportQuery>::from_request_parts(parts, state)
+            .await
+            .map_err(|err| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::Invalid, err.body_text()))?;
+        let (from, to) = range(&query)?;
+        Ok(Asked { query, from, to })
+    }
+}
+
 pub(super) async fn help_center(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(query): Query<ReportQuery>,
+    asked: Asked,
 ) -> Result<Response, ApiError> {
-    agent_session(&state, &headers).await?;
-    let (from, to) = range(&query)?;
+    let Asked { query, from, to } = asked;
     let report = crate::analytics::help_center(state.db.as_ref(), from, to, query.lang()).await?;
     Ok(json_or_csv(&query, ("help-center", from, to), report, csv))
 }
 
 pub(super) async fn conversations(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(query): Query<ReportQuery>,
+    asked: Asked,
 ) -> Result<Response, ApiError> {
-    agent_session(&state, &headers).await?;
-    let (from, to) = range(&query)?;
+    let Asked { query, from, to } = asked;
     let online = super::visitor::agents_online(&state).await;
     let hours = &state.config.hours;
     let report =
@@ -151,11 +170,9 @@ pub(super) async fn conversations(
 
 pub(super) async fn gaps(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(query): Query<ReportQuery>,
+    asked: Asked,
 ) -> Result<Json<GapsReport>, ApiError> {
-    agent_session(&state, &headers).await?;
-    let (from, to) = range(&query)?;
+    let Asked { query, from, to } = asked;
     Ok(Json(crate::analytics::gaps_report(state.db.as_ref(), from, to, query.lang()).await?))
 }
 

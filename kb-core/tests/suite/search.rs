@@ -210,8 +210,8 @@ fn snippet_html_escapes_the_text() {
 fn articles_are_found_by_language_and_id() {
     let kb = kb();
     let article = block_on(kb.article(Lang::En, "refund-time")).unwrap().unwrap();
-    assert_eq!(article.title, "How long do refunds take?");
-    assert_eq!(article.team.as_deref(), Some("support"));
+    assert_eq!(article.card.title, "How long do refunds take?");
+    assert_eq!(article.card.team.as_deref(), Some("support"));
     assert_eq!(article.body_html, "<p>Refunds reach your card within 7 business days.</p>");
     assert!(block_on(kb.article(Lang::En, "test-result")).unwrap().is_none());
     assert_eq!((kb.len(), kb.count(Lang::Vi), kb.count(Lang::En)), (8, 5, 3));

@@ -26,6 +26,11 @@ fn time_delta(now: Option<u64>, before: Option<u64>) -> String {
     }
 }
 
+/// A tile of a time (now and before), with how it moved.
+fn time_tile(name: &'static str, (now, before): (Option<u64>, Option<u64>), means: &'static str) -> AnyView {
+    tile(name, duration(now), time_delta(now, before), Some(means))
+}
+
 #[component]
 pub fn Conversations(report: ConversationReport, t: &'static Strings, locale: String) -> impl IntoView {
     let (now, before) = (&report.totals, &report.previous);
@@ -46,30 +51,22 @@ pub fn Conversations(report: ConversationReport, t: &'static Strings, locale: St
             delta(now.conversations, before.conversations),
             None,
         ),
-        tile(
+        time_tile(
             t.report_first_response,
-            duration(now.first_response_median),
-            time_delta(now.first_response_median, before.first_response_median),
-            Some(t.report_median_means),
+            (now.first_response_median, before.first_response_median),
+            t.report_median_means,
         ),
-        tile(
+        time_tile(
             t.report_first_response_business,
-            duration(now.first_response_business_median),
-            time_delta(now.first_response_business_median, before.first_response_business_median),
-            Some(t.report_business_means),
+            (now.first_response_business_median, before.first_response_business_median),
+            t.report_business_means,
         ),
-        tile(
+        time_tile(
             t.report_resolution,
-            duration(now.resolution_median),
-            time_delta(now.resolution_median, before.resolution_median),
-            Some(t.report_median_means),
+            (now.resolution_median, before.resolution_median),
+            t.report_median_means,
         ),
-        tile(
-            t.report_waiting,
-            duration(now.waiting_mean),
-            time_delta(now.waiting_mean, before.waiting_mean),
-            Some(t.report_waiting_means),
-        ),
+        time_tile(t.report_waiting, (now.waiting_mean, before.waiting_mean), t.report_waiting_means),
         tile(t.report_csat, percent(now.csat), points(now.csat, before.csat), Some(t.report_csat_means)),
         tile(
             t.report_response_rate,

@@ -7,31 +7,22 @@ use protocol::reports::{ArticleRow, DayRow, HelpCenterReport, SearchRow, Totals}
 use super::{count, delta, percent, points, rate, share, table, tile};
 use crate::i18n::Strings;
 
+/// A tile of a share of visits (`part` of `whole`, now and before), with how it moved in points.
+fn share_tile(name: &'static str, part: (u64, u64), whole: (u64, u64), means: &'static str) -> AnyView {
+    tile(name, share(part.0, whole.0), points(rate(part.0, whole.0), rate(part.1, whole.1)), Some(means))
+}
+
 /// The report's tiles, chart and tables.
 #[component]
 pub fn HelpCenter(report: HelpCenterReport, t: &'static Strings) -> impl IntoView {
     let (now, before) = (&report.totals, &report.previous);
+    let of_visits = |name, part, means| share_tile(name, part, (now.visits, before.visits), means);
     let tiles = vec![
         tile(t.report_visits, count(now.visits), delta(now.visits, before.visits), None),
         tile(t.report_searches, count(now.searches), delta(now.searches, before.searches), None),
-        tile(
-            t.report_found,
-            share(now.found_an_answer, now.visits),
-            points(rate(now.found_an_answer, now.visits), rate(before.found_an_answer, before.visits)),
-            Some(t.report_found_means),
-        ),
-        tile(
-            t.report_failed,
-            share(now.failed, now.visits),
-            points(rate(now.failed, now.visits), rate(before.failed, before.visits)),
-            Some(t.report_failed_means),
-        ),
-        tile(
-            t.report_contacted,
-            share(now.contacted, now.visits),
-            points(rate(now.contacted, now.visits), rate(before.contacted, before.visits)),
-            Some(t.report_contacted_means),
-        ),
+        of_visits(t.report_found, (now.found_an_answer, before.found_an_answer), t.report_found_means),
+        of_visits(t.report_failed, (now.failed, before.failed), t.report_failed_means),
+        of_visits(t.report_contacted, (now.contacted, before.contacted), t.report_contacted_means),
         tile(
             t.report_deflection,
             percent(now.deflection_rate),

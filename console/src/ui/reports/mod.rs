@@ -162,7 +162,7 @@ pub fn table(
     }
 }
 
-pub fn tile(name: &'static str, value: String, change: String, means: Option<&'static str>) -> impl IntoView {
+pub fn tile(name: &'static str, value: String, change: String, means: Option<&'static str>) -> AnyView {
     view! {
         <li class="tile">
             <span class="name">{name}</span>
@@ -171,6 +171,7 @@ pub fn tile(name: &'static str, value: String, change: String, means: Option<&'s
             {means.map(|m| view! { <span class="means">{m}</span> })}
         </li>
     }
+    .into_any()
 }
 
 pub fn count(n: u64) -> String {

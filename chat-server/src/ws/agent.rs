@@ -234,10 +234,10 @@ async fn handle(
             }
         }
         ClientFrame::Reply { conversation_id, client_id, body } => {
-            write(state, agent, conversation_id, client_id, body, false).await
+            write(state, agent, conversation_id, client_id, body, Said::Reply).await
         }
         ClientFrame::Note { conversation_id, client_id, body } => {
-            write(state, agent, conversation_id, client_id, body, true).await
+            write(state, agent, conversation_id, client_id, body, Said::Note).await
         }
         ClientFrame::Typing { conversation_id, typing } => {
             state.hub.to_visitor(&conversation_id, visitor::ServerFrame::Typing { typing });
@@ -318,6 +318,13 @@ async fn handle(
     send(socket, &reply).await
 }
 
+/// What an agent writes: to the visitor, or a note only agents see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Said {
+    Reply,
+    Note,
+}
+
 /// A reply or a private note: committed, acknowledged, then published.
 async fn write(
     state: &AppState,
@@ -325,8 +332,9 @@ async fn write(
     conversation_id: String,
     client_id: String,
     body: String,
-    private: bool,
+    said: Said,
 ) -> ServerFrame {
+    let private = said == Said::Note;
     let checked =
         check_client_id(&client_id).and_then(|()| check_body(&body, state.config.limits.max_message_chars));
     if let Err(mut refused) = checked {

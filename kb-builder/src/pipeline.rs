@@ -176,7 +176,7 @@ pub fn build(
     ));
 
     let started = Instant::now();
-    report.site = site::render(config, &report.loaded.articles, staging.path())?;
+    report.site = site::render(config, &report.loaded.articles, &report.loaded.positions, staging.path())?;
     report.stages.push(("help center pages", started.elapsed()));
     progress.stage(&format!("help center: {} pages, {}", report.site.pages, human_bytes(report.site.bytes)));
 

@@ -7,9 +7,27 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::diagnostics::{Diagnostic, LineIndex};
 
-/// The keys this builder understands. `description` is read as `summary` (static site generators use it).
-pub const KNOWN_KEYS: [&str; 10] =
-    ["id", "title", "lang", "category", "tags", "questions", "summary", "description", "team", "draft"];
+/// The keys this builder understands, its own and those of the tools docs come from (Docusaurus, MkDocs,
+/// Hugo): `description` is read as `summary`, `keywords` as `tags`, `slug` as `id`, `sidebar_label` as
+/// the title when there is no other, and `sidebar_position` or `weight` as the place in the category.
+pub const KNOWN_KEYS: [&str; 16] = [
+    "id",
+    "title",
+    "lang",
+    "category",
+    "tags",
+    "questions",
+    "summary",
+    "description",
+    "team",
+    "draft",
+    "keywords",
+    "slug",
+    "sidebar_label",
+    "sidebar_position",
+    "weight",
+    "order",
+];
 
 /// A value and where it was written (line, column).
 #[derive(Debug, Clone, PartialEq)]
@@ -32,8 +50,14 @@ pub struct Meta {
     pub summary: Option<String>,
     pub team: Option<String>,
     pub draft: bool,
+    /// `sidebar_label`: the title when there is no `title:` and no `# Heading`.
+    pub label: Option<String>,
+    /// `sidebar_position`, `weight` or `order`: the place in the category (lower first).
+    pub position: Option<f64>,
     /// Keys whose values were rejected (so later checks do not report them missing as well).
     pub invalid_keys: Vec<String>,
+    /// Keys this builder does not read (summed up once per build; a likely typo is reported at its place).
+    pub unused_keys: Vec<String>,
 }
 
 /// A file cut in two.
@@ -142,6 +166,24 @@ pub fn parse(
         };
         match key.as_str() {
             "id" => meta.id = located_text(&mut diagnostics, &mut meta.invalid_keys),
+            // A slug is a URL path (`/guides/setup`): its last part names the page.
+            "slug" => {
+                if let Some(slug) = located_text(&mut diagnostics, &mut meta.invalid_keys)
+                    && meta.id.is_none()
+                {
+                    let last = slug.value.trim_matches('/').rsplit('/').next().unwrap_or_default();
+                    meta.id = Some(Located { value: super::slugify(last), at: slug.at });
+                }
+            }
+            "sidebar_label" => {
+                meta.label = located_text(&mut diagnostics, &mut meta.invalid_keys).map(|l| l.value);
+            }
+            "sidebar_position" | "weight" | "order" => match value {
+                Value::Number(n) if n.parse::<f64>().is_ok_and(f64::is_finite) => {
+                    meta.position = n.parse().ok()
+                }
+                _ => meta.unused_keys.push(key.clone()),
+            },
             "title" => meta.title = located_text(&mut diagnostics, &mut meta.invalid_keys),
             "lang" => meta.lang = located_text(&mut diagnostics, &mut meta.invalid_keys),
             "category" => meta.category = located_text(&mut diagnostics, &mut meta.invalid_keys),
@@ -151,8 +193,9 @@ pub fn parse(
                 }
             }
             "team" => meta.team = located_text(&mut diagnostics, &mut meta.invalid_keys).map(|l| l.value),
-            "tags" | "questions" => match list(value) {
-                Ok(items) => *(if key == "tags" { &mut meta.tags } else { &mut meta.questions }) = items,
+            "tags" | "keywords" | "questions" => match list(value) {
+                Ok(items) if key == "questions" => meta.questions = items,
+                Ok(items) => meta.tags.extend(items),
                 Err(found) => diagnostics.push(
                     Diagnostic::error(
                         "invalid-value",
@@ -171,18 +214,57 @@ pub fn parse(
                         .hint("write `draft: true` to keep the article out of the build, or remove the line"),
                 ),
             },
-            _ => diagnostics.push(
-                Diagnostic::warning(
-                    "unknown-key",
-                    path,
-                    at(key),
-                    format!("unknown front matter key `{key}` (ignored)"),
-                )
-                .hint(format!("known keys: {}", KNOWN_KEYS.join(", "))),
-            ),
+            _ => match likely_meant(key) {
+                Some(meant) => diagnostics.push(
+                    Diagnostic::warning(
+                        "unknown-key",
+                        path,
+                        at(key),
+                        format!("unknown front matter key `{key}` (ignored): did you mean `{meant}`?"),
+                    )
+                    .hint(format!("known keys: {}", KNOWN_KEYS.join(", "))),
+                ),
+                None => meta.unused_keys.push(key.clone()),
+            },
         }
     }
     Ok((meta, diagnostics))
+}
+
+/// The known key an unknown one is most likely a typo of (`titel` → `title`): one or two edits away,
+/// for keys long enough that this is not a coincidence.
+fn likely_meant(key: &str) -> Option<&'static str> {
+    let key = key.to_lowercase();
+    if key.chars().count() < 4 {
+        return None;
+    }
+    KNOWN_KEYS.into_iter().find(|known| {
+        let allowed = if known.len() < 6 { 1 } else { 2 };
+        *known != key && edits(&key, known) <= allowed
+    })
+}
+
+/// Edits between two short strings: insertions, deletions, substitutions and swaps of neighbours
+/// (`titel` is one edit from `title`).
+fn edits(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// The parser's message without its own "error: line X column Y:" prefix (the diagnostic has the position).
@@ -327,7 +409,8 @@ fn key_positions(yaml: &str, first_line: usize) -> BTreeMap<String, (usize, usiz
 mod tests {
     use super::*;
 
-    const FILE: &str = "---\nid: return-policy\ntitle: Đổi trả\ntags: [a, b]\nlayout: page\n---\nBody\n";
+    const FILE: &str =
+        "---\nid: return-policy\ntitle: Đổi trả\ntags: [a, b]\nlayout: page\ntitel: x\n---\nBody\n";
 
     #[test]
     fn splits_and_reads_keys_with_positions() {
@@ -339,8 +422,25 @@ mod tests {
         assert_eq!(meta.id, Some(Located { value: "return-policy".into(), at: (2, 5) }));
         assert_eq!(meta.title.unwrap().at, (3, 8));
         assert_eq!(meta.tags, ["a", "b"]);
+        // `layout` is another tool's key, summed up once per build; `titel` is a typo, reported where it is.
+        assert_eq!(meta.unused_keys, ["layout"]);
         assert_eq!(diagnostics.len(), 1);
-        assert_eq!((diagnostics[0].line, diagnostics[0].col), (5, 9));
+        assert_eq!((diagnostics[0].line, diagnostics[0].col), (6, 8));
+        assert!(diagnostics[0].message.contains("did you mean `title`?"), "{}", diagnostics[0].message);
+    }
+
+    #[test]
+    fn keys_of_docusaurus_mkdocs_and_hugo_are_read() {
+        let file = "---\nslug: /guides/Getting-Started\nsidebar_label: Start\nsidebar_position: 2\nkeywords: [setup]\ntags: [intro]\ndescription: How to begin.\n---\n";
+        let split = split(Path::new("x.md"), file).unwrap();
+        let (yaml, offset) = split.yaml.unwrap();
+        let (meta, diagnostics) = parse(Path::new("x.md"), file, yaml, offset).unwrap();
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(meta.id.map(|id| id.value), Some("getting-started".to_owned()));
+        assert_eq!(meta.label.as_deref(), Some("Start"));
+        assert_eq!(meta.position, Some(2.0));
+        assert_eq!(meta.tags, ["setup", "intro"]);
+        assert_eq!(meta.summary.as_deref(), Some("How to begin."));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use super::{parse_bytes, render};
+use super::{Targets, parse_bytes, render};
 use crate::config::SiteConfig;
 
 /// Parses and renders one file's bytes as the build does; the HTML of its body, if it is an article.
@@ -15,7 +15,7 @@ fn build(bytes: Vec<u8>) -> Option<String> {
     let config = SiteConfig::default();
     let root = Path::new("content");
     let (parsed, _diagnostics) = parse_bytes(root, &root.join("vi/returns/fuzzed.md"), bytes, &config);
-    let article = render(parsed?, &config, &HashMap::new());
+    let article = render(parsed?, &config, &Targets { urls: HashMap::new(), files: Default::default() });
     // The summary and title go into pages as text (escaped by the templates); the body as HTML.
     Some(article.body_html)
 }

@@ -41,6 +41,8 @@ pub struct ArticleLink {
     pub path: String,
     /// Byte offset of the link in the body.
     pub offset: usize,
+    /// Whether it names a Markdown file (`.md`, `.mdx`), not a page path written without one.
+    pub names_file: bool,
 }
 
 /// If the body starts with a `# Heading`, its text and the body after it.
@@ -52,14 +54,27 @@ pub fn take_leading_h1(body: &str) -> (Option<String>, &str) {
     if title.is_empty() { (None, body) } else { (Some(title.to_string()), after) }
 }
 
-/// Whether a link destination points at another article's Markdown file.
+/// Whether a link destination may point at another article, the ways Docusaurus, MkDocs and mdBook
+/// write one: a relative path to its Markdown file (`../shipping/fees.md`, `intro.mdx`), or to its page
+/// without the extension (`../shipping/fees`, `guide/` for the folder's `index.md` or `README.md`).
+/// Absolute paths, other sites, anchors, template placeholders and files of other kinds are not.
 fn article_path(dest: &str) -> Option<&str> {
-    if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with('#') || dest.starts_with("//")
-    {
+    let foreign = dest.contains("://") || dest.contains("{{") || dest.contains("{%");
+    if foreign || dest.starts_with(['/', '#']) || dest.contains(':') {
         return None;
     }
     let path = dest.split(['#', '?']).next().unwrap_or(dest);
-    path.to_ascii_lowercase().ends_with(".md").then_some(path)
+    let last = path.rsplit('/').next().unwrap_or(path);
+    let page = match last.rsplit_once('.') {
+        None => !path.is_empty(),
+        Some((_, ext)) => names_markdown(ext) || ext.is_empty(),
+    };
+    page.then_some(path)
+}
+
+/// Whether a file extension is Markdown's.
+fn names_markdown(ext: &str) -> bool {
+    ext.eq_ignore_ascii_case("md") || ext.eq_ignore_ascii_case("mdx")
 }
 
 /// The links to other articles, in order.
@@ -67,8 +82,11 @@ pub fn article_links(body: &str) -> Vec<ArticleLink> {
     Parser::new_ext(body, options())
         .into_offset_iter()
         .filter_map(|(event, range)| match event {
-            Event::Start(Tag::Link { dest_url, .. }) => article_path(&dest_url)
-                .map(|path| ArticleLink { path: path.to_string(), offset: range.start }),
+            Event::Start(Tag::Link { dest_url, .. }) => article_path(&dest_url).map(|path| ArticleLink {
+                path: path.to_string(),
+                offset: range.start,
+                names_file: path.rsplit_once('.').is_some_and(|(_, ext)| names_markdown(ext)),
+            }),
             _ => None,
         })
         .collect()
@@ -179,7 +197,7 @@ mod tests {
     fn rewrites_article_links_and_keeps_fragments() {
         let body = "See [fees](../shipping/fees.md#table) and [site](https://example.com/a.md).";
         let links = article_links(body);
-        assert_eq!(links, [ArticleLink { path: "../shipping/fees.md".into(), offset: 4 }]);
+        assert_eq!(links, [ArticleLink { path: "../shipping/fees.md".into(), offset: 4, names_file: true }]);
         let html =
             render(body, |p| (p == "../shipping/fees.md").then(|| "/vi/shipping/fees/".to_string())).html;
         assert!(html.contains(r#"href="/vi/shipping/fees/#table""#), "{html}");

@@ -8,7 +8,7 @@ pub mod front_matter;
 pub mod markdown;
 pub mod synonyms;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use kb_core::{Article, Lang};
@@ -38,6 +38,8 @@ pub struct Loaded {
     pub rejected: BTreeMap<&'static str, usize>,
     /// Query-time synonyms from `_synonyms.yml` (empty without the file).
     pub synonyms: kb_core::Synonyms,
+    /// Places in their category (`sidebar_position`, `weight`, `order`) of the articles that give one.
+    pub positions: HashMap<(Lang, String), f64>,
 }
 
 impl Loaded {
@@ -51,9 +53,13 @@ impl Loaded {
 struct Parsed {
     path: PathBuf,
     rel: PathBuf,
+    /// The path below the language folder: what translations share.
+    below_lang: PathBuf,
     text: String,
     lang: Lang,
     id: Located<String>,
+    /// The id comes from the file name, not from `id:`.
+    id_from_name: bool,
     title: String,
     category: String,
     tags: Vec<String>,
@@ -61,12 +67,16 @@ struct Parsed {
     summary: Option<String>,
     team: Option<String>,
     draft: bool,
+    /// The place in its category, if the front matter gives one.
+    position: Option<f64>,
+    /// Front matter keys this builder does not read.
+    unused_keys: Vec<String>,
     /// Byte range of the Markdown body (after front matter and a leading `# Title`).
     body: std::ops::Range<usize>,
-    links: Vec<(String, (usize, usize))>,
+    links: Vec<markdown::ArticleLink>,
 }
 
-/// All Markdown files under `root`, sorted. Files and folders starting with `_` or `.` are not articles.
+/// All Markdown files (`.md`, `.mdx`) under `root`, sorted. Files and folders starting with `_` or `.` are not articles.
 pub fn discover(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(root).follow_links(true).into_iter().filter_entry(|entry| {
@@ -74,7 +84,10 @@ pub fn discover(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     });
     for entry in walker {
         let entry = entry.map_err(std::io::Error::other)?;
-        let is_markdown = entry.path().extension().is_some_and(|ext| ext.eq_ignore_ascii_case("md"));
+        let is_markdown = entry
+            .path()
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("md") || ext.eq_ignore_ascii_case("mdx"));
         if entry.file_type().is_file() && is_markdown {
             files.push(entry.into_path());
         }
@@ -109,11 +122,17 @@ pub fn load(root: &Path, files: &[PathBuf], config: &SiteConfig, on_file: &(dyn 
         loaded.diagnostics.append(&mut diagnostics);
     }
 
+    derive_path_ids(&mut parsed);
     check_duplicate_ids(&mut parsed);
-    let urls: HashMap<PathBuf, String> =
-        parsed.iter().map(|(file, _)| (link_key(&file.rel), article_url(config, file))).collect();
-    check_links(&mut parsed, &urls);
+    let targets = Targets {
+        urls: parsed.iter().map(|(file, _)| (link_key(&file.rel), article_url(config, file))).collect(),
+        files: files.iter().map(|path| link_key(path.strip_prefix(root).unwrap_or(path))).collect(),
+    };
+    check_links(&mut parsed, &targets);
 
+    if let Some(summary) = unused_keys_summary(root, &parsed) {
+        loaded.diagnostics.push(summary);
+    }
     let mut accepted = Vec::new();
     for (file, diagnostics) in parsed {
         if let Some(first) = diagnostics.iter().find(|d| d.is_error()) {
@@ -124,10 +143,14 @@ pub fn load(root: &Path, files: &[PathBuf], config: &SiteConfig, on_file: &(dyn 
         loaded.diagnostics.extend(diagnostics);
     }
 
+    loaded.positions = accepted
+        .iter()
+        .filter_map(|file| Some(((file.lang, file.id.value.clone()), file.position?)))
+        .collect();
     loaded.articles = accepted
         .into_par_iter()
         .map(|file| {
-            let article = render(file, config, &urls);
+            let article = render(file, config, &targets);
             on_file();
             article
         })
@@ -198,7 +221,7 @@ fn parse_bytes(
     let (h1, body_rest) = markdown::take_leading_h1(body_text);
     let body_start = body_offset + (body_text.len() - body_rest.len());
     let body = body_start..text.len();
-    let title = meta.title.as_ref().map(|t| t.value.clone()).or(h1);
+    let title = meta.title.as_ref().map(|t| t.value.clone()).or(h1).or_else(|| meta.label.clone());
     if title.is_none() && !meta.invalid_keys.iter().any(|k| k == "title") {
         let hint = if split.yaml.is_some() {
             "add `title: …` to the front matter"
@@ -215,18 +238,21 @@ fn parse_bytes(
                 .hint("write the answer below the front matter, or add `draft: true` until it is ready"),
         );
     }
-    let id = article_id(path, &meta, &mut diagnostics);
+    let (id, id_from_name) = article_id(path, &meta, &mut diagnostics);
     let links = markdown::article_links(&text[body.clone()])
         .into_iter()
-        .map(|link| (link.path, lines.position(body.start + link.offset)))
+        .map(|link| markdown::ArticleLink { offset: body.start + link.offset, ..link })
         .collect();
+    let below_lang = rel.components().skip(usize::from(lang_folder.is_some())).collect();
 
     let (Some(lang), Some(title)) = (lang, title) else { return (None, diagnostics) };
     let parsed = Parsed {
         path: path.to_path_buf(),
         rel,
+        below_lang,
         lang,
         id,
+        id_from_name,
         title,
         category,
         tags: meta.tags,
@@ -234,6 +260,8 @@ fn parse_bytes(
         summary: meta.summary,
         team: meta.team,
         draft: meta.draft,
+        position: meta.position,
+        unused_keys: meta.unused_keys,
         body,
         links,
         text,
@@ -298,21 +326,95 @@ fn language(
     None
 }
 
-/// The article's id: the front matter's (reported when a URL cannot carry it), else the file name's slug.
-fn article_id(path: &Path, meta: &front_matter::Meta, diagnostics: &mut Vec<Diagnostic>) -> Located<String> {
+/// The article's id: the front matter's (reported when a URL cannot carry it), else the file name's slug
+/// (`true`: from the name; [`derive_path_ids`] may replace it).
+fn article_id(
+    path: &Path,
+    meta: &front_matter::Meta,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Located<String>, bool) {
     match &meta.id {
         Some(id) if !is_valid_id(&id.value) => {
             let message = format!("id `{}` cannot be used in a URL", id.value);
             let hint = format!("use lowercase letters, digits and `-`, e.g. `id: {}`", slugify(&id.value));
             diagnostics.push(Diagnostic::error("invalid-id", path, id.at, message).hint(hint));
-            id.clone()
+            (id.clone(), false)
         }
-        Some(id) => id.clone(),
+        Some(id) => (id.clone(), false),
         None => {
             let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            Located { value: slugify(&stem), at: (1, 1) }
+            (Located { value: slugify(&stem), at: (1, 1) }, true)
         }
     }
+}
+
+/// File names are ids only where one name stands for one article. Where it stands for several (the same
+/// `intro.md` under two version folders), and for folder pages (`index.md`, `README.md`), the id comes
+/// from the path below the language folder instead: translations still share it, and a rebuild gives the
+/// same ids. An id written in `id:` is never changed, and a name it claims is not a file name's to keep.
+fn derive_path_ids(parsed: &mut [(Parsed, Vec<Diagnostic>)]) {
+    let written: HashSet<&str> =
+        parsed.iter().filter(|(f, _)| !f.id_from_name).map(|(f, _)| f.id.value.as_str()).collect();
+    let mut places: HashMap<&str, HashSet<PathBuf>> = HashMap::new();
+    for (file, _) in parsed.iter().filter(|(f, _)| f.id_from_name) {
+        places.entry(&file.id.value).or_default().insert(link_key(&file.below_lang));
+    }
+    let shared: HashSet<String> = places
+        .into_iter()
+        .filter(|(id, paths)| paths.len() > 1 || written.contains(id))
+        .map(|(id, _)| id.to_owned())
+        .collect();
+    for (file, _) in parsed.iter_mut().filter(|(f, _)| f.id_from_name) {
+        if shared.contains(&file.id.value) || is_folder_page(&file.below_lang) {
+            file.id.value = path_id(&file.below_lang);
+        }
+    }
+}
+
+/// Whether a file is its folder's page (`index.md`, `README.md`, any case, `.mdx` too).
+fn is_folder_page(path: &Path) -> bool {
+    path.file_stem().is_some_and(|stem| {
+        let stem = stem.to_string_lossy();
+        stem.eq_ignore_ascii_case("index") || stem.eq_ignore_ascii_case("readme")
+    })
+}
+
+/// An id from a path below the language folder: its folders and name, folded and joined by `-`
+/// (`reference/5.1/Microsoft.PowerShell.Core/ForEach-Object.md` → `reference-5-1-microsoft-powershell-core-foreach-object`);
+/// a folder page is named after its folder.
+fn path_id(below_lang: &Path) -> String {
+    let without_name = if is_folder_page(below_lang) { below_lang.parent() } else { None };
+    let named = without_name.unwrap_or(below_lang).with_extension("");
+    let words: Vec<String> =
+        named.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let id = slugify(&words.join(" "));
+    if id.is_empty() { "index".to_owned() } else { id }
+}
+
+/// One warning for the whole build naming the front matter keys nobody reads, with how many files have
+/// each: docs brought from other tools carry dozens (`ms.date`, `layout`, …) and a warning per file and
+/// key would bury the ones that matter.
+fn unused_keys_summary(root: &Path, parsed: &[(Parsed, Vec<Diagnostic>)]) -> Option<Diagnostic> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for (file, _) in parsed {
+        for key in &file.unused_keys {
+            *counts.entry(key).or_default() += 1;
+        }
+    }
+    if counts.is_empty() {
+        return None;
+    }
+    let files = parsed.iter().filter(|(file, _)| !file.unused_keys.is_empty()).count();
+    let mut by_count: Vec<(&str, usize)> = counts.into_iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let shown: Vec<String> = by_count.iter().take(8).map(|(key, n)| format!("`{key}` ({n})")).collect();
+    let more = by_count.len().saturating_sub(8);
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    let files = if files == 1 { "1 file has".to_owned() } else { format!("{files} files have") };
+    let message =
+        format!("{files} front matter keys this builder does not read (ignored): {}{more}", shown.join(", "));
+    let hint = format!("known keys: {}", front_matter::KNOWN_KEYS.join(", "));
+    Some(Diagnostic::warning("unused-keys", root, (1, 1), message).hint(hint))
 }
 
 /// Two articles in one language with one id: the first (by path) keeps it.
@@ -327,8 +429,8 @@ fn check_duplicate_ids(parsed: &mut [(Parsed, Vec<Diagnostic>)]) {
                     file.id.at,
                     format!("id `{}` is already used by {} ({})", file.id.value, owner.display(), file.lang),
                 )
-                .hint(if file.id.at == (1, 1) {
-                    "the id comes from the file name: add a unique `id:` to the front matter, or rename the file"
+                .hint(if file.id_from_name {
+                    "the id comes from the file's name or path: add a unique `id:` to the front matter, or rename the file"
                 } else {
                     "give this article its own `id:`; translations share an id only across languages"
                 }),
@@ -340,17 +442,68 @@ fn check_duplicate_ids(parsed: &mut [(Parsed, Vec<Diagnostic>)]) {
     }
 }
 
-fn check_links(parsed: &mut [(Parsed, Vec<Diagnostic>)], urls: &HashMap<PathBuf, String>) {
+/// A link to a Markdown file that is no article is an error; a page path written without an extension
+/// that matches no article is only a warning (it may be a page of the site that is not in the content).
+fn check_links(parsed: &mut [(Parsed, Vec<Diagnostic>)], targets: &Targets) {
     for (file, diagnostics) in parsed.iter_mut() {
-        for (target, at) in &file.links {
-            if resolve_link(&file.rel, target).is_none_or(|rel| !urls.contains_key(&link_key(&rel))) {
-                diagnostics.push(
-                    Diagnostic::error("broken-link", &file.path, *at, format!("link to `{target}`, which is not an article"))
-                        .hint("link to another article's .md file with a path relative to this file, e.g. `../shipping/fees.md`"),
-                );
+        let lines = LineIndex::new(&file.text);
+        for link in &file.links {
+            if targets.find(&file.rel, &link.path).is_some() {
+                continue;
             }
+            let at = lines.position(link.offset);
+            let target = &link.path;
+            diagnostics.push(if targets.names_a_file(&file.rel, target) {
+                // Its own errors are reported where they are; this article need not fail with it.
+                Diagnostic::warning("unbuilt-link", &file.path, at, format!("link to `{target}`, which is not built"))
+                    .hint("fix the errors reported for that file (or its `draft: true`); until then the link leads nowhere")
+            } else if link.names_file {
+                Diagnostic::error("broken-link", &file.path, at, format!("link to `{target}`, which is not an article"))
+                    .hint("link to another article's .md file with a path relative to this file, e.g. `../shipping/fees.md`")
+            } else {
+                Diagnostic::warning("unresolved-link", &file.path, at, format!("link to `{target}`, which is no article here"))
+                    .hint("to link an article, write its file's path relative to this one (`../shipping/fees.md`, `guide/` for a folder's index.md); the link is published as written")
+            });
         }
     }
+}
+
+/// The articles' URLs by file, the files that exist, and how links find them.
+struct Targets {
+    urls: HashMap<PathBuf, String>,
+    files: HashSet<PathBuf>,
+}
+
+impl Targets {
+    /// The URL of the article a link from `from` points at, trying what Docusaurus, MkDocs and mdBook
+    /// accept: the file as named, the path with `.md` or `.mdx` added, and a folder's `index` or `README`.
+    fn find(&self, from: &Path, target: &str) -> Option<&String> {
+        candidates(from, target).iter().find_map(|candidate| self.urls.get(candidate))
+    }
+
+    /// Whether a link names a Markdown file of the content, built or not.
+    fn names_a_file(&self, from: &Path, target: &str) -> bool {
+        candidates(from, target).iter().any(|candidate| self.files.contains(candidate))
+    }
+}
+
+/// The files a link may mean, as [`link_key`]s, in order.
+fn candidates(from: &Path, target: &str) -> Vec<PathBuf> {
+    let Some(rel) = resolve_link(from, target) else { return Vec::new() };
+    let rel = rel.to_string_lossy();
+    let folder = rel.trim_end_matches('/');
+    [
+        rel.to_string(),
+        format!("{rel}.md"),
+        format!("{rel}.mdx"),
+        format!("{folder}/index.md"),
+        format!("{folder}/index.mdx"),
+        format!("{folder}/readme.md"),
+        format!("{folder}/readme.mdx"),
+    ]
+    .iter()
+    .map(|candidate| link_key(Path::new(candidate)))
+    .collect()
 }
 
 /// Links match files case-insensitively: editors on macOS and Windows never see case mismatches, and the
@@ -376,11 +529,9 @@ fn resolve_link(from: &Path, target: &str) -> Option<PathBuf> {
     Some(out.iter().collect())
 }
 
-fn render(file: Parsed, config: &SiteConfig, urls: &HashMap<PathBuf, String>) -> Article {
+fn render(file: Parsed, config: &SiteConfig, targets: &Targets) -> Article {
     let body = &file.text[file.body.clone()];
-    let rendered = markdown::render(body, |target| {
-        resolve_link(&file.rel, target).and_then(|rel| urls.get(&rel).cloned())
-    });
+    let rendered = markdown::render(body, |target| targets.find(&file.rel, target).cloned());
     let url = article_url(config, &file);
     let summary = file.summary.unwrap_or_else(|| derive_summary(&rendered.text));
     Article {

@@ -3,7 +3,7 @@
 
 mod strings;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -89,7 +89,12 @@ struct Alternate {
 }
 
 /// Writes the help center for `articles` into `out`.
-pub fn render(config: &SiteConfig, articles: &[Article], out: &Path) -> anyhow::Result<SiteStats> {
+pub fn render(
+    config: &SiteConfig,
+    articles: &[Article],
+    positions: &HashMap<(Lang, String), f64>,
+    out: &Path,
+) -> anyhow::Result<SiteStats> {
     // Only languages that have articles get pages (and a place in the language switcher).
     let languages: Vec<Lang> =
         config.languages.iter().copied().filter(|&l| articles.iter().any(|a| a.lang == l)).collect();
@@ -109,7 +114,8 @@ pub fn render(config: &SiteConfig, articles: &[Article], out: &Path) -> anyhow::
     for article in articles {
         translations.entry(&article.id).or_default().push(article);
     }
-    let site = Site { env, writer, config, css_url: format!("{base_path}/{css_name}"), translations };
+    let css_url = format!("{base_path}/{css_name}");
+    let site = Site { env, writer, config, css_url, translations, positions };
     let mut built = Built { stats, sitemap: Vec::new() };
     for &lang in &config.languages {
         site.language_pages(lang, articles, &mut built)?;
@@ -133,6 +139,7 @@ struct Site<'a> {
     config: &'a SiteConfig,
     css_url: String,
     translations: BTreeMap<&'a str, Vec<&'a Article>>,
+    positions: &'a HashMap<(Lang, String), f64>,
 }
 
 /// What the pages written so far add up to.
@@ -179,7 +186,7 @@ impl Site<'_> {
     fn language_pages(&self, lang: Lang, articles: &[Article], built: &mut Built) -> anyhow::Result<()> {
         let t = strings(lang);
         let site_name = self.config.site_name(lang);
-        let categories = categories(self.config, lang, articles);
+        let categories = categories(self.config, lang, articles, self.positions);
         let common = context! {
             lang => lang.code(), t, site_name, css_url => self.css_url, search_url => self.search(lang),
             home_url => self.home(lang),
@@ -295,7 +302,14 @@ impl SiteStats {
 }
 
 /// Categories of one language: those named in the config first (in its order), then the rest by name.
-fn categories<'a>(config: &SiteConfig, lang: Lang, articles: &'a [Article]) -> Vec<Category<'a>> {
+/// In each, the articles that give a place (`sidebar_position`, `weight`, `order`) come first, in that
+/// order, then the others by title.
+fn categories<'a>(
+    config: &SiteConfig,
+    lang: Lang,
+    articles: &'a [Article],
+    positions: &HashMap<(Lang, String), f64>,
+) -> Vec<Category<'a>> {
     let mut by_key: BTreeMap<&str, Vec<&'a Article>> = BTreeMap::new();
     for article in articles.iter().filter(|a| a.lang == lang) {
         by_key.entry(&article.category).or_default().push(article);
@@ -305,7 +319,8 @@ fn categories<'a>(config: &SiteConfig, lang: Lang, articles: &'a [Article]) -> V
     let mut categories: Vec<Category<'a>> = by_key
         .into_iter()
         .map(|(key, mut list)| {
-            list.sort_by(|a, b| a.title.cmp(&b.title));
+            let place = |a: &Article| positions.get(&(lang, a.id.clone())).copied().unwrap_or(f64::INFINITY);
+            list.sort_by(|a, b| place(a).total_cmp(&place(b)).then_with(|| a.title.cmp(&b.title)));
             Category {
                 key,
                 name: config.category_name(lang, key),

@@ -20,6 +20,10 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         builder.add_tag_attributes(heading, ["id"]);
     }
     builder.add_tag_attributes("code", ["class"]);
+    // Callouts made from admonitions (see `dialects`): only these classes.
+    builder.add_allowed_classes("aside", ["callout", "note", "tip", "info", "warning", "danger", "caution"]);
+    builder.add_allowed_classes("aside", ["important", "success", "example"]);
+    builder.add_allowed_classes("p", ["callout-title"]);
     builder.add_tag_attributes("th", ["align"]).add_tag_attributes("td", ["align"]);
     builder.link_rel(Some("noopener"));
     builder
@@ -191,6 +195,17 @@ mod tests {
         assert!(!html.contains("script"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn callouts_pass_the_sanitizer_with_their_classes_and_only_those() {
+        let body = super::super::dialects::admonitions(":::tip Quick\nUse **it**.\n:::\n");
+        let html = render(&body, |_| None).html;
+        assert!(html.contains(r#"<aside class="callout tip">"#), "{html}");
+        assert!(html.contains(r#"<p class="callout-title">Quick</p>"#), "{html}");
+        assert!(html.contains("<strong>it</strong>"), "the Markdown inside is rendered: {html}");
+        let forged = render(r#"<aside class="callout evil" onclick="x()">a</aside>"#, |_| None).html;
+        assert_eq!(forged, r#"<aside class="callout">a</aside>"#);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! (in order): duplicate ids and links between articles. Then per file (in parallel): rendering.
 //! Every problem becomes a [`Diagnostic`]; a file with an error is rejected, the others go on.
 
+pub mod dialects;
 pub mod front_matter;
 pub mod markdown;
 pub mod synonyms;
@@ -40,6 +41,13 @@ pub struct Loaded {
     pub synonyms: kb_core::Synonyms,
     /// Places in their category (`sidebar_position`, `weight`, `order`) of the articles that give one.
     pub positions: HashMap<(Lang, String), f64>,
+}
+
+/// What a file's MDX had that only MDX understands, dropped when it was rendered.
+#[derive(Debug, Clone, Copy, Default)]
+struct MdxDropped {
+    files: usize,
+    pieces: usize,
 }
 
 impl Loaded {
@@ -147,7 +155,7 @@ pub fn load(root: &Path, files: &[PathBuf], config: &SiteConfig, on_file: &(dyn 
         .iter()
         .filter_map(|file| Some(((file.lang, file.id.value.clone()), file.position?)))
         .collect();
-    loaded.articles = accepted
+    let rendered: Vec<(Article, usize)> = accepted
         .into_par_iter()
         .map(|file| {
             let article = render(file, config, &targets);
@@ -155,6 +163,25 @@ pub fn load(root: &Path, files: &[PathBuf], config: &SiteConfig, on_file: &(dyn 
             article
         })
         .collect();
+    let mut mdx = MdxDropped::default();
+    for (article, dropped) in rendered {
+        if dropped > 0 {
+            mdx.files += 1;
+            mdx.pieces += dropped;
+        }
+        loaded.articles.push(article);
+    }
+    if mdx.pieces > 0 {
+        let files = if mdx.files == 1 { "1 file".to_owned() } else { format!("{} files", mdx.files) };
+        let message = format!(
+            "{} pieces only MDX understands (imports, exports, comments, JSX tags) were left out of {files}; \
+             their Markdown is built",
+            mdx.pieces
+        );
+        let hint =
+            "components render nothing in the help center: write what they show as Markdown if it matters";
+        loaded.diagnostics.push(Diagnostic::warning("mdx-dropped", root, (1, 1), message).hint(hint));
+    }
     loaded.articles.sort_by(|a, b| (a.lang, &a.id).cmp(&(b.lang, &b.id)));
     let (synonyms, mut found) = synonyms::load(root, &config.languages);
     loaded.synonyms = synonyms;
@@ -529,12 +556,16 @@ fn resolve_link(from: &Path, target: &str) -> Option<PathBuf> {
     Some(out.iter().collect())
 }
 
-fn render(file: Parsed, config: &SiteConfig, targets: &Targets) -> Article {
-    let body = &file.text[file.body.clone()];
-    let rendered = markdown::render(body, |target| targets.find(&file.rel, target).cloned());
+/// The article and how many MDX-only pieces its body lost.
+fn render(file: Parsed, config: &SiteConfig, targets: &Targets) -> (Article, usize) {
+    let source = &file.text[file.body.clone()];
+    let is_mdx = file.path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("mdx"));
+    let (source, dropped) = if is_mdx { dialects::strip_mdx(source) } else { (source.to_owned(), 0) };
+    let body = dialects::admonitions(&source);
+    let rendered = markdown::render(&body, |target| targets.find(&file.rel, target).cloned());
     let url = article_url(config, &file);
     let summary = file.summary.unwrap_or_else(|| derive_summary(&rendered.text));
-    Article {
+    let article = Article {
         url,
         id: file.id.value,
         lang: file.lang,
@@ -546,7 +577,8 @@ fn render(file: Parsed, config: &SiteConfig, targets: &Targets) -> Article {
         team: file.team,
         body_html: rendered.html,
         body_text: rendered.text,
-    }
+    };
+    (article, dropped)
 }
 
 /// Site-relative URL of an article page.

@@ -298,3 +298,41 @@ fn a_rebuild_keeps_the_previous_index_files_for_one_build() {
     build();
     assert!(!out.join("kb").join(&first).exists(), "two builds later the first entry is gone");
 }
+
+/// Docs written for Docusaurus or MkDocs build as they are (issue 19): versioned copies of one file name,
+/// folder pages, links without `.md`, MDX with imports and components, admonitions of both tools, their
+/// front matter keys. No errors; the pages, the warnings and an MDX page's body are snapshots.
+#[test]
+fn a_docusaurus_style_folder_builds_without_errors() {
+    let out = tempfile::tempdir().unwrap();
+    let dist = out.path().join("dist");
+    let output = kb_builder(
+        &fixtures(),
+        &["build", "--quiet", "--content", "docusaurus", "--out", dist.to_str().unwrap()],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let checked = kb_builder(&fixtures(), &["check", "--all-warnings", "--content", "docusaurus"]);
+    assert!(!stderr(&checked).contains("error["), "{}", stderr(&checked));
+    insta::assert_snapshot!("docusaurus_warnings", stderr(&checked));
+
+    let mut pages: Vec<String> = walkdir::WalkDir::new(dist.join("en"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() == "index.html")
+        .map(|e| e.path().strip_prefix(&dist).unwrap().display().to_string())
+        .collect();
+    pages.sort();
+    insta::assert_snapshot!("docusaurus_pages", pages.join("\n"));
+
+    let page = read(&dist.join("en/docs/account-setup/index.html"));
+    let body =
+        page.split("<div class=\"body\">").nth(1).and_then(|rest| rest.split("</div>").next()).unwrap();
+    insta::assert_snapshot!("docusaurus_mdx_body", body.trim());
+    // The guides' folder page lists its articles in their sidebar order.
+    let category = read(&dist.join("en/docs/index.html"));
+    let order: Vec<usize> = ["docs-intro/", "docs-guides/", "account-setup/"]
+        .iter()
+        .map(|url| category.find(url).unwrap_or_else(|| panic!("{url} missing")))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "sidebar_position order: {order:?}");
+}

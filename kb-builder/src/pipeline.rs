@@ -177,8 +177,21 @@ pub fn build(
 
     let started = Instant::now();
     report.site = site::render(config, &report.loaded.articles, &report.loaded.positions, staging.path())?;
+    for asset in report.loaded.assets.files() {
+        let to = staging.path().join(&asset.public);
+        if let Some(folder) = to.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
+        std::fs::copy(&asset.source, &to)
+            .with_context(|| format!("cannot copy {}", asset.source.display()))?;
+    }
     report.stages.push(("help center pages", started.elapsed()));
-    progress.stage(&format!("help center: {} pages, {}", report.site.pages, human_bytes(report.site.bytes)));
+    progress.stage(&format!(
+        "help center: {} pages, {}; {} images and files",
+        report.site.pages,
+        human_bytes(report.site.bytes),
+        report.loaded.assets.len()
+    ));
 
     staging.publish()?;
     Ok(report)

@@ -138,6 +138,35 @@ pub fn absolute_url(base: &str, url: &str) -> String {
     format!("{}/{}", base.trim_end_matches('/'), url.trim_start_matches('/'))
 }
 
+/// The origin (`https://help.example.com`) of the help center's URL; empty when it is a path on the page's
+/// own site.
+pub fn origin_of(kb: &str) -> &str {
+    let Some((scheme, rest)) = kb.split_once("://") else { return "" };
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    &kb[..scheme.len() + 3 + host_end]
+}
+
+/// An article body with its images' site-relative sources (`src="/assets/…"`) on the help center's origin:
+/// the widget shows the body on another site, where they would point at that site.
+pub fn sources_on(html: &str, origin: &str) -> String {
+    if origin.is_empty() {
+        return html.to_owned();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(" src=\"/") {
+        let (before, after) = rest.split_at(at + " src=\"".len());
+        out.push_str(before);
+        // `//host/…` already names a host.
+        if !after.starts_with("//") {
+            out.push_str(origin);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +176,19 @@ mod tests {
         assert_eq!(help_center_base("https://help.example.com/kb/"), "https://help.example.com/");
         assert_eq!(help_center_base("https://example.com/help/kb"), "https://example.com/help/");
         assert_eq!(help_center_base("/kb/"), "/");
+    }
+
+    #[test]
+    fn images_of_an_article_come_from_the_help_center() {
+        assert_eq!(origin_of("https://help.example.com/kb/"), "https://help.example.com");
+        assert_eq!(origin_of("http://127.0.0.1:8080/kb"), "http://127.0.0.1:8080");
+        assert_eq!(origin_of("/kb/"), "");
+        let html = r#"<img src="/assets/files/a.png"> <img src="//cdn.test/b.png"> <img src="https://x.test/c.png">"#;
+        assert_eq!(
+            sources_on(html, "https://help.example.com"),
+            r#"<img src="https://help.example.com/assets/files/a.png"> <img src="//cdn.test/b.png"> <img src="https://x.test/c.png">"#
+        );
+        assert_eq!(sources_on(html, ""), html);
     }
 
     #[test]

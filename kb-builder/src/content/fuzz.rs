@@ -17,7 +17,16 @@ fn build(bytes: Vec<u8>) -> Option<String> {
     // Every other case is an .mdx file, so the MDX stripping is fuzzed too (admonitions always are).
     let name = if bytes.len().is_multiple_of(2) { "vi/returns/fuzzed.md" } else { "vi/returns/fuzzed.mdx" };
     let (parsed, _diagnostics) = parse_bytes(root, &root.join(name), bytes, &config);
-    let (article, _) = render(parsed?, &config, &Targets { urls: HashMap::new(), files: Default::default() });
+    let (article, _) = render(
+        parsed?,
+        &config,
+        &Targets {
+            urls: HashMap::new(),
+            files: Default::default(),
+            assets: Default::default(),
+            base_path: String::new(),
+        },
+    );
     // The summary and title go into pages as text (escaped by the templates); the body as HTML.
     Some(article.body_html)
 }

@@ -25,6 +25,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     builder.add_allowed_classes("aside", ["important", "success", "example"]);
     builder.add_allowed_classes("p", ["callout-title"]);
     builder.add_tag_attributes("th", ["align"]).add_tag_attributes("td", ["align"]);
+    builder.add_tag_attributes("img", ["loading", "decoding"]);
     builder.link_rel(Some("noopener"));
     builder
 });
@@ -47,6 +48,51 @@ pub struct ArticleLink {
     pub offset: usize,
     /// Whether it names a Markdown file (`.md`, `.mdx`), not a page path written without one.
     pub names_file: bool,
+}
+
+/// A file an article shows or offers (`![map](images/map.png)`, `[form](files/return.pdf)`), by a path
+/// relative to the article, and its byte offset in the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetRef {
+    /// The path as written, without `?query` or `#fragment`.
+    pub path: String,
+    /// Byte offset of the image or link in the body.
+    pub offset: usize,
+}
+
+/// A published file: its URL, and for an image its width and height when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// Site-relative URL (`/assets/files/map.1a2b3c4d5e.png`).
+    pub url: String,
+    /// Pixel size, read from the image's header.
+    pub size: Option<(u32, u32)>,
+}
+
+/// Whether a destination is a file of the content folder: relative, not a page, not a placeholder.
+fn asset_path(dest: &str) -> Option<&str> {
+    let foreign = dest.contains("://") || dest.contains("{{") || dest.contains("{%") || dest.contains(':');
+    if foreign || dest.starts_with(['/', '#']) {
+        return None;
+    }
+    let path = dest.split(['#', '?']).next().unwrap_or(dest);
+    let last = path.rsplit('/').next().unwrap_or(path);
+    let (_, ext) = last.rsplit_once('.')?;
+    (!ext.is_empty() && !names_markdown(ext) && ext.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then_some(path)
+}
+
+/// The files the body shows (images) and links to (anything but Markdown), in order.
+pub fn asset_refs(body: &str) -> Vec<AssetRef> {
+    Parser::new_ext(body, options())
+        .into_offset_iter()
+        .filter_map(|(event, range)| match event {
+            Event::Start(Tag::Image { dest_url, .. } | Tag::Link { dest_url, .. }) => {
+                asset_path(&dest_url).map(|path| AssetRef { path: path.to_string(), offset: range.start })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// If the body starts with a `# Heading`, its text and the body after it.
@@ -96,15 +142,42 @@ pub fn article_links(body: &str) -> Vec<ArticleLink> {
         .collect()
 }
 
-/// Renders `body`. `resolve` maps a link's article path (as written) to the URL of the article; links it
-/// cannot resolve are left as written (the loader reports them).
-pub fn render(body: &str, resolve: impl Fn(&str) -> Option<String>) -> Rendered {
+/// Renders `body`. `resolve` maps a link's article path (as written) to the URL of the article, `publish` an
+/// image's or file's path to where it is published; what they cannot resolve is left as written (the loader
+/// reports it). Images get their size, when known, and load lazily.
+pub fn render(
+    body: &str,
+    resolve: impl Fn(&str) -> Option<String>,
+    publish: impl Fn(&str) -> Option<Published>,
+) -> Rendered {
     let mut events: Vec<Event<'_>> = Parser::new_ext(body, options()).collect();
     let mut text = String::with_capacity(body.len());
 
     let mut i = 0;
     while i < events.len() {
         match &events[i] {
+            Event::Start(Tag::Image { dest_url, title, .. }) => {
+                if let Some(file) = asset_path(dest_url).and_then(&publish) {
+                    let end = events[i..]
+                        .iter()
+                        .position(|e| matches!(e, Event::End(TagEnd::Image)))
+                        .map_or(i, |n| i + n);
+                    let alt = plain_text(&events[i + 1..end]);
+                    let html = image_html(&file, &alt, title);
+                    events.splice(i..=end, [Event::Html(CowStr::from(html))]);
+                }
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id })
+                if asset_path(dest_url).is_some_and(|path| publish(path).is_some()) =>
+            {
+                let url = asset_path(dest_url).and_then(&publish).map(|file| file.url).unwrap_or_default();
+                events[i] = Event::Start(Tag::Link {
+                    link_type: *link_type,
+                    dest_url: CowStr::from(url),
+                    title: title.clone(),
+                    id: id.clone(),
+                });
+            }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 if let Some(path) = article_path(dest_url)
                     && let Some(url) = resolve(path)
@@ -157,6 +230,35 @@ pub fn render(body: &str, resolve: impl Fn(&str) -> Option<String>) -> Rendered 
 /// Between the cells of a table row in the text: not a word, so no syllable pair forms across it.
 const CELL_SEPARATOR: &str = " · ";
 
+/// An image's text alternative: the text of its events.
+fn plain_text(events: &[Event<'_>]) -> String {
+    let mut out = String::new();
+    for event in events {
+        if let Event::Text(t) | Event::Code(t) = event {
+            out.push_str(t);
+        }
+    }
+    out
+}
+
+/// A published image: its size when known (the page does not jump as it loads) and lazy loading.
+fn image_html(file: &Published, alt: &str, title: &str) -> String {
+    let attribute = |value: &str| {
+        let mut out = String::new();
+        kb_core::escape_html(value, &mut out);
+        out
+    };
+    let mut html = format!(r#"<img src="{}" alt="{}""#, attribute(&file.url), attribute(alt));
+    if !title.is_empty() {
+        html.push_str(&format!(r#" title="{}""#, attribute(title)));
+    }
+    if let Some((width, height)) = file.size {
+        html.push_str(&format!(r#" width="{width}" height="{height}""#));
+    }
+    html.push_str(r#" loading="lazy" decoding="async">"#);
+    html
+}
+
 fn text_until_end(events: &[Event<'_>]) -> String {
     let mut out = String::new();
     for event in events {
@@ -191,7 +293,7 @@ mod tests {
     #[test]
     fn strips_scripts_handlers_and_javascript_urls() {
         let body = "Hi <script>alert(1)</script><img src=x onerror=alert(1)> [x](javascript:alert(1)) <a href=\"javascript:evil()\">y</a>";
-        let html = render(body, |_| None).html;
+        let html = render(body, |_| None, |_| None).html;
         assert!(!html.contains("script"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
@@ -200,12 +302,31 @@ mod tests {
     #[test]
     fn callouts_pass_the_sanitizer_with_their_classes_and_only_those() {
         let body = super::super::dialects::admonitions(":::tip Quick\nUse **it**.\n:::\n");
-        let html = render(&body, |_| None).html;
+        let html = render(&body, |_| None, |_| None).html;
         assert!(html.contains(r#"<aside class="callout tip">"#), "{html}");
         assert!(html.contains(r#"<p class="callout-title">Quick</p>"#), "{html}");
         assert!(html.contains("<strong>it</strong>"), "the Markdown inside is rendered: {html}");
-        let forged = render(r#"<aside class="callout evil" onclick="x()">a</aside>"#, |_| None).html;
+        let forged =
+            render(r#"<aside class="callout evil" onclick="x()">a</aside>"#, |_| None, |_| None).html;
         assert_eq!(forged, r#"<aside class="callout">a</aside>"#);
+    }
+
+    #[test]
+    fn images_and_files_are_published_with_their_size_and_lazily() {
+        let body = "![Bản đồ \"kho\" & cửa](images/map.png \"Kho\") [form](files/return.pdf) ![x](https://cdn.test/a.png)";
+        let refs: Vec<String> = asset_refs(body).into_iter().map(|r| r.path).collect();
+        assert_eq!(refs, ["images/map.png", "files/return.pdf"]);
+        let publish = |path: &str| {
+            let size = path.ends_with(".png").then_some((640, 480));
+            Some(Published { url: format!("/assets/files/{path}"), size })
+        };
+        let html = render(body, |_| None, publish).html;
+        assert!(
+            html.contains(r#"<img src="/assets/files/images/map.png" alt="Bản đồ &quot;kho&quot; &amp; cửa" title="Kho" width="640" height="480" loading="lazy" decoding="async">"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"href="/assets/files/files/return.pdf""#), "{html}");
+        assert!(html.contains(r#"src="https://cdn.test/a.png""#), "other sites' images stay: {html}");
     }
 
     #[test]
@@ -213,15 +334,19 @@ mod tests {
         let body = "See [fees](../shipping/fees.md#table) and [site](https://example.com/a.md).";
         let links = article_links(body);
         assert_eq!(links, [ArticleLink { path: "../shipping/fees.md".into(), offset: 4, names_file: true }]);
-        let html =
-            render(body, |p| (p == "../shipping/fees.md").then(|| "/vi/shipping/fees/".to_string())).html;
+        let html = render(
+            body,
+            |p| (p == "../shipping/fees.md").then(|| "/vi/shipping/fees/".to_string()),
+            |_| None,
+        )
+        .html;
         assert!(html.contains(r#"href="/vi/shipping/fees/#table""#), "{html}");
         assert!(html.contains(r#"href="https://example.com/a.md""#), "{html}");
     }
 
     #[test]
     fn headings_get_ascii_ids_and_text_is_plain() {
-        let rendered = render("## Điều kiện đổi trả\n\nMột **hai** `ba`.", |_| None);
+        let rendered = render("## Điều kiện đổi trả\n\nMột **hai** `ba`.", |_| None, |_| None);
         assert!(rendered.html.contains(r#"<h2 id="dieu-kien-doi-tra">"#), "{}", rendered.html);
         assert_eq!(rendered.text, "Điều kiện đổi trả\nMột hai ba.");
     }
@@ -230,6 +355,7 @@ mod tests {
     fn a_table_row_is_one_line_with_its_cells_apart() {
         let rendered = render(
             "| Đơn | Phí |\n|---|---|\n| Dưới 499.000đ | 30.000đ |\n| Từ 499.000đ | Miễn phí |",
+            |_| None,
             |_| None,
         );
         assert_eq!(rendered.text, "Đơn · Phí\nDưới 499.000đ · 30.000đ\nTừ 499.000đ · Miễn phí");

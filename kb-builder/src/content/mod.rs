@@ -4,6 +4,7 @@
 //! (in order): duplicate ids and links between articles. Then per file (in parallel): rendering.
 //! Every problem becomes a [`Diagnostic`]; a file with an error is rejected, the others go on.
 
+pub mod assets;
 pub mod dialects;
 pub mod front_matter;
 pub mod markdown;
@@ -41,6 +42,8 @@ pub struct Loaded {
     pub synonyms: kb_core::Synonyms,
     /// Places in their category (`sidebar_position`, `weight`, `order`) of the articles that give one.
     pub positions: HashMap<(Lang, String), f64>,
+    /// The images and files the articles show or offer, to publish beside the pages.
+    pub assets: assets::Assets,
 }
 
 /// What a file's MDX had that only MDX understands, dropped when it was rendered.
@@ -82,6 +85,8 @@ struct Parsed {
     /// Byte range of the Markdown body (after front matter and a leading `# Title`).
     body: std::ops::Range<usize>,
     links: Vec<markdown::ArticleLink>,
+    /// The images and files it shows or offers.
+    assets: Vec<markdown::AssetRef>,
 }
 
 /// All Markdown files (`.md`, `.mdx`) under `root`, sorted. Files and folders starting with `_` or `.` are not articles.
@@ -132,9 +137,21 @@ pub fn load(root: &Path, files: &[PathBuf], config: &SiteConfig, on_file: &(dyn 
 
     derive_path_ids(&mut parsed);
     check_duplicate_ids(&mut parsed);
+    let wanted = check_assets(root, &mut parsed);
+    let assets = match assets::Assets::publish(wanted) {
+        Ok(assets) => assets,
+        Err(err) => {
+            let d =
+                Diagnostic::error("unreadable", root, (1, 1), format!("cannot read an image or file: {err}"));
+            loaded.diagnostics.push(d);
+            assets::Assets::default()
+        }
+    };
     let targets = Targets {
         urls: parsed.iter().map(|(file, _)| (link_key(&file.rel), article_url(config, file))).collect(),
         files: files.iter().map(|path| link_key(path.strip_prefix(root).unwrap_or(path))).collect(),
+        assets,
+        base_path: config.base_path().to_owned(),
     };
     check_links(&mut parsed, &targets);
 
@@ -163,6 +180,7 @@ pub fn load(root: &Path, files: &[PathBuf], config: &SiteConfig, on_file: &(dyn 
             article
         })
         .collect();
+    loaded.assets = targets.assets;
     let mut mdx = MdxDropped::default();
     for (article, dropped) in rendered {
         if dropped > 0 {
@@ -270,6 +288,10 @@ fn parse_bytes(
         .into_iter()
         .map(|link| markdown::ArticleLink { offset: body.start + link.offset, ..link })
         .collect();
+    let assets = markdown::asset_refs(&text[body.clone()])
+        .into_iter()
+        .map(|asset| markdown::AssetRef { offset: body.start + asset.offset, ..asset })
+        .collect();
     let below_lang = rel.components().skip(usize::from(lang_folder.is_some())).collect();
 
     let (Some(lang), Some(title)) = (lang, title) else { return (None, diagnostics) };
@@ -291,6 +313,7 @@ fn parse_bytes(
         unused_keys: meta.unused_keys,
         body,
         links,
+        assets,
         text,
     };
     (Some(parsed), diagnostics)
@@ -469,6 +492,31 @@ fn check_duplicate_ids(parsed: &mut [(Parsed, Vec<Diagnostic>)]) {
     }
 }
 
+/// The images and files the articles name, as (link key, file) to publish; one that is not in the content
+/// folder is an error at the place that names it.
+fn check_assets(root: &Path, parsed: &mut [(Parsed, Vec<Diagnostic>)]) -> Vec<(PathBuf, PathBuf)> {
+    let mut wanted: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    for (file, diagnostics) in parsed.iter_mut() {
+        let lines = LineIndex::new(&file.text);
+        for asset in &file.assets {
+            let found = resolve_link(&file.rel, &asset.path).filter(|rel| root.join(rel).is_file());
+            match found {
+                Some(rel) => {
+                    wanted.insert(link_key(&rel), root.join(&rel));
+                }
+                None => {
+                    let at = lines.position(asset.offset);
+                    let message = format!("`{}` is not a file in the content folder", asset.path);
+                    let hint =
+                        "put the file there, or write its path relative to this article (`images/map.png`)";
+                    diagnostics.push(Diagnostic::error("missing-asset", &file.path, at, message).hint(hint));
+                }
+            }
+        }
+    }
+    wanted.into_iter().collect()
+}
+
 /// A link to a Markdown file that is no article is an error; a page path written without an extension
 /// that matches no article is only a warning (it may be a page of the site that is not in the content).
 fn check_links(parsed: &mut [(Parsed, Vec<Diagnostic>)], targets: &Targets) {
@@ -495,10 +543,13 @@ fn check_links(parsed: &mut [(Parsed, Vec<Diagnostic>)], targets: &Targets) {
     }
 }
 
-/// The articles' URLs by file, the files that exist, and how links find them.
+/// Where links lead: the articles' URLs by file, the Markdown files that exist, the published images
+/// and files, and how links find them.
 struct Targets {
     urls: HashMap<PathBuf, String>,
     files: HashSet<PathBuf>,
+    assets: assets::Assets,
+    base_path: String,
 }
 
 impl Targets {
@@ -506,6 +557,11 @@ impl Targets {
     /// accept: the file as named, the path with `.md` or `.mdx` added, and a folder's `index` or `README`.
     fn find(&self, from: &Path, target: &str) -> Option<&String> {
         candidates(from, target).iter().find_map(|candidate| self.urls.get(candidate))
+    }
+
+    /// Where the image or file a path from `from` names is published.
+    fn published(&self, from: &Path, target: &str) -> Option<markdown::Published> {
+        self.assets.get(&link_key(&resolve_link(from, target)?), &self.base_path)
     }
 
     /// Whether a link names a Markdown file of the content, built or not.
@@ -562,7 +618,11 @@ fn render(file: Parsed, config: &SiteConfig, targets: &Targets) -> (Article, usi
     let is_mdx = file.path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("mdx"));
     let (source, dropped) = if is_mdx { dialects::strip_mdx(source) } else { (source.to_owned(), 0) };
     let body = dialects::admonitions(&source);
-    let rendered = markdown::render(&body, |target| targets.find(&file.rel, target).cloned());
+    let rendered = markdown::render(
+        &body,
+        |target| targets.find(&file.rel, target).cloned(),
+        |target| targets.published(&file.rel, target),
+    );
     let url = article_url(config, &file);
     let summary = file.summary.unwrap_or_else(|| derive_summary(&rendered.text));
     let article = Article {

@@ -335,4 +335,29 @@ fn a_docusaurus_style_folder_builds_without_errors() {
         .map(|url| category.find(url).unwrap_or_else(|| panic!("{url} missing")))
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "sidebar_position order: {order:?}");
+    // Images and files are published under names made from their content, images with their size.
+    let published: Vec<String> = std::fs::read_dir(dist.join("assets/files"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(published.len(), 2, "{published:?}");
+    assert!(page.contains(r#"width="4" height="3" loading="lazy""#), "{page}");
+}
+
+/// An image that is not in the content folder is an error where it is named, and nothing is published.
+#[test]
+fn a_missing_image_is_reported_where_it_is_named() {
+    let temp = copy_fixture("docusaurus");
+    let faq = temp.path().join("docusaurus/docs/faq.md");
+    let text = read(&faq).replace("## Tracking", "## Tracking\n\n![label](img/label.png)");
+    std::fs::write(&faq, text).unwrap();
+    let output = kb_builder(temp.path(), &["check", "--content", "docusaurus"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "docusaurus/docs/faq.md:16:1: error[missing-asset]: `img/label.png` is not a file in the content folder"
+        ),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -263,9 +263,12 @@ impl Widget {
         search.article.set(Shown::Card(card.clone()));
         self.panel.screen.set(Screen::Article { id: id.clone(), lang });
         self.set_open(true);
+        let origin = self.panel.config.with_value(|c| crate::config::origin_of(&c.kb).to_owned());
         leptos::task::spawn_local(async move {
             let shown = match kb::article(lang, &id).await {
-                Ok(Some(article)) => Shown::Full(card, article.body_html),
+                Ok(Some(article)) => {
+                    Shown::Full(card, crate::config::sources_on(&article.body_html, &origin))
+                }
                 Ok(None) | Err(_) => Shown::Failed(Some(card)),
             };
             // Only if the visitor is still on this article.

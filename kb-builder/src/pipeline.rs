@@ -176,7 +176,7 @@ pub fn build(
     ));
 
     let started = Instant::now();
-    report.site = site::render(config, &report.loaded.articles, &report.loaded.positions, staging.path())?;
+    report.site = site::render(config, &report.loaded.articles, &report.loaded.arrangement, staging.path())?;
     for asset in report.loaded.assets.files() {
         let to = staging.path().join(&asset.public);
         if let Some(folder) = to.parent() {

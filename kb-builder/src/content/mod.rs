@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod dialects;
+pub mod folders;
 pub mod front_matter;
 pub mod markdown;
 pub mod synonyms;
@@ -40,10 +41,19 @@ pub struct Loaded {
     pub rejected: BTreeMap<&'static str, usize>,
     /// Query-time synonyms from `_synonyms.yml` (empty without the file).
     pub synonyms: kb_core::Synonyms,
-    /// Places in their category (`sidebar_position`, `weight`, `order`) of the articles that give one.
-    pub positions: HashMap<(Lang, String), f64>,
+    /// Where articles and categories stand, where the content says.
+    pub arrangement: Arrangement,
     /// The images and files the articles show or offer, to publish beside the pages.
     pub assets: assets::Assets,
+}
+
+/// Where articles and categories stand, where the content says so.
+#[derive(Debug, Default)]
+pub struct Arrangement {
+    /// Places in their category (`sidebar_position`, `weight`, `order`) of the articles that give one.
+    pub positions: HashMap<(Lang, String), f64>,
+    /// Names and places of categories whose folder says (`_category_.json`, `.pages`).
+    pub categories: HashMap<(Lang, String), folders::FolderMeta>,
 }
 
 /// What a file's MDX had that only MDX understands, dropped when it was rendered.
@@ -168,10 +178,11 @@ pub fn load(root: &Path, files: &[PathBuf], config: &SiteConfig, on_file: &(dyn 
         loaded.diagnostics.extend(diagnostics);
     }
 
-    loaded.positions = accepted
+    loaded.arrangement.positions = accepted
         .iter()
         .filter_map(|file| Some(((file.lang, file.id.value.clone()), file.position?)))
         .collect();
+    loaded.arrangement.categories = category_folders(root, &accepted, &mut loaded.diagnostics);
     let rendered: Vec<(Article, usize)> = accepted
         .into_par_iter()
         .map(|file| {
@@ -439,6 +450,42 @@ fn path_id(below_lang: &Path) -> String {
         named.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
     let id = slugify(&words.join(" "));
     if id.is_empty() { "index".to_owned() } else { id }
+}
+
+/// What the folders of categories say of themselves, by language and category, for categories that
+/// come from a folder (not from `category:`).
+fn category_folders(
+    root: &Path,
+    files: &[Parsed],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> HashMap<(Lang, String), folders::FolderMeta> {
+    let mut seen: BTreeMap<(Lang, String), PathBuf> = BTreeMap::new();
+    for file in files {
+        let lang_folders = file.rel.components().count() - file.below_lang.components().count();
+        let Some(first) = file.below_lang.components().next() else { continue };
+        let is_folder = file.below_lang.components().count() > 1;
+        if is_folder && slugify(&first.as_os_str().to_string_lossy()) == file.category {
+            let folder: PathBuf =
+                file.rel.components().take(lang_folders).chain(std::iter::once(first)).collect();
+            seen.entry((file.lang, file.category.clone())).or_insert(folder);
+        }
+    }
+    let mut read_folders: HashMap<PathBuf, folders::FolderMeta> = HashMap::new();
+    let mut out = HashMap::new();
+    for (key, folder) in seen {
+        let meta = read_folders
+            .entry(folder.clone())
+            .or_insert_with(|| {
+                let (meta, problem) = folders::read(&root.join(&folder));
+                diagnostics.extend(problem);
+                meta
+            })
+            .clone();
+        if meta != folders::FolderMeta::default() {
+            out.insert(key, meta);
+        }
+    }
+    out
 }
 
 /// One warning for the whole build naming the front matter keys nobody reads, with how many files have

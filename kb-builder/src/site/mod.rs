@@ -3,7 +3,7 @@
 
 mod strings;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::config::SiteConfig;
+use crate::content::Arrangement;
 use strings::strings;
 
 /// Templates and styles, compiled in so the binary works from any folder.
@@ -92,7 +93,7 @@ struct Alternate {
 pub fn render(
     config: &SiteConfig,
     articles: &[Article],
-    positions: &HashMap<(Lang, String), f64>,
+    arrangement: &Arrangement,
     out: &Path,
 ) -> anyhow::Result<SiteStats> {
     // Only languages that have articles get pages (and a place in the language switcher).
@@ -115,7 +116,7 @@ pub fn render(
         translations.entry(&article.id).or_default().push(article);
     }
     let css_url = format!("{base_path}/{css_name}");
-    let site = Site { env, writer, config, css_url, translations, positions };
+    let site = Site { env, writer, config, css_url, translations, arrangement };
     let mut built = Built { stats, sitemap: Vec::new() };
     for &lang in &config.languages {
         site.language_pages(lang, articles, &mut built)?;
@@ -139,7 +140,7 @@ struct Site<'a> {
     config: &'a SiteConfig,
     css_url: String,
     translations: BTreeMap<&'a str, Vec<&'a Article>>,
-    positions: &'a HashMap<(Lang, String), f64>,
+    arrangement: &'a Arrangement,
 }
 
 /// What the pages written so far add up to.
@@ -186,7 +187,7 @@ impl Site<'_> {
     fn language_pages(&self, lang: Lang, articles: &[Article], built: &mut Built) -> anyhow::Result<()> {
         let t = strings(lang);
         let site_name = self.config.site_name(lang);
-        let categories = categories(self.config, lang, articles, self.positions);
+        let categories = categories(self.config, lang, articles, self.arrangement);
         let common = context! {
             lang => lang.code(), t, site_name, css_url => self.css_url, search_url => self.search(lang),
             home_url => self.home(lang),
@@ -301,15 +302,18 @@ impl SiteStats {
     }
 }
 
-/// Categories of one language: those named in the config first (in its order), then the rest by name.
-/// In each, the articles that give a place (`sidebar_position`, `weight`, `order`) come first, in that
-/// order, then the others by title.
+/// Categories of one language: those named in the config first (in its order), then those whose folder
+/// gives a place (`_category_.json`), then the rest by name. Names: the config's, else the folder's
+/// label, else the key made readable. In each, the articles that give a place (`sidebar_position`,
+/// `weight`, `order`) come first, in that order, then the others by title.
 fn categories<'a>(
     config: &SiteConfig,
     lang: Lang,
     articles: &'a [Article],
-    positions: &HashMap<(Lang, String), f64>,
+    arrangement: &Arrangement,
 ) -> Vec<Category<'a>> {
+    let positions = &arrangement.positions;
+    let folder = |key: &str| arrangement.categories.get(&(lang, key.to_owned()));
     let mut by_key: BTreeMap<&str, Vec<&'a Article>> = BTreeMap::new();
     for article in articles.iter().filter(|a| a.lang == lang) {
         by_key.entry(&article.category).or_default().push(article);
@@ -323,7 +327,10 @@ fn categories<'a>(
             list.sort_by(|a, b| place(a).total_cmp(&place(b)).then_with(|| a.title.cmp(&b.title)));
             Category {
                 key,
-                name: config.category_name(lang, key),
+                name: match (config.categories.get(lang.code()).and_then(|n| n.get(key)), folder(key)) {
+                    (None, Some(meta)) if meta.label.is_some() => meta.label.clone().unwrap_or_default(),
+                    _ => config.category_name(lang, key),
+                },
                 url: format!("{}/{lang}/{key}/", config.base_path()),
                 count: list.len(),
                 articles: list
@@ -333,9 +340,10 @@ fn categories<'a>(
             }
         })
         .collect();
-    categories.sort_by_key(|c| {
-        let rank = configured.iter().position(|k| k.as_str() == c.key).unwrap_or(usize::MAX);
-        (rank, c.name.clone())
+    let rank = |c: &Category<'_>| configured.iter().position(|k| k.as_str() == c.key).unwrap_or(usize::MAX);
+    let place = |c: &Category<'_>| folder(c.key).and_then(|meta| meta.position).unwrap_or(f64::INFINITY);
+    categories.sort_by(|a, b| {
+        rank(a).cmp(&rank(b)).then(place(a).total_cmp(&place(b))).then_with(|| a.name.cmp(&b.name))
     });
     categories
 }

@@ -335,6 +335,10 @@ fn a_docusaurus_style_folder_builds_without_errors() {
         .map(|url| category.find(url).unwrap_or_else(|| panic!("{url} missing")))
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "sidebar_position order: {order:?}");
+    // Categories take their names and places from their folders' `_category_.json`.
+    let home = read(&dist.join("en/index.html"));
+    let (docs, older) = (home.find("Documentation").unwrap(), home.find("Version 1.0 (older)").unwrap());
+    assert!(docs < older, "_category_.json positions");
     // Images and files are published under names made from their content, images with their size.
     let published: Vec<String> = std::fs::read_dir(dist.join("assets/files"))
         .unwrap()

@@ -304,6 +304,15 @@ pub async fn storefront_with(
     headers: &[(&'static str, String)],
     vars: &[(&str, String)],
 ) -> anyhow::Result<(Server, tempfile::TempDir)> {
+    storefront_for(&help.origin(), headers, vars).await
+}
+
+/// Like [`storefront_with`], for a help center served by something else at `help_origin`.
+pub async fn storefront_for(
+    help_origin: &str,
+    headers: &[(&'static str, String)],
+    vars: &[(&str, String)],
+) -> anyhow::Result<(Server, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
     for source in [workspace().join("site/demo"), workspace().join("tests/pages")] {
         for entry in
@@ -313,7 +322,7 @@ pub async fn storefront_with(
             let text =
                 std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
             let name = path.file_name().context("file without a name")?;
-            let mut text = text.replace("{{HELP_CENTER}}", &help.origin());
+            let mut text = text.replace("{{HELP_CENTER}}", help_origin);
             for (name, value) in vars {
                 text = text.replace(&format!("{{{{{name}}}}}"), value);
             }

@@ -198,6 +198,18 @@ pub fn ensure_postgres() -> anyhow::Result<()> {
         .context("chat-server's multi-node test needs PostgreSQL: `apt-get install -y postgresql` (as root)")
 }
 
+/// nginx from Debian's packages, for the hosting test that serves the help center through it with the
+/// README's snippet; installs `nginx-light` when missing.
+pub fn ensure_nginx() -> anyhow::Result<()> {
+    if std::path::Path::new("/usr/sbin/nginx").is_file() {
+        return Ok(());
+    }
+    eprintln!("installing nginx with apt-get (for the hosting test)");
+    crate::run(Command::new("apt-get").arg("update"))
+        .and_then(|()| crate::run(Command::new("apt-get").args(["install", "-y", "nginx-light"])))
+        .context("the hosting test needs nginx: `apt-get install -y nginx-light` (as root)")
+}
+
 /// Installs npm `packages` (`name@version`) into `prefix` (a folder under `.tools/`), saying how to do it by
 /// hand when npm fails.
 pub fn npm_install(prefix: &std::path::Path, packages: &[&str]) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! The static help center: a home page per language, category pages, article pages with structured data,
-//! an all-articles page, a 404 page, `sitemap.xml` and `robots.txt`. Pages work without JavaScript.
+//! an all-articles page, a 404 page, `sitemap.xml`, `robots.txt`, and `_headers` for the hosts that read
+//! one. Pages work without JavaScript.
 
 mod strings;
 
@@ -129,7 +130,23 @@ pub fn render(
         config.base_url.trim_end_matches('/')
     );
     stats.bytes += site.writer.write("robots.txt", &robots)?;
+    stats.bytes += site.writer.write("_headers", &host_headers(base_path))?;
     Ok(stats)
+}
+
+/// The response headers a static host that reads `_headers` (Netlify, Cloudflare Pages) should add: CORS
+/// for what the widget fetches from other sites' pages, and lasting caching for the files named after their
+/// content. Both hosts merge every rule that matches a path, so no two rules here set the same header on
+/// one path: `kb/` and `widget/` keep the hosts' default revalidation, because their one file that must
+/// stay fresh (`manifest.json`, `answerdesk.js`) cannot be told apart from the rest with their patterns.
+fn host_headers(base_path: &str) -> String {
+    format!(
+        "# Written by kb-builder for Netlify and Cloudflare Pages; other hosts: the README's nginx and Caddy snippets.\n\
+         {base_path}/kb/*\n  Access-Control-Allow-Origin: *\n\
+         {base_path}/widget/*\n  Access-Control-Allow-Origin: *\n\
+         {base_path}/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n\
+         {base_path}/*\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: strict-origin-when-cross-origin\n"
+    )
 }
 
 /// What every page of one build shares: the templates, where pages go, the site, its stylesheet and

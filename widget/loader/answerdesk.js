@@ -23,7 +23,7 @@
   var script = d.currentScript;
   var base = script ? new URL('.', script.src).href : '';
   var config = {}, listeners = {}, pending = [];
-  var widget, loading, host, launcher, readyPayload, shell, typed, status, lang;
+  var widget, loading, host, launcher, readyPayload, shell, typed, status, lang, inline;
 
   function emit(name, payload) {
     if (name === 'ready') readyPayload = payload;
@@ -69,6 +69,7 @@
     loading = import(base + '__WIDGET_JS__').then((m) =>
       m.default({ module_or_path: base + '__WIDGET_WASM__' }).then(() => {
         widget = m.start(host.shadowRoot, launcher, config, emit, index);
+        if (inline) widget.inline(inline.root, inline.input);
         pending.splice(0).forEach((c) => widget.call(c[0], c[1]));
       })
     ).catch((e) => {
@@ -124,6 +125,15 @@
     launcher.onclick = () => call('toggle', []);
     root.appendChild(launcher);
     d.body.appendChild(host);
+    // A help center's own search box (`data-answerdesk-search` on its form) answers as the visitor types,
+    // in a list under the box; without the widget the form still lists all articles.
+    var form = d.querySelector('[data-answerdesk-search]'), input = form && form.querySelector('input');
+    if (input) {
+      var results = d.createElement('answerdesk-inline');
+      inline = { root: results.attachShadow({ mode: 'open' }), input: input };
+      form.after(results);
+      ['pointerenter', 'focus', 'input'].forEach((type) => input.addEventListener(type, load, { once: true, passive: true }));
+    }
     if (config.preload === 'idle') {
       var idle = w.requestIdleCallback || ((f) => setTimeout(f, 2000));
       idle(load);
@@ -201,5 +211,9 @@
   function Answerdesk() { call(arguments[0], [].slice.call(arguments, 1)); }
   Answerdesk.loaded = true;
   w.Answerdesk = Answerdesk;
+  // A page that cannot run an inline script (a strict CSP, such as the help center's) sets the options on
+  // this script's tag: `data-kb`, `data-lang`, `data-chat`.
+  var tag = script ? script.dataset : {};
+  if (tag.kb) call('init', [{ kb: tag.kb, lang: tag.lang, chat: tag.chat || undefined }]);
   queue.forEach((args) => call(args[0], [].slice.call(args, 1)));
 })();

@@ -169,6 +169,14 @@ impl Handle {
         }
     }
 
+    /// Answers the page's own search box (`data-answerdesk-search`) as the visitor types, in a list
+    /// mounted in `root` beside it (a help center's pages).
+    pub fn inline(&self, root: web_sys::ShadowRoot, input: web_sys::HtmlInputElement) {
+        if let Err(err) = ui::inline::mount(self.widget, root, input) {
+            warn(&format!("the search box cannot be answered: {err:?}"));
+        }
+    }
+
     /// Whether the panel is open (the loader's launcher click toggles it).
     #[wasm_bindgen(getter)]
     pub fn open(&self) -> bool {

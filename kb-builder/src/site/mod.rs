@@ -195,6 +195,23 @@ impl Site<'_> {
         self.config.languages.iter().filter_map(alternate).collect()
     }
 
+    /// What every page needs to load the widget (`widget/` beside the pages): its loader, the index, the
+    /// chat server, and the sources the page's CSP lets it connect to besides its own origin.
+    fn widget_context(&self) -> minijinja::Value {
+        let base = self.config.base_path();
+        let chat = self.config.chat_url.as_deref().map(|url| url.trim_end_matches('/'));
+        let chat_origin = chat.map(|url| {
+            let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+            let host = rest.split('/').next().unwrap_or_default();
+            let socket = if scheme == "http" { "ws" } else { "wss" };
+            format!(" {scheme}://{host} {socket}://{host}")
+        });
+        context! {
+            widget_url => format!("{base}/widget/answerdesk.js"), kb_url => format!("{base}/kb/"),
+            chat_url => chat, chat_sources => chat_origin.unwrap_or_default(),
+        }
+    }
+
     /// Renders `template` with `context`.
     fn page(&self, template: &str, context: minijinja::Value) -> anyhow::Result<String> {
         Ok(self.env.get_template(template)?.render(context)?)
@@ -207,7 +224,7 @@ impl Site<'_> {
         let categories = categories(self.config, lang, articles, self.arrangement);
         let common = context! {
             lang => lang.code(), t, site_name, css_url => self.css_url, search_url => self.search(lang),
-            home_url => self.home(lang),
+            home_url => self.home(lang), ..self.widget_context()
         };
         let every_home = |l: Lang| Some(self.home(l));
         let home = self.page("home.html", context! {
@@ -293,7 +310,7 @@ impl Site<'_> {
             lang => lang.code(), t, site_name => config.site_name(lang), css_url => self.css_url,
             search_url => self.search(lang), home_url => self.home(lang),
             description => config.site_name(lang), switcher => self.switcher(&|l| self.home(l)),
-            jsonld => Vec::<Value>::new(),
+            jsonld => Vec::<Value>::new(), ..self.widget_context()
         };
         let mut root_alternates = self.alternates(&|l| Some(self.home(l)));
         root_alternates.push(Alternate { lang: "x-default".into(), url: self.absolute(&root) });

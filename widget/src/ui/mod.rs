@@ -4,6 +4,7 @@
 mod article;
 mod chat;
 mod contact;
+pub mod inline;
 mod search;
 
 use leptos::ev;

@@ -145,7 +145,7 @@ pub(super) fn HitList(widget: Widget, hits: Vec<Hit>, best: bool) -> impl IntoVi
 }
 
 /// The snippet as text nodes with `<mark>` around the matched words (never as HTML).
-fn highlighted(snippet: &Snippet) -> Vec<AnyView> {
+pub(super) fn highlighted(snippet: &Snippet) -> Vec<AnyView> {
     let piece = |(text, marked): (&str, bool)| {
         let text = text.to_owned();
         if marked { view! { <mark>{text}</mark> }.into_any() } else { text.into_any() }

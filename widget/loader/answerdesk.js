@@ -23,7 +23,7 @@
   var script = d.currentScript;
   var base = script ? new URL('.', script.src).href : '';
   var config = {}, listeners = {}, pending = [];
-  var widget, loading, host, launcher, readyPayload, shell, typed, status, lang, inline;
+  var widget, loading, host, launcher, readyPayload, shell, typed, status, lang;
 
   function emit(name, payload) {
     if (name === 'ready') readyPayload = payload;
@@ -69,7 +69,6 @@
     loading = import(base + '__WIDGET_JS__').then((m) =>
       m.default({ module_or_path: base + '__WIDGET_WASM__' }).then(() => {
         widget = m.start(host.shadowRoot, launcher, config, emit, index);
-        if (inline) widget.inline(inline.root, inline.input);
         pending.splice(0).forEach((c) => widget.call(c[0], c[1]));
       })
     ).catch((e) => {
@@ -93,7 +92,7 @@
       'border:0;border-radius:50%;background:var(--accent);color:#fff;cursor:pointer;' +
       'box-shadow:0 4px 14px #0004;display:grid;place-items:center}' +
       '.launcher:focus-visible{outline:3px solid #fff;box-shadow:0 0 0 6px var(--accent)}' +
-      '.launcher[aria-busy]{opacity:.8;cursor:progress}.launcher svg{width:28px;height:28px;fill:currentColor}' +
+      '.launcher[aria-busy]{opacity:.8}svg{width:28px;height:28px;fill:currentColor}' +
       // The panel's frame: the shell's and the widget's (whose own sheet styles what is inside).
       '.answerdesk{--bg:#fff;--fg:#1b1f23;--muted:#5c6670;--line:#dde2e6;' +
       '--soft:#f3f5f7;font:16px/1.5 system-ui,sans-serif;color:var(--fg)}' +
@@ -105,7 +104,7 @@
       '@media (max-width:480px){.panel{inset:0;width:auto;max-height:none;border-radius:0;border:0}.launcher[aria-expanded=true]{display:none}}' +
       '.bar{display:flex;align-items:center;gap:8px;padding:10px 12px;background:var(--accent);color:#fff}' +
       '.bar h2{flex:1;margin:0;font-size:17px;font-weight:600}.spacer{width:4px}' +
-      '.icon{font:inherit;width:36px;height:36px;border:0;border-radius:8px;background:none;color:inherit;font-size:22px;line-height:1;cursor:pointer}' +
+      '.icon{font:22px/1 system-ui,sans-serif;width:36px;height:36px;border:0;border-radius:8px;background:none;color:inherit;cursor:pointer}' +
       '.body{flex:1;overflow-y:auto;padding:12px 14px 14px}' +
       ':focus-visible{outline:3px solid var(--accent);outline-offset:2px}' +
       '.query{font:inherit;box-sizing:border-box;width:100%;font-size:16px;padding:10px 12px;border:1px solid var(--line);' +
@@ -119,25 +118,27 @@
     var ns = 'http://www.w3.org/2000/svg', svg = d.createElementNS(ns, 'svg'), path = d.createElementNS(ns, 'path');
     // The launcher's aria-label names it; the icon is not read.
     svg.setAttribute('viewBox', '0 0 24 24');
-    path.setAttribute('d', 'M12 2a10 10 0 0 0-8.7 14.9L2 22l5.3-1.3A10 10 0 1 0 12 2zm1 15h-2v-2h2zm2.1-7.7-.9.9c-.7.7-1.2 1.3-1.2 2.8h-2v-.5c0-1.1.5-2.1 1.2-2.8l1.2-1.3A2 2 0 1 0 10 7H8a4 4 0 1 1 7.1 2.3z');
+    path.setAttribute('d', 'M12 2a10 10 0 0 0-8.7 15L2 22l5-1.3A10 10 0 1 0 12 2zm-1 15h2v-2h-2zm1-11a4 4 0 0 0-4 4h2a2 2 0 1 1 2 2h-1v3h2v-1.1A4 4 0 0 0 12 6z');
     launcher.appendChild(svg).appendChild(path);
-    ['pointerenter', 'focus', 'touchstart'].forEach((type) => launcher.addEventListener(type, load, { once: true, passive: true }));
+    intent(launcher);
     launcher.onclick = () => call('toggle', []);
     root.appendChild(launcher);
     d.body.appendChild(host);
     // A help center's own search box (`data-answerdesk-search` on its form) answers as the visitor types,
     // in a list under the box; without the widget the form still lists all articles.
-    var form = d.querySelector('[data-answerdesk-search]'), input = form && form.querySelector('input');
-    if (input) {
-      var results = d.createElement('answerdesk-inline');
-      inline = { root: results.attachShadow({ mode: 'open' }), input: input };
-      form.after(results);
-      ['pointerenter', 'focus', 'input'].forEach((type) => input.addEventListener(type, load, { once: true, passive: true }));
-    }
+    // A help center's own search box (`data-answerdesk-search` on its form): typing there is intent too,
+    // and the widget answers it in a list under the box (without the widget the form lists all articles).
+    var input = d.querySelector('[data-answerdesk-search] input');
+    if (input) intent(input);
     if (config.preload === 'idle') {
       var idle = w.requestIdleCallback || ((f) => setTimeout(f, 2000));
       idle(load);
     }
+  }
+
+  // Intent (a pointer over it, focus, a touch) fetches the widget.
+  function intent(e) {
+    ['pointerenter', 'focus', 'touchstart'].forEach((type) => e.addEventListener(type, load, { once: true }));
   }
 
   // An element with attributes (`class` among them), in `parent`, holding `text`.
@@ -213,7 +214,6 @@
   w.Answerdesk = Answerdesk;
   // A page that cannot run an inline script (a strict CSP, such as the help center's) sets the options on
   // this script's tag: `data-kb`, `data-lang`, `data-chat`.
-  var tag = script ? script.dataset : {};
-  if (tag.kb) call('init', [{ kb: tag.kb, lang: tag.lang, chat: tag.chat || undefined }]);
+  if (script && script.dataset.kb) call('init', [script.dataset]);
   queue.forEach((args) => call(args[0], [].slice.call(args, 1)));
 })();

@@ -81,6 +81,10 @@ pub fn start(
     if let Some(shell) = shell {
         shell.hand_over(widget, root);
     }
+    // A help center's own search box is answered as the visitor types.
+    if let Err(err) = ui::inline::mount_beside_search_box(widget, &document) {
+        warn(&format!("the page's search box cannot be answered: {err:?}"));
+    }
     leptos::task::spawn_local(open_index(widget, index, lang));
     Ok(Handle { widget })
 }
@@ -166,14 +170,6 @@ impl Handle {
             },
             "escalate" => widget.escalate(),
             other => warn(&format!("unknown method `{other}`")),
-        }
-    }
-
-    /// Answers the page's own search box (`data-answerdesk-search`) as the visitor types, in a list
-    /// mounted in `root` beside it (a help center's pages).
-    pub fn inline(&self, root: web_sys::ShadowRoot, input: web_sys::HtmlInputElement) {
-        if let Err(err) = ui::inline::mount(self.widget, root, input) {
-            warn(&format!("the search box cannot be answered: {err:?}"));
         }
     }
 

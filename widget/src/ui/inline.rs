@@ -24,13 +24,24 @@ const STYLESHEET: &str = "\
 mark{background:#fff1a8;color:inherit}\
 @media (prefers-color-scheme:dark){mark{background:#6b5a00}.hit-title{color:#5aa9ff}}";
 
-/// Mounts the list in `root` and answers what is typed into `input` (and what it already holds).
-pub fn mount(widget: Widget, root: ShadowRoot, input: HtmlInputElement) -> Result<(), wasm_bindgen::JsValue> {
+/// When the page has a search box of its own (`data-answerdesk-search` on its form), puts the list in a
+/// shadow root of its own after the form and answers what is typed into the box (and what it holds).
+pub fn mount_beside_search_box(
+    widget: Widget,
+    document: &web_sys::Document,
+) -> Result<(), wasm_bindgen::JsValue> {
+    let Some(form) = document.query_selector("[data-answerdesk-search]")? else { return Ok(()) };
+    let Some(input) = form.query_selector("input")?.and_then(|i| i.dyn_into::<HtmlInputElement>().ok())
+    else {
+        return Ok(());
+    };
+    let host = document.create_element("answerdesk-inline")?;
+    let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))?;
+    form.after_with_node_1(&host)?;
     let sheet = web_sys::CssStyleSheet::new()?;
     sheet.replace_sync(STYLESHEET)?;
     let sheets = js_sys::Array::of1(&sheet);
     js_sys::Reflect::set(&root, &"adoptedStyleSheets".into(), &sheets)?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let mount: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     root.append_child(&mount)?;
     leptos::mount::mount_to(mount, move || view! { <InlineResults widget/> }).forget();

@@ -21,6 +21,9 @@ use crate::config::SiteConfig;
 use crate::diagnostics::{Diagnostic, LineIndex};
 use front_matter::Located;
 
+/// mdBook's table of contents, whose order places the articles it lists.
+const SUMMARY: &str = "SUMMARY.md";
+
 /// Category of articles that sit directly in a language folder.
 const DEFAULT_CATEGORY: &str = "general";
 /// Longest summary derived from the body when the front matter has none.
@@ -99,7 +102,8 @@ struct Parsed {
     assets: Vec<markdown::AssetRef>,
 }
 
-/// All Markdown files (`.md`, `.mdx`) under `root`, sorted. Files and folders starting with `_` or `.` are not articles.
+/// All Markdown files (`.md`, `.mdx`) under `root`, sorted. Files and folders starting with `_` or `.` are not
+/// articles, and neither is mdBook's table of contents (`SUMMARY.md` beside the articles).
 pub fn discover(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(root).follow_links(true).into_iter().filter_entry(|entry| {
@@ -111,7 +115,8 @@ pub fn discover(root: &Path) -> std::io::Result<Vec<PathBuf>> {
             .path()
             .extension()
             .is_some_and(|ext| ext.eq_ignore_ascii_case("md") || ext.eq_ignore_ascii_case("mdx"));
-        if entry.file_type().is_file() && is_markdown {
+        let contents = entry.depth() == 1 && entry.file_name().eq_ignore_ascii_case(SUMMARY);
+        if entry.file_type().is_file() && is_markdown && !contents {
             files.push(entry.into_path());
         }
     }
@@ -178,9 +183,14 @@ pub fn load(root: &Path, files: &[PathBuf], config: &SiteConfig, on_file: &(dyn 
         loaded.diagnostics.extend(diagnostics);
     }
 
+    // mdBook's SUMMARY.md places what it lists in its order, where the front matter gives no place.
+    let listed = summary_order(root);
     loaded.arrangement.positions = accepted
         .iter()
-        .filter_map(|file| Some(((file.lang, file.id.value.clone()), file.position?)))
+        .filter_map(|file| {
+            let place = file.position.or_else(|| listed.get(&link_key(&file.rel)).map(|&n| n as f64));
+            Some(((file.lang, file.id.value.clone()), place?))
+        })
         .collect();
     loaded.arrangement.categories = category_folders(root, &accepted, &mut loaded.diagnostics);
     let rendered: Vec<(Article, usize)> = accepted
@@ -450,6 +460,19 @@ fn path_id(below_lang: &Path) -> String {
         named.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
     let id = slugify(&words.join(" "));
     if id.is_empty() { "index".to_owned() } else { id }
+}
+
+/// The files mdBook's `SUMMARY.md` lists, by [`link_key`], with their place in it (none without the file).
+fn summary_order(root: &Path) -> HashMap<PathBuf, usize> {
+    let Ok(text) = std::fs::read_to_string(root.join(SUMMARY)) else { return HashMap::new() };
+    let mut order = HashMap::new();
+    for link in markdown::article_links(&text) {
+        if let Some(rel) = resolve_link(Path::new(SUMMARY), &link.path) {
+            let next = order.len();
+            order.entry(link_key(&rel)).or_insert(next);
+        }
+    }
+    order
 }
 
 /// What the folders of categories say of themselves, by language and category, for categories that

@@ -365,3 +365,23 @@ fn a_missing_image_is_reported_where_it_is_named() {
         stderr(&output)
     );
 }
+
+/// An mdBook's `SUMMARY.md` is its table of contents, not an article, and its order places the chapters.
+#[test]
+fn an_mdbook_summary_orders_its_chapters_and_is_no_article() {
+    let temp = tempfile::tempdir().unwrap();
+    let book = temp.path().join("book");
+    std::fs::create_dir_all(book.join("guide")).unwrap();
+    std::fs::write(book.join("answerdesk.toml"), "languages = [\"en\"]\ndefault_lang = \"en\"\n").unwrap();
+    std::fs::write(book.join("SUMMARY.md"), "# Summary\n\n- [Beta](guide/b.md)\n- [Alpha](guide/a.md)\n")
+        .unwrap();
+    std::fs::write(book.join("guide/a.md"), "# Alpha\n\nThe first letter.\n").unwrap();
+    std::fs::write(book.join("guide/b.md"), "# Beta\n\nThe second letter.\n").unwrap();
+    let out = temp.path().join("dist");
+    let output =
+        kb_builder(temp.path(), &["build", "--quiet", "--content", "book", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("built 2 articles"), "{}", stderr(&output));
+    let category = read(&out.join("en/guide/index.html"));
+    assert!(category.find("Beta").unwrap() < category.find("Alpha").unwrap(), "SUMMARY.md order: {category}");
+}

@@ -99,7 +99,7 @@
       '@media (prefers-color-scheme:dark){.panel:not(.light){' + DARK + '}}.panel.dark{' + DARK + '}' +
       '.panel{position:fixed;z-index:2147483646;right:20px;bottom:92px;width:380px;max-height:min(640px,calc(100vh - 120px));' +
       'display:flex;flex-direction:column;box-sizing:border-box;background:var(--bg);color:var(--fg);border:1px solid var(--line);' +
-      'border-radius:14px;box-shadow:0 12px 40px #0003;overflow:hidden;text-align:left}.panel[hidden]{display:none}' +
+      'border-radius:14px;box-shadow:0 12px 40px #0003;overflow:hidden}.panel[hidden]{display:none}' +
       // On phones the open panel fills the screen and has its own close button.
       '@media (max-width:480px){.panel{inset:0;width:auto;max-height:none;border-radius:0;border:0}.launcher[aria-expanded=true]{display:none}}' +
       '.bar{display:flex;align-items:center;gap:8px;padding:10px 12px;background:var(--accent);color:#fff}' +

@@ -20,7 +20,7 @@ const STYLESHEET: &str = "\
 .hit:hover,.hit:focus{background:#8881;outline:2px solid #0b6bcb;outline-offset:-2px}\
 .hit-title{display:block;font-weight:600;color:#0b6bcb}\
 .hit-snippet{display:block;font-size:14px;opacity:.85}\
-.best .hit-title::after{content:' ★'}\
+.best-label{display:inline-block;margin-bottom:2px;padding:0 6px;border-radius:6px;font-size:12px;font-weight:600;background:#0b6bcb;color:#fff}\
 mark{background:#fff1a8;color:inherit}\
 @media (prefers-color-scheme:dark){mark{background:#6b5a00}.hit-title{color:#5aa9ff}}";
 
@@ -142,9 +142,11 @@ fn InlineResults(widget: Widget) -> impl IntoView {
             .into_iter()
             .enumerate()
             .map(|(rank, hit)| {
+                let marked = best && rank == 0;
                 view! {
-                    <li class:best=best && rank == 0>
+                    <li>
                         <a class="hit" href=hit.url.clone()>
+                            {marked.then(|| view! { <span class="best-label">{t().best_answer}</span> })}
                             <span class="hit-title">{hit.title.clone()}</span>
                             <span class="hit-snippet">{highlighted(&hit.snippet)}</span>
                         </a>

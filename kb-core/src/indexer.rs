@@ -430,6 +430,17 @@ mod tests {
         assert!(block_on(chunked.article(Lang::En, "a0")).unwrap().is_none(), "a0 is Vietnamese");
     }
 
+    /// Pieces are named by their content and cached forever: the same articles must give the same pieces,
+    /// build after build (tantivy's random segment ids would rename them all).
+    #[test]
+    fn the_same_articles_give_the_same_pieces_every_build() {
+        for limit in [0, usize::MAX] {
+            let (first, second) = (sample(limit), sample(limit));
+            assert_eq!(first.entries, second.entries, "entries, limit {limit}");
+            assert_eq!(first.files, second.files, "chunks and bodies, limit {limit}");
+        }
+    }
+
     #[test]
     fn corrupt_old_or_missing_pieces_give_clear_errors() {
         let split = sample(0);

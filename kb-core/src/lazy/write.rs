@@ -227,12 +227,55 @@ fn read_files(index: &Index) -> Result<Vec<(String, Vec<u8>)>> {
             }
         }
     }
-    names
+    let files: Result<Vec<(String, Vec<u8>)>> = names
         .into_iter()
         .map(|name| {
             // Raw bytes, tantivy's footers included: the reader checks them.
             let bytes = directory.atomic_read(&name).map_err(tantivy::TantivyError::from)?;
             Ok((name.to_string_lossy().into_owned(), bytes))
+        })
+        .collect();
+    Ok(with_stable_segment_ids(files?))
+}
+
+/// tantivy names each segment with a random id, and the published pieces are named by their content, so
+/// every build would publish every piece under a new name and visitors' caches would start over. Each
+/// segment takes an id made from its own files instead: the same articles give the same pieces, build
+/// after build. (`meta.json` names segments as hyphenated UUIDs, their files as the bare hex.)
+fn with_stable_segment_ids(files: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+    let segment_of = |name: &str| {
+        let (id, _) = name.split_once('.')?;
+        (id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())).then(|| id.to_owned())
+    };
+    let mut hashers: std::collections::BTreeMap<String, blake3::Hasher> = Default::default();
+    for (name, bytes) in &files {
+        if let Some(id) = segment_of(name) {
+            let hasher = hashers.entry(id).or_default();
+            hasher.update(&name.as_bytes()[32..]);
+            hasher.update(&(bytes.len() as u64).to_le_bytes());
+            hasher.update(bytes);
+        }
+    }
+    let hyphenated =
+        |hex: &str| format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);
+    let renames: Vec<(String, String)> = hashers
+        .into_iter()
+        .map(|(old, hasher)| (old, hasher.finalize().to_hex()[..32].to_string()))
+        .collect();
+    files
+        .into_iter()
+        .map(|(name, bytes)| {
+            if name == "meta.json" {
+                let mut text = String::from_utf8_lossy(&bytes).into_owned();
+                for (old, new) in &renames {
+                    text = text.replace(&hyphenated(old), &hyphenated(new)).replace(old.as_str(), new);
+                }
+                return (name, text.into_bytes());
+            }
+            match renames.iter().find(|(old, _)| name.starts_with(old.as_str())) {
+                Some((old, new)) => (format!("{new}{}", &name[old.len()..]), bytes),
+                None => (name, bytes),
+            }
         })
         .collect()
 }

@@ -1,39 +1,44 @@
-//! The README's nginx block, tested as written: the help center (`dist/`, widget included) served by the
-//! real nginx from Debian's packages with exactly that block, checked for the headers a host must send,
-//! and the widget loaded from it by a storefront on another origin, answering a question.
+//! The README's nginx and Caddy blocks, tested as written: the help center (`dist/`, widget included) served
+//! by the real servers from Debian's packages with exactly those blocks, checked for the headers a host must
+//! send, and the widget loaded from each by a storefront on another origin, answering a question.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use answerdesk_e2e::{Browser, ROOT, dist, storefront_for, workspace};
 
-/// nginx running the README's block on a free port, stopped when dropped.
-struct Nginx {
+/// A web server running one of the README's blocks on a free port, stopped when dropped.
+struct Host {
     child: Child,
     port: u16,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Nginx {
+impl Drop for Host {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-/// The README's ```nginx block, as a user would copy it.
-fn readme_block() -> String {
+/// The README's block in ````kind`, as a user would copy it.
+fn readme_block(kind: &str) -> String {
     let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
-    let start = readme.find("```nginx\n").expect("the README has an nginx block") + "```nginx\n".len();
+    let fence = format!("```{kind}\n");
+    let start = readme.find(&fence).unwrap_or_else(|| panic!("the README has a {kind} block")) + fence.len();
     readme[start..start + readme[start..].find("```").unwrap()].to_owned()
 }
 
-impl Nginx {
-    /// Serves `root` with the README's block, changed only where a machine differs: the address and root.
-    fn start(root: &std::path::Path) -> Nginx {
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Host {
+    /// nginx serving `root` with the README's block, changed only where a machine differs: address, root.
+    fn nginx(root: &std::path::Path) -> Host {
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let block = readme_block();
+        let port = free_port();
+        let block = readme_block("nginx");
         assert!(block.contains("listen 80;") && block.contains("root /srv/answerdesk/dist;"), "{block}");
         let block = block
             .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
@@ -56,12 +61,45 @@ impl Nginx {
             .stdout(Stdio::null())
             .spawn()
             .expect("nginx runs (cargo xtask test installs nginx-light)");
+        Host::listening(child, port, dir)
+    }
+
+    /// Caddy serving `root` with the README's block, changed only where a machine differs: the site
+    /// address (plain HTTP on a free port) and the root; its admin endpoint is off.
+    fn caddy(root: &std::path::Path) -> Host {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let block = readme_block("caddy");
+        assert!(
+            block.contains("help.example.com {") && block.contains("root * /srv/answerdesk/dist"),
+            "{block}"
+        );
+        let block = block
+            .replace("help.example.com {", &format!("http://127.0.0.1:{port} {{"))
+            .replace("root * /srv/answerdesk/dist", &format!("root * {}", root.display()));
+        let conf_path = dir.path().join("Caddyfile");
+        std::fs::write(&conf_path, format!("{{\n\tadmin off\n}}\n{block}")).unwrap();
+        let child = Command::new("/usr/bin/caddy")
+            .args(["run", "--adapter", "caddyfile", "--config"])
+            .arg(&conf_path)
+            .env("HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("caddy runs (cargo xtask test installs caddy)");
+        Host::listening(child, port, dir)
+    }
+
+    fn listening(child: Child, port: u16, dir: tempfile::TempDir) -> Host {
+        let host = Host { child, port, _dir: dir };
         let started = std::time::Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(10), "nginx did not start");
+            assert!(started.elapsed() < Duration::from_secs(10), "the web server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Nginx { child, port, _dir: dir }
+        host
     }
 
     fn origin(&self) -> String {
@@ -72,8 +110,18 @@ impl Nginx {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_nginx_block_serves_the_help_center_and_the_widget_on_another_site() {
     let dist = dist();
-    let nginx = Nginx::start(&dist);
-    let origin = nginx.origin();
+    serves_the_help_center(&Host::nginx(&dist), &dist).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_caddy_block_serves_the_help_center_and_the_widget_on_another_site() {
+    let dist = dist();
+    serves_the_help_center(&Host::caddy(&dist), &dist).await;
+}
+
+/// What any host of the help center must get right, and the widget answering from it on another site.
+async fn serves_the_help_center(host: &Host, dist: &std::path::Path) {
+    let origin = host.origin();
     let http = reqwest::Client::builder().no_gzip().build().unwrap();
     let get =
         |path: &str| http.get(format!("{origin}{path}")).header("origin", "https://shop.example").send();

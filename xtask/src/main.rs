@@ -96,6 +96,7 @@ fn test() -> anyhow::Result<()> {
     let large = build_large_help_center(&kb_builder, &dist)?;
     tools::ensure_chromium()?;
     tools::ensure_nginx()?;
+    tools::ensure_caddy()?;
     run(cargo()
         .args(["test", "--package", E2E_PACKAGE])
         .env("ANSWERDESK_E2E_DIST", &dist)

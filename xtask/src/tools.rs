@@ -210,6 +210,17 @@ pub fn ensure_nginx() -> anyhow::Result<()> {
         .context("the hosting test needs nginx: `apt-get install -y nginx-light` (as root)")
 }
 
+/// Caddy from Debian's packages, for the hosting test of the README's Caddy block; installs it when missing.
+pub fn ensure_caddy() -> anyhow::Result<()> {
+    if std::path::Path::new("/usr/bin/caddy").is_file() {
+        return Ok(());
+    }
+    eprintln!("installing Caddy with apt-get (for the hosting test)");
+    crate::run(Command::new("apt-get").arg("update"))
+        .and_then(|()| crate::run(Command::new("apt-get").args(["install", "-y", "caddy"])))
+        .context("the hosting test needs Caddy: `apt-get install -y caddy` (as root)")
+}
+
 /// Installs npm `packages` (`name@version`) into `prefix` (a folder under `.tools/`), saying how to do it by
 /// hand when npm fails.
 pub fn npm_install(prefix: &std::path::Path, packages: &[&str]) -> anyhow::Result<()> {

@@ -95,8 +95,7 @@ fn test() -> anyhow::Result<()> {
     widget::build_console(&console)?;
     let large = build_large_help_center(&kb_builder, &dist)?;
     tools::ensure_chromium()?;
-    tools::ensure_nginx()?;
-    tools::ensure_caddy()?;
+    tools::ensure_web_servers()?;
     run(cargo()
         .args(["test", "--package", E2E_PACKAGE])
         .env("ANSWERDESK_E2E_DIST", &dist)

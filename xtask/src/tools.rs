@@ -189,36 +189,27 @@ pub fn ensure_postgres() -> anyhow::Result<()> {
     let installed = std::fs::read_dir("/usr/lib/postgresql")
         .map(|dirs| dirs.flatten().any(|d| d.path().join("bin/initdb").is_file()))
         .unwrap_or(false);
+    apt_install(installed, "postgresql", "chat-server's multi-node test")
+}
+
+/// nginx and Caddy from Debian's packages, for the hosting test that serves the help center through each
+/// with the README's block (the test runs its own servers; no service is started here).
+pub fn ensure_web_servers() -> anyhow::Result<()> {
+    let exists = |path: &str| std::path::Path::new(path).is_file();
+    apt_install(exists("/usr/sbin/nginx"), "nginx-light", "the hosting test")?;
+    apt_install(exists("/usr/bin/caddy"), "caddy", "the hosting test")
+}
+
+/// Installs Debian's `package` with apt-get unless it is `installed`, saying what needs it and, when
+/// apt-get fails (not root, no network), how to do it by hand.
+fn apt_install(installed: bool, package: &str, for_what: &str) -> anyhow::Result<()> {
     if installed {
         return Ok(());
     }
-    eprintln!("installing PostgreSQL with apt-get (for chat-server's multi-node test)");
+    eprintln!("installing {package} with apt-get (for {for_what})");
     crate::run(Command::new("apt-get").arg("update"))
-        .and_then(|()| crate::run(Command::new("apt-get").args(["install", "-y", "postgresql"])))
-        .context("chat-server's multi-node test needs PostgreSQL: `apt-get install -y postgresql` (as root)")
-}
-
-/// nginx from Debian's packages, for the hosting test that serves the help center through it with the
-/// README's snippet; installs `nginx-light` when missing.
-pub fn ensure_nginx() -> anyhow::Result<()> {
-    if std::path::Path::new("/usr/sbin/nginx").is_file() {
-        return Ok(());
-    }
-    eprintln!("installing nginx with apt-get (for the hosting test)");
-    crate::run(Command::new("apt-get").arg("update"))
-        .and_then(|()| crate::run(Command::new("apt-get").args(["install", "-y", "nginx-light"])))
-        .context("the hosting test needs nginx: `apt-get install -y nginx-light` (as root)")
-}
-
-/// Caddy from Debian's packages, for the hosting test of the README's Caddy block; installs it when missing.
-pub fn ensure_caddy() -> anyhow::Result<()> {
-    if std::path::Path::new("/usr/bin/caddy").is_file() {
-        return Ok(());
-    }
-    eprintln!("installing Caddy with apt-get (for the hosting test)");
-    crate::run(Command::new("apt-get").arg("update"))
-        .and_then(|()| crate::run(Command::new("apt-get").args(["install", "-y", "caddy"])))
-        .context("the hosting test needs Caddy: `apt-get install -y caddy` (as root)")
+        .and_then(|()| crate::run(Command::new("apt-get").args(["install", "-y", package])))
+        .with_context(|| format!("{for_what} needs {package}: `apt-get install -y {package}` (as root)"))
 }
 
 /// Installs npm `packages` (`name@version`) into `prefix` (a folder under `.tools/`), saying how to do it by

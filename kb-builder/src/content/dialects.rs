@@ -12,8 +12,12 @@ fn fence(line: &str) -> Option<&str> {
     ["```", "~~~"].into_iter().find(|mark| trimmed.starts_with(mark))
 }
 
-/// `body` with its admonitions as callouts: `<aside class="callout KIND">`, a title, then the Markdown.
-pub fn admonitions(body: &str) -> String {
+/// `body` with its admonitions as callouts: `<aside class="callout KIND">`, a title, then the Markdown. A body
+/// without any (most) is returned as it is, uncopied.
+pub fn admonitions(body: &str) -> std::borrow::Cow<'_, str> {
+    if !body.contains(":::") && !body.contains("!!!") && !body.contains("???") {
+        return std::borrow::Cow::Borrowed(body);
+    }
     let mut out = String::with_capacity(body.len() + 64);
     let mut fenced: Option<&str> = None;
     // Open Docusaurus admonitions, by the number of colons that closes each.
@@ -67,7 +71,7 @@ pub fn admonitions(body: &str) -> String {
     for _ in open {
         out.push_str("\n</aside>\n");
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 fn push_line(out: &mut String, text: &str, indented: bool) {
@@ -245,6 +249,7 @@ mod tests {
         );
         // Inside a code fence nothing changes.
         assert_eq!(admonitions("```\n:::note\n```\n"), "```\n:::note\n```\n");
+        assert!(matches!(admonitions("No callout here.\n"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -82,19 +82,6 @@ fn asset_path(dest: &str) -> Option<&str> {
         .then_some(path)
 }
 
-/// The files the body shows (images) and links to (anything but Markdown), in order.
-pub fn asset_refs(body: &str) -> Vec<AssetRef> {
-    Parser::new_ext(body, options())
-        .into_offset_iter()
-        .filter_map(|(event, range)| match event {
-            Event::Start(Tag::Image { dest_url, .. } | Tag::Link { dest_url, .. }) => {
-                asset_path(&dest_url).map(|path| AssetRef { path: path.to_string(), offset: range.start })
-            }
-            _ => None,
-        })
-        .collect()
-}
-
 /// If the body starts with a `# Heading`, its text and the body after it.
 pub fn take_leading_h1(body: &str) -> (Option<String>, &str) {
     let trimmed = body.trim_start_matches(['\n', '\r', ' ', '\t']);
@@ -127,19 +114,31 @@ fn names_markdown(ext: &str) -> bool {
     ext.eq_ignore_ascii_case("md") || ext.eq_ignore_ascii_case("mdx")
 }
 
-/// The links to other articles, in order.
-pub fn article_links(body: &str) -> Vec<ArticleLink> {
-    Parser::new_ext(body, options())
-        .into_offset_iter()
-        .filter_map(|(event, range)| match event {
-            Event::Start(Tag::Link { dest_url, .. }) => article_path(&dest_url).map(|path| ArticleLink {
-                path: path.to_string(),
-                offset: range.start,
-                names_file: path.rsplit_once('.').is_some_and(|(_, ext)| names_markdown(ext)),
-            }),
-            _ => None,
-        })
-        .collect()
+/// What a body points at: other articles, and files it shows (images) or offers (anything but Markdown).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct References {
+    /// Links to other articles, in order.
+    pub links: Vec<ArticleLink>,
+    /// Images and files, in order.
+    pub assets: Vec<AssetRef>,
+}
+
+/// The references of `body`, in one reading of it.
+pub fn references(body: &str) -> References {
+    let mut found = References::default();
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        let (Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. })) = &event
+        else {
+            continue;
+        };
+        if let Some(path) = asset_path(dest_url) {
+            found.assets.push(AssetRef { path: path.to_string(), offset: range.start });
+        } else if let (Event::Start(Tag::Link { .. }), Some(path)) = (&event, article_path(dest_url)) {
+            let names_file = path.rsplit_once('.').is_some_and(|(_, ext)| names_markdown(ext));
+            found.links.push(ArticleLink { path: path.to_string(), offset: range.start, names_file });
+        }
+    }
+    found
 }
 
 /// Renders `body`. `resolve` maps a link's article path (as written) to the URL of the article, `publish` an
@@ -314,7 +313,7 @@ mod tests {
     #[test]
     fn images_and_files_are_published_with_their_size_and_lazily() {
         let body = "![Bản đồ \"kho\" & cửa](images/map.png \"Kho\") [form](files/return.pdf) ![x](https://cdn.test/a.png)";
-        let refs: Vec<String> = asset_refs(body).into_iter().map(|r| r.path).collect();
+        let refs: Vec<String> = references(body).assets.into_iter().map(|r| r.path).collect();
         assert_eq!(refs, ["images/map.png", "files/return.pdf"]);
         let publish = |path: &str| {
             let size = path.ends_with(".png").then_some((640, 480));
@@ -332,7 +331,7 @@ mod tests {
     #[test]
     fn rewrites_article_links_and_keeps_fragments() {
         let body = "See [fees](../shipping/fees.md#table) and [site](https://example.com/a.md).";
-        let links = article_links(body);
+        let links = references(body).links;
         assert_eq!(links, [ArticleLink { path: "../shipping/fees.md".into(), offset: 4, names_file: true }]);
         let html = render(
             body,

@@ -97,9 +97,10 @@ struct Parsed {
     unused_keys: Vec<String>,
     /// Byte range of the Markdown body (after front matter and a leading `# Title`).
     body: std::ops::Range<usize>,
-    links: Vec<markdown::ArticleLink>,
-    /// The images and files it shows or offers.
-    assets: Vec<markdown::AssetRef>,
+    /// Its links to other articles, each with where it stands (line, column).
+    links: Vec<((usize, usize), markdown::ArticleLink)>,
+    /// The images and files it shows or offers, each with where it stands.
+    assets: Vec<((usize, usize), markdown::AssetRef)>,
 }
 
 /// All Markdown files (`.md`, `.mdx`) under `root`, sorted. Files and folders starting with `_` or `.` are not
@@ -305,14 +306,10 @@ fn parse_bytes(
         );
     }
     let (id, id_from_name) = article_id(path, &meta, &mut diagnostics);
-    let links = markdown::article_links(&text[body.clone()])
-        .into_iter()
-        .map(|link| markdown::ArticleLink { offset: body.start + link.offset, ..link })
-        .collect();
-    let assets = markdown::asset_refs(&text[body.clone()])
-        .into_iter()
-        .map(|asset| markdown::AssetRef { offset: body.start + asset.offset, ..asset })
-        .collect();
+    let references = markdown::references(&text[body.clone()]);
+    let at = |offset: usize| lines.position(body.start + offset);
+    let links = references.links.into_iter().map(|link| (at(link.offset), link)).collect();
+    let assets = references.assets.into_iter().map(|asset| (at(asset.offset), asset)).collect();
     let below_lang = rel.components().skip(usize::from(lang_folder.is_some())).collect();
 
     let (Some(lang), Some(title)) = (lang, title) else { return (None, diagnostics) };
@@ -466,7 +463,7 @@ fn path_id(below_lang: &Path) -> String {
 fn summary_order(root: &Path) -> HashMap<PathBuf, usize> {
     let Ok(text) = std::fs::read_to_string(root.join(SUMMARY)) else { return HashMap::new() };
     let mut order = HashMap::new();
-    for link in markdown::article_links(&text) {
+    for link in markdown::references(&text).links {
         if let Some(rel) = resolve_link(Path::new(SUMMARY), &link.path) {
             let next = order.len();
             order.entry(link_key(&rel)).or_insert(next);
@@ -567,19 +564,17 @@ fn check_duplicate_ids(parsed: &mut [(Parsed, Vec<Diagnostic>)]) {
 fn check_assets(root: &Path, parsed: &mut [(Parsed, Vec<Diagnostic>)]) -> Vec<(PathBuf, PathBuf)> {
     let mut wanted: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
     for (file, diagnostics) in parsed.iter_mut() {
-        let lines = LineIndex::new(&file.text);
-        for asset in &file.assets {
+        for (at, asset) in &file.assets {
             let found = resolve_link(&file.rel, &asset.path).filter(|rel| root.join(rel).is_file());
             match found {
                 Some(rel) => {
                     wanted.insert(link_key(&rel), root.join(&rel));
                 }
                 None => {
-                    let at = lines.position(asset.offset);
                     let message = format!("`{}` is not a file in the content folder", asset.path);
                     let hint =
                         "put the file there, or write its path relative to this article (`images/map.png`)";
-                    diagnostics.push(Diagnostic::error("missing-asset", &file.path, at, message).hint(hint));
+                    diagnostics.push(Diagnostic::error("missing-asset", &file.path, *at, message).hint(hint));
                 }
             }
         }
@@ -591,12 +586,11 @@ fn check_assets(root: &Path, parsed: &mut [(Parsed, Vec<Diagnostic>)]) -> Vec<(P
 /// that matches no article is only a warning (it may be a page of the site that is not in the content).
 fn check_links(parsed: &mut [(Parsed, Vec<Diagnostic>)], targets: &Targets) {
     for (file, diagnostics) in parsed.iter_mut() {
-        let lines = LineIndex::new(&file.text);
-        for link in &file.links {
+        for (at, link) in &file.links {
             if targets.find(&file.rel, &link.path).is_some() {
                 continue;
             }
-            let at = lines.position(link.offset);
+            let at = *at;
             let target = &link.path;
             diagnostics.push(if targets.names_a_file(&file.rel, target) {
                 // Its own errors are reported where they are; this article need not fail with it.

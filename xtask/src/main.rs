@@ -22,11 +22,11 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 const USAGE: &str =
-    "usage: cargo xtask <demo | test | eval | fuzz [--cases N] | bench [--quick] [build|chat|query|weight|browser|soak]>
+    "usage: cargo xtask <demo | test | eval [--quick] | fuzz [--cases N] | bench [--quick] [build|chat|query|weight|browser|soak]>
 
   demo   build the help center and the widget; serve a demo storefront on http://127.0.0.1:8081/
   test   run every test (what CI runs, without fmt and clippy)
-  eval   measure search quality on ../shared/eval
+  eval   measure search quality on ../shared/eval (--quick: answerdesk only, printed, no report written)
   fuzz   run every fuzz target long (20,000 cases each unless --cases says otherwise)
   bench  measure performance against peers; tables and JSON go to bench/results/
          (soak, 30 minutes of chat with reconnect storms and a restart, runs only when named)";
@@ -36,7 +36,7 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("demo") => demo(),
         Some("test") => test(),
-        Some("eval") => eval::run(&root()),
+        Some("eval") => eval::run(&root(), args.get(1).is_some_and(|a| a == "--quick")),
         Some("fuzz") => fuzz(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         // bench's child-process wrapper (exact peak RSS of one child), not meant to be run by hand.

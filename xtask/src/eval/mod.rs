@@ -49,6 +49,8 @@ struct Tools {
     /// Where npm installed the peers.
     peers: PathBuf,
     root: PathBuf,
+    /// answerdesk alone, without latency.
+    quick: bool,
 }
 
 /// Everything one set contributes to the report.
@@ -60,13 +62,15 @@ struct Measured {
 }
 
 /// Runs every set, variant and engine, prints the report and writes it to bench/results/quality.md.
-pub fn run(root: &Path) -> anyhow::Result<()> {
+/// `quick`: answerdesk alone, no latency, its metrics printed and no report written (for tuning).
+pub fn run(root: &Path, quick: bool) -> anyhow::Result<()> {
     crate::run(super::cargo().args(["build", "--package", "kb-builder"]))?;
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let tools = Tools {
         kb_builder: target.join("debug/kb-builder"),
         peers: crate::tools::ensure_peers()?,
         root: root.into(),
+        quick,
     };
     let sets = root.join("../shared/eval");
     let mut names: Vec<String> = std::fs::read_dir(&sets)
@@ -84,6 +88,10 @@ pub fn run(root: &Path) -> anyhow::Result<()> {
         all.rows.extend(set.rows);
         all.latencies.extend(set.latencies);
         all.runs.extend(set.runs);
+    }
+    if quick {
+        println!("{}", report::quick(&all.rows));
+        return Ok(());
     }
 
     let choice = calibration::choose_threshold(&all.runs);
@@ -153,7 +161,8 @@ fn measure_set(tools: &Tools, name: &str, set: &Path) -> anyhow::Result<Measured
         std::fs::create_dir_all(details.parent().expect("a folder"))?;
         // answerdesk's ranking run writes the details itself when it already runs every query.
         let ranks_all = ranked.len() == all.len();
-        for engine in ENGINES {
+        let engines = if tools.quick { &ENGINES[..1] } else { &ENGINES[..] };
+        for &engine in engines {
             let rankings = temp.path().join("rankings.jsonl");
             let mut eval = Command::new(&tools.kb_builder);
             eval.arg("eval").arg("--queries").arg(&ranked_path).arg("--json");
@@ -199,7 +208,9 @@ fn measure_set(tools: &Tools, name: &str, set: &Path) -> anyhow::Result<Measured
             .with_context(|| format!("cannot read {}", details.display()))?;
         let outcomes = calibration::read_details(&text).with_context(|| format!("{}", details.display()))?;
         measured_set.runs.push(calibration::Run { set: name.to_string(), variant, outcomes });
-        measured_set.latencies.push(measure_latency(name, variant, &kb, &plain, &ranked)?);
+        if !tools.quick {
+            measured_set.latencies.push(measure_latency(name, variant, &kb, &plain, &ranked)?);
+        }
     }
     Ok(measured_set)
 }

@@ -29,6 +29,34 @@ pub struct Latency {
 /// A stressed variant should keep at least this share of its MRR@10 as written.
 const STRESS_TARGET: f64 = 0.95;
 
+/// answerdesk's rows alone, for tuning (`cargo xtask eval --quick`): MRR@10, its share of the set as
+/// written, recall@1 and the precision of confident first hits.
+pub fn quick(rows: &[Row]) -> String {
+    let f = |m: &Value, key: &str| m[key].as_f64().unwrap_or(f64::NAN);
+    let mut out = String::from(
+        "| set | variant | MRR@10 | of as written | recall@1 | confident | precision |\n|---|---|---|---|---|---|---|\n",
+    );
+    for row in rows {
+        let clean = rows
+            .iter()
+            .find(|r| r.set == row.set && r.variant == Variant::AsWritten)
+            .map_or(f64::NAN, |r| f(&r.metrics, "mrr_at_10"));
+        let m = &row.metrics;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.3} | {:.2} | {:.3} | {:.3} | {:.3} |",
+            row.set,
+            row.variant.name(),
+            f(m, "mrr_at_10"),
+            f(m, "mrr_at_10") / clean,
+            f(m, "recall_at_1"),
+            f(m, "confident_rate"),
+            f(m, "confident_precision"),
+        );
+    }
+    out
+}
+
 pub fn render(rows: &[Row], latencies: &[Latency], calibration: &str) -> String {
     let mut out = String::new();
     let f = |m: &Value, key: &str| m[key].as_f64().unwrap_or(f64::NAN);

@@ -9,7 +9,9 @@
 //! - in English, each pair of neighbouring words as a phrase with a little slop (proximity);
 //! - synonyms of a word or phrase of the query (`_synonyms.yml`), below the words themselves;
 //! - near spellings of a word the index does not know (a typo), scored like the word they stand for but
-//!   below an exact match; they share its first letter ([`near_range`]);
+//!   below an exact match; they share its first letter ([`near_range`]); in Vietnamese, also the syllable
+//!   pairs a near spelling makes with the word's neighbours where the index knows them, and a three-letter
+//!   syllable gets near spellings only through such a pair ([`near_distance`]);
 //! - while typing, the last word as a prefix: the first [`PREFIX_TERMS`] words of each zone's dictionary
 //!   that start with it (in dictionary order), scored a flat amount. The bound keeps a one-letter prefix
 //!   from costing the postings of thousands of words, in the browser as natively.
@@ -146,20 +148,71 @@ pub(crate) fn prefix_end(prefix: &str) -> Vec<u8> {
     end
 }
 
+/// How many edits from an unknown `word` its near spellings may be: [`typo_distance`], and one for a
+/// Vietnamese syllable of three letters ("hàg"), whose near spellings count only where they make a pair
+/// the index knows with a neighbour ("trả hàng"): most syllables are short, and a short one alone is one
+/// edit from too many others.
+fn near_distance(lang: Lang, word: &str) -> u8 {
+    match typo_distance(word) {
+        0 if lang == Lang::Vi && word.chars().count() == 3 => 1,
+        distance => distance,
+    }
+}
+
 /// Whether `word` gets near spellings: long enough for a typo, not the word being typed, and in no zone.
 fn wants_near(lang: Lang, word: &AnalyzedTerm, prefix: Option<&AnalyzedTerm>, lexicon: &dyn Lexicon) -> bool {
     let is_prefix = prefix.is_some_and(|p| p.position == word.position);
-    typo_distance(&word.text) > 0 && !is_prefix && lexicon.doc_freq(lang, &word.text) == 0
+    near_distance(lang, &word.text) > 0 && !is_prefix && lexicon.doc_freq(lang, &word.text) == 0
 }
 
-/// The words of `text` that [`build`] will replace by their near spellings.
-pub(crate) fn unknown_words(lang: Lang, text: &str, typing: bool, lexicon: &dyn Lexicon) -> Vec<String> {
+/// The near spellings of an unknown `word`, each scored like the word below an exact match, and in
+/// Vietnamese the syllable pairs they make with the word's neighbours where the index knows them: "bao
+/// hanhh" is "bảo hành" mistyped, and the pair says so where "hành" alone is one of many.
+fn near_spellings(
+    schema: &KbSchema,
+    lang: Lang,
+    word: &AnalyzedTerm,
+    tokens: &[AnalyzedTerm],
+    lexicon: &dyn Lexicon,
+) -> (Vec<Node>, Vec<Node>) {
+    let distance = near_distance(lang, &word.text);
+    let boost = FUZZY_BOOST[usize::from(distance)];
+    let neighbour = |position: Option<usize>| {
+        let position = position?;
+        tokens.iter().find(|t| t.kind == TermKind::Word && t.position == position).map(|t| t.text.as_str())
+    };
+    let (left, right) = (neighbour(word.position.checked_sub(1)), neighbour(Some(word.position + 1)));
+    let (mut alternatives, mut pairs) = (Vec::new(), Vec::new());
+    for near in lexicon.near(lang, &word.text, distance, FUZZY_EXPANSIONS) {
+        let made: Vec<String> = if lang == Lang::Vi {
+            let candidates = [left.map(|l| format!("{l} {near}")), right.map(|r| format!("{near} {r}"))];
+            candidates.into_iter().flatten().filter(|pair| lexicon.doc_freq(lang, pair) > 0).collect()
+        } else {
+            Vec::new()
+        };
+        if typo_distance(&word.text) == 0 && made.is_empty() {
+            continue;
+        }
+        alternatives.push(zones(schema, lang, boost, |field, b| term(field, &near, b)));
+        pairs
+            .extend(made.iter().map(|pair| zones(schema, lang, PAIR_BOOST * boost, |f, b| term(f, pair, b))));
+    }
+    (alternatives, pairs)
+}
+
+/// The words of `text` that [`build`] will look up near spellings of, each with how many edits away.
+pub(crate) fn unknown_words(
+    lang: Lang,
+    text: &str,
+    typing: bool,
+    lexicon: &dyn Lexicon,
+) -> Vec<(String, u8)> {
     let tokens = analysis::tokens(lang, text);
     let prefix = prefix_token(&tokens, text, typing);
-    let mut words: Vec<String> = searchable_words(lang, &tokens)
+    let mut words: Vec<(String, u8)> = searchable_words(lang, &tokens)
         .into_iter()
         .filter(|word| wants_near(lang, word, prefix, lexicon))
-        .map(|word| word.text.clone())
+        .map(|word| (word.text.clone(), near_distance(lang, &word.text)))
         .collect();
     words.sort();
     words.dedup();
@@ -194,15 +247,13 @@ pub(crate) fn build(
         }
         seen.push(&word.text);
         add(zones(schema, lang, 1.0, |field, boost| term(field, &word.text, boost)));
-        let distance = typo_distance(&word.text);
         if wants_near(lang, word, prefix, lexicon) {
-            let near = lexicon.near(lang, &word.text, distance, FUZZY_EXPANSIONS);
-            let alternatives: Vec<Node> = near
-                .iter()
-                .map(|t| zones(schema, lang, FUZZY_BOOST[usize::from(distance)], |f, b| term(f, t, b)))
-                .collect();
+            let (alternatives, pairs) = near_spellings(schema, lang, word, &tokens, lexicon);
             if !alternatives.is_empty() {
                 add(best(alternatives));
+            }
+            if !pairs.is_empty() {
+                add(best(pairs));
             }
         }
     }
@@ -325,6 +376,36 @@ mod tests {
         assert!(long.contains("near-") && long.contains("-2\""), "{long}");
         // Short words never match fuzzily: too many of them are one edit apart.
         assert!(!debug(Lang::En, "cod", false, false).contains("near-"));
+    }
+
+    /// Knows exactly these terms; every unknown word is one edit from `near`.
+    struct Words(&'static [&'static str], &'static [&'static str]);
+    impl Lexicon for Words {
+        fn doc_freq(&self, _: Lang, term: &str) -> u64 {
+            u64::from(self.0.contains(&term))
+        }
+        fn near(&self, _: Lang, _: &str, _: u8, _: usize) -> Vec<String> {
+            self.1.iter().map(|w| w.to_string()).collect()
+        }
+        fn prefixed(&self, _: Field, _: &str, _: usize) -> Vec<String> {
+            Vec::new()
+        }
+    }
+
+    #[test]
+    fn a_mistyped_syllable_is_read_through_the_pair_it_makes() {
+        let schema = KbSchema::new();
+        let lexicon = Words(&["cach", "tra", "hang", "hai", "tra hang", "cach tra"], &["hang", "hai"]);
+        let plan = build(&schema, Lang::Vi, "cách trả hàg", false, &lexicon, &SynonymTable::default());
+        let plan = format!("{plan:?}");
+        assert!(plan.contains("\"tra hang\""), "the pair the correction makes: {plan}");
+        assert!(plan.contains("\"hang\""), "{plan}");
+        assert!(!plan.contains("\"hai\""), "a short near spelling that makes no known pair: {plan}");
+        // A long unknown word keeps its near spellings with or without a pair.
+        let lexicon = Words(&["bao", "hanh", "bao hanh"], &["hanh", "hinh"]);
+        let plan = build(&schema, Lang::Vi, "bao hanhh", false, &lexicon, &SynonymTable::default());
+        let plan = format!("{plan:?}");
+        assert!(plan.contains("\"bao hanh\"") && plan.contains("\"hinh\""), "{plan}");
     }
 
     #[test]

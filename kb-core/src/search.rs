@@ -555,8 +555,7 @@ impl LangIndex {
     async fn warm_near_spellings(&self, request: &SearchRequest) -> Result<()> {
         let lexicon = self.lexicon();
         let mut reads: Vec<BoxFuture<'_, std::io::Result<()>>> = Vec::new();
-        for word in query::unknown_words(self.lang, &request.text, request.typing, &lexicon) {
-            let distance = query::typo_distance(&word);
+        for (word, distance) in query::unknown_words(self.lang, &request.text, request.typing, &lexicon) {
             for zone in Zone::ALL {
                 let field = self.schema.text_field(self.lang, zone);
                 let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, &word), distance, true);

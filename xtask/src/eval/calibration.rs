@@ -55,6 +55,8 @@ pub struct Outcome {
     pub first_right: bool,
     pub coverage: f32,
     pub margin: f32,
+    /// How many content words the query has.
+    pub words: usize,
     /// kb-core's own verdict.
     pub confident: bool,
 }
@@ -80,6 +82,7 @@ pub fn read_details(text: &str) -> anyhow::Result<Vec<Outcome>> {
                 first_right: detail["rank"].as_u64() == Some(1),
                 coverage: confidence.coverage,
                 margin: confidence.margin,
+                words: confidence.words,
                 confident: confidence.is_confident(),
             });
         }
@@ -100,9 +103,11 @@ impl Threshold {
         Threshold { margin: kb_core::confidence::MIN_MARGIN, coverage: kb_core::confidence::MIN_COVERAGE }
     }
 
-    /// kb-core's rule (`confidence::judge`) with these minimums.
+    /// kb-core's rule (`confidence::judge`) with these minimums (and its fixed `MIN_WORDS`).
     fn admits(self, outcome: &Outcome) -> bool {
-        outcome.coverage >= self.coverage && outcome.margin >= self.margin
+        outcome.coverage >= self.coverage
+            && outcome.margin >= self.margin
+            && outcome.words >= kb_core::confidence::MIN_WORDS
     }
 
     /// The candidates, looser first: margin-major, so a tie goes to the later, stricter pair.
@@ -264,17 +269,18 @@ pub fn render(runs: &[Run], choice: Option<Choice>) -> String {
         out,
         "The widget presents its first hit as \"Best answer\" when kb-core judges it `Confident`: the hit holds \
          ≥ `MIN_COVERAGE` of the query's content words (IDF-weighted) and leads the second hit by ≥ `MIN_MARGIN` \
-         of its score. Precision: of the queries judged confident, the share whose first hit is relevant; share: \
+         of its score, and the query has ≥ `MIN_WORDS` ({}) content words (fixed, not calibrated). Precision: of the queries judged confident, the share whose first hit is relevant; share: \
          confident / all queries. Each set's queries (all of them, as written and in every stress variant, \
          answerdesk only) are halved: an official `train` split is dev and `val` is val; a set without splits \
          is halved by the FNV-1a hash of the query id (even → dev, odd → val). The pair is chosen on dev and \
-         checked on val.\n"
+         checked on val.\n",
+        kb_core::confidence::MIN_WORDS
     );
     let wrong = disagreements(runs);
     if wrong > 0 {
         let _ = writeln!(
             out,
-            "**kb-core's verdicts differ from \"coverage ≥ MIN_COVERAGE and margin ≥ MIN_MARGIN\" on {wrong} \
+            "**kb-core's verdicts differ from \"coverage ≥ MIN_COVERAGE, margin ≥ MIN_MARGIN, words ≥ MIN_WORDS\" on {wrong} \
              queries**: its rule uses more than these two signals, so the thresholds below calibrate the \
              two-signal rule only.\n"
         );
@@ -418,7 +424,7 @@ mod tests {
     use super::*;
 
     fn outcome(half: Half, first_right: bool, coverage: f32, margin: f32) -> Outcome {
-        Outcome { half, first_right, coverage, margin, confident: false }
+        Outcome { half, first_right, coverage, margin, words: 3, confident: false }
     }
 
     /// `n` copies of one outcome.

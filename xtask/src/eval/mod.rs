@@ -98,7 +98,7 @@ pub fn run(root: &Path, quick: bool) -> anyhow::Result<()> {
     let disagreements = calibration::disagreements(&all.runs);
     if disagreements > 0 {
         eprintln!(
-            "warning: kb-core's confidence verdicts differ from coverage ≥ MIN_COVERAGE and margin ≥ MIN_MARGIN \
+            "warning: kb-core's confidence verdicts differ from coverage ≥ MIN_COVERAGE, margin ≥ MIN_MARGIN and words ≥ MIN_WORDS \
              on {disagreements} queries; the calibration covers the two-signal rule only"
         );
     }

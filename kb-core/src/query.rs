@@ -51,8 +51,11 @@ const PHRASE_BOOST: f32 = 0.25;
 const PHRASE_SLOP: u32 = 1;
 /// A synonym of what was typed.
 const SYNONYM_BOOST: f32 = 0.6;
-/// A near spelling of an unknown word (a typo), relative to the word itself.
-const FUZZY_BOOST: [f32; 3] = [1.0, 0.5, 0.3];
+/// A near spelling of an unknown word (a typo), relative to the word itself, by edit distance. A typo is
+/// often the query's most telling word ("exress delivery fee"): at 0.5 for one edit, the words typed right
+/// outranked it. 0.8 / 0.5 measured best of three settings on the eval sets' typo variants (0.5 / 0.3 and
+/// 0.9 / 0.7 both lower).
+const FUZZY_BOOST: [f32; 3] = [1.0, 0.8, 0.5];
 /// At most this many index words stand in for one unknown word (the most frequent ones).
 const FUZZY_EXPANSIONS: usize = 8;
 /// A prefix match (the word being typed) scores a flat amount, below a full-word match.

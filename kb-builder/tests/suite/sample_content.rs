@@ -81,12 +81,25 @@ fn sample_content_is_complete_and_answers_its_questions() {
 /// without copying its titles or questions: keywords, Vietnamese without marks and with chat
 /// abbreviations, colloquial English and Vietnamese, one typo). No wrong first hit may be called the
 /// answer. The hit@1 floor is today's result, so a change that loses answers fails here; issue 17 aims at
-/// a right first hit for 95% of them.
+/// a right first hit for 95% of them. Tuning looks at these queries' misses, so they are the dev set.
 #[test]
 fn visitor_style_queries_find_their_article() {
+    visitor_queries("kb-builder/tests/fixtures/visitor_queries.jsonl", 179, 0.79);
+}
+
+/// The held-out set (`tests/fixtures/visitor_queries_heldout.jsonl`: 90 more, written by someone who read
+/// only the articles, never the engine or the first set): whether tuning on the first set carried over.
+/// Nothing is tuned on its misses.
+#[test]
+fn held_out_visitor_queries_find_their_article() {
+    visitor_queries("kb-builder/tests/fixtures/visitor_queries_heldout.jsonl", 90, 0.87);
+}
+
+/// Runs `kb-builder eval` on `queries` over content/: `count` queries, a right first hit for at least
+/// `floor` of them, and no wrong one called the answer.
+fn visitor_queries(queries: &str, count: usize, floor: f64) {
     let temp = tempfile::tempdir().unwrap();
     let details = temp.path().join("details.jsonl");
-    let queries = "kb-builder/tests/fixtures/visitor_queries.jsonl";
     let output = kb_builder(&[
         "eval",
         "--content",
@@ -120,10 +133,11 @@ fn visitor_style_queries_find_their_article() {
         }
     }
     let hit_at_1 = right as f64 / asked.len() as f64;
-    let report =
-        format!("hit@1 {hit_at_1:.3}, per style {per_style:?}, confidently wrong {confidently_wrong:?}");
-    assert_eq!(asked.len(), 179, "{report}");
-    assert!(hit_at_1 >= 0.77, "{report}");
+    let report = format!(
+        "{queries}: hit@1 {hit_at_1:.3}, per style {per_style:?}, confidently wrong {confidently_wrong:?}"
+    );
+    assert_eq!(asked.len(), count, "{report}");
+    assert!(hit_at_1 >= floor, "{report}");
     assert!(confidently_wrong.is_empty(), "{report}");
 }
 

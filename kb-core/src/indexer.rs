@@ -378,7 +378,7 @@ mod tests {
 
     fn sample_synonyms() -> Synonyms {
         let mut synonyms = Synonyms::new();
-        synonyms.add_group(Lang::Vi, ["hoàn tiền", "trả tiền"]);
+        synonyms.add_group(Lang::Vi, ["hoàn tiền", "hoàn trả"]);
         synonyms.add_group(Lang::En, ["refund", "money back"]);
         synonyms
     }
@@ -386,7 +386,7 @@ mod tests {
     const QUERIES: [&str; 9] = [
         "doi tra",
         "hoàn tiền",
-        "tra tien",
+        "hoan tra",
         "refund",
         "money back",
         "free 30 days",

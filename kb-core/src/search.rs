@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared, join_all, try_join_all};
 use serde::{Deserialize, Serialize};
+use tantivy::postings::SegmentPostings;
 use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{
@@ -313,30 +314,33 @@ impl KnowledgeBase {
         let read: Vec<Cow<'_, SearchRequest>> = indexes.iter().map(|index| index.read(request)).collect();
         let found =
             try_join_all(indexes.iter().zip(&read).map(|(index, request)| index.top(request, limit))).await?;
-        let mut scored: Vec<(f32, usize, DocAddress, Coverage)> = found
+        let mut scored: Vec<(usize, Ranked)> = found
             .iter()
             .enumerate()
-            .flat_map(|(i, top)| {
-                top.iter().map(move |&(score, address, coverage)| (score, i, address, coverage))
-            })
+            .flat_map(|(i, top)| top.iter().map(move |&ranked| (i, ranked)))
             .collect();
         // Best first; ties in a stable order (language, then document), as one index would order them.
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        scored.sort_by(|(i, a), (j, b)| {
+            b.score.total_cmp(&a.score).then(i.cmp(j)).then(a.address.cmp(&b.address))
+        });
         scored.truncate(limit);
 
+        // The lead is judged on BM25 alone, as the thresholds were calibrated: coverage is a signal of its
+        // own, and counting it in both would make a first hit look further ahead than it is. A first hit
+        // that coverage lifted over a better BM25 score has no lead at all.
         let confidence = match scored.first() {
-            Some(&(first, _, _, coverage)) => {
-                let second = scored.get(1).map_or(0.0, |&(score, ..)| score);
-                confidence::judge(coverage, first, second)
+            Some(&(_, first)) => {
+                let second = scored.get(1).map_or(0.0, |(_, second)| second.bm25);
+                confidence::judge(first.coverage, first.bm25, second)
             }
             None => Confidence::none(),
         };
         scored.truncate(request.limit);
-        let docs = try_join_all(scored.iter().map(|&(_, i, address, _)| indexes[i].card(address))).await?;
+        let docs = try_join_all(scored.iter().map(|&(i, ranked)| indexes[i].card(ranked.address))).await?;
         let hits = scored
             .iter()
             .zip(docs)
-            .map(|(&(score, i, ..), doc)| indexes[i].hit(&doc, score))
+            .map(|(&(i, ranked), doc)| indexes[i].hit(&doc, ranked.score))
             .collect::<Result<_>>()?;
         Ok(SearchResults { hits, confidence })
     }
@@ -498,8 +502,8 @@ impl LangIndex {
         Ok(if lexicon.missed() { Attempt::Missed } else { Attempt::Done(plan) })
     }
 
-    /// The best `limit` documents for `request`, scored, each with how much of the query it holds.
-    async fn top(&self, request: &SearchRequest, limit: usize) -> Result<Vec<(f32, DocAddress, Coverage)>> {
+    /// The best `limit` documents for `request`, ranked.
+    async fn top(&self, request: &SearchRequest, limit: usize) -> Result<Vec<Ranked>> {
         self.warm_dictionary(request).await?;
         self.warm_near_spellings(request).await?;
         let Some(plan) = self.retrying(|| self.build_plan(request)).await? else { return Ok(Vec::new()) };
@@ -507,18 +511,21 @@ impl LangIndex {
         let pool = limit.max(COVERAGE_POOL);
         let top =
             self.retrying(|| Ok(Attempt::Done(plan::top(&self.searcher, &self.infos, &plan, pool)?))).await?;
-        let mut rescored = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let coverage = self.coverage(&request.text, address)?;
-            rescored.push((
-                score * (1.0 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage.all),
+        let addresses: Vec<DocAddress> = top.iter().map(|&(_, address)| address).collect();
+        let coverages = self.coverages(&request.text, &addresses)?;
+        let mut ranked: Vec<Ranked> = top
+            .into_iter()
+            .zip(coverages)
+            .map(|((bm25, address), coverage)| Ranked {
+                score: bm25 * (1.0 - COVERAGE_WEIGHT + COVERAGE_WEIGHT * coverage.all),
+                bm25,
                 address,
                 coverage,
-            ));
-        }
-        rescored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        rescored.truncate(limit);
-        Ok(rescored)
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.address.cmp(&b.address)));
+        ranked.truncate(limit);
+        Ok(ranked)
     }
 
     /// Round trip 1: the dictionary blocks of every term the query may look up, in every zone.
@@ -696,42 +703,66 @@ impl LangIndex {
         Ok(Wanted::new(self.lang, weights))
     }
 
-    /// How much of the query's meaning the article at `address` contains: its content words weighted by
-    /// how rare they are (IDF), so "covid" in every article counts less than "booster". Reads only postings
-    /// the search read.
-    fn coverage(&self, text: &str, address: DocAddress) -> Result<Coverage> {
+    /// How much of the query's meaning each article of `addresses` contains: its content words weighted
+    /// by how rare they are (IDF), so "covid" in every article counts less than "booster". Reads only
+    /// postings the search read, each once for all the articles (walked in document order).
+    fn coverages(&self, text: &str, addresses: &[DocAddress]) -> Result<Vec<Coverage>> {
         let lang = self.lang;
         let words = query::content_words(lang, text);
         let lexicon = self.lexicon();
         let articles = self.articles as f32;
-        let (mut total, mut found) = (0.0f32, 0.0f32);
+        let mut order: Vec<usize> = (0..addresses.len()).collect();
+        order.sort_by_key(|&i| addresses[i]);
+        let (mut total, mut found) = (0.0f32, vec![0.0f32; addresses.len()]);
         for word in &words {
             let df = query::Lexicon::doc_freq(&lexicon, lang, word) as f32;
             let idf = (1.0 + (articles - df + 0.5) / (df + 0.5)).ln();
             total += idf;
+            let mut has = vec![false; addresses.len()];
             for zone in Zone::ALL {
-                let field = self.schema.text_field(lang, zone);
-                let term = Term::from_field_text(field, word);
-                let postings = self.infos.postings(
-                    &self.searcher,
-                    address.segment_ord,
-                    &term,
-                    IndexRecordOption::Basic,
-                )?;
-                // Postings start on their first document; seeking backwards is not allowed.
-                let id = address.doc_id;
-                if postings.is_some_and(|mut p| p.doc() == id || (p.doc() < id && p.seek(id) == id)) {
-                    found += idf;
-                    break;
+                let term = Term::from_field_text(self.schema.text_field(lang, zone), word);
+                let mut postings: Option<(u32, Option<SegmentPostings>)> = None;
+                for &i in &order {
+                    let DocAddress { segment_ord, doc_id } = addresses[i];
+                    if postings.as_ref().is_none_or(|(segment, _)| *segment != segment_ord) {
+                        let opened = self.infos.postings(
+                            &self.searcher,
+                            segment_ord,
+                            &term,
+                            IndexRecordOption::Basic,
+                        )?;
+                        postings = Some((segment_ord, opened));
+                    }
+                    // Postings only go forward, and the addresses come in document order.
+                    if let Some((_, Some(p))) = postings.as_mut()
+                        && (p.doc() == doc_id || (p.doc() < doc_id && p.seek(doc_id) == doc_id))
+                    {
+                        has[i] = true;
+                    }
                 }
+            }
+            for (sum, has) in found.iter_mut().zip(has) {
+                *sum += if has { idf } else { 0.0 };
             }
         }
         if lexicon.missed() {
             return Err(Error::Fetch("confidence read bytes the search did not".into()));
         }
-        let all = if total > 0.0 { found / total } else { 0.0 };
-        Ok(Coverage { all, words: words.len() })
+        let share = |found: f32| if total > 0.0 { found / total } else { 0.0 };
+        Ok(found.into_iter().map(|found| Coverage { all: share(found), words: words.len() }).collect())
     }
+}
+
+/// A hit of one language's index, before its card is read.
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    /// What it is ranked by: BM25 weighed by coverage ([`COVERAGE_WEIGHT`]).
+    score: f32,
+    /// The plan's BM25 score alone, which the confidence's margin is judged on.
+    bm25: f32,
+    address: DocAddress,
+    /// How much of the query it holds.
+    coverage: Coverage,
 }
 
 /// What one synchronous try gave: a value, or reads of bytes not loaded yet.

@@ -455,10 +455,32 @@ mod tests {
         assert_eq!(
             read_details(text).unwrap(),
             [
-                Outcome { half: Half::Dev, first_right: true, coverage: 0.75, margin: 0.4, confident: true },
-                Outcome { half: Half::Val, first_right: false, coverage: 0.2, margin: 0.0, confident: false },
+                Outcome {
+                    half: Half::Dev,
+                    first_right: true,
+                    coverage: 0.75,
+                    margin: 0.4,
+                    words: 3,
+                    confident: true
+                },
+                Outcome {
+                    half: Half::Val,
+                    first_right: false,
+                    coverage: 0.2,
+                    margin: 0.0,
+                    words: 2,
+                    confident: false
+                },
             ]
         );
+    }
+
+    #[test]
+    fn one_word_is_never_admitted() {
+        let threshold = Threshold { margin: 0.3, coverage: 0.5 };
+        let two = outcome(Half::Dev, true, 0.9, 0.9);
+        assert!(threshold.admits(&two));
+        assert!(!threshold.admits(&Outcome { words: 1, ..two }));
     }
 
     #[test]

@@ -26,7 +26,7 @@ const USAGE: &str =
 
   demo   build the help center and the widget; serve a demo storefront on http://127.0.0.1:8081/
   test   run every test (what CI runs, without fmt and clippy)
-  eval   measure search quality on ../shared/eval (--quick: answerdesk only, printed, no report written)
+  eval   measure search quality on ../shared/eval (--quick: answerdesk and the calibration only, printed, no report written)
   fuzz   run every fuzz target long (20,000 cases each unless --cases says otherwise)
   bench  measure performance against peers; tables and JSON go to bench/results/
          (soak, 30 minutes of chat with reconnect storms and a restart, runs only when named)";

@@ -312,29 +312,33 @@ pub fn render(runs: &[Run], choice: Option<Choice>) -> String {
          a pair none of them can judge is not chosen); a tie goes to the higher margin.\n",
         GRID_COVERAGES.map(|c| format!("{c:.1}")).join(", ")
     );
-    let Some(choice) = choice else {
-        let _ = writeln!(
-            out,
-            "**No pair qualifies**: no threshold on these two signals reaches precision {MIN_PRECISION:.2} on \
-             dev. kb-core ships margin ≥ {:.2}, coverage ≥ {:.2}.\n",
-            shipped.margin, shipped.coverage
-        );
-        render_rejected(&mut out, runs, None);
-        return out;
+    let checked = match choice {
+        Some(choice) => {
+            let _ = writeln!(
+                out,
+                "**margin ≥ {:.2}, coverage ≥ {:.2}** (mean dev share confident {:.3}).\n",
+                choice.threshold.margin, choice.threshold.coverage, choice.mean_share
+            );
+            choice.threshold
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "**No pair qualifies**: no threshold on these two signals reaches precision {MIN_PRECISION:.2} \
+                 on dev. kb-core ships margin ≥ {:.2}, coverage ≥ {:.2}.\n",
+                shipped.margin, shipped.coverage
+            );
+            shipped
+        }
     };
-    let chosen = choice.threshold;
-    let _ = writeln!(
-        out,
-        "**margin ≥ {:.2}, coverage ≥ {:.2}** (mean dev share confident {:.3}).\n",
-        chosen.margin, chosen.coverage, choice.mean_share
-    );
-    render_rejected(&mut out, runs, Some(choice));
+    render_rejected(&mut out, runs, choice);
 
     let _ = writeln!(out, "### Checked on val\n");
     let _ = writeln!(
         out,
-        "With the chosen pair; the dev columns show which samples were large enough to decide (≥ \
-         {MIN_CONFIDENT_TO_DECIDE} confident).\n"
+        "With the {} pair; the dev columns show which samples were large enough to decide (≥ \
+         {MIN_CONFIDENT_TO_DECIDE} confident).\n",
+        if choice.is_some() { "chosen" } else { "shipped" }
     );
     let _ = writeln!(
         out,
@@ -343,8 +347,8 @@ pub fn render(runs: &[Run], choice: Option<Choice>) -> String {
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
     for run in runs {
-        let dev = Tally::of(&run.outcomes, Half::Dev, chosen);
-        let tally = Tally::of(&run.outcomes, Half::Val, chosen);
+        let dev = Tally::of(&run.outcomes, Half::Dev, checked);
+        let tally = Tally::of(&run.outcomes, Half::Val, checked);
         let holds = match tally.precision() {
             None => "— (none confident)",
             Some(_) if tally.precise_enough() => "yes",
@@ -363,6 +367,11 @@ pub fn render(runs: &[Run], choice: Option<Choice>) -> String {
             precision(tally),
         );
     }
+    let Some(choice) = choice else {
+        let _ = writeln!(out);
+        return out;
+    };
+    let chosen = choice.threshold;
     let _ = writeln!(out);
     if shipped_matches(Some(choice)) {
         let _ = writeln!(

@@ -62,7 +62,8 @@ struct Measured {
 }
 
 /// Runs every set, variant and engine, prints the report and writes it to bench/results/quality.md.
-/// `quick`: answerdesk alone, no latency, its metrics printed and no report written (for tuning).
+/// `quick`: answerdesk alone, no latency, its metrics and the calibration printed, no report written (for
+/// tuning).
 pub fn run(root: &Path, quick: bool) -> anyhow::Result<()> {
     crate::run(super::cargo().args(["build", "--package", "kb-builder"]))?;
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
@@ -89,10 +90,6 @@ pub fn run(root: &Path, quick: bool) -> anyhow::Result<()> {
         all.latencies.extend(set.latencies);
         all.runs.extend(set.runs);
     }
-    if quick {
-        println!("{}", report::quick(&all.rows));
-        return Ok(());
-    }
 
     let choice = calibration::choose_threshold(&all.runs);
     let disagreements = calibration::disagreements(&all.runs);
@@ -113,6 +110,10 @@ pub fn run(root: &Path, quick: bool) -> anyhow::Result<()> {
              chose {chosen} (see bench/results/quality.md)",
             shipped.margin, shipped.coverage
         );
+    }
+    if quick {
+        println!("{}\n{}", report::quick(&all.rows), calibration::render(&all.runs, choice));
+        return Ok(());
     }
     let report = report::render(&all.rows, &all.latencies, &calibration::render(&all.runs, choice));
     println!("{report}");

@@ -32,34 +32,39 @@ const STRESS_TARGET: f64 = 0.95;
 /// answerdesk's rows alone, for tuning (`cargo xtask eval --quick`): MRR@10, its share of the set as
 /// written, recall@1 and the precision of confident first hits.
 pub fn quick(rows: &[Row]) -> String {
-    let f = |m: &Value, key: &str| m[key].as_f64().unwrap_or(f64::NAN);
     let mut out = String::from(
         "| set | variant | MRR@10 | of as written | recall@1 | confident | precision |\n|---|---|---|---|---|---|---|\n",
     );
     for row in rows {
+        let mrr = metric(&row.metrics, "mrr_at_10");
         let clean = rows
             .iter()
             .find(|r| r.set == row.set && r.variant == Variant::AsWritten)
-            .map_or(f64::NAN, |r| f(&r.metrics, "mrr_at_10"));
-        let m = &row.metrics;
+            .map_or(f64::NAN, |r| metric(&r.metrics, "mrr_at_10"));
+        let rest = cells(&row.metrics, &["recall_at_1", "confident_rate", "confident_precision"]);
         let _ = writeln!(
             out,
-            "| {} | {} | {:.3} | {:.2} | {:.3} | {:.3} | {:.3} |",
+            "| {} | {} | {mrr:.3} | {:.2} | {rest} |",
             row.set,
             row.variant.name(),
-            f(m, "mrr_at_10"),
-            f(m, "mrr_at_10") / clean,
-            f(m, "recall_at_1"),
-            f(m, "confident_rate"),
-            f(m, "confident_precision"),
+            mrr / clean
         );
     }
     out
 }
 
+/// One metric of `kb-builder eval --json`'s output (NaN when missing).
+fn metric(metrics: &Value, key: &str) -> f64 {
+    metrics[key].as_f64().unwrap_or(f64::NAN)
+}
+
+/// Table cells of `keys`' metrics, three decimals each.
+fn cells(metrics: &Value, keys: &[&str]) -> String {
+    keys.iter().map(|key| format!("{:.3}", metric(metrics, key))).collect::<Vec<_>>().join(" | ")
+}
+
 pub fn render(rows: &[Row], latencies: &[Latency], calibration: &str) -> String {
     let mut out = String::new();
-    let f = |m: &Value, key: &str| m[key].as_f64().unwrap_or(f64::NAN);
     let _ = writeln!(out, "# Search quality: Answerdesk against its peers\n");
     let _ = writeln!(
         out,
@@ -95,19 +100,15 @@ pub fn render(rows: &[Row], latencies: &[Latency], calibration: &str) -> String 
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
     for r in rows {
-        let m = &r.metrics;
+        let metrics =
+            cells(&r.metrics, &["mrr_at_10", "recall_at_1", "recall_at_5", "ndcg_at_10", "zero_result_rate"]);
+        let engine = if r.engine == "answerdesk" { "**answerdesk**" } else { r.engine };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            "| {} | {} | {engine} | {} | {metrics} |",
             r.set,
             r.variant.name(),
-            if r.engine == "answerdesk" { "**answerdesk**" } else { r.engine },
-            m["queries"],
-            f(m, "mrr_at_10"),
-            f(m, "recall_at_1"),
-            f(m, "recall_at_5"),
-            f(m, "ndcg_at_10"),
-            f(m, "zero_result_rate"),
+            r.metrics["queries"]
         );
     }
     let _ = writeln!(out, "\n## Targets\n");
@@ -118,7 +119,7 @@ pub fn render(rows: &[Row], latencies: &[Latency], calibration: &str) -> String 
     let mrr = |set: &str, variant: Variant, engine: &str| {
         rows.iter()
             .find(|r| r.set == set && r.variant == variant && r.engine == engine)
-            .map_or(f64::NAN, |r| f(&r.metrics, "mrr_at_10"))
+            .map_or(f64::NAN, |r| metric(&r.metrics, "mrr_at_10"))
     };
     for &(set, variant) in &keys {
         let ours = mrr(set, variant, "answerdesk");

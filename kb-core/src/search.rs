@@ -751,7 +751,7 @@ impl LangIndex {
             }
         }
         if lexicon.missed() {
-            return Err(Error::Fetch("confidence read bytes the search did not".into()));
+            return Err(Error::Fetch("coverage read bytes the search did not".into()));
         }
         let share = |found: f32| if total > 0.0 { found / total } else { 0.0 };
         Ok(found.into_iter().map(|found| Coverage { all: share(found), words: words.len() }).collect())

@@ -725,6 +725,9 @@ impl LangIndex {
             total += idf;
             let mut has = vec![false; addresses.len()];
             for zone in Zone::ALL {
+                if has.iter().all(|&has| has) {
+                    break;
+                }
                 let term = Term::from_field_text(self.schema.text_field(lang, zone), word);
                 let mut postings: Option<(u32, Option<SegmentPostings>)> = None;
                 for &i in &order {

@@ -39,7 +39,7 @@ impl Assets {
                 let stem =
                     source.file_stem().map(|s| super::slugify(&s.to_string_lossy())).unwrap_or_default();
                 let ext = source.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
-                let hash = &blake3::hash(&bytes).to_hex()[..10];
+                let hash = crate::site::short_hash(&bytes);
                 let stem = if stem.is_empty() { "file".to_owned() } else { stem };
                 let public = format!("{FOLDER}/{stem}.{hash}.{ext}");
                 let size = imagesize::blob_size(&bytes)

@@ -128,6 +128,17 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// The body as Markdown renders it: MDX-only pieces dropped (`.mdx` files), admonitions made callouts;
+/// `None` when that changes nothing. With how many MDX pieces were dropped.
+pub fn prepare(body: &str, is_mdx: bool) -> (Option<String>, usize) {
+    let (stripped, dropped) = if is_mdx { strip_mdx(body) } else { (body.to_owned(), 0) };
+    let prepared = match admonitions(&stripped) {
+        std::borrow::Cow::Borrowed(_) => stripped,
+        std::borrow::Cow::Owned(callouts) => callouts,
+    };
+    ((prepared != body).then_some(prepared), dropped)
+}
+
 /// `body` of an `.mdx` file without what only MDX understands (import and export lines, `{/* comments */}`,
 /// JSX component tags such as `<Tabs>`), and how many such pieces were dropped. The Markdown inside
 /// components (a tab's text) stays.

@@ -166,19 +166,15 @@ pub fn render(
                     events.splice(i..=end, [Event::Html(CowStr::from(html))]);
                 }
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id })
-                if asset_path(dest_url).is_some_and(|path| publish(path).is_some()) =>
-            {
-                let url = asset_path(dest_url).and_then(&publish).map(|file| file.url).unwrap_or_default();
-                events[i] = Event::Start(Tag::Link {
-                    link_type: *link_type,
-                    dest_url: CowStr::from(url),
-                    title: title.clone(),
-                    id: id.clone(),
-                });
-            }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                if let Some(path) = article_path(dest_url)
+                if let Some(file) = asset_path(dest_url).and_then(&publish) {
+                    events[i] = Event::Start(Tag::Link {
+                        link_type: *link_type,
+                        dest_url: CowStr::from(file.url),
+                        title: title.clone(),
+                        id: id.clone(),
+                    });
+                } else if let Some(path) = article_path(dest_url)
                     && let Some(url) = resolve(path)
                 {
                     let fragment = dest_url.find('#').map_or("", |at| &dest_url[at..]);

@@ -97,6 +97,10 @@ struct Parsed {
     unused_keys: Vec<String>,
     /// Byte range of the Markdown body (after front matter and a leading `# Title`).
     body: std::ops::Range<usize>,
+    /// The body as it renders, when MDX or admonitions change it ([`dialects::prepare`]).
+    prepared: Option<String>,
+    /// How many MDX-only pieces the prepared body lost.
+    mdx_dropped: usize,
     /// Its links to other articles, each with where it stands (line, column).
     links: Vec<((usize, usize), markdown::ArticleLink)>,
     /// The images and files it shows or offers, each with where it stands.
@@ -306,10 +310,17 @@ fn parse_bytes(
         );
     }
     let (id, id_from_name) = article_id(path, &meta, &mut diagnostics);
-    let references = markdown::references(&text[body.clone()]);
-    let at = |offset: usize| lines.position(body.start + offset);
-    let links = references.links.into_iter().map(|link| (at(link.offset), link)).collect();
-    let assets = references.assets.into_iter().map(|asset| (at(asset.offset), asset)).collect();
+    let is_mdx = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("mdx"));
+    let (prepared, mdx_dropped) = dialects::prepare(&text[body.clone()], is_mdx);
+    // What renders is what links: an indented admonition is a code block until it is prepared.
+    let references = markdown::references(prepared.as_deref().unwrap_or(&text[body.clone()]));
+    let mut from = 0;
+    let mut at = |offset: usize, path: &str| match &prepared {
+        None => lines.position(body.start + offset),
+        Some(_) => lines.position(body.start + written_at(&text[body.clone()], path, &mut from)),
+    };
+    let links = references.links.into_iter().map(|link| (at(link.offset, &link.path), link)).collect();
+    let assets = references.assets.into_iter().map(|asset| (at(asset.offset, &asset.path), asset)).collect();
     let below_lang = rel.components().skip(usize::from(lang_folder.is_some())).collect();
 
     let (Some(lang), Some(title)) = (lang, title) else { return (None, diagnostics) };
@@ -330,11 +341,27 @@ fn parse_bytes(
         position: meta.position,
         unused_keys: meta.unused_keys,
         body,
+        prepared,
+        mdx_dropped,
         links,
         assets,
         text,
     };
     (Some(parsed), diagnostics)
+}
+
+/// Where a reference of the prepared body stands in the written `body`: the next place its `path` is
+/// written from `from` on, moved back to the `[` or `![` that opens it on its line (its start, when the
+/// path cannot be found).
+fn written_at(body: &str, path: &str, from: &mut usize) -> usize {
+    let Some(found) = body[*from..].find(path).map(|i| *from + i) else { return 0 };
+    *from = found + path.len();
+    let line_start = body[..found].rfind('\n').map_or(0, |i| i + 1);
+    match body[line_start..found].rfind('[').map(|open| line_start + open) {
+        Some(open) if open > line_start && body.as_bytes()[open - 1] == b'!' => open - 1,
+        Some(open) => open,
+        None => found,
+    }
 }
 
 /// The file's text, or where it stops being UTF-8.
@@ -678,12 +705,9 @@ fn resolve_link(from: &Path, target: &str) -> Option<PathBuf> {
 
 /// The article and how many MDX-only pieces its body lost.
 fn render(file: Parsed, config: &SiteConfig, targets: &Targets) -> (Article, usize) {
-    let source = &file.text[file.body.clone()];
-    let is_mdx = file.path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("mdx"));
-    let (source, dropped) = if is_mdx { dialects::strip_mdx(source) } else { (source.to_owned(), 0) };
-    let body = dialects::admonitions(&source);
+    let body = file.prepared.as_deref().unwrap_or(&file.text[file.body.clone()]);
     let rendered = markdown::render(
-        &body,
+        body,
         |target| targets.find(&file.rel, target).cloned(),
         |target| targets.published(&file.rel, target),
     );
@@ -702,7 +726,7 @@ fn render(file: Parsed, config: &SiteConfig, targets: &Targets) -> (Article, usi
         body_html: rendered.html,
         body_text: rendered.text,
     };
-    (article, dropped)
+    (article, file.mdx_dropped)
 }
 
 /// Site-relative URL of an article page.

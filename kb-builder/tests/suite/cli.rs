@@ -366,6 +366,25 @@ fn a_missing_image_is_reported_where_it_is_named() {
     );
 }
 
+/// An image in the second paragraph of a MkDocs admonition (indented, so plain Markdown would read it as
+/// code) is checked like any other: the file is missing, and the error stands where it is written.
+#[test]
+fn an_image_inside_an_admonition_is_checked_where_it_is_written() {
+    let temp = copy_fixture("docusaurus");
+    let faq = temp.path().join("docusaurus/docs/faq.md");
+    let note = "## Tracking\n\n!!! note\n\n    First.\n\n    ![label](img/label.png)";
+    std::fs::write(&faq, read(&faq).replace("## Tracking", note)).unwrap();
+    let output = kb_builder(temp.path(), &["check", "--content", "docusaurus"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "docusaurus/docs/faq.md:20:5: error[missing-asset]: `img/label.png` is not a file in the content folder"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
+
 /// An mdBook's `SUMMARY.md` is its table of contents, not an article, and its order places the chapters.
 #[test]
 fn an_mdbook_summary_orders_its_chapters_and_is_no_article() {

@@ -269,8 +269,8 @@ pub fn render(runs: &[Run], choice: Option<Choice>) -> String {
         out,
         "The widget presents its first hit as \"Best answer\" when kb-core judges it `Confident`: the hit holds \
          ≥ `MIN_COVERAGE` of the query's content words (IDF-weighted) and leads the second hit by ≥ `MIN_MARGIN` \
-         of its score, and the query has ≥ `MIN_WORDS` ({}) content words (fixed, not calibrated). Precision: of the queries judged confident, the share whose first hit is relevant; share: \
-         confident / all queries. Each set's queries (all of them, as written and in every stress variant, \
+         of its score, and the query has ≥ `MIN_WORDS` ({}) content words (fixed, not calibrated). Precision: \
+         of the queries judged confident, the share whose first hit is relevant; share: confident / all queries. Each set's queries (all of them, as written and in every stress variant, \
          answerdesk only) are halved: an official `train` split is dev and `val` is val; a set without splits \
          is halved by the FNV-1a hash of the query id (even → dev, odd → val). The pair is chosen on dev and \
          checked on val.\n",
@@ -280,9 +280,9 @@ pub fn render(runs: &[Run], choice: Option<Choice>) -> String {
     if wrong > 0 {
         let _ = writeln!(
             out,
-            "**kb-core's verdicts differ from \"coverage ≥ MIN_COVERAGE, margin ≥ MIN_MARGIN, words ≥ MIN_WORDS\" on {wrong} \
-             queries**: its rule uses more than these two signals, so the thresholds below calibrate the \
-             two-signal rule only.\n"
+            "**kb-core's verdicts differ from \"coverage ≥ MIN_COVERAGE, margin ≥ MIN_MARGIN, words ≥ \
+             MIN_WORDS\" on {wrong} queries**: its rule uses more than these signals, so the thresholds below \
+             calibrate this rule only.\n"
         );
     }
 

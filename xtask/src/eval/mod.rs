@@ -46,11 +46,20 @@ fn qid_hash(qid: &str) -> u64 {
 /// What every set is measured with.
 struct Tools {
     kb_builder: PathBuf,
-    /// Where npm installed the peers.
-    peers: PathBuf,
+    /// Where npm installed the peers; `None` for a quick run (answerdesk alone, no latency).
+    peers: Option<PathBuf>,
     root: PathBuf,
-    /// answerdesk alone, without latency.
-    quick: bool,
+}
+
+/// What the peers and the latency baseline need of one set; a quick run builds none of it.
+struct Baseline {
+    /// The built bundle, for kb-core's latency.
+    kb: KnowledgeBase,
+    plain: PlainBm25,
+    /// The articles as the npm peers read them.
+    docs_path: PathBuf,
+    /// Where npm installed the peers.
+    modules: PathBuf,
 }
 
 /// Everything one set contributes to the report.
@@ -69,9 +78,8 @@ pub fn run(root: &Path, quick: bool) -> anyhow::Result<()> {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let tools = Tools {
         kb_builder: target.join("debug/kb-builder"),
-        peers: crate::tools::ensure_peers()?,
+        peers: if quick { None } else { Some(crate::tools::ensure_peers()?) },
         root: root.into(),
-        quick,
     };
     let sets = root.join("../shared/eval");
     let mut names: Vec<String> = std::fs::read_dir(&sets)
@@ -95,8 +103,8 @@ pub fn run(root: &Path, quick: bool) -> anyhow::Result<()> {
     let disagreements = calibration::disagreements(&all.runs);
     if disagreements > 0 {
         eprintln!(
-            "warning: kb-core's confidence verdicts differ from coverage ≥ MIN_COVERAGE, margin ≥ MIN_MARGIN and words ≥ MIN_WORDS \
-             on {disagreements} queries; the calibration covers the two-signal rule only"
+            "warning: kb-core's confidence verdicts differ from coverage ≥ MIN_COVERAGE, margin ≥ MIN_MARGIN and \
+             words ≥ MIN_WORDS on {disagreements} queries; the calibration covers this rule only"
         );
     }
     if !calibration::shipped_matches(choice) {
@@ -138,11 +146,20 @@ fn measure_set(tools: &Tools, name: &str, set: &Path) -> anyhow::Result<Measured
             .arg("--out")
             .arg(&dist),
     )?;
-    let kb = open_index(&dist)?;
-    let docs = articles(&set.join("faqs.jsonl"))?;
-    let docs_path = temp.path().join("docs.jsonl");
-    write_jsonl(&docs_path, &docs)?;
-    let plain = PlainBm25::new(&docs)?;
+    let baseline = match &tools.peers {
+        Some(modules) => {
+            let docs = articles(&set.join("faqs.jsonl"))?;
+            let docs_path = temp.path().join("docs.jsonl");
+            write_jsonl(&docs_path, &docs)?;
+            Some(Baseline {
+                kb: open_index(&dist)?,
+                plain: PlainBm25::new(&docs)?,
+                docs_path,
+                modules: modules.clone(),
+            })
+        }
+        None => None,
+    };
     let queries_file = set.join("queries.jsonl");
     let queries = read_jsonl(&queries_file)?;
     let lang = set_lang(&queries).with_context(|| format!("{}", queries_file.display()))?;
@@ -162,7 +179,7 @@ fn measure_set(tools: &Tools, name: &str, set: &Path) -> anyhow::Result<Measured
         std::fs::create_dir_all(details.parent().expect("a folder"))?;
         // answerdesk's ranking run writes the details itself when it already runs every query.
         let ranks_all = ranked.len() == all.len();
-        let engines = if tools.quick { &ENGINES[..1] } else { &ENGINES[..] };
+        let engines = if baseline.is_some() { &ENGINES[..] } else { &ENGINES[..1] };
         for &engine in engines {
             let rankings = temp.path().join("rankings.jsonl");
             let mut eval = Command::new(&tools.kb_builder);
@@ -175,19 +192,21 @@ fn measure_set(tools: &Tools, name: &str, set: &Path) -> anyhow::Result<Measured
                     }
                 }
                 "plain BM25" => {
+                    let plain = &baseline.as_ref().expect("peers run with a baseline").plain;
                     write_rankings(&rankings, &ranked, |q| plain.search(q))?;
                     eval.arg("--rankings").arg(&rankings);
                 }
                 peer => {
+                    let baseline = baseline.as_ref().expect("peers run with a baseline");
                     crate::run(
                         Command::new("node")
                             .arg(tools.root.join("bench/peers/peers.mjs"))
                             .arg(peer.to_lowercase())
-                            .arg(&docs_path)
+                            .arg(&baseline.docs_path)
                             .arg(&ranked_path)
                             .arg(&rankings)
                             .arg(temp.path().join("peer"))
-                            .env("PEERS_MODULES", &tools.peers),
+                            .env("PEERS_MODULES", &baseline.modules),
                     )?;
                     eval.arg("--rankings").arg(&rankings);
                 }
@@ -209,8 +228,8 @@ fn measure_set(tools: &Tools, name: &str, set: &Path) -> anyhow::Result<Measured
             .with_context(|| format!("cannot read {}", details.display()))?;
         let outcomes = calibration::read_details(&text).with_context(|| format!("{}", details.display()))?;
         measured_set.runs.push(calibration::Run { set: name.to_string(), variant, outcomes });
-        if !tools.quick {
-            measured_set.latencies.push(measure_latency(name, variant, &kb, &plain, &ranked)?);
+        if let Some(Baseline { kb, plain, .. }) = &baseline {
+            measured_set.latencies.push(measure_latency(name, variant, kb, plain, &ranked)?);
         }
     }
     Ok(measured_set)

@@ -131,10 +131,20 @@ fn escape(text: &str) -> String {
 /// The body as Markdown renders it: MDX-only pieces dropped (`.mdx` files), admonitions made callouts;
 /// `None` when that changes nothing. With how many MDX pieces were dropped.
 pub fn prepare(body: &str, is_mdx: bool) -> (Option<String>, usize) {
-    let (stripped, dropped) = if is_mdx { strip_mdx(body) } else { (body.to_owned(), 0) };
+    use std::borrow::Cow;
+    if !is_mdx {
+        return (
+            match admonitions(body) {
+                Cow::Borrowed(_) => None,
+                Cow::Owned(callouts) => Some(callouts),
+            },
+            0,
+        );
+    }
+    let (stripped, dropped) = strip_mdx(body);
     let prepared = match admonitions(&stripped) {
-        std::borrow::Cow::Borrowed(_) => stripped,
-        std::borrow::Cow::Owned(callouts) => callouts,
+        Cow::Borrowed(_) => stripped,
+        Cow::Owned(callouts) => callouts,
     };
     ((prepared != body).then_some(prepared), dropped)
 }

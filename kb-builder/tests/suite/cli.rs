@@ -351,38 +351,28 @@ fn a_docusaurus_style_folder_builds_without_errors() {
 /// An image that is not in the content folder is an error where it is named, and nothing is published.
 #[test]
 fn a_missing_image_is_reported_where_it_is_named() {
-    let temp = copy_fixture("docusaurus");
-    let faq = temp.path().join("docusaurus/docs/faq.md");
-    let text = read(&faq).replace("## Tracking", "## Tracking\n\n![label](img/label.png)");
-    std::fs::write(&faq, text).unwrap();
-    let output = kb_builder(temp.path(), &["check", "--content", "docusaurus"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains(
-            "docusaurus/docs/faq.md:16:1: error[missing-asset]: `img/label.png` is not a file in the content folder"
-        ),
-        "{}",
-        stderr(&output)
-    );
+    missing_image_reported_at("## Tracking\n\n![label](img/label.png)", "16:1");
 }
 
 /// An image in the second paragraph of a MkDocs admonition (indented, so plain Markdown would read it as
 /// code) is checked like any other: the file is missing, and the error stands where it is written.
 #[test]
 fn an_image_inside_an_admonition_is_checked_where_it_is_written() {
+    missing_image_reported_at("## Tracking\n\n!!! note\n\n    First.\n\n    ![label](img/label.png)", "20:5");
+}
+
+/// Puts `tracking` in place of the Docusaurus fixture FAQ's `## Tracking` and expects `check` to fail on the
+/// missing `img/label.png` at `line:column`.
+fn missing_image_reported_at(tracking: &str, position: &str) {
     let temp = copy_fixture("docusaurus");
     let faq = temp.path().join("docusaurus/docs/faq.md");
-    let note = "## Tracking\n\n!!! note\n\n    First.\n\n    ![label](img/label.png)";
-    std::fs::write(&faq, read(&faq).replace("## Tracking", note)).unwrap();
+    std::fs::write(&faq, read(&faq).replace("## Tracking", tracking)).unwrap();
     let output = kb_builder(temp.path(), &["check", "--content", "docusaurus"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains(
-            "docusaurus/docs/faq.md:20:5: error[missing-asset]: `img/label.png` is not a file in the content folder"
-        ),
-        "{}",
-        stderr(&output)
+    let expected = format!(
+        "docusaurus/docs/faq.md:{position}: error[missing-asset]: `img/label.png` is not a file in the content folder"
     );
+    assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
 }
 
 /// An mdBook's `SUMMARY.md` is its table of contents, not an article, and its order places the chapters.
